@@ -1,0 +1,1 @@
+"""What the core talks to: Postgres, embedders, generators, file parsers."""

@@ -1,0 +1,1 @@
+"""Embedders: the local packaged model and a Text Embeddings Inference server."""

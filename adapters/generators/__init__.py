@@ -1,0 +1,1 @@
+"""Generators: extractive (no LLM) and, later, chat completions."""

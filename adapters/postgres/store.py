@@ -1,0 +1,229 @@
+"""The corpus in Postgres: hybrid search (pgvector HNSW + full text, fused by RRF) and the writer
+that ingestion uses (atomic replacement of a document's passages)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+
+from core.documents import Chunk, ParsedDocument
+from core.errors import IndexMismatch
+from core.models import DocumentMeta, Language, Passage
+from core.ports import EmbedderIdentity, SearchQuery
+
+from .database import mapped_errors
+
+log = structlog.get_logger(__name__)
+
+_TS_CONFIG: dict[Language, str] = {"fr": "french", "en": "english"}
+RRF_K = 60  # the usual reciprocal-rank-fusion constant
+CANDIDATES_PER_RESULT = 4  # each arm of the hybrid search fetches k * this many candidates
+LOCK_TIMEOUT = "5s"  # a writer waiting longer than this on another process reports StoreBusy
+
+# {dim} is the validated integer dimension of the index, never user input.
+_SEARCH = """
+WITH q AS (
+    SELECT $1::vector({dim}) AS v,
+           to_tsquery('simple', replace(plainto_tsquery($2::regconfig, unaccent($3))::text,
+                                        '&', '|')) AS tq
+), vec AS (
+    SELECT id, row_number() OVER (ORDER BY distance) AS r
+    FROM (SELECT p.id, p.embedding::vector({dim}) <=> q.v AS distance
+          FROM passages p JOIN documents d ON d.id = p.document_id, q
+          WHERE ($5::text[] IS NULL OR d.language = ANY($5))
+            AND ($6::text[] IS NULL OR d.publisher = ANY($6))
+          ORDER BY p.embedding::vector({dim}) <=> q.v
+          LIMIT $4 * {candidates}) nearest
+), fts AS (
+    SELECT id, rank, row_number() OVER (ORDER BY rank DESC) AS r
+    FROM (SELECT p.id, ts_rank_cd(p.tsv, q.tq) AS rank
+          FROM passages p JOIN documents d ON d.id = p.document_id, q
+          WHERE p.tsv @@ q.tq
+            AND ($5::text[] IS NULL OR d.language = ANY($5))
+            AND ($6::text[] IS NULL OR d.publisher = ANY($6))
+          ORDER BY rank DESC
+          LIMIT $4 * {candidates}) matching
+), fused AS (
+    SELECT coalesce(vec.id, fts.id) AS id,
+           coalesce(1.0 / ({rrf} + vec.r), 0) + coalesce(1.0 / ({rrf} + fts.r), 0) AS score,
+           coalesce(fts.rank, 0) AS text_rank
+    FROM vec FULL JOIN fts ON vec.id = fts.id
+)
+SELECT p.id, p.document_id, p.text, p.section_path,
+       1 - (p.embedding::vector({dim}) <=> q.v) AS similarity, f.text_rank, f.score,
+       d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
+       d.source_title, d.is_demo, d.content_hash
+FROM fused f JOIN passages p ON p.id = f.id JOIN documents d ON d.id = p.document_id, q
+ORDER BY f.score DESC, p.id
+LIMIT $4
+"""
+
+
+@dataclass
+class PgCorpus:
+    pool: asyncpg.Pool
+    identity: EmbedderIdentity
+
+    async def ensure_index(self) -> None:
+        """Record the embedder on first use; refuse to mix embeddings of different models."""
+        dim = int(self.identity.dimension)
+        with mapped_errors():
+            async with self.pool.acquire() as conn, conn.transaction():
+                row = await conn.fetchrow(
+                    "SELECT embedding_model, dimension, weights_sha256 FROM index_meta"
+                )
+                if row is None:
+                    await conn.execute(
+                        "INSERT INTO index_meta (embedding_model, dimension, weights_sha256)"
+                        " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                        self.identity.model,
+                        dim,
+                        self.identity.weights_sha256,
+                    )
+                    await conn.execute(
+                        "CREATE INDEX IF NOT EXISTS passages_embedding_hnsw ON passages USING"
+                        f" hnsw ((embedding::vector({dim})) vector_cosine_ops)"
+                    )
+                    return
+        stored = EmbedderIdentity(row["embedding_model"], row["dimension"], row["weights_sha256"])
+        if stored != self.identity:
+            raise IndexMismatch(
+                f"the corpus index was built with {stored.model} ({stored.dimension} dimensions,"
+                f" weights {stored.weights_sha256 or 'unknown'}) but the embedder is now"
+                f" {self.identity.model} ({self.identity.dimension} dimensions, weights"
+                f" {self.identity.weights_sha256 or 'unknown'}): use the same model, or rebuild"
+                " the index with `medgpt db reset` then `medgpt ingest`"
+            )
+
+    async def search(self, query: SearchQuery) -> list[Passage]:
+        sql = _SEARCH.format(
+            dim=int(self.identity.dimension), candidates=CANDIDATES_PER_RESULT, rrf=RRF_K
+        )
+        with mapped_errors():
+            rows = await self.pool.fetch(
+                sql,
+                list(query.embedding),
+                _TS_CONFIG[query.language],
+                query.text,
+                query.k,
+                list(query.languages) if query.languages else None,
+                list(query.publishers) if query.publishers else None,
+            )
+        return [_passage(row) for row in rows]
+
+    async def known_hashes(self, source_keys: Sequence[str]) -> dict[str, str]:
+        with mapped_errors():
+            rows = await self.pool.fetch(
+                "SELECT source_key, content_hash FROM documents WHERE source_key = ANY($1)",
+                list(source_keys),
+            )
+        return {r["source_key"]: r["content_hash"] for r in rows}
+
+    async def replace_document(
+        self, doc: ParsedDocument, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]
+    ) -> None:
+        """Insert or replace a document and all its passages in one transaction."""
+        meta = doc.meta
+        language = meta.language or "fr"
+        config = _TS_CONFIG[language]
+        with mapped_errors():
+            async with self.pool.acquire() as conn, conn.transaction():
+                await conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                doc_id = await conn.fetchval(
+                    """
+                    INSERT INTO documents (source_key, title, publisher, url, language, published,
+                        reviewed, licence, version, source_title, is_demo, content_hash)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                    ON CONFLICT (source_key) DO UPDATE SET title = $2, publisher = $3, url = $4,
+                        language = $5, published = $6, reviewed = $7, licence = $8,
+                        version = $9, source_title = $10, is_demo = $11, content_hash = $12,
+                        ingested_at = now()
+                    RETURNING id
+                    """,
+                    doc.source_key,
+                    meta.title,
+                    meta.publisher,
+                    meta.url,
+                    language,
+                    meta.published,
+                    meta.reviewed,
+                    meta.licence,
+                    meta.version,
+                    meta.source_title,
+                    meta.is_demo,
+                    doc.content_hash,
+                )
+                await conn.execute("DELETE FROM passages WHERE document_id = $1", doc_id)
+                await conn.executemany(
+                    """
+                    INSERT INTO passages (document_id, ordinal, section_path, text, embedding, tsv)
+                    VALUES ($1, $2, $3, $4, $5,
+                        setweight(to_tsvector($6::regconfig,
+                                              unaccent(array_to_string($3::text[], ' '))), 'A')
+                        || setweight(to_tsvector($6::regconfig, unaccent($4)), 'B'))
+                    """,
+                    [
+                        (doc_id, c.ordinal, list(c.section_path), c.text, list(e), config)
+                        for c, e in zip(chunks, embeddings, strict=True)
+                    ],
+                )
+
+    async def source_keys_under(self, prefixes: Sequence[str]) -> list[str]:
+        with mapped_errors():
+            rows = await self.pool.fetch(
+                "SELECT source_key FROM documents WHERE source_key LIKE ANY($1)",
+                [_like_prefix(p) for p in prefixes],
+            )
+        return [r["source_key"] for r in rows]
+
+    async def delete_documents(self, source_keys: Sequence[str]) -> None:
+        """Delete documents and, by cascade, their passages, in one transaction."""
+        with mapped_errors():
+            async with self.pool.acquire() as conn, conn.transaction():
+                await conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                await conn.execute(
+                    "DELETE FROM documents WHERE source_key = ANY($1)", list(source_keys)
+                )
+
+    async def counts(self) -> tuple[int, int]:
+        """(documents, passages) in the corpus."""
+        with mapped_errors():
+            row = await self.pool.fetchrow(
+                "SELECT (SELECT count(*) FROM documents) AS d, (SELECT count(*) FROM passages) AS p"
+            )
+        assert row is not None
+        return int(row["d"]), int(row["p"])
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _passage(row: asyncpg.Record) -> Passage:
+    meta = DocumentMeta(
+        title=row["title"],
+        publisher=row["publisher"],
+        url=row["url"],
+        language=row["language"],
+        published=row["published"],
+        reviewed=row["reviewed"],
+        licence=row["licence"],
+        version=row["version"],
+        source_title=row["source_title"],
+        is_demo=row["is_demo"],
+    )
+    return Passage(
+        passage_id=row["id"],
+        document_id=row["document_id"],
+        text=row["text"],
+        section_path=tuple(row["section_path"]),
+        document=meta,
+        content_hash=row["content_hash"],
+        similarity=float(row["similarity"]),
+        text_rank=float(row["text_rank"]),
+        score=float(row["score"]),
+    )

@@ -1,0 +1,1 @@
+"""What runs: settings, wiring, the console bot and the `medgpt` command (chat bots to come)."""

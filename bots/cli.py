@@ -1,0 +1,163 @@
+"""The `medgpt` command: ask, chat, ingest, db."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from bots import console
+from bots.logs import configure_logging
+from bots.render_text import render_text
+from bots.settings import Settings, SettingsError, load_settings
+from bots.wiring import App, build_app, ensure_demo_corpus, read_files
+from core.errors import InputError, MedGPTError, StoreError
+from core.models import ConversationId, IncomingMessage, Outcome, Platform, Reply
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+_EXIT_BY_OUTCOME = {
+    Outcome.ANSWERED: EXIT_OK,
+    Outcome.ABSTAINED: EXIT_OK,
+    Outcome.REJECTED: EXIT_USAGE,
+    Outcome.ERROR: EXIT_UNAVAILABLE,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(logging.INFO if args.verbose else logging.WARNING, settings.log_format)
+        code: int = asyncio.run(args.run(args, settings))
+        return code
+    except KeyboardInterrupt:
+        return 130
+    except MedGPTError as exc:
+        print(f"medgpt: error: {exc}", file=sys.stderr)
+        return _exit_code(exc)
+
+
+def _exit_code(exc: MedGPTError) -> int:
+    if isinstance(exc, SettingsError | InputError):
+        return EXIT_USAGE
+    if isinstance(exc, StoreError):
+        return EXIT_UNAVAILABLE
+    return EXIT_FAILED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="medgpt", description="Sourced answers from a validated medical corpus."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    ask = commands.add_parser("ask", help="answer one question and exit")
+    ask.add_argument("question", nargs="+", help="the question (quote it, or not)")
+    ask.add_argument("--json", action="store_true", help="print the reply as JSON")
+    ask.set_defaults(run=_ask)
+
+    chat = commands.add_parser("chat", help="a console conversation with follow-ups")
+    chat.set_defaults(run=_chat)
+
+    ingest = commands.add_parser(
+        "ingest", help="add files to the corpus (md, txt, html, pdf, jsonl)"
+    )
+    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders")
+    ingest.add_argument("--prune", action="store_true", help="remove documents whose file is gone")
+    ingest.add_argument("--demo", action="store_true", help="(re)index the bundled demo corpus")
+    ingest.set_defaults(run=_ingest)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(required=True, metavar="ACTION")
+    db_commands.add_parser("migrate", help="apply pending migrations").set_defaults(run=_migrate)
+    db_commands.add_parser("status", help="what the corpus holds").set_defaults(run=_status)
+    return parser
+
+
+async def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    question = " ".join(args.question)
+    async with build_app(settings) as app:
+        await _first_run(app)
+        reply = await app.pipeline.answer(
+            IncomingMessage(question, Platform.CONSOLE, ConversationId("cli"), console.user())
+        )
+    out = sys.stdout if reply.outcome in (Outcome.ANSWERED, Outcome.ABSTAINED) else sys.stderr
+    print(
+        json.dumps(_as_json(reply), ensure_ascii=False, indent=2)
+        if args.json
+        else render_text(reply),
+        file=out,
+    )
+    return _EXIT_BY_OUTCOME[reply.outcome]
+
+
+async def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    async with build_app(settings) as app:
+        await _first_run(app)
+        await console.chat(app.pipeline)
+    return EXIT_OK
+
+
+async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.wiring import demo_corpus_dir
+
+    if not args.paths and not args.demo:
+        raise InputError("give at least one file or folder to ingest (or --demo)")
+    async with build_app(settings) as app:
+        report = None
+        with console.progress("passages") as advance:
+            if args.demo:
+                report = await app.ingestor(advance).ingest(
+                    read_files([demo_corpus_dir()], demo=True),
+                    prune_under=[str(demo_corpus_dir().resolve())] if args.prune else (),
+                )
+            if args.paths:
+                prefixes = [str(p.resolve()) for p in args.paths] if args.prune else []
+                report = await app.ingestor(advance).ingest(read_files(args.paths), prefixes)
+    assert report is not None
+    console.print_report(report)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    async with build_app(settings):
+        print("database schema is up to date")
+    return EXIT_OK
+
+
+async def _status(args: argparse.Namespace, settings: Settings) -> int:
+    async with build_app(settings) as app:
+        documents, passages = await app.corpus.counts()
+        identity = app.embedder.identity
+    print(
+        f"documents: {documents}\npassages: {passages}\nembedding model: {identity.model}"
+        f" ({identity.dimension} dimensions)"
+    )
+    return EXIT_OK
+
+
+async def _first_run(app: App) -> None:
+    report = await ensure_demo_corpus(app)
+    if report is not None:
+        print(
+            f"First run: indexed the demo corpus ({report.added} notes,"
+            f" {report.passages} passages).",
+            file=sys.stderr,
+        )
+
+
+def _as_json(reply: Reply) -> dict[str, object]:
+    data = asdict(reply)
+    for source in data["sources"]:
+        source["published"] = source["published"].isoformat() if source["published"] else None
+    return data
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

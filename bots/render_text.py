@@ -1,0 +1,35 @@
+"""Render a Reply as plain text, for the console (the chat bots render the same model)."""
+
+from __future__ import annotations
+
+from core.compose import demo_label
+from core.models import Reply, Source
+
+
+def render_text(reply: Reply) -> str:
+    parts = [reply.text]
+    if reply.notices:
+        parts.append("\n".join(f"ℹ {n}" for n in reply.notices))
+    if reply.sources:
+        lines = ["Sources :" if reply.language == "fr" else "Sources:"]
+        lines += [_source(s, reply) for s in reply.sources]
+        parts.append("\n".join(lines))
+    parts.append(f"⚠ {reply.disclaimer.text}")
+    return "\n\n".join(parts)
+
+
+def _source(source: Source, reply: Reply) -> str:
+    facts = [source.title]
+    if source.publisher:
+        facts.append(source.publisher)
+    if source.published:
+        facts.append(source.published.isoformat())
+    line = f"[{source.number}] " + " — ".join(facts)
+    if source.section:
+        line += f" · § {source.section}"
+    details = [source.url] if source.url else []
+    if source.is_demo:
+        details.append(f"({demo_label(reply.language)})")
+    if details:
+        line += "\n    " + " ".join(details)
+    return line

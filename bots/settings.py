@@ -1,0 +1,64 @@
+"""Settings, read once from the environment (and an optional .env file), then passed down typed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import MedGPTError
+
+
+class SettingsError(MedGPTError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(None, validation_alias="DATABASE_URL")
+    embeddings_url: str | None = Field(None, validation_alias="EMBEDDINGS_URL")
+    embeddings_token: SecretStr | None = Field(None, validation_alias="EMBEDDINGS_TOKEN")
+    llm_url: str | None = Field(None, validation_alias="LLM_URL")
+    data_dir: Path = Field(
+        Path(platformdirs.user_data_dir("medgpt", appauthor=False)),
+        validation_alias="MEDGPT_DATA_DIR",
+    )
+    retrieval_k: int = Field(6, ge=1, le=50, validation_alias="MEDGPT_RETRIEVAL_K")
+    min_similarity: float = Field(0.55, ge=-1, le=1, validation_alias="MEDGPT_MIN_SIMILARITY")
+    min_similarity_text_match: float = Field(
+        0.35, ge=-1, le=1, validation_alias="MEDGPT_MIN_SIMILARITY_TEXT"
+    )
+    min_passages: int = Field(1, ge=1, le=20, validation_alias="MEDGPT_MIN_PASSAGES")
+    max_question_chars: int = Field(
+        4000, ge=10, le=100_000, validation_alias="MEDGPT_MAX_QUESTION_CHARS"
+    )
+    audit_key: SecretStr | None = Field(None, validation_alias="MEDGPT_AUDIT_KEY")
+    log_format: str = Field(
+        "auto", pattern="^(auto|json|console)$", validation_alias="MEDGPT_LOG_FORMAT"
+    )
+
+    @field_validator("database_url", "embeddings_url", "llm_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if "://" not in value:
+            raise ValueError("must be a URL such as scheme://host:port/...")
+        return value.strip()
+
+
+def load_settings() -> Settings:
+    """The settings, or a SettingsError naming the first wrong variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = str(error["loc"][0]) if error["loc"] else "?"
+        variable = _ALIASES.get(variable, variable)
+        raise SettingsError(f"invalid setting {variable}: {error['msg']}") from None
+
+
+_ALIASES = {name: str(field.alias) for name, field in Settings.model_fields.items() if field.alias}

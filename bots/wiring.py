@@ -1,0 +1,155 @@
+"""The composition root: build every adapter from the settings, once, and close them in order."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+
+import asyncpg
+import structlog
+
+from adapters.embedders.local import LocalEmbedder
+from adapters.embedders.tei import RemoteEmbedder
+from adapters.generators.extractive import ExtractiveGenerator
+from adapters.parsers import SUPPORTED, parse_file
+from adapters.postgres.audit import PgAuditLog
+from adapters.postgres.database import close_pool, open_pool
+from adapters.postgres.embedded import EmbeddedPostgres
+from adapters.postgres.store import PgCorpus
+from bots.settings import Settings
+from core.errors import DocumentError
+from core.evidence import EvidencePolicy
+from core.ingestion import Ingestor, IngestReport, SourceFile
+from core.models import UserId
+from core.pipeline import Pipeline, PipelineSettings
+from core.ports import Embedder
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    pool: asyncpg.Pool
+    embedder: Embedder
+    corpus: PgCorpus
+    pipeline: Pipeline
+
+    def ingestor(self, on_passages: Callable[[int], None] = lambda n: None) -> Ingestor:
+        return Ingestor(self.embedder, self.corpus, on_passages)
+
+
+@asynccontextmanager
+async def build_app(settings: Settings) -> AsyncIterator[App]:
+    """Start (or reach) the database, load the embedder, check the index; stop all on exit."""
+    embedded = None
+    dsn = settings.database_url
+    if dsn is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        embedded = EmbeddedPostgres(settings.data_dir / "pgdata")
+        dsn = await asyncio.to_thread(embedded.start)
+    try:
+        pool = await open_pool(dsn)
+        try:
+            embedder = await _embedder(settings)
+            corpus = PgCorpus(pool, embedder.identity)
+            await corpus.ensure_index()
+            yield App(settings, pool, embedder, corpus, _pipeline(settings, pool, embedder, corpus))
+        finally:
+            await close_pool(pool)
+    finally:
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)
+
+
+async def _embedder(settings: Settings) -> Embedder:
+    if settings.embeddings_url:
+        token = settings.embeddings_token.get_secret_value() if settings.embeddings_token else None
+        remote = RemoteEmbedder(settings.embeddings_url, token)
+        await remote.connect()
+        return remote
+    return LocalEmbedder()
+
+
+def _pipeline(
+    settings: Settings, pool: asyncpg.Pool, embedder: Embedder, corpus: PgCorpus
+) -> Pipeline:
+    policy = EvidencePolicy(
+        settings.min_similarity, settings.min_similarity_text_match, settings.min_passages
+    )
+    return Pipeline(
+        embedder=embedder,
+        index=corpus,
+        generator=ExtractiveGenerator(),
+        audit=PgAuditLog(pool),
+        pseudonymize=pseudonymizer(_audit_key(settings)),
+        settings=PipelineSettings(settings.retrieval_k, settings.max_question_chars, policy),
+    )
+
+
+def pseudonymizer(key: bytes) -> Callable[[UserId], str]:
+    """HMAC-SHA256 of the user id: the same clinician is linkable in the audit, not named."""
+    return lambda user: hmac.new(key, user.encode(), hashlib.sha256).hexdigest()
+
+
+def _audit_key(settings: Settings) -> bytes:
+    """MEDGPT_AUDIT_KEY, or on the embedded default a random key kept in the data directory."""
+    if settings.audit_key is not None:
+        return settings.audit_key.get_secret_value().encode()
+    path = settings.data_dir / "audit.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def demo_corpus_dir() -> Path:
+    return Path(str(resources.files("bots") / "demo_corpus" / "notes"))
+
+
+def read_files(paths: Iterable[Path], demo: bool = False) -> Iterator[SourceFile]:
+    """Parse every supported file under the paths; a bad file becomes a SourceFile with an error."""
+    for path in _walk(paths):
+        key = str(path.resolve())
+        if not path.exists():
+            yield SourceFile(key, error="no such file or folder")
+            continue
+        try:
+            documents = parse_file(path)
+        except DocumentError as exc:
+            yield SourceFile(key, error=str(exc))
+            continue
+        if demo:
+            documents = [replace(d, meta=replace(d.meta, is_demo=True)) for d in documents]
+        yield SourceFile(key, tuple(documents))
+
+
+def _walk(paths: Iterable[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED
+            )
+        else:
+            yield path
+
+
+async def ensure_demo_corpus(app: App) -> IngestReport | None:
+    """On the embedded default, index the bundled demo corpus the first time."""
+    if app.settings.database_url is not None:
+        return None
+    documents, _ = await app.corpus.counts()
+    if documents:
+        return None
+    log.warning("demo_corpus_indexing", folder=str(demo_corpus_dir()))
+    return await app.ingestor().ingest(read_files([demo_corpus_dir()], demo=True))

@@ -1,0 +1,119 @@
+"""Turn retrieved passages and a draft into the Reply every platform renders (pure)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from core.models import Disclaimer, Language, Outcome, Passage, Reply, Source
+
+# Versioned: the audit records which text was shown. Change the text, bump the version.
+DISCLAIMERS: dict[Language, Disclaimer] = {
+    "fr": Disclaimer(
+        "Information générée par un système d'IA à destination des professionnels de santé, "
+        "à partir des sources citées. Elle ne remplace pas le jugement clinique : "
+        "vérifiez les sources avant toute décision.",
+        "fr-1",
+    ),
+    "en": Disclaimer(
+        "AI-generated information for health professionals, drawn from the sources cited. "
+        "It does not replace clinical judgement: check the sources before any decision.",
+        "en-1",
+    ),
+}
+
+_ABSTAIN: dict[Language, str] = {
+    "fr": (
+        "Je n'ai rien trouvé de suffisamment pertinent dans les sources validées pour répondre "
+        "à cette question. Essayez de la reformuler (nom de la molécule, situation clinique, "
+        "population), ou consultez directement les références de votre établissement."
+    ),
+    "en": (
+        "I found nothing relevant enough in the validated sources to answer this question. "
+        "Try rephrasing it (drug name, clinical situation, population), or consult your "
+        "institution's references directly."
+    ),
+}
+
+_UNAVAILABLE: dict[Language, str] = {
+    "fr": (
+        "Le service de recherche dans les sources validées est momentanément indisponible. "
+        "Votre question n'a pas été traitée ; réessayez dans quelques minutes."
+    ),
+    "en": (
+        "The search in the validated sources is unavailable at the moment. "
+        "Your question was not processed; please try again in a few minutes."
+    ),
+}
+
+_EMPTY: dict[Language, str] = {
+    "fr": "La question est vide : écrivez votre question après la mention du bot.",
+    "en": "The question is empty: write your question after mentioning the bot.",
+}
+
+_TOO_LONG: dict[Language, str] = {
+    "fr": "La question est trop longue ({length} caractères, maximum {limit}) : résumez-la.",
+    "en": "The question is too long ({length} characters, at most {limit}): please shorten it.",
+}
+
+_DEMO_LABEL: dict[Language, str] = {
+    "fr": "contenu de démonstration, non validé pour un usage clinique",
+    "en": "demo content, not validated for clinical use",
+}
+
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+def answered(language: Language, text: str, passages: Sequence[Passage]) -> Reply:
+    """A reply whose sources are the passages the text cites, renumbered 1..n in order of use."""
+    cited = _cited_numbers(text, len(passages))
+    renumber = {old: new for new, old in enumerate(cited, start=1)}
+    body = _CITATION.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text)
+    sources = tuple(_source(renumber[n], passages[n - 1]) for n in cited)
+    return Reply(Outcome.ANSWERED, language, body, DISCLAIMERS[language], sources)
+
+
+def abstained(language: Language) -> Reply:
+    return Reply(Outcome.ABSTAINED, language, _ABSTAIN[language], DISCLAIMERS[language])
+
+
+def unavailable(language: Language) -> Reply:
+    return Reply(Outcome.ERROR, language, _UNAVAILABLE[language], DISCLAIMERS[language])
+
+
+def empty_question(language: Language) -> Reply:
+    return Reply(Outcome.REJECTED, language, _EMPTY[language], DISCLAIMERS[language])
+
+
+def question_too_long(language: Language, length: int, limit: int) -> Reply:
+    text = _TOO_LONG[language].format(length=length, limit=limit)
+    return Reply(Outcome.REJECTED, language, text, DISCLAIMERS[language])
+
+
+def demo_label(language: Language) -> str:
+    return _DEMO_LABEL[language]
+
+
+def _cited_numbers(text: str, shown: int) -> list[int]:
+    """Distinct [n] in order of first use; a number outside 1..shown is a generator bug."""
+    numbers = [int(n) for n in _CITATION.findall(text)]
+    invalid = [n for n in numbers if not 1 <= n <= shown]
+    if invalid:
+        raise ValueError(f"citation outside the {shown} shown passages: {invalid}")
+    return list(dict.fromkeys(numbers))
+
+
+def _source(number: int, passage: Passage) -> Source:
+    meta = passage.document
+    return Source(
+        number=number,
+        passage_id=passage.passage_id,
+        document_id=passage.document_id,
+        title=meta.title,
+        publisher=meta.publisher,
+        published=meta.published,
+        section=" › ".join(part for part in passage.section_path if part != meta.title),
+        url=meta.url,
+        content_hash=passage.content_hash,
+        is_demo=meta.is_demo,
+    )

@@ -1,0 +1,127 @@
+"""Ingestion: chunk, embed and store documents; idempotent, atomic per document, prunable."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+
+from core.documents import Chunk, ParsedDocument, chunk_document
+from core.ports import CorpusWriter, Embedder
+
+log = structlog.get_logger(__name__)
+
+EMBED_BATCH = 128  # passages embedded per model call
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file as read by a parser: its documents, or why it could not be read."""
+
+    path: str
+    documents: tuple[ParsedDocument, ...] = ()
+    error: str | None = None
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    passages: int = 0
+    pruned: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+
+
+@dataclass
+class Ingestor:
+    embedder: Embedder
+    writer: CorpusWriter
+    on_passages: Callable[[int], None] = lambda n: None  # progress callback
+
+    async def ingest(
+        self, files: Iterable[SourceFile], prune_under: Sequence[str] = ()
+    ) -> IngestReport:
+        """Store every readable document; with `prune_under`, drop documents whose file is gone."""
+        report = IngestReport()
+        seen: set[str] = set()
+        unreadable: set[str] = set()
+        pending: list[tuple[ParsedDocument, list[Chunk]]] = []
+        async for doc in self._changed(files, report, seen, unreadable):
+            pending.append((doc, chunk_document(doc)))
+            if sum(len(chunks) for _, chunks in pending) >= EMBED_BATCH:
+                await self._write(pending, report)
+                pending = []
+        await self._write(pending, report)
+        if prune_under:
+            await self._prune(prune_under, seen, unreadable, report)
+        log.info(
+            "ingest_done",
+            added=report.added,
+            replaced=report.replaced,
+            unchanged=report.unchanged,
+            failed=len(report.failed),
+            pruned=len(report.pruned),
+            passages=report.passages,
+        )
+        return report
+
+    async def _changed(
+        self,
+        files: Iterable[SourceFile],
+        report: IngestReport,
+        seen: set[str],
+        unreadable: set[str],
+    ) -> AsyncIterator[ParsedDocument]:
+        """Documents that are new or whose content changed; records failures and the rest."""
+        for file in files:
+            if file.error is not None:
+                report.failed.append((file.path, file.error))
+                unreadable.add(file.path)
+                log.warning("ingest_file_failed", path=file.path, reason=file.error)
+                continue
+            keys = [d.source_key for d in file.documents]
+            seen.update(keys)
+            known = await self.writer.known_hashes(keys)
+            for doc in file.documents:
+                if known.get(doc.source_key) == doc.content_hash:
+                    report.unchanged += 1
+                    continue
+                if doc.source_key in known:
+                    report.replaced += 1
+                else:
+                    report.added += 1
+                yield doc
+
+    async def _write(
+        self, pending: list[tuple[ParsedDocument, list[Chunk]]], report: IngestReport
+    ) -> None:
+        texts = [_embedding_text(doc, c) for doc, chunks in pending for c in chunks]
+        if not texts:
+            return
+        embeddings = await self.embedder.embed(texts)
+        offset = 0
+        for doc, chunks in pending:
+            await self.writer.replace_document(
+                doc, chunks, embeddings[offset : offset + len(chunks)]
+            )
+            offset += len(chunks)
+        report.passages += len(texts)
+        self.on_passages(len(texts))
+
+    async def _prune(
+        self, prefixes: Sequence[str], seen: set[str], unreadable: set[str], report: IngestReport
+    ) -> None:
+        # A file that exists but failed to parse keeps its previous documents: nothing is lost.
+        stored = await self.writer.source_keys_under(prefixes)
+        gone = [k for k in stored if k not in seen and k.split("#", 1)[0] not in unreadable]
+        if gone:
+            await self.writer.delete_documents(gone)
+        report.pruned = sorted(gone)
+
+
+def _embedding_text(doc: ParsedDocument, chunk: Chunk) -> str:
+    """The chunk with its title and heading path, so a passage is found by what it is about."""
+    context = " › ".join(dict.fromkeys((doc.meta.title, *chunk.section_path)))
+    return f"{context}\n{chunk.text}"

@@ -1,0 +1,111 @@
+"""The neutral message model every platform reduces to, and the reply every platform renders."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, NewType
+
+Language = Literal["fr", "en"]
+ConversationId = NewType("ConversationId", str)
+UserId = NewType("UserId", str)
+
+
+class Platform(enum.StrEnum):
+    CONSOLE = "console"
+    SLACK = "slack"
+    MATRIX = "matrix"
+
+
+class Outcome(enum.StrEnum):
+    """What the pipeline did with a question; recorded in the audit."""
+
+    ANSWERED = "answered"
+    ABSTAINED = "abstained"  # nothing relevant enough in the validated sources
+    REJECTED = "rejected"  # the input cannot be processed (empty, too long)
+    ERROR = "error"  # a dependency failed; the user got an apology
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier exchange of a conversation (thread), oldest first."""
+
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A question as any platform hands it to the core."""
+
+    text: str
+    platform: Platform
+    conversation_id: ConversationId
+    user_id: UserId
+    history: tuple[Turn, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMeta:
+    """Provenance of a corpus document, shown with every source that cites it."""
+
+    title: str
+    publisher: str | None = None
+    url: str | None = None
+    language: Language | None = None
+    published: date | None = None
+    reviewed: date | None = None
+    licence: str | None = None
+    version: str | None = None
+    source_title: str | None = None
+    is_demo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrieved chunk of a document with its scores."""
+
+    passage_id: int
+    document_id: int
+    text: str
+    section_path: tuple[str, ...]
+    document: DocumentMeta
+    content_hash: str
+    similarity: float  # cosine similarity of the embeddings, in [-1, 1]
+    text_rank: float  # full-text rank; 0.0 when the words did not match
+    score: float  # fused rank score (reciprocal rank fusion)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A numbered source as shown under an answer."""
+
+    number: int
+    passage_id: int
+    document_id: int
+    title: str
+    publisher: str | None
+    published: date | None
+    section: str
+    url: str | None
+    content_hash: str
+    is_demo: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Disclaimer:
+    text: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Everything a platform needs to render an answer; the same for Slack, Matrix and console."""
+
+    outcome: Outcome
+    language: Language
+    text: str
+    disclaimer: Disclaimer
+    sources: tuple[Source, ...] = ()
+    notices: tuple[str, ...] = field(default=())

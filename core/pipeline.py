@@ -1,0 +1,123 @@
+"""From a question to a sourced, disclaimed, audited reply. Reads top to bottom in flow order."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import structlog
+
+from core import compose
+from core.errors import EmbedderError, GeneratorError, StoreError
+from core.evidence import EvidencePolicy, supporting
+from core.models import IncomingMessage, Language, Outcome, Passage, Reply, UserId
+from core.ports import AuditEntry, AuditLog, Draft, Embedder, Generator, PassageIndex, SearchQuery
+from core.text import detect_language
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSettings:
+    k: int = 6
+    max_question_chars: int = 4000
+    evidence: EvidencePolicy = field(default_factory=EvidencePolicy)
+
+
+@dataclass
+class Pipeline:
+    embedder: Embedder
+    index: PassageIndex
+    generator: Generator
+    audit: AuditLog
+    pseudonymize: Callable[[UserId], str]
+    settings: PipelineSettings = field(default_factory=PipelineSettings)
+
+    async def answer(self, message: IncomingMessage) -> Reply:
+        started = time.perf_counter()
+        question = message.text.strip()
+        language = _language(message)
+        passages: list[Passage] = []
+        draft: Draft | None = None
+        details: dict[str, object] = {}
+        if not question:
+            reply = compose.empty_question(language)
+        elif len(question) > self.settings.max_question_chars:
+            limit = self.settings.max_question_chars
+            reply = compose.question_too_long(language, len(question), limit)
+            question = question[:limit]  # the audit keeps a bounded prefix, not 100 KB
+        else:
+            try:
+                passages = await self._retrieve(question, message, language)
+                evidence = supporting(passages, self.settings.evidence)
+                if evidence:
+                    draft = await self.generator.generate(question, language, evidence)
+                if draft:
+                    reply = compose.answered(language, draft.text, evidence)
+                else:
+                    reply = compose.abstained(language)
+            except (StoreError, EmbedderError, GeneratorError) as exc:
+                log.error("answer_failed", error=type(exc).__name__, reason=str(exc))
+                details["error"] = f"{type(exc).__name__}: {exc}"
+                reply = compose.unavailable(language)
+        latency_ms = round((time.perf_counter() - started) * 1000)
+        await self._audit(message, question, reply, draft, latency_ms, details)
+        log.info("answer_done", outcome=reply.outcome, sources=len(reply.sources), ms=latency_ms)
+        return reply
+
+    async def _retrieve(
+        self, question: str, message: IncomingMessage, language: Language
+    ) -> list[Passage]:
+        # A follow-up ("et chez l'enfant ?") is searched together with the question it follows.
+        query = f"{message.history[-1].question} {question}" if message.history else question
+        [embedding] = await self.embedder.embed([query])
+        search = SearchQuery(query, embedding, language, self.settings.k)
+        passages = await self.index.search(search)
+        log.info("retrieval_done", k=self.settings.k, found=len(passages))
+        return passages
+
+    async def _audit(
+        self,
+        message: IncomingMessage,
+        question: str,
+        reply: Reply,
+        draft: Draft | None,
+        latency_ms: int,
+        details: dict[str, object],
+    ) -> None:
+        entry = AuditEntry(
+            occurred_at=datetime.now(UTC),
+            event=_EVENTS[reply.outcome],
+            platform=message.platform,
+            conversation_id=message.conversation_id,
+            user_pseudonym=self.pseudonymize(message.user_id),
+            language=reply.language,
+            question=question,
+            outcome=reply.outcome,
+            latency_ms=latency_ms,
+            reply_text=reply.text,
+            disclaimer_version=reply.disclaimer.version,
+            generator=draft.generator if draft else None,
+            passage_ids=tuple(s.passage_id for s in reply.sources),
+            document_hashes=tuple(s.content_hash for s in reply.sources),
+            details=details,
+        )
+        try:
+            await self.audit.record(entry)
+        except Exception as exc:  # a lost audit entry is loud, but the clinician still gets a reply
+            log.error("audit_write_failed", error=type(exc).__name__, reason=str(exc))
+
+
+_EVENTS = {
+    Outcome.ANSWERED: "answer_sent",
+    Outcome.ABSTAINED: "abstained",
+    Outcome.REJECTED: "refused",
+    Outcome.ERROR: "error",
+}
+
+
+def _language(message: IncomingMessage) -> Language:
+    previous = detect_language(message.history[-1].question) if message.history else "fr"
+    return detect_language(message.text, default=previous)

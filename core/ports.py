@@ -1,0 +1,98 @@
+"""The ports the core needs; adapters implement them (see adapters/)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from core.documents import Chunk, ParsedDocument
+from core.models import Language, Outcome, Passage, Platform
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedderIdentity:
+    """Which model built an embedding: stored with the index, compared on every start."""
+
+    model: str
+    dimension: int
+    weights_sha256: str | None = None
+
+
+class Embedder(Protocol):
+    @property
+    def identity(self) -> EmbedderIdentity: ...
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Unit-normalised embeddings, one per text, in order."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    text: str
+    embedding: Sequence[float]
+    language: Language
+    k: int
+    languages: tuple[Language, ...] | None = None  # filter on document language
+    publishers: tuple[str, ...] | None = None  # filter on document publisher
+
+
+class PassageIndex(Protocol):
+    async def search(self, query: SearchQuery) -> list[Passage]:
+        """Best passages first, fused from vector and full-text search."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What a generator wrote: text with [n] markers referring to the numbered passages."""
+
+    text: str
+    generator: str
+
+
+class Generator(Protocol):
+    async def generate(
+        self, question: str, language: Language, passages: Sequence[Passage]
+    ) -> Draft | None:
+        """An answer citing the passages as [1]..[n], or None when they do not answer."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    occurred_at: datetime
+    event: str
+    platform: Platform
+    conversation_id: str
+    user_pseudonym: str
+    language: Language
+    question: str
+    outcome: Outcome
+    latency_ms: int
+    reply_text: str = ""
+    disclaimer_version: str = ""
+    generator: str | None = None
+    passage_ids: tuple[int, ...] = ()
+    document_hashes: tuple[str, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+class AuditLog(Protocol):
+    async def record(self, entry: AuditEntry) -> None: ...
+
+
+class CorpusWriter(Protocol):
+    """What ingestion needs from the corpus store."""
+
+    async def known_hashes(self, source_keys: Sequence[str]) -> dict[str, str]: ...
+
+    async def replace_document(
+        self, doc: ParsedDocument, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]
+    ) -> None: ...
+
+    async def source_keys_under(self, prefixes: Sequence[str]) -> list[str]: ...
+
+    async def delete_documents(self, source_keys: Sequence[str]) -> None: ...

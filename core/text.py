@@ -1,0 +1,88 @@
+"""Text helpers shared by chunking, language detection and extractive answers (pure)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from core.models import Language
+
+# Abbreviations after which a period does not end a sentence (French and English clinical text).
+_ABBREVIATIONS = frozenset(
+    "e.g i.e etc cf vs dr pr mr mrs ms st fig no nº env approx max min h mg kg ml mm cm min "
+    "j av apr jr sr inc ltd art al p pp vol ed éd ex".split()
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”)\]]*\s+(?=[\"«“(\[]?[A-ZÀ-ÖØ-Þ0-9])")
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph; never splits inside decimals ("0.5 mg") or abbreviations."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        candidate = text[start : match.start()].strip()
+        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".").lower()
+        if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
+            continue
+        sentences.append(candidate)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for matching words across spellings."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+_FR_MARKERS = frozenset(
+    "le la les un une des du de et est sont pour dans chez avec sans quel quelle quels quelles "
+    "comment peut on il elle au aux sur par pas que qui quoi faut doit dose posologie enfant "
+    "enfants adulte traitement ou en ce cette ces son sa ses nous vous je".split()
+)
+_EN_MARKERS = frozenset(
+    "the a an and is are for in with without what which how can should dose dosing child "
+    "children adult treatment or of to on by not that who when does do it its this these "
+    "i we you my".split()
+)
+
+
+def detect_language(text: str, default: Language = "fr") -> Language:
+    """French or English, from function words and accents; `default` when undecidable."""
+    tokens = [w.lower().replace("’", "'") for w in words(text)]
+    tokens = [t.split("'")[-1] for t in tokens]
+    fr = sum(t in _FR_MARKERS for t in tokens) + 2 * len(re.findall(r"[éèêàùçœâîôû]", text))
+    en = sum(t in _EN_MARKERS for t in tokens)
+    if fr == en:
+        return default
+    return "fr" if fr > en else "en"
+
+
+_CONTENT_MARKERS = frozenset(
+    "dose posologie enfant enfants adulte traitement dosing child children adult treatment".split()
+)
+_STOPWORDS = (_FR_MARKERS | _EN_MARKERS | frozenset("est-ce a-t-il what's there".split())) - (
+    _CONTENT_MARKERS
+)
+
+
+def keywords(text: str) -> set[str]:
+    """Content words, accent-folded and crudely stemmed (prefix), for lexical overlap."""
+    result = set()
+    for word in words(text):
+        token = fold(word.replace("’", "'")).split("'")[-1]
+        if len(token) < 3 or token in _STOPWORDS:
+            continue
+        result.add(token[:6])
+    return result

@@ -1,0 +1,1 @@
+"""Deployment assets; the SQL migrations under infra/migrations ship with the package."""
