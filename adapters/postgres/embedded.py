@@ -29,6 +29,9 @@ class EmbeddedPostgres:
     def pid(self) -> int | None:
         return self._server.get_pid() if self._server else None
 
+    def dsn_for(self, database: str) -> str:
+        return str(self._server.get_uri(database))
+
     def start(self) -> str:
         """Start (or join) the server for this data directory; returns its connection URI."""
         with warnings.catch_warnings():

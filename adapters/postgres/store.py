@@ -66,6 +66,7 @@ LIMIT $4
 class PgCorpus:
     pool: asyncpg.Pool
     identity: EmbedderIdentity
+    lock_timeout: str = LOCK_TIMEOUT
 
     async def ensure_index(self) -> None:
         """Record the embedder on first use; refuse to mix embeddings of different models."""
@@ -131,7 +132,7 @@ class PgCorpus:
         config = _TS_CONFIG[language]
         with mapped_errors():
             async with self.pool.acquire() as conn, conn.transaction():
-                await conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                await conn.execute("SELECT set_config('lock_timeout', $1, true)", self.lock_timeout)
                 doc_id = await conn.fetchval(
                     """
                     INSERT INTO documents (source_key, title, publisher, url, language, published,
@@ -183,7 +184,7 @@ class PgCorpus:
         """Delete documents and, by cascade, their passages, in one transaction."""
         with mapped_errors():
             async with self.pool.acquire() as conn, conn.transaction():
-                await conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                await conn.execute("SELECT set_config('lock_timeout', $1, true)", self.lock_timeout)
                 await conn.execute(
                     "DELETE FROM documents WHERE source_key = ANY($1)", list(source_keys)
                 )

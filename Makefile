@@ -1,0 +1,7 @@
+.PHONY: demo test check
+demo:  ## install, index the demo corpus on first use, answer a sample question
+	scripts/demo
+test:  ## install what the tests need, lint, type-check and run the whole suite
+	scripts/test
+check:  ## lint and type-check only
+	scripts/check

@@ -1,0 +1,92 @@
+"""Shared fixtures: one embedded PostgreSQL per test session (stopped by PID at the end), a fresh
+database per test, the real local embedder, and fakes for the core's ports."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
+
+import asyncpg
+import psutil
+import pytest
+
+from adapters.embedders.local import LocalEmbedder
+from adapters.postgres.database import close_pool, open_pool
+from adapters.postgres.embedded import EmbeddedPostgres
+from adapters.postgres.store import PgCorpus
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    """The embedded server for the whole session; stopped, then checked gone by its PID."""
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "pgdata")
+    server.start()
+    pid = server.pid
+    yield server
+    server.stop()
+    if pid is not None and psutil.pid_exists(pid):
+        os.kill(pid, signal.SIGTERM)
+        psutil.Process(pid).wait(10)
+
+
+@pytest.fixture
+def database_url(postgres: EmbeddedPostgres) -> Iterator[str]:
+    """A fresh, empty database for one test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(postgres.dsn, f'CREATE DATABASE "{name}"'))
+    yield postgres.dsn_for(name)
+    asyncio.run(_admin(postgres.dsn, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+async def _admin(dsn: str, sql: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> LocalEmbedder:
+    embedder = LocalEmbedder()
+    embedder.load()
+    return embedder
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await open_pool(database_url)
+    yield pool
+    await close_pool(pool)
+
+
+@pytest.fixture
+async def corpus(pool: asyncpg.Pool, embedder: LocalEmbedder) -> PgCorpus:
+    corpus = PgCorpus(pool, embedder.identity)
+    await corpus.ensure_index()
+    return corpus
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def note(title: str, body: str, language: str = "fr", publisher: str = "HAS") -> str:
+    """A corpus note in the demo corpus format."""
+    return (
+        f'---\ntitle: "{title}"\npublisher: "{publisher}"\nurl: "https://example.org/{language}"\n'
+        f"language: {language}\npublished: 2024-01-15\n---\n# {title}\n\n{body}\n"
+    )
+
+
+def texts(passages: Sequence[object]) -> list[str]:
+    return [str(getattr(p, "text", "")) for p in passages]

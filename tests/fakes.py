@@ -1,0 +1,73 @@
+"""Fakes of the core's ports, for fast tests of the pipeline's decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from core.errors import StoreUnavailable
+from core.models import DocumentMeta, Language, Passage
+from core.ports import AuditEntry, Draft, EmbedderIdentity, SearchQuery
+
+
+class FakeEmbedder:
+    identity = EmbedderIdentity("fake", 3)
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return [[1.0, 0.0, 0.0] for _ in texts]
+
+
+@dataclass
+class FakeIndex:
+    passages: list[Passage] = field(default_factory=list)
+    queries: list[SearchQuery] = field(default_factory=list)
+    down: bool = False
+
+    async def search(self, query: SearchQuery) -> list[Passage]:
+        if self.down:
+            raise StoreUnavailable("cannot reach the database (fake)")
+        self.queries.append(query)
+        return self.passages[: query.k]
+
+
+@dataclass
+class FakeAudit:
+    entries: list[AuditEntry] = field(default_factory=list)
+    broken: bool = False
+
+    async def record(self, entry: AuditEntry) -> None:
+        if self.broken:
+            raise RuntimeError("disk full")
+        self.entries.append(entry)
+
+
+class EchoGenerator:
+    """Cites the first passage with its first sentence."""
+
+    async def generate(
+        self, question: str, language: Language, passages: Sequence[Passage]
+    ) -> Draft | None:
+        if not passages:
+            return None
+        return Draft(f"{passages[0].text} [1]", "echo")
+
+
+def passage(
+    text: str,
+    similarity: float = 0.8,
+    text_rank: float = 0.1,
+    passage_id: int = 1,
+    title: str = "Note",
+    section: tuple[str, ...] = ("Note", "Section"),
+) -> Passage:
+    return Passage(
+        passage_id=passage_id,
+        document_id=passage_id * 10,
+        text=text,
+        section_path=section,
+        document=DocumentMeta(title=title, publisher="HAS", language="fr", is_demo=True),
+        content_hash=f"hash{passage_id}",
+        similarity=similarity,
+        text_rank=text_rank,
+        score=0.03,
+    )

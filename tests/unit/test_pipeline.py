@@ -1,0 +1,126 @@
+"""The pipeline's decisions: answer, abstain, refuse, apologise, and always audit."""
+
+from __future__ import annotations
+
+import pytest
+from structlog.testing import capture_logs
+
+from adapters.generators.extractive import ExtractiveGenerator
+from core.errors import MedGPTError
+from core.models import ConversationId, IncomingMessage, Outcome, Platform, Turn, UserId
+from core.pipeline import Pipeline, PipelineSettings
+from tests.fakes import EchoGenerator, FakeAudit, FakeEmbedder, FakeIndex, passage
+
+
+def _pipeline(index: FakeIndex, audit: FakeAudit, generator: object = None) -> Pipeline:
+    return Pipeline(
+        embedder=FakeEmbedder(),
+        index=index,
+        generator=generator or EchoGenerator(),  # type: ignore[arg-type]
+        audit=audit,
+        pseudonymize=lambda user: f"pseudo-{len(user)}",
+        settings=PipelineSettings(k=4, max_question_chars=200),
+    )
+
+
+def _message(text: str, history: tuple[Turn, ...] = ()) -> IncomingMessage:
+    return IncomingMessage(text, Platform.CONSOLE, ConversationId("c1"), UserId("dr.who"), history)
+
+
+async def test_answer_cites_sources_and_carries_disclaimer() -> None:
+    """A clinician gets the answer, its numbered sources and the disclaimer, and it is audited."""
+    index = FakeIndex([passage("La dose maximale est de 4 g par jour.")])
+    audit = FakeAudit()
+    reply = await _pipeline(index, audit).answer(_message("Dose maximale de paracétamol ?"))
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.text == "La dose maximale est de 4 g par jour. [1]"
+    assert [s.number for s in reply.sources] == [1]
+    assert reply.disclaimer.version == "fr-1"
+    [entry] = audit.entries
+    assert (entry.outcome, entry.event, entry.passage_ids) == (Outcome.ANSWERED, "answer_sent", (1,))
+    assert entry.user_pseudonym == "pseudo-6"  # never the raw user id
+    assert entry.document_hashes == ("hash1",)
+
+
+async def test_weak_evidence_abstains_instead_of_improvising() -> None:
+    """With only distant passages the bot says it found nothing, and cites nothing."""
+    index = FakeIndex([passage("Sans rapport.", similarity=0.2, text_rank=0.0)])
+    audit = FakeAudit()
+    reply = await _pipeline(index, audit).answer(_message("What is the capital of Peru?"))
+    assert reply.outcome is Outcome.ABSTAINED
+    assert reply.sources == ()
+    assert "nothing relevant" in reply.text
+    assert audit.entries[0].event == "abstained"
+
+
+async def test_generator_finding_nothing_abstains() -> None:
+    """If no sentence of the passages matches the question, the extractive answer abstains."""
+    index = FakeIndex([passage("Le lavage des mains dure trente secondes.", similarity=0.9)])
+    reply = await _pipeline(index, FakeAudit(), ExtractiveGenerator()).answer(
+        _message("Quelle posologie de colchicine ?")
+    )
+    assert reply.outcome is Outcome.ABSTAINED
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t "])
+async def test_empty_question_is_refused_and_audited(text: str) -> None:
+    """An empty mention gets a clear message, not a search."""
+    index, audit = FakeIndex(), FakeAudit()
+    reply = await _pipeline(index, audit).answer(_message(text))
+    assert reply.outcome is Outcome.REJECTED
+    assert "vide" in reply.text
+    assert index.queries == []
+    assert audit.entries[0].event == "refused"
+
+
+async def test_overlong_question_is_refused_and_audit_keeps_a_bounded_prefix() -> None:
+    """A 100 KB paste is refused with the limit stated; the audit row stays small."""
+    audit = FakeAudit()
+    reply = await _pipeline(FakeIndex(), audit).answer(_message("dose " * 20_000))
+    assert reply.outcome is Outcome.REJECTED
+    assert "200" in reply.text
+    assert len(audit.entries[0].question) == 200
+
+
+async def test_database_down_gives_polite_reply_and_audits_the_error() -> None:
+    """A failed dependency never loses the question: apology to the user, error in the audit."""
+    audit = FakeAudit()
+    reply = await _pipeline(FakeIndex(down=True), audit).answer(_message("dose de paracétamol"))
+    assert reply.outcome is Outcome.ERROR
+    assert "indisponible" in reply.text
+    assert "StoreUnavailable" in str(audit.entries[0].details["error"])
+
+
+async def test_failed_audit_write_is_logged_loudly_but_the_reply_still_goes_out() -> None:
+    """An audit outage is an error log, not a silent clinician."""
+    index = FakeIndex([passage("La dose maximale est de 4 g par jour.")])
+    with capture_logs() as logs:
+        reply = await _pipeline(index, FakeAudit(broken=True)).answer(_message("dose paracétamol"))
+    assert reply.outcome is Outcome.ANSWERED
+    assert any(e["event"] == "audit_write_failed" and e["log_level"] == "error" for e in logs)
+
+
+async def test_follow_up_is_searched_with_the_question_it_follows() -> None:
+    """'and in children?' finds passages about the drug asked about just before."""
+    index = FakeIndex([passage("Chez l'enfant, 15 mg/kg par prise.")])
+    history = (Turn("Quelle est la dose de paracétamol ?", "…"),)
+    reply = await _pipeline(index, FakeAudit()).answer(_message("et chez l'enfant ?", history))
+    assert index.queries[0].text == "Quelle est la dose de paracétamol ? et chez l'enfant ?"
+    assert reply.language == "fr"
+
+
+async def test_english_question_gets_english_disclaimer() -> None:
+    """English in, English out."""
+    index = FakeIndex([passage("Give 0.5 mg intramuscularly.")])
+    reply = await _pipeline(index, FakeAudit()).answer(_message("What dose of adrenaline?"))
+    assert reply.language == "en"
+    assert reply.disclaimer.version == "en-1"
+    assert "clinical judgement" in reply.disclaimer.text
+
+
+def test_error_tree_has_one_root() -> None:
+    """Every deliberate error can be caught as MedGPTError by a bot's top-level handler."""
+    from core import errors
+
+    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)]
+    assert all(issubclass(c, MedGPTError) for c in classes)
