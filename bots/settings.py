@@ -28,8 +28,9 @@ class Settings(BaseSettings):
     )
     retrieval_k: int = Field(6, ge=1, le=50, validation_alias="MEDGPT_RETRIEVAL_K")
     min_similarity: float = Field(0.55, ge=-1, le=1, validation_alias="MEDGPT_MIN_SIMILARITY")
-    min_similarity_text_match: float = Field(
-        0.35, ge=-1, le=1, validation_alias="MEDGPT_MIN_SIMILARITY_TEXT"
+    min_coverage: float = Field(0.5, ge=0, le=1, validation_alias="MEDGPT_MIN_COVERAGE")
+    min_similarity_with_coverage: float = Field(
+        0.15, ge=-1, le=1, validation_alias="MEDGPT_MIN_SIMILARITY_WITH_COVERAGE"
     )
     min_passages: int = Field(1, ge=1, le=20, validation_alias="MEDGPT_MIN_PASSAGES")
     max_question_chars: int = Field(

@@ -83,7 +83,10 @@ def _pipeline(
     settings: Settings, pool: asyncpg.Pool, embedder: Embedder, corpus: PgCorpus
 ) -> Pipeline:
     policy = EvidencePolicy(
-        settings.min_similarity, settings.min_similarity_text_match, settings.min_passages
+        settings.min_similarity,
+        settings.min_coverage,
+        settings.min_similarity_with_coverage,
+        settings.min_passages,
     )
     return Pipeline(
         embedder=embedder,

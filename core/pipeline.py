@@ -51,7 +51,7 @@ class Pipeline:
         else:
             try:
                 passages = await self._retrieve(question, message, language)
-                evidence = supporting(passages, self.settings.evidence)
+                evidence = supporting(question, passages, self.settings.evidence)
                 if evidence:
                     draft = await self.generator.generate(question, language, evidence)
                 if draft:

@@ -10,7 +10,8 @@ from core.models import Language
 # Abbreviations after which a period does not end a sentence. Units are not among them: in
 # clinical text "... 4 g." far more often ends a sentence than abbreviates one.
 _ABBREVIATIONS = frozenset(
-    "e.g i.e cf vs dr pr mr mrs ms st fig no nº env approx av apr jr sr al p pp vol ed éd ex".split()
+    "e.g i.e cf vs dr pr mr mrs ms st fig no nº env approx av apr jr sr al p pp vol ed éd "
+    "ex".split()
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”)\]]*\s+(?=[\"«“(\[]?[A-ZÀ-ÖØ-Þ0-9])")
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
@@ -25,9 +26,8 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         candidate = text[start : match.start()].strip()
-        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".")
-        initial = len(last_word) == 1 and last_word.isupper()  # "J. Smith"
-        if last_word.lower() in _ABBREVIATIONS or initial:
+        # No rule for initials: "vitamine K." and "hépatite B." end sentences far more often.
+        if candidate.rsplit(" ", 1)[-1].rstrip(".").lower() in _ABBREVIATIONS:
             continue
         sentences.append(candidate)
         start = match.end()
@@ -73,9 +73,15 @@ def detect_language(text: str, default: Language = "fr") -> Language:
 _CONTENT_MARKERS = frozenset(
     "dose posologie enfant enfants adulte traitement dosing child children adult treatment".split()
 )
-_STOPWORDS = (_FR_MARKERS | _EN_MARKERS | frozenset("est-ce a-t-il what's there".split())) - (
-    _CONTENT_MARKERS
+_FUNCTION_WORDS = frozenset(
+    "est-ce a-t-il sous entre après apres avant lors quand plus moins très tres être etre avoir "
+    "fait faire quoi dont leur leurs mon ma mes ton ta tes notre votre aussi alors donc mais ni "
+    "car si tout tous toute toutes autre autres même meme peu bien quelle quel cas chez faut "
+    "what's there into from about after before during when than then also but nor so if all any "
+    "some other same such very be been being have has had does did will would shall may might "
+    "must could which whom whose where why your our their his her them they he she".split()
 )
+_STOPWORDS = (_FR_MARKERS | _EN_MARKERS | _FUNCTION_WORDS) - _CONTENT_MARKERS
 
 
 def keywords(text: str) -> set[str]:

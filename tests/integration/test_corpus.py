@@ -1,0 +1,157 @@
+"""Ingestion and hybrid retrieval against the real embedded PostgreSQL and the real local model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from adapters.embedders.local import LocalEmbedder
+from adapters.postgres.store import PgCorpus
+from bots.wiring import demo_corpus_dir, read_files
+from core.errors import IndexMismatch, StoreBusy
+from core.ingestion import Ingestor
+from core.ports import EmbedderIdentity, SearchQuery
+from tests.conftest import note, write
+
+PARACETAMOL = note(
+    "Paracétamol : posologie",
+    "## Adulte\n\nLa dose maximale est de 4 g par jour chez l'adulte de plus de 50 kg.\n\n"
+    "## Surdosage\n\nLe surdosage expose à une hépatite grave ; "
+    "l'antidote est la N-acétylcystéine.",
+)
+ADRENALINE = note(
+    "Anaphylaxis: adrenaline",
+    "## Dose\n\nIn adults give 0.5 mg of adrenaline intramuscularly into the thigh.",
+    language="en",
+    publisher="Resuscitation Council UK",
+)
+
+
+async def _search(corpus: PgCorpus, embedder: LocalEmbedder, text: str, **kw: object) -> list:
+    [vector] = await embedder.embed([text])
+    language = kw.pop("language", "fr")
+    return await corpus.search(SearchQuery(text, vector, language, 5, **kw))  # type: ignore[arg-type]
+
+
+async def _count(pool: asyncpg.Pool, table: str) -> int:
+    return int(await pool.fetchval(f"SELECT count(*) FROM {table}"))
+
+
+async def test_ingest_is_idempotent(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder, pool: asyncpg.Pool
+) -> None:
+    """Re-running an ingestion on unchanged files writes nothing and keeps passage ids."""
+    write(tmp_path, "p.md", PARACETAMOL)
+    write(tmp_path, "a.md", ADRENALINE)
+    ingestor = Ingestor(embedder, corpus)
+    first = await ingestor.ingest(read_files([tmp_path]))
+    assert (first.added, first.unchanged, first.failed) == (2, 0, [])
+    ids = await pool.fetch("SELECT id FROM passages ORDER BY id")
+    second = await ingestor.ingest(read_files([tmp_path]))
+    assert (second.added, second.replaced, second.unchanged, second.passages) == (0, 0, 2, 0)
+    assert await pool.fetch("SELECT id FROM passages ORDER BY id") == ids
+
+
+async def test_changed_file_replaces_its_passages(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder, pool: asyncpg.Pool
+) -> None:
+    """An edited note's old text can no longer be retrieved; the other notes are untouched."""
+    path = write(tmp_path, "p.md", PARACETAMOL)
+    write(tmp_path, "a.md", ADRENALINE)
+    ingestor = Ingestor(embedder, corpus)
+    await ingestor.ingest(read_files([tmp_path]))
+    before = await _count(pool, "passages")
+    path.write_text(PARACETAMOL.replace("4 g par jour", "3 g par jour"))
+    report = await ingestor.ingest(read_files([tmp_path]))
+    assert (report.replaced, report.unchanged) == (1, 1)
+    assert await _count(pool, "passages") == before
+    texts = [r["text"] for r in await pool.fetch("SELECT text FROM passages")]
+    assert any("3 g par jour" in t for t in texts)
+    assert not any("4 g par jour" in t for t in texts)
+
+
+async def test_prune_removes_documents_whose_file_is_gone(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder, pool: asyncpg.Pool
+) -> None:
+    """--prune forgets deleted files but never a file that merely failed to parse this time."""
+    gone = write(tmp_path, "gone.md", ADRENALINE)
+    broken = write(tmp_path, "broken.md", PARACETAMOL)
+    ingestor = Ingestor(embedder, corpus)
+    await ingestor.ingest(read_files([tmp_path]))
+    gone.unlink()
+    broken.write_bytes(b"\x00\x00 now binary")
+    report = await ingestor.ingest(read_files([tmp_path]), [str(tmp_path.resolve())])
+    assert report.pruned == [str(gone.resolve())]
+    assert [f for f, _ in report.failed] == [str(broken.resolve())]
+    keys = [r["source_key"] for r in await pool.fetch("SELECT source_key FROM documents")]
+    assert keys == [str(broken.resolve())]
+
+
+async def test_bad_file_is_reported_and_the_rest_goes_in(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder, pool: asyncpg.Pool
+) -> None:
+    """One corrupt file in a folder does not stop the import of the others."""
+    write(tmp_path, "good.md", PARACETAMOL)
+    (tmp_path / "bad.pdf").write_bytes(b"not a pdf")
+    report = await Ingestor(embedder, corpus).ingest(read_files([tmp_path, tmp_path / "nope.md"]))
+    assert report.added == 1
+    reasons = dict(report.failed)
+    assert "PDF" in reasons[str((tmp_path / "bad.pdf").resolve())]
+    assert "no such file" in reasons[str((tmp_path / "nope.md").resolve())]
+    assert await _count(pool, "documents") == 1
+
+
+async def test_hybrid_search_finds_the_right_note_in_both_languages(
+    corpus: PgCorpus, embedder: LocalEmbedder
+) -> None:
+    """French and English questions retrieve the demo note that answers them, first."""
+    await Ingestor(embedder, corpus).ingest(read_files([demo_corpus_dir()], demo=True))
+    cases = [
+        ("Quelle est la dose maximale de paracétamol chez l'adulte ?", "fr", "paracétamol"),
+        ("What is the adrenaline dose in anaphylaxis?", "en", "anaphylaxis"),
+        ("Cible d'INR sous antivitamine K", "fr", "cibles d'inr"),
+        ("How to treat hyperkalaemia in an emergency?", "en", "hyperkal"),
+    ]
+    for question, language, expected in cases:
+        found = await _search(corpus, embedder, question, language=language)
+        assert found, question
+        assert expected in found[0].document.title.lower(), (question, found[0].document.title)
+        assert found[0].document.is_demo
+        assert found[0].similarity > 0.3
+
+
+async def test_filters_never_starve_the_result(corpus: PgCorpus, embedder: LocalEmbedder) -> None:
+    """Filtering on language or publisher still returns the k best matching passages."""
+    await Ingestor(embedder, corpus).ingest(read_files([demo_corpus_dir()], demo=True))
+    english = await _search(corpus, embedder, "dose", language="en", languages=("en",))
+    assert len(english) == 5
+    assert {p.document.language for p in english} == {"en"}
+    ansm = await _search(corpus, embedder, "vaccination", publishers=("ANSM",))
+    assert len(ansm) == 5
+    assert {p.document.publisher for p in ansm} == {"ANSM"}
+
+
+async def test_index_built_by_another_model_is_a_clear_error(pool: asyncpg.Pool) -> None:
+    """Mixing embeddings of two models would return garbage: refuse, and say how to fix it."""
+    await PgCorpus(pool, EmbedderIdentity("model-a", 384, "aaa")).ensure_index()
+    with pytest.raises(IndexMismatch, match=r"model-a \(384.*model-b \(768"):
+        await PgCorpus(pool, EmbedderIdentity("model-b", 768, None)).ensure_index()
+
+
+async def test_writer_blocked_by_another_process_reports_busy(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder, pool: asyncpg.Pool
+) -> None:
+    """A lock held elsewhere gives 'busy, try again', and the stored document is unchanged."""
+    path = write(tmp_path, "p.md", PARACETAMOL)
+    await Ingestor(embedder, corpus).ingest(read_files([path]))
+    corpus.lock_timeout = "200ms"
+    path.write_text(PARACETAMOL.replace("4 g", "2 g"))
+    async with pool.acquire() as other, other.transaction():
+        await other.execute("LOCK TABLE passages IN ACCESS EXCLUSIVE MODE")
+        async with pool.acquire() as _:
+            with pytest.raises(StoreBusy, match="locked by another process"):
+                await Ingestor(embedder, corpus).ingest(read_files([path]))
+    texts = [r["text"] for r in await pool.fetch("SELECT text FROM passages")]
+    assert any("4 g" in t for t in texts)

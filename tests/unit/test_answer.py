@@ -1,0 +1,72 @@
+"""The reply model and the extractive generator: faithful quotes, valid citations, demo labels."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from adapters.generators.extractive import ExtractiveGenerator
+from bots.render_text import render_text
+from core import compose
+from tests.fakes import passage
+
+
+async def test_extractive_answer_quotes_passages_verbatim_and_cites_them() -> None:
+    """Every sentence shown is copied from the passage it cites: nothing invented."""
+    passages = [
+        passage(
+            "Chez l'adulte, 1 g par prise. La dose maximale est de 4 g par jour. Le surdosage "
+            "expose à une hépatite.",
+            passage_id=1,
+        ),
+        passage("Chez l'enfant, la dose est de 15 mg/kg par prise.", passage_id=2),
+    ]
+    draft = await ExtractiveGenerator().generate(
+        "Quelle est la dose maximale chez l'adulte ?", "fr", passages
+    )
+    assert draft is not None
+    quotes = re.findall(r"« (.+?) » \[(\d)\]", draft.text)
+    assert quotes
+    for sentence, number in quotes:
+        assert sentence in passages[int(number) - 1].text
+    assert ("La dose maximale est de 4 g par jour.", "1") in quotes
+
+
+async def test_extractive_answer_is_none_without_matching_words() -> None:
+    """No overlap with the question means no answer (the pipeline then abstains)."""
+    draft = await ExtractiveGenerator().generate(
+        "tuberculose ?", "fr", [passage("Le lavage des mains dure trente secondes.")]
+    )
+    assert draft is None
+
+
+def test_sources_are_renumbered_in_order_of_citation() -> None:
+    """Sources are numbered 1..n as cited, and only cited passages are listed."""
+    shown = [passage("A.", passage_id=7), passage("B.", passage_id=8), passage("C.", passage_id=9)]
+    reply = compose.answered("fr", "B dit ceci [2]. C dit cela [3], comme B [2].", shown)
+    assert reply.text == "B dit ceci [1]. C dit cela [2], comme B [1]."
+    assert [(s.number, s.passage_id) for s in reply.sources] == [(1, 8), (2, 9)]
+
+
+def test_citation_outside_the_shown_passages_is_refused() -> None:
+    """A reference to a passage that was never shown cannot reach a clinician."""
+    with pytest.raises(ValueError, match="outside"):
+        compose.answered("en", "Claim [4].", [passage("A.")])
+
+
+def test_rendered_reply_shows_sources_demo_label_and_disclaimer() -> None:
+    """The console shows the numbered source with its provenance and the disclaimer."""
+    source = passage("La dose est de 4 g.", title="Paracétamol", section=("Paracétamol", "Dose"))
+    text = render_text(compose.answered("fr", "« La dose est de 4 g. » [1]", [source]))
+    assert "[1] Paracétamol — HAS · § Dose" in text
+    assert "contenu de démonstration, non validé pour un usage clinique" in text
+    assert text.rstrip().endswith(compose.DISCLAIMERS["fr"].text)
+
+
+def test_abstention_has_no_sources_but_has_the_disclaimer() -> None:
+    """Abstaining suggests rephrasing and still carries the disclaimer."""
+    text = render_text(compose.abstained("en"))
+    assert "Try rephrasing" in text
+    assert "Sources" not in text
+    assert compose.DISCLAIMERS["en"].text in text
