@@ -27,7 +27,7 @@ class Settings(BaseSettings):
         validation_alias="MEDGPT_DATA_DIR",
     )
     retrieval_k: int = Field(6, ge=1, le=50, validation_alias="MEDGPT_RETRIEVAL_K")
-    min_similarity: float = Field(0.55, ge=-1, le=1, validation_alias="MEDGPT_MIN_SIMILARITY")
+    min_similarity: float = Field(0.6, ge=-1, le=1, validation_alias="MEDGPT_MIN_SIMILARITY")
     min_coverage: float = Field(0.5, ge=0, le=1, validation_alias="MEDGPT_MIN_COVERAGE")
     min_similarity_with_coverage: float = Field(
         0.15, ge=-1, le=1, validation_alias="MEDGPT_MIN_SIMILARITY_WITH_COVERAGE"

@@ -18,7 +18,7 @@ from core.text import keywords
 @dataclass(frozen=True, slots=True)
 class EvidencePolicy:
     # A passage supports an answer when its embedding is very close to the question's...
-    min_similarity: float = 0.55
+    min_similarity: float = 0.6
     # ...or when it contains enough of the question's content words and is not far off.
     min_coverage: float = 0.5
     min_similarity_with_coverage: float = 0.15

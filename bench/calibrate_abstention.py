@@ -1,0 +1,149 @@
+"""Calibrate the abstention policy on labelled demo questions; print a Markdown report.
+
+Usage: python bench/calibrate_abstention.py [tests/data/demo_questions.jsonl]
+Runs on the embedded default in a throw-away data directory (the demo corpus is indexed first).
+For every question it retrieves passages once, then replays the evidence policy over a grid of
+thresholds: an in-domain question counts as answered correctly when its expected note is among
+the supporting passages; an out-of-domain question should abstain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from bots.settings import load_settings
+from bots.wiring import build_app, ensure_demo_corpus
+from core.evidence import EvidencePolicy, supporting
+from core.models import ConversationId, IncomingMessage, Outcome, Passage, Platform, Reply, UserId
+from core.ports import SearchQuery
+from core.text import detect_language
+
+QUESTIONS = Path(__file__).parent.parent / "tests" / "data" / "demo_questions.jsonl"
+
+
+Results = list[tuple[dict[str, str | None], list[Passage]]]
+
+
+async def retrieve_all(path: Path) -> tuple[Results, list[Reply]]:
+    """Passages retrieved for each question, and the full pipeline's reply with the defaults."""
+    settings = load_settings()
+    results, replies = [], []
+    async with build_app(settings) as app:
+        await ensure_demo_corpus(app)
+        for line in path.read_text().splitlines():
+            item = json.loads(line)
+            question = str(item["question"])
+            [vector] = await app.embedder.embed([question])
+            query = SearchQuery(question, vector, detect_language(question), settings.retrieval_k)
+            results.append((item, await app.corpus.search(query)))
+            message = IncomingMessage(
+                question, Platform.CONSOLE, ConversationId("calibration"), UserId("bench")
+            )
+            replies.append(await app.pipeline.answer(message))
+    return results, replies
+
+
+def end_to_end(results: Results, replies: list[Reply], titles: dict[str, str]) -> str:
+    """What a clinician would have seen with the default settings."""
+    counts = {"right": 0, "wrong": 0, "abstained": 0, "ood_answered": 0, "ood_abstained": 0}
+    for (item, _), reply in zip(results, replies, strict=True):
+        answered = reply.outcome is Outcome.ANSWERED
+        if item["expected"] is None:
+            counts["ood_answered" if answered else "ood_abstained"] += 1
+        elif not answered:
+            counts["abstained"] += 1
+        else:
+            cited = {s.title for s in reply.sources}
+            counts["right" if titles[str(item["expected"])] in cited else "wrong"] += 1
+    return (
+        f"in-domain: {counts['right']} answered citing the expected note, {counts['wrong']}"
+        f" answered without it, {counts['abstained']} abstained; out-of-domain:"
+        f" {counts['ood_abstained']} abstained, {counts['ood_answered']} answered"
+    )
+
+
+def evaluate(
+    results: Results,
+    policy: EvidencePolicy,
+    titles: dict[str, str],
+) -> tuple[float, float, float]:
+    """(share of in-domain answered with the right note, share wrongly answered, share of
+    out-of-domain that abstained)."""
+    right = wrong = abstained_ood = in_domain = ood = 0
+    for item, passages in results:
+        question = str(item["question"])
+        support = supporting(question, passages, policy)
+        if item["expected"] is None:
+            ood += 1
+            abstained_ood += not support
+            continue
+        in_domain += 1
+        if not support:
+            continue
+        expected = titles[str(item["expected"])]
+        if any(p.document.title == expected for p in support[:3]):
+            right += 1
+        else:
+            wrong += 1
+    return right / in_domain, wrong / in_domain, abstained_ood / ood
+
+
+def retrieval_hits(results: Results, titles: dict[str, str]) -> tuple[float, float, float]:
+    """recall@1, recall@k and MRR of the expected note, over in-domain questions."""
+    ranks = []
+    for item, passages in results:
+        if item["expected"] is None:
+            continue
+        expected = titles[str(item["expected"])]
+        found = [i for i, p in enumerate(passages, start=1) if p.document.title == expected]
+        ranks.append(found[0] if found else None)
+    n = len(ranks)
+    return (
+        sum(r == 1 for r in ranks) / n,
+        sum(r is not None for r in ranks) / n,
+        sum(1 / r for r in ranks if r) / n,
+    )
+
+
+def note_titles() -> dict[str, str]:
+    from adapters.parsers import parse_file
+    from bots.wiring import demo_corpus_dir
+
+    return {p.name: parse_file(p)[0].meta.title for p in demo_corpus_dir().glob("*.md")}
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else QUESTIONS
+    os.environ.setdefault("MEDGPT_DATA_DIR", tempfile.mkdtemp(prefix="medgpt-calibrate-"))
+    os.environ.pop("DATABASE_URL", None)
+    results, replies = asyncio.run(retrieve_all(path))
+    titles = note_titles()
+    print(f"end to end with the defaults: {end_to_end(results, replies, titles)}\n")
+    r1, rk, mrr = retrieval_hits(results, titles)
+    print(f"questions: {len(results)}; retrieval of the expected note (in-domain): ")
+    print(f"recall@1 {r1:.2f}, recall@k {rk:.2f}, MRR {mrr:.2f}\n")
+    print(
+        "| min_similarity | min_coverage | min_sim_with_coverage | answered right | "
+        "answered wrong | out-of-domain abstained |"
+    )
+    print("|---|---|---|---|---|---|")
+    default = EvidencePolicy()
+    grid = itertools.product((0.5, 0.55, 0.6, 0.7), (0.34, 0.5, 0.67), (0.1, 0.15, 0.25))
+    for sim, cov, sim_cov in grid:
+        policy = replace(
+            default, min_similarity=sim, min_coverage=cov, min_similarity_with_coverage=sim_cov
+        )
+        right, wrong, ood = evaluate(results, policy, titles)
+        mark = " **(default)**" if policy == default else ""
+        print(f"| {sim} | {cov} | {sim_cov} | {right:.2f} | {wrong:.2f} | {ood:.2f}{mark} |")
+
+
+if __name__ == "__main__":
+    main()
