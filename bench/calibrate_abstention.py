@@ -35,9 +35,10 @@ async def retrieve_all(path: Path) -> tuple[Results, list[Reply]]:
     """Passages retrieved for each question, and the full pipeline's reply with the defaults."""
     settings = load_settings()
     results, replies = [], []
+    lines = path.read_text().splitlines()
     async with build_app(settings) as app:
         await ensure_demo_corpus(app)
-        for line in path.read_text().splitlines():
+        for line in lines:
             item = json.loads(line)
             question = str(item["question"])
             [vector] = await app.embedder.embed([question])
