@@ -31,11 +31,10 @@ QUESTIONS = Path(__file__).parent.parent / "tests" / "data" / "demo_questions.js
 Results = list[tuple[dict[str, str | None], list[Passage]]]
 
 
-async def retrieve_all(path: Path) -> tuple[Results, list[Reply]]:
+async def retrieve_all(lines: list[str]) -> tuple[Results, list[Reply]]:
     """Passages retrieved for each question, and the full pipeline's reply with the defaults."""
     settings = load_settings()
     results, replies = [], []
-    lines = path.read_text().splitlines()
     async with build_app(settings) as app:
         await ensure_demo_corpus(app)
         for line in lines:
@@ -124,7 +123,7 @@ def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else QUESTIONS
     os.environ.setdefault("MEDGPT_DATA_DIR", tempfile.mkdtemp(prefix="medgpt-calibrate-"))
     os.environ.pop("DATABASE_URL", None)
-    results, replies = asyncio.run(retrieve_all(path))
+    results, replies = asyncio.run(retrieve_all(path.read_text().splitlines()))
     titles = note_titles()
     print(f"end to end with the defaults: {end_to_end(results, replies, titles)}\n")
     r1, rk, mrr = retrieval_hits(results, titles)
