@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("migrate", help="apply pending migrations").set_defaults(run=_migrate)
     db_commands.add_parser("status", help="what the corpus holds").set_defaults(run=_status)
+    reset = db_commands.add_parser(
+        "reset",
+        help="delete the corpus (to re-index with another embedding model); keeps the audit",
+    )
+    reset.add_argument("--yes", action="store_true", help="confirm: every document is deleted")
+    reset.set_defaults(run=_reset)
     return parser
 
 
@@ -139,6 +145,15 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
         f"documents: {documents}\npassages: {passages}\nembedding model: {identity.model}"
         f" ({identity.dimension} dimensions)"
     )
+    return EXIT_OK
+
+
+async def _reset(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.yes:
+        raise InputError("`medgpt db reset` deletes every document: add --yes to confirm")
+    async with build_app(settings, check_index=False) as app:
+        await app.corpus.reset()
+    print("corpus deleted (audit kept); run `medgpt ingest` to rebuild it")
     return EXIT_OK
 
 

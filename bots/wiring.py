@@ -48,7 +48,7 @@ class App:
 
 
 @asynccontextmanager
-async def build_app(settings: Settings) -> AsyncIterator[App]:
+async def build_app(settings: Settings, check_index: bool = True) -> AsyncIterator[App]:
     """Start (or reach) the database, load the embedder, check the index; stop all on exit."""
     embedded = None
     dsn = settings.database_url
@@ -61,7 +61,8 @@ async def build_app(settings: Settings) -> AsyncIterator[App]:
         try:
             embedder = await _embedder(settings)
             corpus = PgCorpus(pool, embedder.identity)
-            await corpus.ensure_index()
+            if check_index:
+                await corpus.ensure_index()
             yield App(settings, pool, embedder, corpus, _pipeline(settings, pool, embedder, corpus))
         finally:
             await close_pool(pool)

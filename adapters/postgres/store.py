@@ -96,7 +96,7 @@ class PgCorpus:
                 f" weights {stored.weights_sha256 or 'unknown'}) but the embedder is now"
                 f" {self.identity.model} ({self.identity.dimension} dimensions, weights"
                 f" {self.identity.weights_sha256 or 'unknown'}): use the same model, or rebuild"
-                " the index with `medgpt db reset` then `medgpt ingest`"
+                " the index with `medgpt db reset --yes` then `medgpt ingest`"
             )
 
     async def search(self, query: SearchQuery) -> list[Passage]:
@@ -188,6 +188,15 @@ class PgCorpus:
                 await conn.execute(
                     "DELETE FROM documents WHERE source_key = ANY($1)", list(source_keys)
                 )
+
+    async def reset(self) -> None:
+        """Forget the corpus and the embedder that built it (the audit trail is kept)."""
+        with mapped_errors():
+            async with self.pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT set_config('lock_timeout', $1, true)", self.lock_timeout)
+                await conn.execute("DROP INDEX IF EXISTS passages_embedding_hnsw")
+                await conn.execute("DELETE FROM documents")
+                await conn.execute("DELETE FROM index_meta")
 
     async def counts(self) -> tuple[int, int]:
         """(documents, passages) in the corpus."""

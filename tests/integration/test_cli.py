@@ -111,3 +111,30 @@ def test_quickstart_on_the_embedded_default(tmp_path: Path) -> None:
         if p.info["name"] == "postgres" and pgdata in " ".join(p.info["cmdline"] or [])
     ]
     assert leftovers == []
+
+
+def test_db_reset_needs_confirmation_and_keeps_the_audit(
+    env: Path, capsys: pytest.CaptureFixture[str], database_url: str
+) -> None:
+    """Re-indexing with another model starts from `db reset --yes`; the audit trail survives."""
+    import asyncio
+
+    import asyncpg
+
+    write(env / "c", "colchicine.md", NOTE)
+    main(["ingest", str(env / "c")])
+    main(["ask", "colchicine goutte"])
+    assert main(["db", "reset"]) == 2
+    assert main(["db", "reset", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["db", "status"]) == 0
+    assert "documents: 0" in capsys.readouterr().out
+
+    async def audit_rows() -> int:
+        conn = await asyncpg.connect(database_url)
+        try:
+            return int(await conn.fetchval("SELECT count(*) FROM audit_events"))
+        finally:
+            await conn.close()
+
+    assert asyncio.run(audit_rows()) == 1
