@@ -50,10 +50,12 @@ class Pipeline:
             question = question[:limit]  # the audit keeps a bounded prefix, not 100 KB
         else:
             try:
-                passages = await self._retrieve(question, message, language)
-                evidence = supporting(question, passages, self.settings.evidence)
+                # A follow-up ("et chez l'enfant ?") is read with the question it follows.
+                query = _in_context(question, message)
+                passages = await self._retrieve(query, language)
+                evidence = supporting(query, passages, self.settings.evidence)
                 if evidence:
-                    draft = await self.generator.generate(question, language, evidence)
+                    draft = await self.generator.generate(query, language, evidence)
                 if draft:
                     reply = compose.answered(language, draft.text, evidence)
                 else:
@@ -67,11 +69,7 @@ class Pipeline:
         log.info("answer_done", outcome=reply.outcome, sources=len(reply.sources), ms=latency_ms)
         return reply
 
-    async def _retrieve(
-        self, question: str, message: IncomingMessage, language: Language
-    ) -> list[Passage]:
-        # A follow-up ("et chez l'enfant ?") is searched together with the question it follows.
-        query = f"{message.history[-1].question} {question}" if message.history else question
+    async def _retrieve(self, query: str, language: Language) -> list[Passage]:
         [embedding] = await self.embedder.embed([query])
         search = SearchQuery(query, embedding, language, self.settings.k)
         passages = await self.index.search(search)
@@ -116,6 +114,10 @@ _EVENTS = {
     Outcome.REJECTED: "refused",
     Outcome.ERROR: "error",
 }
+
+
+def _in_context(question: str, message: IncomingMessage) -> str:
+    return f"{message.history[-1].question} {question}" if message.history else question
 
 
 def _language(message: IncomingMessage) -> Language:

@@ -138,3 +138,24 @@ def test_db_reset_needs_confirmation_and_keeps_the_audit(
             await conn.close()
 
     assert asyncio.run(audit_rows()) == 1
+
+
+def test_chat_follow_up_uses_the_thread(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In `medgpt chat`, a terse follow-up is answered in the context of the previous question,
+    and /new starts a conversation without that context."""
+    import io
+
+    write(env / "c", "colchicine.md", NOTE)
+    main(["ingest", str(env / "c")])
+    capsys.readouterr()
+    lines = "Quelle posologie de colchicine ?\net chez l'enfant ?\n/new\net chez l'enfant ?\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    assert main(["chat"]) == 0
+    out = capsys.readouterr().out
+    answers = out.split("> ")[1:]
+    assert len(answers) == 5  # three questions, the /new acknowledgement, the prompt at EOF
+    assert "colchicine se donne" in answers[1]  # the follow-up found the colchicine note
+    assert "nouvelle conversation" in answers[2]
+    assert "rien trouvé" in answers[3]  # without the thread, the same words find nothing
