@@ -53,10 +53,13 @@ async def retrieve_all(lines: list[str]) -> tuple[Results, list[Reply]]:
 def end_to_end(results: Results, replies: list[Reply], titles: dict[str, str]) -> str:
     """What a clinician would have seen with the default settings."""
     counts = {"right": 0, "wrong": 0, "abstained": 0, "ood_answered": 0, "ood_abstained": 0}
+    wrongly_answered = []
     for (item, _), reply in zip(results, replies, strict=True):
         answered = reply.outcome is Outcome.ANSWERED
         if item["expected"] is None:
             counts["ood_answered" if answered else "ood_abstained"] += 1
+            if answered:
+                wrongly_answered.append(str(item["question"]))
         elif not answered:
             counts["abstained"] += 1
         else:
@@ -66,6 +69,7 @@ def end_to_end(results: Results, replies: list[Reply], titles: dict[str, str]) -
         f"in-domain: {counts['right']} answered citing the expected note, {counts['wrong']}"
         f" answered without it, {counts['abstained']} abstained; out-of-domain:"
         f" {counts['ood_abstained']} abstained, {counts['ood_answered']} answered"
+        + "".join(f"\n- answered although out of scope: {q}" for q in wrongly_answered)
     )
 
 
@@ -120,6 +124,9 @@ def note_titles() -> dict[str, str]:
 
 
 def main() -> None:
+    from bots.logs import configure_logging
+
+    configure_logging()  # warnings only: the report goes to stdout
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else QUESTIONS
     os.environ.setdefault("MEDGPT_DATA_DIR", tempfile.mkdtemp(prefix="medgpt-calibrate-"))
     os.environ.pop("DATABASE_URL", None)

@@ -77,6 +77,9 @@ def _pubmedqa_jsonl(source: Path, folder: Path) -> Path:
 
 
 def main() -> None:
+    from bots.logs import configure_logging
+
+    configure_logging()  # warnings only: the report goes to stdout
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
