@@ -37,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `medgpt ask … | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 141
     except MedGPTError as exc:
         print(f"medgpt: error: {exc}", file=sys.stderr)
         return _exit_code(exc)
@@ -72,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--prune", action="store_true", help="remove documents whose file is gone")
     ingest.add_argument("--demo", action="store_true", help="(re)index the bundled demo corpus")
     ingest.set_defaults(run=_ingest)
+
+    doctor = commands.add_parser("doctor", help="check every dependency and print its state")
+    doctor.set_defaults(run=_doctor)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
@@ -155,6 +161,14 @@ async def _reset(args: argparse.Namespace, settings: Settings) -> int:
         await app.corpus.reset()
     print("corpus deleted (audit kept); run `medgpt ingest` to rebuild it")
     return EXIT_OK
+
+
+async def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.doctor import diagnose, render
+
+    checks = await diagnose(settings)
+    print(render(checks))
+    return EXIT_OK if all(c.ok for c in checks) else EXIT_UNAVAILABLE
 
 
 async def _first_run(app: App) -> None:

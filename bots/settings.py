@@ -22,6 +22,20 @@ class Settings(BaseSettings):
     embeddings_url: str | None = Field(None, validation_alias="EMBEDDINGS_URL")
     embeddings_token: SecretStr | None = Field(None, validation_alias="EMBEDDINGS_TOKEN")
     llm_url: str | None = Field(None, validation_alias="LLM_URL")
+    llm_token: SecretStr | None = Field(None, validation_alias="LLM_TOKEN")
+    llm_model: str | None = Field(None, validation_alias="LLM_MODEL")
+    llm_context_tokens: int | None = Field(
+        None, ge=256, le=1_000_000, validation_alias="LLM_CONTEXT_TOKENS"
+    )
+    llm_max_tokens: int = Field(400, ge=16, le=8192, validation_alias="LLM_MAX_TOKENS")
+    llm_seed: int = Field(42, validation_alias="LLM_SEED")
+    llm_first_token_timeout_s: float = Field(
+        30.0, gt=0, le=600, validation_alias="LLM_FIRST_TOKEN_TIMEOUT_S"
+    )
+    llm_timeout_s: float = Field(120.0, gt=0, le=3600, validation_alias="LLM_TIMEOUT_S")
+    llm_fallback: str = Field(
+        "extractive", pattern="^(extractive|none)$", validation_alias="LLM_FALLBACK"
+    )
     data_dir: Path = Field(
         Path(platformdirs.user_data_dir("medgpt", appauthor=False)),
         validation_alias="MEDGPT_DATA_DIR",

@@ -18,6 +18,7 @@ import structlog
 
 from adapters.embedders.local import LocalEmbedder
 from adapters.embedders.tei import RemoteEmbedder
+from adapters.generators.chat import ChatGenerator
 from adapters.generators.extractive import ExtractiveGenerator
 from adapters.parsers import SUPPORTED, parse_file
 from adapters.postgres.audit import PgAuditLog
@@ -30,7 +31,7 @@ from core.evidence import EvidencePolicy
 from core.ingestion import Ingestor, IngestReport, SourceFile
 from core.models import UserId
 from core.pipeline import Pipeline, PipelineSettings
-from core.ports import Embedder
+from core.ports import Embedder, Generator
 
 log = structlog.get_logger(__name__)
 
@@ -92,11 +93,32 @@ def _pipeline(
     return Pipeline(
         embedder=embedder,
         index=corpus,
-        generator=ExtractiveGenerator(),
+        generator=generator(settings),
+        fallback=ExtractiveGenerator() if _falls_back(settings) else None,
         audit=PgAuditLog(pool),
         pseudonymize=pseudonymizer(_audit_key(settings)),
         settings=PipelineSettings(settings.retrieval_k, settings.max_question_chars, policy),
     )
+
+
+def generator(settings: Settings) -> Generator:
+    """A language model behind LLM_URL, else the extractive quoter."""
+    if not settings.llm_url:
+        return ExtractiveGenerator()
+    return ChatGenerator(
+        url=settings.llm_url,
+        token=settings.llm_token.get_secret_value() if settings.llm_token else None,
+        model=settings.llm_model,
+        context_tokens=settings.llm_context_tokens,
+        max_tokens=settings.llm_max_tokens,
+        seed=settings.llm_seed,
+        first_token_timeout_s=settings.llm_first_token_timeout_s,
+        total_timeout_s=settings.llm_timeout_s,
+    )
+
+
+def _falls_back(settings: Settings) -> bool:
+    return settings.llm_url is not None and settings.llm_fallback == "extractive"
 
 
 def pseudonymizer(key: bytes) -> Callable[[UserId], str]:

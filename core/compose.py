@@ -46,6 +46,16 @@ _UNAVAILABLE: dict[Language, str] = {
     ),
 }
 
+_BUSY: dict[Language, str] = {
+    "fr": (
+        "Le service est très sollicité en ce moment et n'a pas pu répondre. "
+        "Merci de reposer votre question dans une minute."
+    ),
+    "en": (
+        "The service is very busy right now and could not answer. Please ask again in a minute."
+    ),
+}
+
 _EMPTY: dict[Language, str] = {
     "fr": "La question est vide : écrivez votre question après la mention du bot.",
     "en": "The question is empty: write your question after mentioning the bot.",
@@ -64,13 +74,15 @@ _DEMO_LABEL: dict[Language, str] = {
 _CITATION = re.compile(r"\[(\d+)\]")
 
 
-def answered(language: Language, text: str, passages: Sequence[Passage]) -> Reply:
+def answered(
+    language: Language, text: str, passages: Sequence[Passage], notices: tuple[str, ...] = ()
+) -> Reply:
     """A reply whose sources are the passages the text cites, renumbered 1..n in order of use."""
     cited = _cited_numbers(text, len(passages))
     renumber = {old: new for new, old in enumerate(cited, start=1)}
     body = _CITATION.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text)
     sources = tuple(_source(renumber[n], passages[n - 1]) for n in cited)
-    return Reply(Outcome.ANSWERED, language, body, DISCLAIMERS[language], sources)
+    return Reply(Outcome.ANSWERED, language, body, DISCLAIMERS[language], sources, notices)
 
 
 def abstained(language: Language) -> Reply:
@@ -79,6 +91,10 @@ def abstained(language: Language) -> Reply:
 
 def unavailable(language: Language) -> Reply:
     return Reply(Outcome.ERROR, language, _UNAVAILABLE[language], DISCLAIMERS[language])
+
+
+def busy(language: Language) -> Reply:
+    return Reply(Outcome.ERROR, language, _BUSY[language], DISCLAIMERS[language])
 
 
 def empty_question(language: Language) -> Reply:

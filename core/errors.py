@@ -13,7 +13,11 @@
     │   ├── StoreBusy           locked by another process past the lock timeout
     │   └── IndexMismatch       the index was built by another embedding model
     ├── EmbedderError           the embedding model or server failed
-    └── GeneratorError          the answer generator failed
+    └── GeneratorError          the answer generator (an inference server) failed
+        ├── GeneratorBusy       429 / overloaded, still so after bounded retries
+        ├── GeneratorUnavailable  not ready (503), refused connection, timeout, circuit open
+        ├── GeneratorRejected   the server refused the request (400 / 422 validation)
+        └── GeneratorProtocolError  an error inside a 200 stream, malformed or truncated SSE
 
 Every error carries a message written for the person who reads it (a clinician or an operator),
 never a traceback.
@@ -76,3 +80,19 @@ class EmbedderError(MedGPTError):
 
 class GeneratorError(MedGPTError):
     """The answer generator failed."""
+
+
+class GeneratorBusy(GeneratorError):
+    """The inference server is overloaded; asking again later should work."""
+
+
+class GeneratorUnavailable(GeneratorError):
+    """The inference server is not reachable, not ready, too slow, or known to be down."""
+
+
+class GeneratorRejected(GeneratorError):
+    """The inference server refused the request as invalid."""
+
+
+class GeneratorProtocolError(GeneratorError):
+    """The inference server's answer was broken: an error event, bad SSE, a truncated stream."""

@@ -10,10 +10,20 @@ from datetime import UTC, datetime
 import structlog
 
 from core import compose
-from core.errors import EmbedderError, GeneratorError, StoreError
+from core.errors import EmbedderError, StoreError
 from core.evidence import EvidencePolicy, supporting
+from core.grounding import grounded_answer
 from core.models import IncomingMessage, Language, Outcome, Passage, Reply, UserId
-from core.ports import AuditEntry, AuditLog, Draft, Embedder, Generator, PassageIndex, SearchQuery
+from core.ports import (
+    AuditEntry,
+    AuditLog,
+    Draft,
+    Embedder,
+    Generator,
+    OnText,
+    PassageIndex,
+    SearchQuery,
+)
 from core.text import detect_language
 
 log = structlog.get_logger(__name__)
@@ -34,12 +44,14 @@ class Pipeline:
     audit: AuditLog
     pseudonymize: Callable[[UserId], str]
     settings: PipelineSettings = field(default_factory=PipelineSettings)
+    # Answers when the generator fails or its draft does not survive the citation check.
+    fallback: Generator | None = None
 
-    async def answer(self, message: IncomingMessage) -> Reply:
+    async def answer(self, message: IncomingMessage, on_text: OnText | None = None) -> Reply:
+        """The reply to a message; `on_text` receives the unverified draft as it is written."""
         started = time.perf_counter()
         question = message.text.strip()
         language = _language(message)
-        passages: list[Passage] = []
         draft: Draft | None = None
         details: dict[str, object] = {}
         if not question:
@@ -55,12 +67,13 @@ class Pipeline:
                 passages = await self._retrieve(query, language)
                 evidence = supporting(query, passages, self.settings.evidence)
                 if evidence:
-                    draft = await self.generator.generate(query, language, evidence)
-                if draft:
-                    reply = compose.answered(language, draft.text, evidence)
+                    grounded = await grounded_answer(
+                        self.generator, self.fallback, query, language, evidence, on_text
+                    )
+                    reply, draft, details = grounded.reply, grounded.draft, grounded.details
                 else:
                     reply = compose.abstained(language)
-            except (StoreError, EmbedderError, GeneratorError) as exc:
+            except (StoreError, EmbedderError) as exc:
                 log.error("answer_failed", error=type(exc).__name__, reason=str(exc))
                 details["error"] = f"{type(exc).__name__}: {exc}"
                 reply = compose.unavailable(language)

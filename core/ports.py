@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -51,11 +51,20 @@ class Draft:
 
     text: str
     generator: str
+    prompt_version: str | None = None
+    shown: int | None = None  # passages actually shown (the first `shown`); None: all
+
+
+OnText = Callable[[str], Awaitable[None]]  # receives the text generated so far (unverified)
 
 
 class Generator(Protocol):
     async def generate(
-        self, question: str, language: Language, passages: Sequence[Passage]
+        self,
+        question: str,
+        language: Language,
+        passages: Sequence[Passage],
+        on_text: OnText | None = None,
     ) -> Draft | None:
         """An answer citing the passages as [1]..[n], or None when they do not answer."""
         ...

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from core.errors import StoreUnavailable
 from core.models import DocumentMeta, Language, Passage
-from core.ports import AuditEntry, Draft, EmbedderIdentity, SearchQuery
+from core.ports import AuditEntry, Draft, EmbedderIdentity, OnText, SearchQuery
 
 
 class FakeEmbedder:
@@ -45,7 +45,11 @@ class EchoGenerator:
     """Cites the first passage with its first sentence."""
 
     async def generate(
-        self, question: str, language: Language, passages: Sequence[Passage]
+        self,
+        question: str,
+        language: Language,
+        passages: Sequence[Passage],
+        on_text: OnText | None = None,
     ) -> Draft | None:
         if not passages:
             return None

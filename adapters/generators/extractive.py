@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.models import Language, Passage
-from core.ports import Draft
+from core.ports import Draft, OnText
 from core.text import keywords, split_sentences
 
 _INTRO: dict[Language, str] = {
@@ -36,7 +36,11 @@ class ExtractiveGenerator:
     name: str = "extractive-1"
 
     async def generate(
-        self, question: str, language: Language, passages: Sequence[Passage]
+        self,
+        question: str,
+        language: Language,
+        passages: Sequence[Passage],
+        on_text: OnText | None = None,  # nothing to stream: the answer exists at once
     ) -> Draft | None:
         chosen = self._choose(keywords(question), passages[: self.max_passages])
         if not chosen:

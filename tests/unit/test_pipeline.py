@@ -33,7 +33,7 @@ async def test_answer_cites_sources_and_carries_disclaimer() -> None:
     audit = FakeAudit()
     reply = await _pipeline(index, audit).answer(_message("Dose maximale de paracétamol ?"))
     assert reply.outcome is Outcome.ANSWERED
-    assert reply.text == "La dose maximale est de 4 g par jour. [1]"
+    assert reply.text == "La dose maximale est de 4 g par jour [1]."
     assert [s.number for s in reply.sources] == [1]
     assert reply.disclaimer.version == "fr-1"
     [entry] = audit.entries
