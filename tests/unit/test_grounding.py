@@ -145,4 +145,5 @@ def test_circuit_breaker_opens_then_lets_one_trial_through() -> None:
     now[0] = 62
     assert breaker.allows()
     breaker.succeeded()
-    assert breaker.allows() and not breaker.is_open
+    assert breaker.allows()
+    assert not breaker.is_open
