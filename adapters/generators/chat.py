@@ -136,7 +136,14 @@ class ChatGenerator:
                     ),
                     self.first_token_timeout_s,
                 )
-                async for chunk in stream:
+                chunks = aiter(stream)
+                while True:
+                    # Until the first token arrives, a slow server is cut off early.
+                    wait = None if parts else self.first_token_timeout_s
+                    try:
+                        chunk = await asyncio.wait_for(anext(chunks), wait)
+                    except StopAsyncIteration:
+                        break
                     if not chunk.choices:
                         continue
                     choice = chunk.choices[0]
@@ -147,6 +154,11 @@ class ChatGenerator:
                         if on_text is not None:
                             await on_text("".join(parts))
                     finished = finished or choice.finish_reason is not None
+        except json.JSONDecodeError as exc:
+            # SSE allows "data:[DONE]" without the space, which huggingface_hub misreads.
+            if exc.doc.strip() != "[DONE]":
+                raise GeneratorProtocolError(f"malformed answer stream from {self.url}") from exc
+            finished = True
         except BaseException as exc:
             _raise_mapped(exc, self.url)
             raise

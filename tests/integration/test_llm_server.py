@@ -1,0 +1,140 @@
+"""Grounded generation through a real OpenAI-compatible server (llama.cpp + SmolLM2-135M).
+
+A 135M model writes poor citations: good, that is what the citation check is for. These tests
+assert what must hold whatever the model writes."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from adapters.embedders.local import LocalEmbedder
+from adapters.generators.chat import ChatGenerator
+from adapters.generators.extractive import ExtractiveGenerator
+from adapters.postgres.audit import PgAuditLog
+from adapters.postgres.store import PgCorpus
+from bots.cli import main
+from bots.wiring import demo_corpus_dir, read_files
+from core.citations import numbers
+from core.ingestion import Ingestor
+from core.models import ConversationId, IncomingMessage, Outcome, Platform, UserId
+from core.pipeline import Pipeline
+from core.text import split_sentences
+from tests.fakes import passage
+
+EVIDENCE = [
+    passage("La dose maximale de paracétamol est de 4 g par jour chez l'adulte.", passage_id=1),
+    passage("Le surdosage en paracétamol expose à une hépatite grave.", passage_id=2),
+]
+
+
+async def test_streams_text_as_it_arrives_and_is_reproducible(llm_server: str) -> None:
+    """Chat bots can show progress; temperature 0 and a fixed seed give the same answer twice."""
+    seen: list[str] = []
+
+    async def on_text(text: str) -> None:
+        seen.append(text)
+
+    generator = ChatGenerator(llm_server, max_tokens=48)
+    draft = await generator.generate("Dose maximale de paracétamol ?", "fr", EVIDENCE, on_text)
+    assert draft is not None
+    assert draft.generator == "chat:smollm2"
+    assert draft.prompt_version == "prompt-1"
+    assert len(seen) > 1
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(seen))
+    assert seen[-1] == draft.text
+    again = await generator.generate("Dose maximale de paracétamol ?", "fr", EVIDENCE)
+    assert again is not None
+    assert again.text == draft.text
+
+
+async def test_length_limit_ends_the_answer_cleanly(llm_server: str) -> None:
+    """A max_tokens cut is a finished answer (then checked), not a broken stream."""
+    draft = await ChatGenerator(llm_server, max_tokens=5).generate("Dose ?", "en", EVIDENCE)
+    assert draft is not None
+    assert 0 < len(draft.text) < 80
+
+
+async def test_server_metadata_is_discovered(llm_server: str) -> None:
+    """The model name comes from /v1/models; the window falls back to the configured size."""
+    info = await ChatGenerator(llm_server, default_context_tokens=2048).info()
+    assert (info.model, info.context_tokens) == ("smollm2", 2048)
+
+
+async def test_real_model_answers_never_show_unverified_claims(
+    llm_server: str, corpus: PgCorpus, embedder: LocalEmbedder, pool: object
+) -> None:
+    """Whatever the model writes, a reply cites only listed sources, and every number in an
+    answer sentence appears in the sources that sentence cites."""
+    await Ingestor(embedder, corpus).ingest(read_files([demo_corpus_dir()], demo=True))
+    pipeline = Pipeline(
+        embedder=embedder,
+        index=corpus,
+        generator=ChatGenerator(llm_server, max_tokens=120, context_tokens=2048),
+        fallback=ExtractiveGenerator(),
+        audit=PgAuditLog(corpus.pool),
+        pseudonymize=lambda user: "p",
+    )
+    questions = [
+        "Quelle est la dose maximale de paracétamol chez l'adulte ?",
+        "What is the adrenaline dose in anaphylaxis for an adult?",
+        "Cible d'INR sous AVK ?",
+        "How is hyperkalaemia treated in an emergency?",
+    ]
+    texts = {r["id"]: r["text"] for r in await corpus.pool.fetch("SELECT id, text FROM passages")}
+    for question in questions:
+        message = IncomingMessage(question, Platform.CONSOLE, ConversationId("t"), UserId("u"))
+        reply = await pipeline.answer(message)
+        assert reply.outcome in (Outcome.ANSWERED, Outcome.ABSTAINED)
+        by_number = {s.number: texts[s.passage_id] for s in reply.sources}
+        for sentence in _claims(reply.text):
+            cited = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
+            assert set(cited) <= set(by_number), (question, reply.text)
+            sources = " ".join(by_number[n] for n in cited)
+            assert numbers(sentence) <= numbers(sources), (question, sentence)
+    rows = await corpus.pool.fetch("SELECT details FROM audit_events")
+    assert len(rows) == len(questions)
+    assert all('"draft_generator": "chat:smollm2"' in r["details"] for r in rows)
+
+
+def _claims(text: str) -> list[str]:
+    """The units a reader takes as one claim: a quoted bullet, or a sentence."""
+    lines = [line for line in text.splitlines() if "[" in line]
+    return [
+        s for line in lines for s in ([line] if line.startswith("•") else split_sentences(line))
+    ]
+
+
+def test_cli_answers_through_the_server_and_falls_back_when_it_is_stopped(
+    llm_server: str,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`LLM_URL=… medgpt ask` answers with sources and disclaimer; with the server down it
+    answers from extracts (or, with LLM_FALLBACK=none, says so) within a bounded time."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path))
+    assert main(["ingest", "--demo"]) == 0
+    monkeypatch.setenv("LLM_URL", llm_server)
+    capsys.readouterr()
+    assert main(["ask", "Quelle est la dose maximale de paracétamol chez l'adulte ?"]) == 0
+    out = capsys.readouterr().out
+    assert "Sources :" in out
+    assert "ne remplace pas le jugement clinique" in out
+
+    monkeypatch.setenv("LLM_URL", "http://127.0.0.1:9")  # nothing listens there
+    started = time.perf_counter()
+    assert main(["ask", "Quelle est la dose maximale de paracétamol chez l'adulte ?"]) == 0
+    out = capsys.readouterr().out
+    assert "Le modèle de langage est indisponible" in out
+    assert "« " in out
+    monkeypatch.setenv("LLM_FALLBACK", "none")
+    assert main(["ask", "Quelle est la dose maximale de paracétamol chez l'adulte ?"]) == 3
+    assert "indisponible" in capsys.readouterr().err
+    assert time.perf_counter() - started < 30
