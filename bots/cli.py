@@ -76,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--demo", action="store_true", help="(re)index the bundled demo corpus")
     ingest.set_defaults(run=_ingest)
 
+    serve = commands.add_parser("serve", help="run a chat bot until SIGTERM")
+    serve.add_argument("platform", choices=["slack"], help="which chat platform")
+    serve.set_defaults(run=_serve)
+
     doctor = commands.add_parser("doctor", help="check every dependency and print its state")
     doctor.set_defaults(run=_doctor)
 
@@ -160,6 +164,13 @@ async def _reset(args: argparse.Namespace, settings: Settings) -> int:
     async with build_app(settings, check_index=False) as app:
         await app.corpus.reset()
     print("corpus deleted (audit kept); run `medgpt ingest` to rebuild it")
+    return EXIT_OK
+
+
+async def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.slack.serve import serve
+
+    await serve(settings)
     return EXIT_OK
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.errors import MedGPTError
 
@@ -54,6 +55,40 @@ class Settings(BaseSettings):
     log_format: str = Field(
         "auto", pattern="^(auto|json|console)$", validation_alias="MEDGPT_LOG_FORMAT"
     )
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    slack_mode: str = Field("socket", pattern="^(socket|http)$", validation_alias="SLACK_MODE")
+    slack_http_host: str = Field("0.0.0.0", validation_alias="SLACK_HTTP_HOST")
+    slack_http_port: int = Field(3000, ge=1, le=65535, validation_alias="SLACK_HTTP_PORT")
+    slack_allowed_teams: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="SLACK_ALLOWED_TEAMS"
+    )
+    slack_allowed_channels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="SLACK_ALLOWED_CHANNELS"
+    )
+    slack_allow_dms: bool = Field(True, validation_alias="SLACK_ALLOW_DMS")
+    slack_thread_followups: bool = Field(True, validation_alias="SLACK_THREAD_FOLLOWUPS")
+    slack_refusal: str = Field(
+        "message", pattern="^(message|silence)$", validation_alias="SLACK_REFUSAL"
+    )
+    slack_questions_per_minute: int = Field(
+        10, ge=1, le=1000, validation_alias="SLACK_QUESTIONS_PER_MINUTE"
+    )
+
+    @field_validator("slack_allowed_teams", "slack_allowed_channels", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"  # slack_sdk joins method names
 
     @field_validator("database_url", "embeddings_url", "llm_url")
     @classmethod

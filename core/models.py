@@ -109,3 +109,4 @@ class Reply:
     disclaimer: Disclaimer
     sources: tuple[Source, ...] = ()
     notices: tuple[str, ...] = field(default=())
+    audit_id: int | None = None  # the audit entry of this reply, for feedback

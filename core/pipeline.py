@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import structlog
@@ -78,9 +78,9 @@ class Pipeline:
                 details["error"] = f"{type(exc).__name__}: {exc}"
                 reply = compose.unavailable(language)
         latency_ms = round((time.perf_counter() - started) * 1000)
-        await self._audit(message, question, reply, draft, latency_ms, details)
+        audit_id = await self._audit(message, question, reply, draft, latency_ms, details)
         log.info("answer_done", outcome=reply.outcome, sources=len(reply.sources), ms=latency_ms)
-        return reply
+        return replace(reply, audit_id=audit_id)
 
     async def _retrieve(self, query: str, language: Language) -> list[Passage]:
         [embedding] = await self.embedder.embed([query])
@@ -97,7 +97,7 @@ class Pipeline:
         draft: Draft | None,
         latency_ms: int,
         details: dict[str, object],
-    ) -> None:
+    ) -> int | None:
         entry = AuditEntry(
             occurred_at=datetime.now(UTC),
             event=_EVENTS[reply.outcome],
@@ -116,9 +116,10 @@ class Pipeline:
             details=details,
         )
         try:
-            await self.audit.record(entry)
+            return await self.audit.record(entry)
         except Exception as exc:  # a lost audit entry is loud, but the clinician still gets a reply
             log.error("audit_write_failed", error=type(exc).__name__, reason=str(exc))
+            return None
 
 
 _EVENTS = {

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from core.documents import Chunk, ParsedDocument
-from core.models import Language, Outcome, Passage, Platform
+from core.models import Language, Outcome, Passage, Platform, Turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,27 @@ class AuditEntry:
 
 
 class AuditLog(Protocol):
-    async def record(self, entry: AuditEntry) -> None: ...
+    async def record(self, entry: AuditEntry) -> int:
+        """Append the entry; returns its id (buttons and reactions refer to it)."""
+        ...
+
+    async def feedback(
+        self, answer_id: int, platform: Platform, user_pseudonym: str, value: str
+    ) -> bool:
+        """Append a feedback event on an answer; False when the answer is unknown."""
+        ...
+
+
+class Conversations(Protocol):
+    async def turns(self, platform: Platform, conversation_id: str, limit: int) -> list[Turn]:
+        """The thread's earlier answered turns, oldest first (empty: the bot never answered)."""
+        ...
+
+
+class EventLedger(Protocol):
+    async def first_delivery(self, platform: Platform, event_id: str) -> bool:
+        """True for the first delivery of an event anywhere; False for every redelivery."""
+        ...
 
 
 class CorpusWriter(Protocol):

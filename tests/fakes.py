@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.errors import StoreUnavailable
-from core.models import DocumentMeta, Language, Passage
+from core.models import DocumentMeta, Language, Passage, Platform
 from core.ports import AuditEntry, Draft, EmbedderIdentity, OnText, SearchQuery
 
 
@@ -35,10 +35,16 @@ class FakeAudit:
     entries: list[AuditEntry] = field(default_factory=list)
     broken: bool = False
 
-    async def record(self, entry: AuditEntry) -> None:
+    async def record(self, entry: AuditEntry) -> int:
         if self.broken:
             raise RuntimeError("disk full")
         self.entries.append(entry)
+        return len(self.entries)
+
+    async def feedback(
+        self, answer_id: int, platform: Platform, user_pseudonym: str, value: str
+    ) -> bool:
+        return 0 < answer_id <= len(self.entries)
 
 
 class EchoGenerator:

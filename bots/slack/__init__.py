@@ -1,0 +1,1 @@
+"""The Slack bot: mentions in channels, DMs, thread follow-ups; answers in the thread."""

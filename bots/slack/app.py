@@ -1,0 +1,224 @@
+"""The Slack bot: bolt listeners that ack at once, de-duplicate, and answer in the thread.
+
+Flow of one question: event -> SlackQuestion (events.py) -> access and rate checks -> first
+delivery? (Postgres, across replicas) -> a reaction at once -> a placeholder in the thread,
+updated at most once a second with the draft -> the final blocks (render.py) -> reaction removed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack.events import SlackQuestion, question_from
+from bots.slack.render import blocks_for, escape, progress_text
+from bots.tasks import TaskRegistry
+from core.models import ConversationId, IncomingMessage, Language, Platform, Reply, UserId
+from core.pipeline import Pipeline
+from core.text import detect_language
+
+log = structlog.get_logger(__name__)
+
+WORKING_REACTION = "hourglass_flowing_sand"
+MAX_TURNS = 5
+UPDATE_INTERVAL_S = 1.0  # Slack allows about one message update per second per channel
+
+_TEXTS: dict[str, dict[Language, str]] = {
+    "refused": {
+        "fr": "Désolé, je ne suis pas autorisé à répondre dans cet espace.",
+        "en": "Sorry, I am not allowed to answer here.",
+    },
+    "rate": {
+        "fr": "Vous avez posé beaucoup de questions en peu de temps : réessayez dans une minute.",
+        "en": "You have asked many questions in a short time: please try again in a minute.",
+    },
+    "failed": {
+        "fr": "Désolé, une erreur m'a empêché de répondre. Votre question a été enregistrée.",
+        "en": "Sorry, an error prevented me from answering. Your question was recorded.",
+    },
+    "working": {
+        "fr": "Recherche dans les sources validées…",
+        "en": "Searching the validated sources…",
+    },
+    "thanks": {
+        "fr": "Merci, votre retour est enregistré.",
+        "en": "Thank you, your feedback is recorded.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class SlackPolicy:
+    allowed_teams: frozenset[str] = frozenset()  # empty: every workspace
+    allowed_channels: frozenset[str] = frozenset()  # empty: every channel
+    allow_dms: bool = True
+    thread_followups: bool = True
+    refuse_silently: bool = False
+    questions_per_minute: int = 10
+
+
+@dataclass
+class SlackBot:
+    pipeline: Pipeline
+    store: Any  # AuditLog, Conversations and EventLedger: adapters.postgres.audit.PgAuditLog
+    client: AsyncWebClient
+    pseudonymize: Callable[[UserId], str]
+    signing_secret: str | None = None
+    policy: SlackPolicy = field(default_factory=SlackPolicy)
+    tasks: TaskRegistry = field(default_factory=TaskRegistry)
+    clock: Callable[[], float] = time.monotonic
+    _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+
+    def __post_init__(self) -> None:
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=self.signing_secret,
+            request_verification_enabled=self.signing_secret is not None,
+            # The listener only hands the work to our task registry, so acking after it costs
+            # microseconds and keeps every answer owned by something shutdown drains.
+            process_before_response=True,
+        )
+        self.app.event("app_mention")(self._on_event)
+        self.app.event("message")(self._on_event)
+        self.app.action(re.compile("^feedback_(up|down|report)$"))(self._on_feedback)
+
+    async def _on_event(self, body: dict[str, Any], context: Any) -> None:
+        question = question_from(body, context.bot_user_id)
+        if question is not None:
+            self.tasks.spawn(self.handle(question), name=f"slack:{question.message_key}")
+
+    async def handle(self, question: SlackQuestion) -> None:
+        """Everything after the ack; never raises (a failure becomes an apology)."""
+        language = detect_language(question.text)
+        turns = await self.store.turns(Platform.SLACK, question.conversation_id, MAX_TURNS)
+        follow_up = self.policy.thread_followups and bool(turns)
+        if not (question.mentioned or question.is_dm or follow_up):
+            return  # channel chatter, not for the bot
+        if not await self.store.first_delivery(Platform.SLACK, question.message_key):
+            log.info("slack_duplicate_ignored", key=question.message_key)
+            return
+        if not self._allowed(question):
+            if not self.policy.refuse_silently:
+                await self._post(question, _TEXTS["refused"][language])
+            return
+        if self._too_many(question.user):
+            await self._post(question, _TEXTS["rate"][language])
+            return
+        try:
+            await self._answer(question, tuple(turns))
+        except Exception as exc:
+            log.error("slack_answer_failed", error=type(exc).__name__, reason=str(exc))
+            await self._post(question, _TEXTS["failed"][language])
+
+    async def _answer(self, question: SlackQuestion, turns: tuple[Any, ...]) -> None:
+        language = detect_language(question.text)
+        await self._react(question, "reactions_add")
+        placeholder = await self.client.chat_postMessage(
+            channel=question.channel,
+            thread_ts=question.thread_ts,
+            text=_TEXTS["working"][language],
+        )
+        ts = str(placeholder["ts"])
+        last_update = [self.clock()]
+
+        async def on_text(draft: str) -> None:
+            if self.clock() - last_update[0] >= UPDATE_INTERVAL_S:
+                last_update[0] = self.clock()
+                await self.client.chat_update(
+                    channel=question.channel, ts=ts, text=progress_text(draft)
+                )
+
+        message = IncomingMessage(
+            question.text,
+            Platform.SLACK,
+            ConversationId(question.conversation_id),
+            UserId(f"slack:{question.team}:{question.user}"),
+            turns,
+        )
+        reply = await self.pipeline.answer(message, on_text)
+        await self._final(question, ts, reply)
+        await self._react(question, "reactions_remove")
+
+    async def _final(self, question: SlackQuestion, ts: str, reply: Reply) -> None:
+        blocks, fallback = blocks_for(reply)
+        await self.client.chat_update(channel=question.channel, ts=ts, text=fallback, blocks=blocks)
+
+    async def _on_feedback(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        self.tasks.spawn(self._feedback(body, action), name="slack:feedback")
+
+    async def _feedback(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        value = str(action["action_id"]).removeprefix("feedback_")
+        user = body["user"]["id"]
+        team = (body.get("team") or {}).get("id", "")
+        pseudonym = self.pseudonymize(UserId(f"slack:{team}:{user}"))
+        answer_id, _, lang = str(action["value"]).partition(":")
+        recorded = await self.store.feedback(int(answer_id), Platform.SLACK, pseudonym, value)
+        if not recorded:
+            log.warning("slack_feedback_unknown_answer", answer_id=answer_id)
+            return
+        channel = body["channel"]["id"]
+        message = body.get("message") or {}
+        language: Language = "en" if lang == "en" else "fr"
+        await self.client.chat_postEphemeral(
+            channel=channel,
+            user=user,
+            thread_ts=message.get("thread_ts"),
+            text=_TEXTS["thanks"][language],
+        )
+
+    def _allowed(self, question: SlackQuestion) -> bool:
+        policy = self.policy
+        if policy.allowed_teams and question.team not in policy.allowed_teams:
+            return False
+        if question.is_dm:
+            return policy.allow_dms
+        return not policy.allowed_channels or question.channel in policy.allowed_channels
+
+    def _too_many(self, user: str) -> bool:
+        now = self.clock()
+        recent = self._recent[user]
+        while recent and now - recent[0] > 60:
+            recent.popleft()
+        if len(recent) >= self.policy.questions_per_minute:
+            return True
+        recent.append(now)
+        return False
+
+    async def _post(self, question: SlackQuestion, text: str) -> None:
+        try:
+            await self.client.chat_postMessage(
+                channel=question.channel, thread_ts=question.thread_ts, text=escape(text)
+            )
+        except SlackApiError as exc:
+            log.error("slack_post_failed", error=exc.response.get("error"))
+
+    async def _react(self, question: SlackQuestion, method: str) -> None:
+        """The 'received' sign; cosmetic, so a failure is logged and ignored."""
+        try:
+            await getattr(self.client, method)(
+                channel=question.channel, timestamp=question.ts, name=WORKING_REACTION
+            )
+        except SlackApiError as exc:
+            log.warning("slack_reaction_failed", method=method, error=exc.response.get("error"))
+
+
+def web_client(token: str, base_url: str) -> AsyncWebClient:
+    """A Web API client that retries only rate limits (honouring Retry-After), once: a 429
+    means nothing was posted, so retrying cannot duplicate a message; a connection error might
+    have posted, so it is not retried."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=1)],
+    )

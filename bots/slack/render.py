@@ -1,0 +1,137 @@
+"""A Reply as Slack Block Kit blocks and a plain-text fallback (pure).
+
+Model and corpus text is escaped (&, <, >) so it can never become a mention, a channel ping or
+a link it was not meant to be; Slack's limits (3,000 characters a section, 50 blocks, about
+12,000 characters of blocks in all) are respected by splitting at sentence boundaries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bots.render_text import render_text
+from core.compose import demo_label
+from core.models import Outcome, Reply, Source
+from core.text import split_sentences
+
+SECTION_CHARS = 3000
+MAX_BLOCKS = 50
+MAX_BLOCK_CHARS = 12_000
+MAX_FALLBACK_CHARS = 3_000  # notifications show little; the blocks carry the whole reply
+
+Block = dict[str, Any]
+FEEDBACK = (("feedback_up", "👍"), ("feedback_down", "👎"))
+_REPORT = {"fr": "Signaler un problème", "en": "Report a problem"}
+_SOURCES = {"fr": "*Sources*", "en": "*Sources*"}
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def blocks_for(reply: Reply) -> tuple[list[Block], str]:
+    """(blocks, fallback text) for the final answer."""
+    answer = [_section(chunk) for chunk in _chunks(escape(reply.text), SECTION_CHARS)]
+    notices = [_context(escape(n), "ℹ️") for n in reply.notices]
+    sources = [_section(chunk) for chunk in _chunks(_sources(reply), SECTION_CHARS)]
+    tail = [_context(escape(reply.disclaimer.text), "⚠️")]
+    if reply.audit_id is not None and reply.outcome in (Outcome.ANSWERED, Outcome.ABSTAINED):
+        tail.append(_feedback(reply))
+    blocks = _fit([*answer, *notices], [*sources, *tail])
+    fallback = escape(render_text(reply))
+    if len(fallback) > MAX_FALLBACK_CHARS:
+        fallback = fallback[: MAX_FALLBACK_CHARS - 1] + "…"
+    return blocks, fallback
+
+
+def progress_text(draft: str) -> str:
+    """The unverified draft while it is written: plain, escaped, marked as in progress."""
+    return escape(draft[-SECTION_CHARS + 10 :]) + " …"
+
+
+def _sources(reply: Reply) -> str:
+    if not reply.sources:
+        return ""
+    lines = [_SOURCES[reply.language]] + [_source(s, reply) for s in reply.sources]
+    return "\n".join(lines)
+
+
+def _source(source: Source, reply: Reply) -> str:
+    title = escape(source.title)
+    if source.url and source.url.startswith(("https://", "http://")):
+        # Inside <url|label>, '|' and '>' would end the link early: escape them too.
+        url = escape(source.url).replace("|", "%7C")
+        title = f"<{url}|{title.replace('|', '¦')}>"
+    facts = [title]
+    facts += [escape(source.publisher)] if source.publisher else []
+    facts += [source.published.isoformat()] if source.published else []
+    line = f"[{source.number}] " + " — ".join(facts)
+    if source.section:
+        line += f" · § {escape(source.section)}"
+    if source.is_demo:
+        line += f" _({demo_label(reply.language)})_"
+    return line
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    """Pieces of at most `size` characters, cut between sentences (or lines) when possible."""
+    pieces: list[str] = []
+    current = ""
+    for unit in _units(text):
+        if current and len(current) + len(unit) > size:
+            pieces.append(current)
+            current = ""
+        current += unit
+        while len(current) > size:  # one sentence longer than a section: cut it hard
+            pieces.append(current[:size])
+            current = current[size:]
+    pieces.append(current)
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def _units(text: str) -> list[str]:
+    units: list[str] = []
+    for line in text.split("\n"):
+        sentences = split_sentences(line) or [""]
+        units += [s + " " for s in sentences[:-1]] + [sentences[-1] + "\n"]
+    return units
+
+
+def _fit(head: list[Block], tail: list[Block]) -> list[Block]:
+    """Keep the tail (sources, disclaimer, buttons) whole; trim the answer to fit the limits."""
+    budget_blocks = MAX_BLOCKS - len(tail)
+    budget_chars = MAX_BLOCK_CHARS - sum(_size(b) for b in tail)
+    kept: list[Block] = []
+    for block in head:
+        if len(kept) + 1 >= budget_blocks or _size(block) > budget_chars - 20:
+            kept.append(_section("…"))
+            break
+        kept.append(block)
+        budget_chars -= _size(block)
+    return [*kept, *tail]
+
+
+def _size(block: Block) -> int:
+    return len(str(block))
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str, icon: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{icon} {text}"}]}
+
+
+def _feedback(reply: Reply) -> Block:
+    value = f"{reply.audit_id}:{reply.language}"  # the answer, and the language to thank in
+    labels = [*FEEDBACK, ("feedback_report", _REPORT[reply.language])]
+    buttons = [
+        {"type": "button", "action_id": action, "value": value, "text": _plain(label)}
+        for action, label in labels
+    ]
+    return {"type": "actions", "block_id": f"feedback:{reply.audit_id}", "elements": buttons}
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}

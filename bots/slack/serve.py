@@ -1,0 +1,102 @@
+"""`medgpt serve slack`: Socket Mode (default) or the HTTP Events API on an aiohttp server;
+SIGTERM stops taking messages, drains in-flight answers, then exits."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+
+import structlog
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+
+from bots.settings import Settings, SettingsError
+from bots.slack.app import SlackBot, SlackPolicy, web_client
+from bots.wiring import App, build_app
+
+log = structlog.get_logger(__name__)
+
+
+def http_app(bot: SlackBot, path: str = "/slack/events") -> web.Application:
+    """Signed Events API requests in (bolt verifies the signature and the 5-minute window)."""
+
+    async def events(request: web.Request) -> web.Response:
+        response = await bot.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_post(path, events)
+    app.router.add_post("/slack/interactions", events)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+def policy(settings: Settings) -> SlackPolicy:
+    return SlackPolicy(
+        allowed_teams=frozenset(settings.slack_allowed_teams),
+        allowed_channels=frozenset(settings.slack_allowed_channels),
+        allow_dms=settings.slack_allow_dms,
+        thread_followups=settings.slack_thread_followups,
+        refuse_silently=settings.slack_refusal == "silence",
+        questions_per_minute=settings.slack_questions_per_minute,
+    )
+
+
+def bot_for(core: App, settings: Settings) -> SlackBot:
+    if settings.slack_bot_token is None:
+        raise SettingsError("missing setting SLACK_BOT_TOKEN (the xoxb- token of the Slack app)")
+    client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    secret = settings.slack_signing_secret
+    return SlackBot(
+        pipeline=core.pipeline,
+        store=core.pipeline.audit,
+        client=client,
+        pseudonymize=core.pipeline.pseudonymize,
+        signing_secret=secret.get_secret_value() if secret else None,
+        policy=policy(settings),
+    )
+
+
+async def serve(settings: Settings) -> None:
+    _check(settings)
+    async with build_app(settings) as core:
+        bot = bot_for(core, settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        close = await _start(bot, settings)
+        log.warning("slack_bot_started", mode=settings.slack_mode)
+        await stop.wait()
+        log.warning("slack_bot_stopping", in_flight=bot.tasks.in_flight)
+        await close()  # no new messages
+        await bot.tasks.drain()  # answers and audit writes in flight complete
+
+
+async def _start(bot: SlackBot, settings: Settings) -> Callable[[], Awaitable[None]]:
+    if settings.slack_mode == "http":
+        runner = web.AppRunner(http_app(bot))
+        await runner.setup()
+        await web.TCPSite(runner, settings.slack_http_host, settings.slack_http_port).start()
+        return runner.cleanup
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    assert settings.slack_app_token is not None
+    handler = AsyncSocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    return handler.close_async
+
+
+def _check(settings: Settings) -> None:
+    if settings.slack_bot_token is None:
+        raise SettingsError("missing setting SLACK_BOT_TOKEN (the xoxb- token of the Slack app)")
+    if settings.slack_mode == "socket" and settings.slack_app_token is None:
+        raise SettingsError(
+            "missing setting SLACK_APP_TOKEN (xapp- token, Socket Mode); or set SLACK_MODE=http"
+        )
+    if settings.slack_mode == "http" and settings.slack_signing_secret is None:
+        raise SettingsError("missing setting SLACK_SIGNING_SECRET (required by SLACK_MODE=http)")

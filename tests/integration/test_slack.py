@@ -1,0 +1,281 @@
+"""The Slack bot against a recording fake of the Web API, with the real Postgres, embedder and
+pipeline; events come from recorded payloads (tests/data/slack) through Socket-Mode-style
+dispatch and through signed HTTP requests."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+import pytest
+from aiohttp import web
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from adapters.embedders.local import LocalEmbedder
+from adapters.generators.extractive import ExtractiveGenerator
+from adapters.postgres.audit import PgAuditLog
+from adapters.postgres.store import PgCorpus
+from bots.slack.app import SlackBot, SlackPolicy, web_client
+from bots.slack.serve import http_app
+from bots.wiring import read_files
+from core.ingestion import Ingestor
+from core.pipeline import Pipeline
+from tests.conftest import DATA, note, write
+from tests.slack_fake import FakeSlack
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+COLCHICINE = note(
+    "Colchicine : crise de goutte",
+    "## Posologie\n\nDans la crise de goutte, la colchicine se donne à faible dose : 1 mg puis "
+    "0,5 mg une heure plus tard le premier jour.\n\n## Insuffisance rénale\n\nChez "
+    "l'insuffisant rénal sévère, la colchicine est contre-indiquée.",
+)
+HOSTILE = note(
+    "Goutte : alerte <!channel>",
+    "## Posologie\n\nPosologie de la colchicine dans la goutte : voir <@U0BOSS> & "
+    "<https://evil.example|cliquez ici> pour la crise de goutte.",
+)
+
+
+def payload(name: str, **event: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DATA / "slack" / f"{name}.json").read_text())
+    data = copy.deepcopy(data)
+    data.get("event", {}).update(event)
+    return data
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    slack = FakeSlack()
+    await slack.start()
+    yield slack
+    await slack.stop()
+
+
+@pytest.fixture
+async def store(pool: asyncpg.Pool) -> PgAuditLog:
+    return PgAuditLog(pool)
+
+
+@pytest.fixture
+async def pipeline(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder, store: PgAuditLog
+) -> Pipeline:
+    write(tmp_path, "colchicine.md", COLCHICINE)
+    write(tmp_path, "hostile.md", HOSTILE)
+    await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
+    return Pipeline(embedder, corpus, ExtractiveGenerator(), store, lambda user: f"p:{user}")
+
+
+def make_bot(fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog, **policy: Any) -> SlackBot:
+    return SlackBot(
+        pipeline=pipeline,
+        store=store,
+        client=web_client("xoxb-test", fake.url),
+        pseudonymize=pipeline.pseudonymize,
+        signing_secret=SECRET,
+        policy=SlackPolicy(**policy),
+    )
+
+
+async def dispatch(bot: SlackBot, body: dict[str, Any]) -> None:
+    """What slack-bolt's Socket Mode handler does with an envelope's payload."""
+    response = await bot.app.async_dispatch(AsyncBoltRequest(body=body, mode="socket_mode"))
+    assert response.status == 200
+    await bot.tasks.idle()
+
+
+def final_text(fake: FakeSlack) -> str:
+    [update] = [u for u in fake.called("chat.update") if "blocks" in u]
+    return json.dumps(update["blocks"], ensure_ascii=False)
+
+
+async def test_mention_gets_a_threaded_answer_with_sources_disclaimer_and_audit(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog, pool: asyncpg.Pool
+) -> None:
+    """A mention is answered in its thread: sign of receipt, answer, sources, disclaimer, audit."""
+    bot = make_bot(fake, pipeline, store)
+    await dispatch(bot, payload("app_mention"))
+    [reaction] = fake.called("reactions.add")
+    assert reaction["timestamp"] == "1764160000.000100"
+    [placeholder] = fake.called("chat.postMessage")
+    assert (placeholder["channel"], placeholder["thread_ts"]) == ("C0URGENCES", "1764160000.000100")
+    blocks = final_text(fake)
+    assert "colchicine se donne à faible dose" in blocks
+    assert "*Sources*" in blocks
+    assert "ne remplace pas le jugement clinique" in blocks
+    assert "feedback_up" in blocks
+    assert fake.called("reactions.remove")
+    row = await pool.fetchrow("SELECT platform, conversation_id, event FROM audit_events")
+    assert dict(row) == {  # type: ignore[arg-type]
+        "platform": "slack",
+        "conversation_id": "T0HOSP:C0URGENCES:1764160000.000100",
+        "event": "answer_sent",
+    }
+
+
+async def test_dm_is_answered(fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog) -> None:
+    """Every DM gets an answer, in its own thread."""
+    await dispatch(make_bot(fake, pipeline, store), payload("message_im"))
+    [placeholder] = fake.called("chat.postMessage")
+    assert placeholder["channel"] == "D0DIRECT"
+    assert "colchicine" in final_text(fake)
+
+
+async def test_follow_up_in_an_answered_thread_carries_its_context(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog, pool: asyncpg.Pool
+) -> None:
+    """'et chez l'insuffisant rénal ?' in the thread, without a mention, is answered about
+    colchicine; the same words in a thread the bot never answered are left alone."""
+    bot = make_bot(fake, pipeline, store)
+    await dispatch(bot, payload("message_thread", thread_ts="1764169999.000000"))
+    assert fake.called("chat.postMessage") == []
+    await dispatch(bot, payload("app_mention"))
+    await dispatch(bot, payload("message_thread"))
+    updates = [u for u in fake.called("chat.update") if "blocks" in u]
+    assert len(updates) == 2
+    assert "contre-indiquée" in json.dumps(updates[1]["blocks"], ensure_ascii=False)
+    assert await pool.fetchval("SELECT count(*) FROM audit_events") == 2
+
+
+async def test_duplicate_delivery_gives_one_answer(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """A Slack retry, or the message event that accompanies a mention, never answers twice."""
+    bot = make_bot(fake, pipeline, store)
+    await dispatch(bot, payload("app_mention"))
+    await dispatch(bot, payload("app_mention"))  # retry: same event
+    message = payload("app_mention", type="message", channel_type="channel")
+    message["event_id"] = "Ev0OTHER"
+    await dispatch(bot, message)  # the same message as a message.channels event
+    assert len(fake.called("chat.postMessage")) == 1
+    # A second bot process sharing the database does not answer it either.
+    await dispatch(make_bot(fake, pipeline, store), payload("app_mention"))
+    assert len(fake.called("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize("name", ["message_bot", "message_changed"])
+async def test_other_bots_and_edits_are_ignored(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog, name: str
+) -> None:
+    """Messages from bots, edits and other subtypes never trigger an answer."""
+    await dispatch(make_bot(fake, pipeline, store), payload(name))
+    assert fake.called("chat.postMessage") == []
+
+
+async def test_corpus_text_cannot_ping_or_link(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """<!channel>, <@user> and <url|label> inside corpus text arrive escaped, inert."""
+    await dispatch(make_bot(fake, pipeline, store), payload("app_mention"))
+    blocks = final_text(fake)
+    assert "<!channel>" not in blocks
+    assert "<@U0BOSS>" not in blocks
+    assert "<https://evil.example" not in blocks
+    assert "&lt;@U0BOSS&gt; &amp; &lt;https://evil.example|cliquez ici&gt;" in blocks
+
+
+async def test_rate_limited_post_is_retried_once_and_posted_once(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """A 429 on chat.postMessage is retried after Retry-After; one message appears."""
+    fake.failures["chat.postMessage"] = [("ratelimited", 1)]
+    await dispatch(make_bot(fake, pipeline, store), payload("app_mention"))
+    assert len(fake.called("chat.postMessage")) == 2  # the 429, then the retry
+    assert "colchicine" in final_text(fake)
+
+
+async def test_feedback_click_is_recorded_and_acknowledged(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog, pool: asyncpg.Pool
+) -> None:
+    """👎 on an answer is appended to the audit against that answer; the user is thanked."""
+    bot = make_bot(fake, pipeline, store)
+    await dispatch(bot, payload("app_mention"))
+    answer_id = await pool.fetchval("SELECT id FROM audit_events")
+    click = payload("block_actions_feedback")
+    click["actions"][0]["value"] = f"{answer_id}:fr"
+    await dispatch(bot, click)
+    row = await pool.fetchrow(
+        "SELECT event, outcome, details, conversation_id FROM audit_events WHERE id > $1", answer_id
+    )
+    assert row is not None
+    assert (row["event"], row["outcome"]) == ("feedback", "down")
+    assert json.loads(row["details"]) == {"answer_id": answer_id}
+    assert row["conversation_id"] == "T0HOSP:C0URGENCES:1764160000.000100"
+    [thanks] = fake.called("chat.postEphemeral")
+    assert (thanks["user"], thanks["text"]) == ("U0CLIN", "Merci, votre retour est enregistré.")
+
+
+async def test_channels_outside_the_allow_list_get_a_polite_refusal_or_silence(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog, pool: asyncpg.Pool
+) -> None:
+    """Only allowed channels get answers; others get one short refusal, or nothing."""
+    await dispatch(
+        make_bot(fake, pipeline, store, allowed_channels=frozenset({"C0OTHER"})),
+        payload("app_mention"),
+    )
+    [refusal] = fake.called("chat.postMessage")
+    assert "pas autorisé" in refusal["text"]
+    assert await pool.fetchval("SELECT count(*) FROM audit_events") == 0
+    silent = make_bot(fake, pipeline, store, allow_dms=False, refuse_silently=True)
+    await dispatch(silent, payload("message_im"))
+    assert len(fake.called("chat.postMessage")) == 1
+
+
+async def test_per_user_rate_limit_is_friendly(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """A user over the per-minute limit is asked to wait, not ignored."""
+    bot = make_bot(fake, pipeline, store, questions_per_minute=1)
+    await dispatch(bot, payload("message_im"))
+    await dispatch(bot, payload("message_im", ts="1764160101.000200"))
+    texts = [p["text"] for p in fake.called("chat.postMessage")]
+    assert "réessayez dans une minute" in texts[-1]
+
+
+def _signed(body: str, secret: str = SECRET, age_s: int = 0) -> dict[str, str]:
+    timestamp = str(int(time.time()) - age_s)
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    return {
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": f"v0={digest.hexdigest()}",
+        "Content-Type": "application/json",
+    }
+
+
+async def test_http_events_api_verifies_signatures(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """Signed requests are answered; forged or replayed (older than 5 minutes) ones get 401
+    and no answer; the URL verification challenge is echoed."""
+    bot = make_bot(fake, pipeline, store)
+    runner = web.AppRunner(http_app(bot))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/slack/events"  # type: ignore[union-attr]
+    body = json.dumps(payload("app_mention"))
+    try:
+        async with aiohttp.ClientSession() as http:
+            for headers in (_signed(body, secret="wrong"), _signed(body, age_s=400)):
+                async with http.post(url, data=body, headers=headers) as response:
+                    assert response.status == 401
+            assert fake.called("chat.postMessage") == []
+            challenge = json.dumps({"type": "url_verification", "challenge": "c0ffee"})
+            async with http.post(url, data=challenge, headers=_signed(challenge)) as response:
+                assert response.status == 200
+                assert "c0ffee" in await response.text()
+            async with http.post(url, data=body, headers=_signed(body)) as response:
+                assert response.status == 200
+            await bot.tasks.idle()
+    finally:
+        await runner.cleanup()
+    assert len(fake.called("chat.postMessage")) == 1
