@@ -119,6 +119,9 @@ async def measure(url: str, runs: int) -> dict[str, list[tuple[float, float]]]:
 
 
 def main() -> None:
+    from bots.logs import configure_logging
+
+    configure_logging()  # warnings only: the report goes to stdout
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ BOT_USER = "UBOT"
 class Call:
     method: str
     args: dict[str, Any]
+    at: float = field(default_factory=time.perf_counter)  # when the fake received it
 
 
 @dataclass

@@ -279,3 +279,17 @@ async def test_http_events_api_verifies_signatures(
     finally:
         await runner.cleanup()
     assert len(fake.called("chat.postMessage")) == 1
+
+
+def test_app_manifest_subscribes_to_what_the_bot_handles() -> None:
+    """An admin pasting infra/slack-app-manifest.yml gets the events and scopes the bot uses."""
+    import yaml
+
+    manifest = yaml.safe_load(
+        (Path(__file__).parents[2] / "infra" / "slack-app-manifest.yml").read_text()
+    )
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_mention", "message.im", "message.channels"} <= events
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "chat:write", "reactions:write", "im:history"} <= scopes
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
