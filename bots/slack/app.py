@@ -135,7 +135,7 @@ class SlackBot:
             if self.clock() - last_update[0] >= UPDATE_INTERVAL_S:
                 last_update[0] = self.clock()
                 await self.client.chat_update(
-                    channel=question.channel, ts=ts, text=progress_text(draft)
+                    channel=question.channel, ts=ts, text=progress_text(draft, language)
                 )
 
         message = IncomingMessage(

@@ -11,7 +11,7 @@ from typing import Any
 
 from bots.render_text import render_text
 from core.compose import demo_label
-from core.models import Outcome, Reply, Source
+from core.models import Language, Outcome, Reply, Source
 from core.text import split_sentences
 
 SECTION_CHARS = 3000
@@ -44,9 +44,17 @@ def blocks_for(reply: Reply) -> tuple[list[Block], str]:
     return blocks, fallback
 
 
-def progress_text(draft: str) -> str:
-    """The unverified draft while it is written: plain, escaped, marked as in progress."""
-    return escape(draft[-SECTION_CHARS + 10 :]) + " …"
+_WRITING = {
+    "fr": "Rédaction en cours… ({words} mots). La réponse sera vérifiée dans les sources avant "
+    "d'être affichée.",
+    "en": "Writing… ({words} words). The answer will be checked against the sources before it "
+    "is shown.",
+}
+
+
+def progress_text(draft: str, language: Language) -> str:
+    """Progress without the draft itself: unverified model text never reaches a clinician."""
+    return _WRITING[language].format(words=len(draft.split()))
 
 
 def _sources(reply: Reply) -> str:

@@ -293,3 +293,28 @@ def test_app_manifest_subscribes_to_what_the_bot_handles() -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"app_mentions:read", "chat:write", "reactions:write", "im:history"} <= scopes
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
+
+
+async def test_progress_never_shows_unverified_model_text(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """While a model writes, the thread shows progress, never the draft: a hallucinated dose
+    removed by the citation check is never visible, not even for a second."""
+    from dataclasses import replace as replaced
+
+    from core.ports import Draft
+
+    class Hallucinating:
+        async def generate(self, question, language, passages, on_text=None):  # type: ignore[no-untyped-def]
+            for partial in ("Prenez", "Prenez 40 g", "Prenez 40 g d'un coup [1]."):
+                await on_text(partial)
+            return Draft("Prenez 40 g d'un coup [1].", "chat:test", "prompt-1", len(passages))
+
+    ticks = iter(range(0, 1000, 2))
+    bot = make_bot(fake, replaced(pipeline, generator=Hallucinating()), store)
+    bot.clock = lambda: float(next(ticks))  # every draft update is due
+    await dispatch(bot, payload("app_mention"))
+    updates = fake.called("chat.update")
+    assert len(updates) >= 3  # progress was shown
+    assert all("40 g" not in json.dumps(u, ensure_ascii=False) for u in updates)
+    assert "Rédaction en cours" in updates[0]["text"]
