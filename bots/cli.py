@@ -23,6 +23,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 _EXIT_BY_OUTCOME = {
     Outcome.ANSWERED: EXIT_OK,
     Outcome.ABSTAINED: EXIT_OK,
+    Outcome.EMERGENCY: EXIT_OK,
     Outcome.REJECTED: EXIT_USAGE,
     Outcome.ERROR: EXIT_UNAVAILABLE,
 }
@@ -103,7 +104,7 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
         reply = await app.pipeline.answer(
             IncomingMessage(question, Platform.CONSOLE, ConversationId("cli"), console.user())
         )
-    out = sys.stdout if reply.outcome in (Outcome.ANSWERED, Outcome.ABSTAINED) else sys.stderr
+    out = sys.stderr if reply.outcome in (Outcome.REJECTED, Outcome.ERROR) else sys.stdout
     print(
         json.dumps(_as_json(reply), ensure_ascii=False, indent=2)
         if args.json

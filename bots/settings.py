@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(
         4000, ge=10, le=100_000, validation_alias="MEDGPT_MAX_QUESTION_CHARS"
     )
+    emergency_number: str = Field("15 (SAMU)", validation_alias="MEDGPT_EMERGENCY_NUMBER")
+    european_emergency_number: str = Field(
+        "112", validation_alias="MEDGPT_EUROPEAN_EMERGENCY_NUMBER"
+    )
+    suicide_line: str = Field("3114", validation_alias="MEDGPT_SUICIDE_LINE")
     audit_key: SecretStr | None = Field(None, validation_alias="MEDGPT_AUDIT_KEY")
     log_format: str = Field(
         "auto", pattern="^(auto|json|console)$", validation_alias="MEDGPT_LOG_FORMAT"

@@ -32,6 +32,7 @@ from core.ingestion import Ingestor, IngestReport, SourceFile
 from core.models import UserId
 from core.pipeline import Pipeline, PipelineSettings
 from core.ports import Embedder, Generator
+from core.triage import EmergencyNumbers
 
 log = structlog.get_logger(__name__)
 
@@ -97,7 +98,14 @@ def _pipeline(
         fallback=ExtractiveGenerator() if _falls_back(settings) else None,
         audit=PgAuditLog(pool),
         pseudonymize=pseudonymizer(_audit_key(settings)),
-        settings=PipelineSettings(settings.retrieval_k, settings.max_question_chars, policy),
+        settings=PipelineSettings(
+            settings.retrieval_k,
+            settings.max_question_chars,
+            policy,
+            EmergencyNumbers(
+                settings.emergency_number, settings.european_emergency_number, settings.suicide_line
+            ),
+        ),
     )
 
 

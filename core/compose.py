@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from core.models import Disclaimer, Language, Outcome, Passage, Reply, Source
+from core.triage import EmergencyNumbers
 
 # Versioned: the audit records which text was shown. Change the text, bump the version.
 DISCLAIMERS: dict[Language, Disclaimer] = {
@@ -43,6 +44,21 @@ _UNAVAILABLE: dict[Language, str] = {
     "en": (
         "The search in the validated sources is unavailable at the moment. "
         "Your question was not processed; please try again in a few minutes."
+    ),
+}
+
+_EMERGENCY: dict[Language, str] = {
+    "fr": (
+        "🚨 Urgence : appelez immédiatement le {emergency} ou le {european}. "
+        "Détresse suicidaire : {suicide} (24 h/24, gratuit). "
+        "Je suis un assistant documentaire : je ne peux pas prendre en charge une urgence. "
+        "Suivez les protocoles d'urgence de votre établissement."
+    ),
+    "en": (
+        "🚨 Emergency: call {emergency} or {european} now. "
+        "Suicidal crisis: {suicide} (24/7, free). "
+        "I am a documentation assistant: I cannot handle an emergency. "
+        "Follow your institution's emergency protocols."
     ),
 }
 
@@ -91,6 +107,14 @@ def abstained(language: Language) -> Reply:
 
 def unavailable(language: Language) -> Reply:
     return Reply(Outcome.ERROR, language, _UNAVAILABLE[language], DISCLAIMERS[language])
+
+
+def emergency(language: Language, numbers: EmergencyNumbers) -> Reply:
+    """The fixed reply: no search, no model, the numbers first."""
+    text = _EMERGENCY[language].format(
+        emergency=numbers.emergency, european=numbers.european, suicide=numbers.suicide
+    )
+    return Reply(Outcome.EMERGENCY, language, text, DISCLAIMERS[language])
 
 
 def busy(language: Language) -> Reply:

@@ -23,6 +23,7 @@ class Outcome(enum.StrEnum):
 
     ANSWERED = "answered"
     ABSTAINED = "abstained"  # nothing relevant enough in the validated sources
+    EMERGENCY = "emergency"  # an emergency described: the fixed reply with emergency numbers
     REJECTED = "rejected"  # the input cannot be processed (empty, too long)
     ERROR = "error"  # a dependency failed; the user got an apology
 

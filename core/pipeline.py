@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import structlog
 
-from core import compose
+from core import compose, triage
 from core.errors import EmbedderError, StoreError
 from core.evidence import EvidencePolicy, supporting
 from core.grounding import grounded_answer
@@ -25,6 +25,7 @@ from core.ports import (
     SearchQuery,
 )
 from core.text import detect_language
+from core.triage import EmergencyNumbers
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +35,7 @@ class PipelineSettings:
     k: int = 6
     max_question_chars: int = 4000
     evidence: EvidencePolicy = field(default_factory=EvidencePolicy)
+    emergency_numbers: EmergencyNumbers = field(default_factory=EmergencyNumbers)
 
 
 @dataclass
@@ -54,12 +56,15 @@ class Pipeline:
         language = _language(message)
         draft: Draft | None = None
         details: dict[str, object] = {}
-        if not question:
+        emergency = triage.detect(question)
+        if emergency is not None:  # before, and independent of, retrieval and any model
+            reply = compose.emergency(language, self.settings.emergency_numbers)
+            details["emergency"] = emergency.value
+        elif not question:
             reply = compose.empty_question(language)
         elif len(question) > self.settings.max_question_chars:
             limit = self.settings.max_question_chars
             reply = compose.question_too_long(language, len(question), limit)
-            question = question[:limit]  # the audit keeps a bounded prefix, not 100 KB
         else:
             try:
                 # A follow-up ("et chez l'enfant ?") is read with the question it follows.
@@ -78,7 +83,9 @@ class Pipeline:
                 details["error"] = f"{type(exc).__name__}: {exc}"
                 reply = compose.unavailable(language)
         latency_ms = round((time.perf_counter() - started) * 1000)
-        audit_id = await self._audit(message, question, reply, draft, latency_ms, details)
+        # The audit keeps a bounded prefix of an over-long paste, not 100 KB.
+        kept = question[: self.settings.max_question_chars]
+        audit_id = await self._audit(message, kept, reply, draft, latency_ms, details)
         log.info("answer_done", outcome=reply.outcome, sources=len(reply.sources), ms=latency_ms)
         return replace(reply, audit_id=audit_id)
 
@@ -124,6 +131,7 @@ class Pipeline:
 
 _EVENTS = {
     Outcome.ANSWERED: "answer_sent",
+    Outcome.EMERGENCY: "emergency",
     Outcome.ABSTAINED: "abstained",
     Outcome.REJECTED: "refused",
     Outcome.ERROR: "error",

@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.errors import StoreUnavailable
-from core.models import DocumentMeta, Language, Passage, Platform
+from core.models import (
+    ConversationId,
+    DocumentMeta,
+    IncomingMessage,
+    Language,
+    Passage,
+    Platform,
+    Turn,
+    UserId,
+)
+from core.pipeline import Pipeline, PipelineSettings
 from core.ports import AuditEntry, Draft, EmbedderIdentity, OnText, SearchQuery
 
 
@@ -81,3 +91,18 @@ def passage(
         text_rank=text_rank,
         score=0.03,
     )
+
+
+def pipeline_with(index: FakeIndex, audit: FakeAudit, generator: object = None) -> Pipeline:
+    return Pipeline(
+        embedder=FakeEmbedder(),
+        index=index,
+        generator=generator or EchoGenerator(),  # type: ignore[arg-type]
+        audit=audit,
+        pseudonymize=lambda user: f"pseudo-{len(user)}",
+        settings=PipelineSettings(k=4, max_question_chars=200),
+    )
+
+
+def message(text: str, history: tuple[Turn, ...] = ()) -> IncomingMessage:
+    return IncomingMessage(text, Platform.CONSOLE, ConversationId("c1"), UserId("dr.who"), history)

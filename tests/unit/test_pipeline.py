@@ -7,31 +7,15 @@ from structlog.testing import capture_logs
 
 from adapters.generators.extractive import ExtractiveGenerator
 from core.errors import MedGPTError
-from core.models import ConversationId, IncomingMessage, Outcome, Platform, Turn, UserId
-from core.pipeline import Pipeline, PipelineSettings
-from tests.fakes import EchoGenerator, FakeAudit, FakeEmbedder, FakeIndex, passage
-
-
-def _pipeline(index: FakeIndex, audit: FakeAudit, generator: object = None) -> Pipeline:
-    return Pipeline(
-        embedder=FakeEmbedder(),
-        index=index,
-        generator=generator or EchoGenerator(),  # type: ignore[arg-type]
-        audit=audit,
-        pseudonymize=lambda user: f"pseudo-{len(user)}",
-        settings=PipelineSettings(k=4, max_question_chars=200),
-    )
-
-
-def _message(text: str, history: tuple[Turn, ...] = ()) -> IncomingMessage:
-    return IncomingMessage(text, Platform.CONSOLE, ConversationId("c1"), UserId("dr.who"), history)
+from core.models import Outcome, Turn
+from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 
 
 async def test_answer_cites_sources_and_carries_disclaimer() -> None:
     """A clinician gets the answer, its numbered sources and the disclaimer, and it is audited."""
     index = FakeIndex([passage("La dose maximale est de 4 g par jour.")])
     audit = FakeAudit()
-    reply = await _pipeline(index, audit).answer(_message("Dose maximale de paracétamol ?"))
+    reply = await pipeline_with(index, audit).answer(message("Dose maximale de paracétamol ?"))
     assert reply.outcome is Outcome.ANSWERED
     assert reply.text == "La dose maximale est de 4 g par jour [1]."
     assert [s.number for s in reply.sources] == [1]
@@ -50,7 +34,7 @@ async def test_weak_evidence_abstains_instead_of_improvising() -> None:
     """With only distant passages the bot says it found nothing, and cites nothing."""
     index = FakeIndex([passage("Sans rapport.", similarity=0.2, text_rank=0.0)])
     audit = FakeAudit()
-    reply = await _pipeline(index, audit).answer(_message("What is the capital of Peru?"))
+    reply = await pipeline_with(index, audit).answer(message("What is the capital of Peru?"))
     assert reply.outcome is Outcome.ABSTAINED
     assert reply.sources == ()
     assert "nothing relevant" in reply.text
@@ -60,8 +44,8 @@ async def test_weak_evidence_abstains_instead_of_improvising() -> None:
 async def test_generator_finding_nothing_abstains() -> None:
     """If no sentence of the passages matches the question, the extractive answer abstains."""
     index = FakeIndex([passage("Le lavage des mains dure trente secondes.", similarity=0.9)])
-    reply = await _pipeline(index, FakeAudit(), ExtractiveGenerator()).answer(
-        _message("Quelle posologie de colchicine ?")
+    reply = await pipeline_with(index, FakeAudit(), ExtractiveGenerator()).answer(
+        message("Quelle posologie de colchicine ?")
     )
     assert reply.outcome is Outcome.ABSTAINED
 
@@ -70,7 +54,7 @@ async def test_generator_finding_nothing_abstains() -> None:
 async def test_empty_question_is_refused_and_audited(text: str) -> None:
     """An empty mention gets a clear message, not a search."""
     index, audit = FakeIndex(), FakeAudit()
-    reply = await _pipeline(index, audit).answer(_message(text))
+    reply = await pipeline_with(index, audit).answer(message(text))
     assert reply.outcome is Outcome.REJECTED
     assert "vide" in reply.text
     assert index.queries == []
@@ -80,7 +64,7 @@ async def test_empty_question_is_refused_and_audited(text: str) -> None:
 async def test_overlong_question_is_refused_and_audit_keeps_a_bounded_prefix() -> None:
     """A 100 KB paste is refused with the limit stated; the audit row stays small."""
     audit = FakeAudit()
-    reply = await _pipeline(FakeIndex(), audit).answer(_message("dose " * 20_000))
+    reply = await pipeline_with(FakeIndex(), audit).answer(message("dose " * 20_000))
     assert reply.outcome is Outcome.REJECTED
     assert "200" in reply.text
     assert len(audit.entries[0].question) == 200
@@ -89,7 +73,7 @@ async def test_overlong_question_is_refused_and_audit_keeps_a_bounded_prefix() -
 async def test_database_down_gives_polite_reply_and_audits_the_error() -> None:
     """A failed dependency never loses the question: apology to the user, error in the audit."""
     audit = FakeAudit()
-    reply = await _pipeline(FakeIndex(down=True), audit).answer(_message("dose de paracétamol"))
+    reply = await pipeline_with(FakeIndex(down=True), audit).answer(message("dose de paracétamol"))
     assert reply.outcome is Outcome.ERROR
     assert "indisponible" in reply.text
     assert "StoreUnavailable" in str(audit.entries[0].details["error"])
@@ -99,7 +83,9 @@ async def test_failed_audit_write_is_logged_loudly_but_the_reply_still_goes_out(
     """An audit outage is an error log, not a silent clinician."""
     index = FakeIndex([passage("La dose maximale est de 4 g par jour.")])
     with capture_logs() as logs:
-        reply = await _pipeline(index, FakeAudit(broken=True)).answer(_message("dose paracétamol"))
+        reply = await pipeline_with(index, FakeAudit(broken=True)).answer(
+            message("dose paracétamol")
+        )
     assert reply.outcome is Outcome.ANSWERED
     assert any(e["event"] == "audit_write_failed" and e["log_level"] == "error" for e in logs)
 
@@ -108,7 +94,7 @@ async def test_follow_up_is_searched_with_the_question_it_follows() -> None:
     """'and in children?' finds passages about the drug asked about just before."""
     index = FakeIndex([passage("Chez l'enfant, 15 mg/kg par prise.")])
     history = (Turn("Quelle est la dose de paracétamol ?", "…"),)
-    reply = await _pipeline(index, FakeAudit()).answer(_message("et chez l'enfant ?", history))
+    reply = await pipeline_with(index, FakeAudit()).answer(message("et chez l'enfant ?", history))
     assert index.queries[0].text == "Quelle est la dose de paracétamol ? et chez l'enfant ?"
     assert reply.language == "fr"
 
@@ -116,7 +102,7 @@ async def test_follow_up_is_searched_with_the_question_it_follows() -> None:
 async def test_english_question_gets_english_disclaimer() -> None:
     """English in, English out."""
     index = FakeIndex([passage("Give 0.5 mg intramuscularly.")])
-    reply = await _pipeline(index, FakeAudit()).answer(_message("What dose of adrenaline?"))
+    reply = await pipeline_with(index, FakeAudit()).answer(message("What dose of adrenaline?"))
     assert reply.language == "en"
     assert reply.disclaimer.version == "en-1"
     assert "clinical judgement" in reply.disclaimer.text
