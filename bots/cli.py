@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from bots import console
+from bots import audit_cli, console
 from bots.logs import configure_logging
 from bots.render_text import render_text
 from bots.settings import Settings, SettingsError, load_settings
@@ -83,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
 
     doctor = commands.add_parser("doctor", help="check every dependency and print its state")
     doctor.set_defaults(run=_doctor)
+
+    audit_cli.add_commands(commands)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
