@@ -47,7 +47,7 @@ async def chat(pipeline: Pipeline) -> None:
         reply = await pipeline.answer(message)
         print(render_text(reply))
         if line.strip():
-            history = [*history, Turn(line.strip(), reply.text)][-MAX_TURNS:]
+            history = [*history, Turn(reply.asked, reply.text)][-MAX_TURNS:]
 
 
 def _new_conversation() -> tuple[ConversationId, list[Turn]]:

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         "112", validation_alias="MEDGPT_EUROPEAN_EMERGENCY_NUMBER"
     )
     suicide_line: str = Field("3114", validation_alias="MEDGPT_SUICIDE_LINE")
+    name_detection: str = Field(
+        "presidio", pattern="^(presidio|patterns)$", validation_alias="MEDGPT_NAME_DETECTION"
+    )
     audit_key: SecretStr | None = Field(None, validation_alias="MEDGPT_AUDIT_KEY")
     log_format: str = Field(
         "auto", pattern="^(auto|json|console)$", validation_alias="MEDGPT_LOG_FORMAT"

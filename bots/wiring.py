@@ -25,6 +25,7 @@ from adapters.postgres.audit import PgAuditLog
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus
+from adapters.privacy.presidio import PresidioNames
 from bots.settings import Settings
 from core.errors import DocumentError
 from core.evidence import EvidencePolicy
@@ -32,6 +33,7 @@ from core.ingestion import Ingestor, IngestReport, SourceFile
 from core.models import UserId
 from core.pipeline import Pipeline, PipelineSettings
 from core.ports import Embedder, Generator
+from core.privacy import Redactor
 from core.triage import EmergencyNumbers
 
 log = structlog.get_logger(__name__)
@@ -95,6 +97,7 @@ def _pipeline(
         embedder=embedder,
         index=corpus,
         generator=generator(settings),
+        redactor=Redactor(PresidioNames() if settings.name_detection == "presidio" else None),
         fallback=ExtractiveGenerator() if _falls_back(settings) else None,
         audit=PgAuditLog(pool),
         pseudonymize=pseudonymizer(_audit_key(settings)),

@@ -82,6 +82,19 @@ _TOO_LONG: dict[Language, str] = {
     "en": "The question is too long ({length} characters, at most {limit}): please shorten it.",
 }
 
+AI_DISCLOSURE: dict[Language, str] = {
+    "fr": "MedGPT est un système d'intelligence artificielle : vous n'échangez pas avec une "
+    "personne.",
+    "en": "MedGPT is an artificial intelligence system: you are not talking to a person.",
+}
+
+REDACTED: dict[Language, str] = {
+    "fr": "Des identifiants de patient (nom, NIR, téléphone…) ont été retirés de votre question "
+    "avant tout traitement : inutile de les saisir ici.",
+    "en": "Patient identifiers (name, social security number, phone…) were removed from your "
+    "question before any processing: there is no need to type them here.",
+}
+
 _DEMO_LABEL: dict[Language, str] = {
     "fr": "contenu de démonstration, non validé pour un usage clinique",
     "en": "demo content, not validated for clinical use",

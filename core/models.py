@@ -111,3 +111,4 @@ class Reply:
     sources: tuple[Source, ...] = ()
     notices: tuple[str, ...] = field(default=())
     audit_id: int | None = None  # the audit entry of this reply, for feedback
+    asked: str = ""  # the question as processed (identifiers redacted), for thread history

@@ -24,6 +24,7 @@ from core.ports import (
     PassageIndex,
     SearchQuery,
 )
+from core.privacy import Redaction, Redactor, has_placeholders
 from core.text import detect_language
 from core.triage import EmergencyNumbers
 
@@ -48,12 +49,15 @@ class Pipeline:
     settings: PipelineSettings = field(default_factory=PipelineSettings)
     # Answers when the generator fails or its draft does not survive the citation check.
     fallback: Generator | None = None
+    # Removes patient identifiers before anything else sees the question (patterns by default).
+    redactor: Redactor = field(default_factory=Redactor)
 
     async def answer(self, message: IncomingMessage, on_text: OnText | None = None) -> Reply:
         """The reply to a message; `on_text` receives the unverified draft as it is written."""
         started = time.perf_counter()
-        question = message.text.strip()
         language = _language(message)
+        redaction = self.redactor.redact(message.text, language)
+        question = redaction.text.strip()  # from here on, no identifier of the patient
         draft: Draft | None = None
         details: dict[str, object] = {}
         emergency = triage.detect(question)
@@ -82,12 +86,15 @@ class Pipeline:
                 log.error("answer_failed", error=type(exc).__name__, reason=str(exc))
                 details["error"] = f"{type(exc).__name__}: {exc}"
                 reply = compose.unavailable(language)
+        if redaction.kinds:
+            details["redacted"] = list(redaction.kinds)
+        reply = replace(reply, notices=(*_notices(message, redaction, language), *reply.notices))
         latency_ms = round((time.perf_counter() - started) * 1000)
         # The audit keeps a bounded prefix of an over-long paste, not 100 KB.
         kept = question[: self.settings.max_question_chars]
         audit_id = await self._audit(message, kept, reply, draft, latency_ms, details)
         log.info("answer_done", outcome=reply.outcome, sources=len(reply.sources), ms=latency_ms)
-        return replace(reply, audit_id=audit_id)
+        return replace(reply, audit_id=audit_id, asked=kept)
 
     async def _retrieve(self, query: str, language: Language) -> list[Passage]:
         [embedding] = await self.embedder.embed([query])
@@ -136,6 +143,15 @@ _EVENTS = {
     Outcome.REJECTED: "refused",
     Outcome.ERROR: "error",
 }
+
+
+def _notices(message: IncomingMessage, redaction: Redaction, language: Language) -> list[str]:
+    """Told once per conversation: that it is an AI system, that identifiers were removed."""
+    notices = [] if message.history else [compose.AI_DISCLOSURE[language]]
+    earlier = [turn.question for turn in message.history]
+    if redaction.kinds and not has_placeholders(earlier):
+        notices.append(compose.REDACTED[language])
+    return notices
 
 
 def _in_context(question: str, message: IncomingMessage) -> str:

