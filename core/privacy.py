@@ -79,16 +79,37 @@ _STREET = (
     r"(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|allee|impasse|quai|route|cours|square"
     r"|street|st\.|road|rd\.|lane|avenue|drive|way)"
 )
+_TOWN = r"[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+)*"
+_POSTAL = (
+    rf"(?:,?\s+(?:\d{{5}}\s+{_TOWN}"  # 75011 Paris
+    rf"|{_TOWN},?\s+[A-Z]{{1,2}}\d[A-Z\d]?\s?\d[A-Z]{{2}}"  # London NW1 6XE
+    rf"|{_TOWN},?\s+[A-Z]{{2}}\s+\d{{5}}))"  # Springfield IL 62704
+)
+_EN_STREET = (
+    r"(?:Street|St\.?|Road|Rd\.?|Lane|Avenue|Ave\.?|Grove|Drive|Way|Close|Place|Court"
+    r"|Crescent|Terrace|Gardens|Boulevard|Square|Row|Walk|Hill|Parade)"
+)
 _ADDRESS = re.compile(
-    rf"\b\d{{1,4}}[A-Za-z]?(?:\s?(?:bis|ter))?,?\s+{_STREET}\s+[\w'’ -]{{2,40}}?"
-    r"(?:,?\s+(?:\d{5}\s+[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+)*"  # 75011 Paris
-    r"|[A-Z][a-z]+(?:,)?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}))",  # London NW1 6XE
-    re.IGNORECASE,
+    # French order: "12 rue des Lilas, 75011 Paris"
+    rf"\b\d{{1,4}}[A-Za-z]?(?:\s?(?:bis|ter))?,?\s+(?i:{_STREET})\s+[\w'’ -]{{2,40}}?{_POSTAL}"
+    # English order: "56 Oak Road, Leeds LS6 2AB"
+    rf"|\b\d{{1,4}}[A-Za-z]?\s+(?:[A-Z][\w'’-]*\s+){{1,3}}{_EN_STREET}{_POSTAL}"
 )
 _CIVILITY_NAME = re.compile(
     r"\b(?:M\.|Mme|Mlle|Monsieur|Madame|Mademoiselle|Mr\.?|Mrs\.?|Ms\.?|Miss)\s+"
     r"(?P<name>[A-ZÀ-Ý][\w'’-]+(?:\s+(?!(?:IPP|NIR|DDN|DOB|NHS|MRN)\b)[A-ZÀ-Ý][\w'’-]+)?)"
 )
+
+
+# "Patiente Inès Benali", "maman de Noah Rey", "his son Tom Harrington": a role, then a name.
+_ROLE_NAME = re.compile(
+    r"\b(?:patiente?|patient|enfant|fils|fille|mère|mere|père|pere|maman|papa|épouse|epouse"
+    r"|mari|conjoint|conjointe|frère|frere|soeur|sœur|wife|husband|son|daughter|mother|father"
+    r"|brother|sister|child|partner)(?:\s+(?:de|du|of))?\s+"
+    r"(?P<name>[A-ZÀ-Ý][a-zà-ÿ'’-]+\s+(?!(?:IPP|NIR|DDN|DOB)\b)[A-ZÀ-Ý][\w'’-]+)",
+    re.IGNORECASE,
+)
+_CAPITALISED_PAIR = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'’-]+\s+[A-ZÀ-Ý][\w'’-]+$")
 
 
 def nir_key_is_valid(match: re.Match[str]) -> bool:
@@ -106,6 +127,11 @@ def find_patterns(text: str) -> list[Finding]:
     found += [Finding("IPP", *m.span("id")) for m in _IPP.finditer(text)]
     found += [Finding("ADRESSE", m.start(), m.end()) for m in _ADDRESS.finditer(text)]
     found += [Finding("NOM", *m.span("name")) for m in _CIVILITY_NAME.finditer(text)]
+    found += [
+        Finding("NOM", *m.span("name"))
+        for m in _ROLE_NAME.finditer(text)
+        if _CAPITALISED_PAIR.match(m["name"])  # IGNORECASE above is for the role word only
+    ]
     return found
 
 
@@ -131,13 +157,24 @@ class Redactor:
         found = find_patterns(text)
         if self.names is not None:
             spans = self.names.names(text, language)
-            found += [Finding("NOM", s, e) for s, e in spans if not _eponym(text[s:e])]
+            found += [Finding("NOM", s, e) for s, e in spans if _plausible_name(text[s:e])]
         return found
 
 
-def _eponym(name: str) -> bool:
-    words = [w.strip(".,;:'’").lower() for w in re.split(r"[\s-]+", name) if w.strip(".,;:'’")]
-    return bool(words) and all(w in EPONYMS for w in words)
+_DISEASE_WORDS = frozenset("maladie syndrome disease signe sign score".split())
+
+
+def _plausible_name(span: str) -> bool:
+    """A statistical name finder also tags eponyms ("maladie de Parkinson"), units ("g/L") and
+    capitalised drugs at the start of a sentence: keep only what looks like a person's name.
+    A single word alone is rarely a patient's name without a civility, which the patterns catch."""
+    words = [w.strip(".,;:'’()") for w in re.split(r"[\s-]+", span)]
+    words = [w.lower().removesuffix("'s").removesuffix("’s") for w in words if w]
+    if len(words) < 2 or any(len(w) < 2 or not w.replace("'", "").isalpha() for w in words):
+        return False
+    if any(w in _DISEASE_WORDS for w in words):
+        return False
+    return not all(w in EPONYMS or w in {"de", "du", "of"} for w in words)
 
 
 def apply(text: str, findings: Iterable[Finding]) -> Redaction:

@@ -51,6 +51,10 @@ def _build() -> Any:
     config = {
         "nlp_engine_name": "spacy",
         "models": [{"lang_code": "fr", "model_name": SPACY_MODEL}],
+        "ner_model_configuration": {
+            "model_to_presidio_entity_mapping": {"PER": "PERSON", "PERSON": "PERSON"},
+            "labels_to_ignore": ["MISC", "LOC", "ORG", "GPE"],
+        },
     }
     try:
         nlp = NlpEngineProvider(nlp_configuration=config).create_engine()
