@@ -76,6 +76,7 @@ async def grounded_answer(
         "removed": [{"sentence": r.sentence, "reason": r.reason} for r in checked.removed],
         "prompt_version": draft.prompt_version,
         "draft_generator": draft.generator,
+        "generation": dict(draft.parameters),
         "draft": draft.text,
     }
     if checked.kept == 0 or checked.kept < MIN_KEPT_SHARE * total:

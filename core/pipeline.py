@@ -51,6 +51,7 @@ class Pipeline:
     fallback: Generator | None = None
     # Removes patient identifiers before anything else sees the question (patterns by default).
     redactor: Redactor = field(default_factory=Redactor)
+    audit_failures: int = field(default=0, init=False)  # counted, and logged as errors
 
     async def answer(self, message: IncomingMessage, on_text: OnText | None = None) -> Reply:
         """The reply to a message; `on_text` receives the unverified draft as it is written."""
@@ -60,6 +61,7 @@ class Pipeline:
         question = redaction.text.strip()  # from here on, no identifier of the patient
         draft: Draft | None = None
         details: dict[str, object] = {}
+        stages: dict[str, int] = {}
         emergency = triage.detect(question)
         if emergency is not None:  # before, and independent of, retrieval and any model
             reply = compose.emergency(language, self.settings.emergency_numbers)
@@ -74,12 +76,14 @@ class Pipeline:
                 # A follow-up ("et chez l'enfant ?") is read with the question it follows.
                 query = _in_context(question, message)
                 passages = await self._retrieve(query, language)
+                stages["retrieve_ms"] = _ms_since(started)
                 evidence = supporting(query, passages, self.settings.evidence)
                 if evidence:
                     grounded = await grounded_answer(
                         self.generator, self.fallback, query, language, evidence, on_text
                     )
                     reply, draft, details = grounded.reply, grounded.draft, grounded.details
+                    stages["generate_ms"] = _ms_since(started) - stages["retrieve_ms"]
                 else:
                     reply = compose.abstained(language)
             except (StoreError, EmbedderError) as exc:
@@ -88,8 +92,10 @@ class Pipeline:
                 reply = compose.unavailable(language)
         if redaction.kinds:
             details["redacted"] = list(redaction.kinds)
+        if stages:
+            details["latency"] = stages
         reply = replace(reply, notices=(*_notices(message, redaction, language), *reply.notices))
-        latency_ms = round((time.perf_counter() - started) * 1000)
+        latency_ms = _ms_since(started)
         # The audit keeps a bounded prefix of an over-long paste, not 100 KB.
         kept = question[: self.settings.max_question_chars]
         audit_id = await self._audit(message, kept, reply, draft, latency_ms, details)
@@ -132,7 +138,13 @@ class Pipeline:
         try:
             return await self.audit.record(entry)
         except Exception as exc:  # a lost audit entry is loud, but the clinician still gets a reply
-            log.error("audit_write_failed", error=type(exc).__name__, reason=str(exc))
+            self.audit_failures += 1
+            log.error(
+                "audit_write_failed",
+                error=type(exc).__name__,
+                reason=str(exc),
+                failures=self.audit_failures,
+            )
             return None
 
 
@@ -143,6 +155,10 @@ _EVENTS = {
     Outcome.REJECTED: "refused",
     Outcome.ERROR: "error",
 }
+
+
+def _ms_since(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
 
 
 def _notices(message: IncomingMessage, redaction: Redaction, language: Language) -> list[str]:

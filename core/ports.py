@@ -53,6 +53,7 @@ class Draft:
     generator: str
     prompt_version: str | None = None
     shown: int | None = None  # passages actually shown (the first `shown`); None: all
+    parameters: Mapping[str, Any] = field(default_factory=dict)  # model, seed… for the audit
 
 
 OnText = Callable[[str], Awaitable[None]]  # receives the text generated so far (unverified)

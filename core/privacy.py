@@ -109,7 +109,36 @@ _ROLE_NAME = re.compile(
     r"(?P<name>[A-ZÀ-Ý][a-zà-ÿ'’-]+\s+(?!(?:IPP|NIR|DDN|DOB)\b)[A-ZÀ-Ý][\w'’-]+)",
     re.IGNORECASE,
 )
+# Common given names (France, UK, US): a known first name followed by a capitalised word is a
+# person even with no civility or role around it ("…, Sarah Collins, on lithium").
+FIRST_NAMES = frozenset(
+    "jean pierre michel philippe alain nicolas christophe patrick daniel bernard eric frédéric "
+    "frederic laurent stéphane stephane david olivier thierry françois francois julien sébastien "
+    "sebastien pascal thomas jacques antoine louis paul lucas hugo léo leo gabriel arthur noah "
+    "jules adam raphaël raphael ethan nathan théo theo mathis tom maxime alexandre romain "
+    "marie nathalie isabelle sylvie catherine françoise francoise martine christine monique "
+    "valérie valerie sophie sandrine céline celine julie aurélie aurelie camille léa lea manon "
+    "emma chloé chloe inès ines jade louise alice lina rose anna zoé zoe sarah clara lucie "
+    "pauline claire anne hélène helene élise elise juliette margaux amira yasmine fatima nadia "
+    "leila mohamed ahmed karim mehdi yanis rayan amine youssef omar "
+    "john james robert michael william richard joseph charles christopher matthew anthony mark "
+    "steven andrew kenneth joshua kevin brian george timothy ronald edward jason jeffrey ryan "
+    "jacob gary eric jonathan stephen larry justin scott brandon benjamin samuel frank gregory "
+    "alexander patrick jack dennis jerry tyler aaron henry peter harry oliver charlie oscar "
+    "mary patricia jennifer linda elizabeth barbara susan jessica sarah karen lisa nancy betty "
+    "margaret sandra ashley kimberly emily donna michelle carol amanda melissa deborah stephanie "
+    "rebecca sharon laura cynthia kathleen amy angela shirley anna brenda pamela emma nicole "
+    "helen samantha katherine christine debra rachel carolyn janet catherine maria heather "
+    "diane ruth julie olivia joyce virginia victoria kelly lauren christina joan evelyn judith "
+    "megan andrea cheryl hannah jacqueline martha gloria teresa ann sara madison frances "
+    "kathryn janice jean abigail alice judy sophia grace denise amber doris marilyn danielle "
+    "beverly isabella theresa diana natalie brittany charlotte marie kayla alexis lori".split()
+)
+_FIRST_NAME_PAIR = re.compile(r"\b(?P<first>[A-ZÀ-Ý][a-zà-ÿ]+)\s+(?P<last>[A-ZÀ-Ý][\w'’-]+)")
 _CAPITALISED_PAIR = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'’-]+\s+[A-ZÀ-Ý][\w'’-]+$")
+
+
+_NOT_SURNAMES = frozenset({"IPP", "NIR", "DDN", "DOB", "HAS", "ANSM", "SAMU", "CHU"})
 
 
 def nir_key_is_valid(match: re.Match[str]) -> bool:
@@ -131,6 +160,11 @@ def find_patterns(text: str) -> list[Finding]:
         Finding("NOM", *m.span("name"))
         for m in _ROLE_NAME.finditer(text)
         if _CAPITALISED_PAIR.match(m["name"])  # IGNORECASE above is for the role word only
+    ]
+    found += [
+        Finding("NOM", m.start(), m.end())
+        for m in _FIRST_NAME_PAIR.finditer(text)
+        if m["first"].lower() in FIRST_NAMES and m["last"].upper() not in _NOT_SURNAMES
     ]
     return found
 

@@ -102,7 +102,14 @@ class ChatGenerator:
         info = await self.info()
         prompt = build_prompt(question, language, passages, info.context_tokens - self.max_tokens)
         text = await self._with_retries(lambda: self._stream(info.model, prompt.messages, on_text))
-        return Draft(text, f"chat:{info.model}", prompt.version, len(prompt.passages))
+        parameters = {
+            "model": info.model,
+            "temperature": 0.0,
+            "seed": self.seed,
+            "max_tokens": self.max_tokens,
+            "context_tokens": info.context_tokens,
+        }
+        return Draft(text, f"chat:{info.model}", prompt.version, len(prompt.passages), parameters)
 
     async def _with_retries(self, call: Callable[[], Awaitable[str]]) -> str:
         for attempt in range(self.max_retries + 1):

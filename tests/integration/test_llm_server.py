@@ -99,6 +99,7 @@ async def test_real_model_answers_never_show_unverified_claims(
     rows = await corpus.pool.fetch("SELECT details FROM audit_events")
     assert len(rows) == len(questions)
     assert all('"draft_generator": "chat:smollm2"' in r["details"] for r in rows)
+    assert all('"seed": 42' in r["details"] and '"temperature": 0.0' in r["details"] for r in rows)
 
 
 def _claims(text: str) -> list[str]:

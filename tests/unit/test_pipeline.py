@@ -28,6 +28,7 @@ async def test_answer_cites_sources_and_carries_disclaimer() -> None:
     )
     assert entry.user_pseudonym == "pseudo-6"  # never the raw user id
     assert entry.document_hashes == ("hash1",)
+    assert set(entry.details["latency"]) == {"retrieve_ms", "generate_ms"}  # type: ignore[arg-type]
 
 
 async def test_weak_evidence_abstains_instead_of_improvising() -> None:
@@ -82,12 +83,12 @@ async def test_database_down_gives_polite_reply_and_audits_the_error() -> None:
 async def test_failed_audit_write_is_logged_loudly_but_the_reply_still_goes_out() -> None:
     """An audit outage is an error log, not a silent clinician."""
     index = FakeIndex([passage("La dose maximale est de 4 g par jour.")])
+    pipeline = pipeline_with(index, FakeAudit(broken=True))
     with capture_logs() as logs:
-        reply = await pipeline_with(index, FakeAudit(broken=True)).answer(
-            message("dose paracétamol")
-        )
+        reply = await pipeline.answer(message("dose paracétamol"))
     assert reply.outcome is Outcome.ANSWERED
     assert any(e["event"] == "audit_write_failed" and e["log_level"] == "error" for e in logs)
+    assert pipeline.audit_failures == 1
 
 
 async def test_follow_up_is_searched_with_the_question_it_follows() -> None:
