@@ -169,4 +169,5 @@ def _source(number: int, passage: Passage) -> Source:
         url=meta.url,
         content_hash=passage.content_hash,
         is_demo=meta.is_demo,
+        version=meta.version,
     )

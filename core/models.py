@@ -26,6 +26,7 @@ class Outcome(enum.StrEnum):
     EMERGENCY = "emergency"  # an emergency described: the fixed reply with emergency numbers
     REJECTED = "rejected"  # the input cannot be processed (empty, too long)
     ERROR = "error"  # a dependency failed; the user got an apology
+    RECEIVED = "received"  # audit only: the question arrived; the row of its outcome follows
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,7 @@ class Source:
     url: str | None
     content_hash: str
     is_demo: bool
+    version: str | None = None  # the document's own version, as published
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from core import compose, triage
 from core.errors import EmbedderError, StoreError
 from core.evidence import EvidencePolicy, supporting
 from core.grounding import grounded_answer
-from core.models import IncomingMessage, Language, Outcome, Passage, Reply, UserId
+from core.models import IncomingMessage, Language, Outcome, Passage, Reply, Source, UserId
 from core.ports import (
     AuditEntry,
     AuditLog,
@@ -62,6 +62,10 @@ class Pipeline:
         draft: Draft | None = None
         details: dict[str, object] = {}
         stages: dict[str, int] = {}
+        # Written first, so a question is on record even if the process dies before answering.
+        received = await self._record(
+            self._entry(message, question[: self.settings.max_question_chars], language)
+        )
         emergency = triage.detect(question)
         if emergency is not None:  # before, and independent of, retrieval and any model
             reply = compose.emergency(language, self.settings.emergency_numbers)
@@ -92,6 +96,8 @@ class Pipeline:
                 reply = compose.unavailable(language)
         if redaction.kinds:
             details["redacted"] = list(redaction.kinds)
+        if received is not None:
+            details["received_id"] = received
         if stages:
             details["latency"] = stages
         reply = replace(reply, notices=(*_notices(message, redaction, language), *reply.notices))
@@ -118,14 +124,9 @@ class Pipeline:
         latency_ms: int,
         details: dict[str, object],
     ) -> int | None:
-        entry = AuditEntry(
-            occurred_at=datetime.now(UTC),
+        entry = replace(
+            self._entry(message, question, reply.language),
             event=_EVENTS[reply.outcome],
-            platform=message.platform,
-            conversation_id=message.conversation_id,
-            user_pseudonym=self.pseudonymize(message.user_id),
-            language=reply.language,
-            question=question,
             outcome=reply.outcome,
             latency_ms=latency_ms,
             reply_text=reply.text,
@@ -133,8 +134,24 @@ class Pipeline:
             generator=draft.generator if draft else None,
             passage_ids=tuple(s.passage_id for s in reply.sources),
             document_hashes=tuple(s.content_hash for s in reply.sources),
-            details=details,
+            details={**details, "documents": [_document(s) for s in reply.sources]},
         )
+        return await self._record(entry)
+
+    def _entry(self, message: IncomingMessage, question: str, language: Language) -> AuditEntry:
+        return AuditEntry(
+            occurred_at=datetime.now(UTC),
+            event="question_received",
+            platform=message.platform,
+            conversation_id=message.conversation_id,
+            user_pseudonym=self.pseudonymize(message.user_id),
+            language=language,
+            question=question,
+            outcome=Outcome.RECEIVED,
+            latency_ms=0,
+        )
+
+    async def _record(self, entry: AuditEntry) -> int | None:
         try:
             return await self.audit.record(entry)
         except Exception as exc:  # a lost audit entry is loud, but the clinician still gets a reply
@@ -146,6 +163,10 @@ class Pipeline:
                 failures=self.audit_failures,
             )
             return None
+
+
+def _document(source: Source) -> dict[str, object]:
+    return {"id": source.document_id, "version": source.version, "hash": source.content_hash}
 
 
 _EVENTS = {

@@ -45,6 +45,11 @@ class FakeAudit:
     entries: list[AuditEntry] = field(default_factory=list)
     broken: bool = False
 
+    @property
+    def answers(self) -> list[AuditEntry]:
+        """The rows of outcomes, without the 'question received' rows written first."""
+        return [e for e in self.entries if e.event != "question_received"]
+
     async def record(self, entry: AuditEntry) -> int:
         if self.broken:
             raise RuntimeError("disk full")

@@ -133,7 +133,9 @@ def test_db_reset_needs_confirmation_and_keeps_the_audit(
     async def audit_rows() -> int:
         conn = await asyncpg.connect(database_url)
         try:
-            return int(await conn.fetchval("SELECT count(*) FROM audit_events"))
+            return int(
+                await conn.fetchval("SELECT count(*) FROM audit_events WHERE event = 'answer_sent'")
+            )
         finally:
             await conn.close()
 

@@ -20,7 +20,7 @@ async def test_answer_cites_sources_and_carries_disclaimer() -> None:
     assert reply.text == "La dose maximale est de 4 g par jour [1]."
     assert [s.number for s in reply.sources] == [1]
     assert reply.disclaimer.version == "fr-1"
-    [entry] = audit.entries
+    [entry] = audit.answers
     assert (entry.outcome, entry.event, entry.passage_ids) == (
         Outcome.ANSWERED,
         "answer_sent",
@@ -39,7 +39,7 @@ async def test_weak_evidence_abstains_instead_of_improvising() -> None:
     assert reply.outcome is Outcome.ABSTAINED
     assert reply.sources == ()
     assert "nothing relevant" in reply.text
-    assert audit.entries[0].event == "abstained"
+    assert audit.answers[0].event == "abstained"
 
 
 async def test_generator_finding_nothing_abstains() -> None:
@@ -59,7 +59,7 @@ async def test_empty_question_is_refused_and_audited(text: str) -> None:
     assert reply.outcome is Outcome.REJECTED
     assert "vide" in reply.text
     assert index.queries == []
-    assert audit.entries[0].event == "refused"
+    assert audit.answers[0].event == "refused"
 
 
 async def test_overlong_question_is_refused_and_audit_keeps_a_bounded_prefix() -> None:
@@ -68,7 +68,7 @@ async def test_overlong_question_is_refused_and_audit_keeps_a_bounded_prefix() -
     reply = await pipeline_with(FakeIndex(), audit).answer(message("dose " * 20_000))
     assert reply.outcome is Outcome.REJECTED
     assert "200" in reply.text
-    assert len(audit.entries[0].question) == 200
+    assert len(audit.answers[0].question) == 200
 
 
 async def test_database_down_gives_polite_reply_and_audits_the_error() -> None:
@@ -77,7 +77,7 @@ async def test_database_down_gives_polite_reply_and_audits_the_error() -> None:
     reply = await pipeline_with(FakeIndex(down=True), audit).answer(message("dose de paracétamol"))
     assert reply.outcome is Outcome.ERROR
     assert "indisponible" in reply.text
-    assert "StoreUnavailable" in str(audit.entries[0].details["error"])
+    assert "StoreUnavailable" in str(audit.answers[0].details["error"])
 
 
 async def test_failed_audit_write_is_logged_loudly_but_the_reply_still_goes_out() -> None:
@@ -88,7 +88,7 @@ async def test_failed_audit_write_is_logged_loudly_but_the_reply_still_goes_out(
         reply = await pipeline.answer(message("dose paracétamol"))
     assert reply.outcome is Outcome.ANSWERED
     assert any(e["event"] == "audit_write_failed" and e["log_level"] == "error" for e in logs)
-    assert pipeline.audit_failures == 1
+    assert pipeline.audit_failures == 2  # the 'received' row and the answer's row
 
 
 async def test_follow_up_is_searched_with_the_question_it_follows() -> None:
@@ -115,3 +115,20 @@ def test_error_tree_has_one_root() -> None:
 
     classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)]
     assert all(issubclass(c, MedGPTError) for c in classes)
+
+
+async def test_question_is_on_record_before_it_is_answered() -> None:
+    """A 'question received' row is written before any work, so a crash cannot lose the
+    question; the outcome's row points back to it."""
+    audit = FakeAudit()
+    await pipeline_with(FakeIndex([passage("La dose maximale est de 4 g.")]), audit).answer(
+        message("dose maximale ?")
+    )
+    received, answered = audit.entries
+    assert (received.event, received.question, received.outcome) == (
+        "question_received",
+        "dose maximale ?",
+        Outcome.RECEIVED,
+    )
+    assert answered.details["received_id"] == 1
+    assert answered.details["documents"] == [{"id": 10, "version": None, "hash": "hash1"}]

@@ -91,13 +91,13 @@ async def test_no_identifier_reaches_search_model_audit_or_logs() -> None:
     seen = [
         *generator.seen,
         *embedder.seen,
-        audit.entries[0].question,
+        audit.answers[0].question,
         reply.asked,
         json.dumps(logs),
     ]
     for value in IDENTIFIERS:
         assert all(value not in text for text in seen), value
-    assert audit.entries[0].details["redacted"] == [
+    assert audit.answers[0].details["redacted"] == [
         "ADRESSE",
         "DATE_NAISSANCE",
         "EMAIL",

@@ -44,5 +44,5 @@ async def test_emergency_reply_comes_without_search_or_model_and_is_audited() ->
     assert all(number in reply.text for number in ("15", "112", "3114"))
     assert reply.sources == ()
     assert index.queries == []
-    [entry] = audit.entries
+    [entry] = audit.answers
     assert (entry.event, entry.details["emergency"]) == ("emergency", "cardiac_arrest")
