@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -59,6 +60,7 @@ class Settings(BaseSettings):
     name_detection: str = Field(
         "presidio", pattern="^(presidio|patterns)$", validation_alias="MEDGPT_NAME_DETECTION"
     )
+    ipp_pattern: str | None = Field(None, validation_alias="MEDGPT_IPP_PATTERN")
     audit_key: SecretStr | None = Field(None, validation_alias="MEDGPT_AUDIT_KEY")
     log_format: str = Field(
         "auto", pattern="^(auto|json|console)$", validation_alias="MEDGPT_LOG_FORMAT"
@@ -97,6 +99,16 @@ class Settings(BaseSettings):
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"  # slack_sdk joins method names
+
+    @field_validator("ipp_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression ({exc})") from exc
+        return value or None
 
     @field_validator("database_url", "embeddings_url", "llm_url")
     @classmethod

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
@@ -97,7 +98,10 @@ def _pipeline(
         embedder=embedder,
         index=corpus,
         generator=generator(settings),
-        redactor=Redactor(PresidioNames() if settings.name_detection == "presidio" else None),
+        redactor=Redactor(
+            PresidioNames() if settings.name_detection == "presidio" else None,
+            re.compile(settings.ipp_pattern) if settings.ipp_pattern else None,
+        ),
         fallback=ExtractiveGenerator() if _falls_back(settings) else None,
         audit=PgAuditLog(pool),
         pseudonymize=pseudonymizer(_audit_key(settings)),

@@ -149,3 +149,21 @@ def test_labelled_messages_lose_no_shaped_identifier_to_the_pipeline_input() -> 
         for entity in item["entities"]:
             if entity["type"] != "NOM":
                 assert entity["value"] not in redacted, (item["id"], entity)
+
+
+def test_hospital_specific_patient_ids_are_configurable() -> None:
+    """A hospital whose ids look like 'PAT-2024-00042' sets MEDGPT_IPP_PATTERN and they go."""
+    import re
+
+    redactor = Redactor(local_ids=re.compile(r"PAT-\d{4}-\d{5}"))
+    assert redactor.redact("dossier PAT-2024-00042, INR 2,5", "fr").text == "dossier <IPP>, INR 2,5"
+    assert Redactor().redact("dossier PAT-2024-00042", "fr").text == "dossier PAT-2024-00042"
+
+
+def test_invalid_ipp_pattern_is_a_clear_setting_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken MEDGPT_IPP_PATTERN is named at start-up, not discovered on a patient's data."""
+    from bots.settings import SettingsError, load_settings
+
+    monkeypatch.setenv("MEDGPT_IPP_PATTERN", "PAT-(\\d+")
+    with pytest.raises(SettingsError, match="MEDGPT_IPP_PATTERN"):
+        load_settings()
