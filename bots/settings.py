@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     name_detection: str = Field(
         "presidio", pattern="^(presidio|patterns)$", validation_alias="MEDGPT_NAME_DETECTION"
     )
+    health_host: str = Field("0.0.0.0", validation_alias="MEDGPT_HEALTH_HOST")
+    health_port: int = Field(8080, ge=0, le=65535, validation_alias="MEDGPT_HEALTH_PORT")
     ipp_pattern: str | None = Field(None, validation_alias="MEDGPT_IPP_PATTERN")
     audit_key: SecretStr | None = Field(None, validation_alias="MEDGPT_AUDIT_KEY")
     log_format: str = Field(

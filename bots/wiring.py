@@ -21,12 +21,14 @@ from adapters.embedders.local import LocalEmbedder
 from adapters.embedders.tei import RemoteEmbedder
 from adapters.generators.chat import ChatGenerator
 from adapters.generators.extractive import ExtractiveGenerator
+from adapters.metrics import PrometheusMetrics
 from adapters.parsers import SUPPORTED, parse_file
 from adapters.postgres.audit import PgAuditLog
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus
 from adapters.privacy.presidio import PresidioNames
+from bots.health import Check, Health
 from bots.settings import Settings
 from core.errors import DocumentError
 from core.evidence import EvidencePolicy
@@ -47,6 +49,30 @@ class App:
     embedder: Embedder
     corpus: PgCorpus
     pipeline: Pipeline
+    metrics: PrometheusMetrics
+
+    def health(self, chat: Check | None = None) -> Health:
+        """Readiness of every dependency this process talks to."""
+        checks: dict[str, Check] = {
+            "database": self._database,
+            "embeddings": self._embeddings,
+            "generator": self._generator,
+        }
+        if chat is not None:
+            checks["chat"] = chat
+        return Health(checks, self.metrics)
+
+    async def _database(self) -> str:
+        await self.pool.fetchval("SELECT 1")
+        return "postgres"
+
+    async def _embeddings(self) -> str:
+        await self.embedder.embed(["readiness probe"])
+        return self.embedder.identity.model
+
+    async def _generator(self) -> str:
+        generator = self.pipeline.generator
+        return await generator.ping() if isinstance(generator, ChatGenerator) else "extractive"
 
     def ingestor(self, on_passages: Callable[[int], None] = lambda n: None) -> Ingestor:
         return Ingestor(self.embedder, self.corpus, on_passages)
@@ -68,7 +94,10 @@ async def build_app(settings: Settings, check_index: bool = True) -> AsyncIterat
             corpus = PgCorpus(pool, embedder.identity)
             if check_index:
                 await corpus.ensure_index()
-            yield App(settings, pool, embedder, corpus, _pipeline(settings, pool, embedder, corpus))
+            metrics = PrometheusMetrics()
+            pipeline = _pipeline(settings, pool, embedder, corpus)
+            pipeline.observer = metrics
+            yield App(settings, pool, embedder, corpus, pipeline, metrics)
         finally:
             await close_pool(pool)
     finally:

@@ -20,6 +20,8 @@ from core.ports import (
     Draft,
     Embedder,
     Generator,
+    Observation,
+    Observer,
     OnText,
     PassageIndex,
     SearchQuery,
@@ -52,10 +54,12 @@ class Pipeline:
     # Removes patient identifiers before anything else sees the question (patterns by default).
     redactor: Redactor = field(default_factory=Redactor)
     audit_failures: int = field(default=0, init=False)  # counted, and logged as errors
+    observer: Observer | None = None  # metrics
 
     async def answer(self, message: IncomingMessage, on_text: OnText | None = None) -> Reply:
         """The reply to a message; `on_text` receives the unverified draft as it is written."""
         started = time.perf_counter()
+        failures_before = self.audit_failures
         language = _language(message)
         redaction = self.redactor.redact(message.text, language)
         question = redaction.text.strip()  # from here on, no identifier of the patient
@@ -105,6 +109,18 @@ class Pipeline:
         # The audit keeps a bounded prefix of an over-long paste, not 100 KB.
         kept = question[: self.settings.max_question_chars]
         audit_id = await self._audit(message, kept, reply, draft, latency_ms, details)
+        if self.observer is not None:
+            error = str(details["error"]).split(":", 1)[0] if "error" in details else None
+            self.observer.observe(
+                Observation(
+                    message.platform,
+                    reply.outcome,
+                    latency_ms,
+                    stages,
+                    error,
+                    self.audit_failures - failures_before,
+                )
+            )
         log.info("answer_done", outcome=reply.outcome, sources=len(reply.sources), ms=latency_ms)
         return replace(reply, audit_id=audit_id, asked=kept)
 

@@ -126,3 +126,19 @@ class CorpusWriter(Protocol):
     async def source_keys_under(self, prefixes: Sequence[str]) -> list[str]: ...
 
     async def delete_documents(self, source_keys: Sequence[str]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What one answer did, for metrics."""
+
+    platform: Platform
+    outcome: Outcome
+    total_ms: int
+    stages: Mapping[str, int]
+    error: str | None  # the core.errors type that failed, if any
+    audit_failures: int  # audit writes lost while answering
+
+
+class Observer(Protocol):
+    def observe(self, observation: Observation) -> None: ...

@@ -176,6 +176,12 @@ class ChatGenerator:
         log.info("generator_done", ms=_ms(started), chars=sum(map(len, parts)))
         return "".join(parts)
 
+    async def ping(self) -> str:
+        """Whether the server answers now (readiness), and the model it serves."""
+        info = await self._discover()  # asked again: the served model may have changed
+        self._info = info
+        return info.model
+
     async def _discover(self) -> ServerInfo:
         base = self.url.rstrip("/").removesuffix("/v1")
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}

@@ -11,6 +11,7 @@ import structlog
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
+from bots import health
 from bots.settings import Settings, SettingsError
 from bots.slack.app import SlackBot, SlackPolicy, web_client
 from bots.wiring import App, build_app
@@ -70,11 +71,13 @@ async def serve(settings: Settings) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         close = await _start(bot, settings)
+        close_health = await _health(core, bot, settings)
         log.warning("slack_bot_started", mode=settings.slack_mode)
         await stop.wait()
         log.warning("slack_bot_stopping", in_flight=bot.tasks.in_flight)
         await close()  # no new messages
         await bot.tasks.drain()  # answers and audit writes in flight complete
+        await close_health()
 
 
 async def _start(bot: SlackBot, settings: Settings) -> Callable[[], Awaitable[None]]:
@@ -89,6 +92,20 @@ async def _start(bot: SlackBot, settings: Settings) -> Callable[[], Awaitable[No
     handler = AsyncSocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
     await handler.connect_async()  # type: ignore[no-untyped-call]
     return handler.close_async
+
+
+async def _health(core: App, bot: SlackBot, settings: Settings) -> Callable[[], Awaitable[None]]:
+    async def slack() -> str:
+        answer = await bot.client.auth_test()
+        return f"slack workspace {answer.get('team', '?')}"
+
+    if settings.health_port == 0:
+        return _nothing
+    return await health.start(core.health(slack), settings.health_host, settings.health_port)
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _check(settings: Settings) -> None:

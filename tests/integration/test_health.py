@@ -1,0 +1,138 @@
+"""/healthz, /readyz with each dependency down in turn, and /metrics after real answers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import aiohttp
+import asyncpg
+import pytest
+
+from bots import health
+from bots.settings import load_settings
+from bots.wiring import build_app
+from core.models import ConversationId, IncomingMessage, Platform, UserId
+from tests.integration.test_generator_faults import Scripted
+from tests.integration.test_remote_embedder import _TEI
+from tests.slack_fake import FakeSlack
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[tuple[str, ThreadingHTTPServer]]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+async def _get(url: str) -> tuple[int, dict[str, object] | str]:
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        if response.content_type == "application/json":
+            return response.status, await response.json()
+        return response.status, await response.text()
+
+
+async def _admin(dsn: str, sql: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def test_readiness_names_each_dependency_that_is_down(
+    database_url: str, postgres: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """/healthz stays 200; /readyz turns 503 and names the database, the embedding server, the
+    inference server or Slack when each goes down, the others still reported ok."""
+    slack = FakeSlack()
+    await slack.start()
+    client_token = "xoxb-test"
+    with serving(Scripted) as (llm_url, llm), serving(_TEI) as (tei_url, tei):
+        for name, value in {
+            "DATABASE_URL": database_url,
+            "LLM_URL": llm_url,
+            "EMBEDDINGS_URL": tei_url,
+            "MEDGPT_DATA_DIR": str(tmp_path),
+            "MEDGPT_NAME_DETECTION": "patterns",
+        }.items():
+            monkeypatch.setenv(name, value)
+        async with build_app(load_settings()) as app:
+            from bots.slack.app import web_client
+
+            client = web_client(client_token, slack.url)
+
+            async def chat() -> str:
+                return str((await client.auth_test())["team"])
+
+            stop = await health.start(app.health(chat), "127.0.0.1", 18431)
+            base = "http://127.0.0.1:18431"
+            try:
+                assert await _get(f"{base}/healthz") == (200, {"status": "alive"})
+                status, body = await _get(f"{base}/readyz")
+                assert status == 200, body
+
+                async def failing() -> list[str]:
+                    status, body = await _get(f"{base}/readyz")
+                    assert status == 503
+                    assert (await _get(f"{base}/healthz"))[0] == 200
+                    checks = body["checks"]  # type: ignore[index]
+                    return sorted(n for n, s in checks.items() if not s.startswith("ok"))
+
+                llm.shutdown()
+                llm.server_close()
+                assert await failing() == ["generator"]
+                tei.shutdown()
+                tei.server_close()
+                assert await failing() == ["embeddings", "generator"]
+                await slack.stop()
+                assert await failing() == ["chat", "embeddings", "generator"]
+                name = urlparse(database_url).path.lstrip("/")
+                admin = postgres.dsn  # type: ignore[attr-defined]
+                await _admin(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+                await _admin(
+                    admin,
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    f" WHERE datname = '{name}'",
+                )
+                try:
+                    assert await failing() == ["chat", "database", "embeddings", "generator"]
+                finally:
+                    await _admin(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            finally:
+                await stop()
+
+
+async def test_metrics_count_answers_by_outcome_and_time_the_stages(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """After real answers, /metrics shows questions, outcomes, abstentions and stage latencies."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "patterns")
+    async with build_app(load_settings()) as app:
+        for text in ("Quelle est la capitale de l'Australie ?", "  "):
+            message = IncomingMessage(text, Platform.CONSOLE, ConversationId("m"), UserId("u"))
+            await app.pipeline.answer(message)
+        stop = await health.start(app.health(), "127.0.0.1", 18432)
+        try:
+            status, text = await _get("http://127.0.0.1:18432/metrics")
+        finally:
+            await stop()
+    assert status == 200
+    assert 'medgpt_questions_total{platform="console"} 2.0' in str(text)
+    assert 'medgpt_answers_total{outcome="abstained",platform="console"} 1.0' in str(text)
+    assert 'medgpt_answers_total{outcome="rejected",platform="console"} 1.0' in str(text)
+    assert 'medgpt_abstentions_total{platform="console"} 1.0' in str(text)
+    assert 'medgpt_stage_seconds_count{stage="retrieve"} 1.0' in str(text)
+    assert "medgpt_audit_failures_total 0.0" in str(text)
