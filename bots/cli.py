@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import logging
 import sys
@@ -75,6 +76,14 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="*", type=Path, help="files or folders")
     ingest.add_argument("--prune", action="store_true", help="remove documents whose file is gone")
     ingest.add_argument("--demo", action="store_true", help="(re)index the bundled demo corpus")
+    ingest.add_argument(
+        "--source",
+        choices=["files", "bdpm", "ansm-interactions"],
+        default="files",
+        help="bdpm: a BDPM release folder; ansm-interactions: the thesaurus (JSON or CSV)",
+    )
+    ingest.add_argument("--index", type=Path, help="ANSM substance index (classes -> substances)")
+    ingest.add_argument("--limit", type=int, help="import only the first N records (a trial)")
     ingest.set_defaults(run=_ingest)
 
     serve = commands.add_parser("serve", help="run a chat bot until SIGTERM")
@@ -128,6 +137,8 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     if not args.paths and not args.demo:
         raise InputError("give at least one file or folder to ingest (or --demo)")
+    if args.source != "files":
+        return await _ingest_source(args, settings)
     async with build_app(settings) as app:
         report = None
         with console.progress("passages") as advance:
@@ -140,6 +151,31 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
                 prefixes = [str(p.resolve()) for p in args.paths] if args.prune else []
                 report = await app.ingestor(advance).ingest(read_files(args.paths), prefixes)
     assert report is not None
+    console.print_report(report)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+async def _ingest_source(args: argparse.Namespace, settings: Settings) -> int:
+    """An official source: changed records replaced, records gone from the release retired."""
+    from adapters.sources import ansm, bdpm
+
+    if len(args.paths) != 1:
+        raise InputError(f"--source {args.source} takes exactly one path")
+    [path] = args.paths
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if args.source == "bdpm":
+        records, prefix = bdpm.read_release(path, args.limit), bdpm.PREFIX
+    else:
+        index = args.index or path.with_name("index-des-substances-20102020.json")
+        records, prefix = ansm.read_thesaurus(path, index), ansm.PREFIX
+    if args.limit is not None:
+        records = itertools.islice(records, args.limit)
+    # A trial import (--limit) must not retire the records it did not read.
+    retire = [prefix] if args.limit is None else []
+    async with build_app(settings) as app:
+        with console.progress("passages") as advance:
+            report = await app.ingestor(advance).ingest(records, retire_under=retire)
     console.print_report(report)
     return EXIT_FAILED if report.failed else EXIT_OK
 

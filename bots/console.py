@@ -68,7 +68,7 @@ def progress(unit: str) -> Iterator[Callable[[int], None]]:
 def print_report(report: IngestReport) -> None:
     print(
         f"added {report.added}, replaced {report.replaced}, unchanged {report.unchanged},"
-        f" pruned {len(report.pruned)}, failed {len(report.failed)}"
+        f" pruned or retired {len(report.pruned)}, failed {len(report.failed)}"
         f" ({report.passages} passages embedded)"
     )
     for path in report.pruned:

@@ -41,9 +41,13 @@ class Ingestor:
     on_passages: Callable[[int], None] = lambda n: None  # progress callback
 
     async def ingest(
-        self, files: Iterable[SourceFile], prune_under: Sequence[str] = ()
+        self,
+        files: Iterable[SourceFile],
+        prune_under: Sequence[str] = (),
+        retire_under: Sequence[str] = (),
     ) -> IngestReport:
-        """Store every readable document; with `prune_under`, drop documents whose file is gone."""
+        """Store every readable document; with `prune_under`, delete documents whose file is
+        gone; with `retire_under` (official sources), retire those absent from this release."""
         report = IngestReport()
         seen: set[str] = set()
         unreadable: set[str] = set()
@@ -55,7 +59,9 @@ class Ingestor:
                 pending = []
         await self._write(pending, report)
         if prune_under:
-            await self._prune(prune_under, seen, unreadable, report)
+            await self._prune(prune_under, seen, unreadable, report, retire=False)
+        if retire_under:
+            await self._prune(retire_under, seen, unreadable, report, retire=True)
         log.info(
             "ingest_done",
             added=report.added,
@@ -111,12 +117,19 @@ class Ingestor:
         self.on_passages(len(texts))
 
     async def _prune(
-        self, prefixes: Sequence[str], seen: set[str], unreadable: set[str], report: IngestReport
+        self,
+        prefixes: Sequence[str],
+        seen: set[str],
+        unreadable: set[str],
+        report: IngestReport,
+        retire: bool,
     ) -> None:
         # A file that exists but failed to parse keeps its previous documents: nothing is lost.
         stored = await self.writer.source_keys_under(prefixes)
         gone = [k for k in stored if k not in seen and k.split("#", 1)[0] not in unreadable]
-        if gone:
+        if gone and retire:
+            await self.writer.retire_documents(gone)
+        elif gone:
             await self.writer.delete_documents(gone)
         report.pruned = sorted(gone)
 

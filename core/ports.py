@@ -127,6 +127,8 @@ class CorpusWriter(Protocol):
 
     async def delete_documents(self, source_keys: Sequence[str]) -> None: ...
 
+    async def retire_documents(self, source_keys: Sequence[str]) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Observation:

@@ -33,7 +33,8 @@ WITH q AS (
     SELECT id, row_number() OVER (ORDER BY distance) AS r
     FROM (SELECT p.id, p.embedding::vector({dim}) <=> q.v AS distance
           FROM passages p JOIN documents d ON d.id = p.document_id, q
-          WHERE ($5::text[] IS NULL OR d.language = ANY($5))
+          WHERE d.retired_at IS NULL
+            AND ($5::text[] IS NULL OR d.language = ANY($5))
             AND ($6::text[] IS NULL OR d.publisher = ANY($6))
           ORDER BY p.embedding::vector({dim}) <=> q.v
           LIMIT $4 * {candidates}) nearest
@@ -41,7 +42,7 @@ WITH q AS (
     SELECT id, rank, row_number() OVER (ORDER BY rank DESC) AS r
     FROM (SELECT p.id, ts_rank_cd(p.tsv, q.tq) AS rank
           FROM passages p JOIN documents d ON d.id = p.document_id, q
-          WHERE p.tsv @@ q.tq
+          WHERE p.tsv @@ q.tq AND d.retired_at IS NULL
             AND ($5::text[] IS NULL OR d.language = ANY($5))
             AND ($6::text[] IS NULL OR d.publisher = ANY($6))
           ORDER BY rank DESC
@@ -141,7 +142,7 @@ class PgCorpus:
                     ON CONFLICT (source_key) DO UPDATE SET title = $2, publisher = $3, url = $4,
                         language = $5, published = $6, reviewed = $7, licence = $8,
                         version = $9, source_title = $10, is_demo = $11, content_hash = $12,
-                        ingested_at = now()
+                        ingested_at = now(), retired_at = NULL
                     RETURNING id
                     """,
                     doc.source_key,
@@ -175,7 +176,8 @@ class PgCorpus:
     async def source_keys_under(self, prefixes: Sequence[str]) -> list[str]:
         with mapped_errors():
             rows = await self.pool.fetch(
-                "SELECT source_key FROM documents WHERE source_key LIKE ANY($1)",
+                "SELECT source_key FROM documents"
+                " WHERE source_key LIKE ANY($1) AND retired_at IS NULL",
                 [_like_prefix(p) for p in prefixes],
             )
         return [r["source_key"] for r in rows]
@@ -188,6 +190,15 @@ class PgCorpus:
                 await conn.execute(
                     "DELETE FROM documents WHERE source_key = ANY($1)", list(source_keys)
                 )
+
+    async def retire_documents(self, source_keys: Sequence[str]) -> None:
+        """Withdrawn from their source: kept for the audit trail, never retrieved again."""
+        with mapped_errors():
+            await self.pool.execute(
+                "UPDATE documents SET retired_at = now()"
+                " WHERE source_key = ANY($1) AND retired_at IS NULL",
+                list(source_keys),
+            )
 
     async def reset(self) -> None:
         """Forget the corpus and the embedder that built it (the audit trail is kept)."""

@@ -1,0 +1,1 @@
+"""Importers of official sources: the French drug database and the interaction thesaurus."""

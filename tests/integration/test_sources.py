@@ -1,0 +1,151 @@
+"""Official sources: the BDPM release and the ANSM interaction thesaurus (copies in
+../shared/data), imported, searched, and updated incrementally."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from adapters.embedders.local import LocalEmbedder
+from adapters.postgres.store import PgCorpus
+from adapters.sources import ansm, bdpm
+from bots.cli import main
+from core.ingestion import Ingestor
+from core.ports import SearchQuery
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+BDPM = SHARED / "bdpm"
+THESAURUS = SHARED / "ansm_thesaurus_interactions"
+FILES = ("CIS_bdpm.txt", "CIS_COMPO_bdpm.txt", "CIS_CPD_bdpm.txt", "CIS_HAS_SMR_bdpm.txt",
+         "CIS_HAS_ASMR_bdpm.txt", "HAS_LiensPageCT_bdpm.txt")  # fmt: skip
+
+
+def test_the_shared_data_is_there() -> None:
+    """The importers are tested on the real files, not on fixtures of our own making."""
+    assert (BDPM / "CIS_bdpm.txt").exists(), f"missing {BDPM}"
+    assert (THESAURUS / "thesaurusAout2016.csv").exists(), f"missing {THESAURUS}"
+
+
+def test_whole_bdpm_release_is_read() -> None:
+    """Every medicine of the release becomes a document, with its HAS opinions and their links."""
+    records = list(bdpm.read_release(BDPM))
+    assert len(records) == 15291
+    assert not [r for r in records if r.error]
+    keys = [d.source_key for r in records for d in r.documents]
+    assert len(keys) == len(set(keys))  # an opinion on several indications is one document
+    opinions = [d for r in records for d in r.documents if d.source_key.startswith("bdpm:smr:")]
+    assert len(opinions) > 7_000
+    linked = [
+        d for d in opinions if d.meta.url and d.meta.url.startswith("https://www.has-sante.fr/")
+    ]
+    assert len(linked) > len(opinions) // 2
+    asmr = [d for r in records for d in r.documents if d.source_key.startswith("bdpm:asmr:")]
+    assert not any("<br" in p.lower() for d in asmr for s in d.sections for p in s.paragraphs)
+
+
+def _release(folder: Path, medicines: int, encoding: str = "utf-8") -> list[str]:
+    """A small release: the first medicines and every row of the other files about them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = (BDPM / "CIS_bdpm.txt").read_text(encoding="utf-8").splitlines()[:medicines]
+    kept = {row.split("\t")[0] for row in rows}
+    for name in FILES:
+        lines = (BDPM / name).read_text(encoding="utf-8").splitlines()
+        if name == "CIS_bdpm.txt":
+            lines = rows
+        elif name != "HAS_LiensPageCT_bdpm.txt":
+            lines = [line for line in lines if line.split("\t")[0] in kept]
+        (folder / name).write_bytes("\r\n".join(lines).encode(encoding, errors="replace"))
+    return rows
+
+
+async def _search(corpus: PgCorpus, embedder: LocalEmbedder, text: str) -> list:  # type: ignore[type-arg]
+    [vector] = await embedder.embed([text])
+    return await corpus.search(SearchQuery(text, vector, "fr", 5))
+
+
+async def test_bdpm_import_update_and_retire(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder, pool: asyncpg.Pool
+) -> None:
+    """A newer release replaces what changed, retires what was withdrawn (kept for the audit,
+    never retrieved), and leaves the rest untouched; opinions are found by their questions."""
+    rows = _release(tmp_path / "v1", 40)
+    first = await Ingestor(embedder, corpus).ingest(
+        bdpm.read_release(tmp_path / "v1"), retire_under=[bdpm.PREFIX]
+    )
+    assert first.failed == []
+    assert first.added > 40  # medicines and their opinions
+    withdrawn = rows[0].split("\t")
+    changed = rows[1].split("\t")
+    changed[10] = " NOUVEAU TITULAIRE SAS"
+    (tmp_path / "v2").mkdir()
+    _release(tmp_path / "v2", 40)
+    (tmp_path / "v2" / "CIS_bdpm.txt").write_text(
+        "\r\n".join(["\t".join(changed), *rows[2:]]), encoding="utf-8"
+    )
+    second = await Ingestor(embedder, corpus).ingest(
+        bdpm.read_release(tmp_path / "v2"), retire_under=[bdpm.PREFIX]
+    )
+    assert second.replaced == 1
+    assert f"bdpm:cis:{withdrawn[0]}" in second.pruned
+    retired = await pool.fetchval(
+        "SELECT retired_at FROM documents WHERE source_key = $1", f"bdpm:cis:{withdrawn[0]}"
+    )
+    assert retired is not None
+    found = await _search(corpus, embedder, withdrawn[1])
+    assert all(p.document.title != withdrawn[1] for p in found)
+    found = await _search(corpus, embedder, f"Titulaire de {changed[1]}")
+    assert "NOUVEAU TITULAIRE" in found[0].text
+
+
+def test_latin1_release_keeps_its_accents(tmp_path: Path) -> None:
+    """Some official releases are Latin-1: they read the same as UTF-8 ones."""
+    _release(tmp_path / "latin1", 5, encoding="latin-1")
+    titles = [d.meta.title for r in bdpm.read_release(tmp_path / "latin1") for d in r.documents]
+    assert "ABACAVIR MYLAN 300 mg, comprimé pelliculé sécable" in titles
+
+
+def test_cli_trial_import_of_the_bdpm(
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`medgpt ingest --source bdpm DIR --limit N` imports a trial without retiring the rest."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "patterns")
+    assert main(["ingest", "--source", "bdpm", str(BDPM), "--limit", "10"]) == 0
+    assert "failed 0" in capsys.readouterr().out
+    assert main(["ingest", "--source", "bdpm", str(tmp_path / "nope")]) == 2
+
+
+def test_thesaurus_json_and_csv_forms_are_read() -> None:
+    """Both published forms give one document per pair, each with a severity level."""
+    json_pairs = list(ansm.read_thesaurus(
+        THESAURUS / "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json",
+        THESAURUS / "index-des-substances-20102020.json",
+    ))  # fmt: skip
+    assert len(json_pairs) == 3138  # 3,139 entries, one pair stated twice and merged
+    csv_pairs = list(ansm.read_thesaurus(THESAURUS / "thesaurusAout2016.csv"))
+    assert len(csv_pairs) > 1400
+    levels = {d.meta.version for r in json_pairs for d in r.documents}
+    assert {"Contre-indication", "Association déconseillée", "Précaution d'emploi",
+            "À prendre en compte"} <= levels  # fmt: skip
+
+
+async def test_a_substance_finds_the_interactions_of_its_class(
+    corpus: PgCorpus, embedder: LocalEmbedder
+) -> None:
+    """'gentamicine + ataluren' finds the pair stated for the class AMINOSIDES, with its level."""
+    records = ansm.read_thesaurus(
+        THESAURUS / "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json",
+        THESAURUS / "index-des-substances-20102020.json",
+    )
+    subset = [r for r in itertools.islice(records, 400)]
+    await Ingestor(embedder, corpus).ingest(subset)
+    [best, *_] = await _search(corpus, embedder, "Peut-on associer gentamicine et ataluren ?")
+    assert best.document.title == "Interaction : AMINOSIDES + ATALUREN"
+    assert "Contre-indication" in best.text
