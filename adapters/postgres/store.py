@@ -49,7 +49,8 @@ WITH q AS (
           LIMIT $4 * {candidates}) matching
 ), fused AS (
     SELECT coalesce(vec.id, fts.id) AS id,
-           coalesce(1.0 / ({rrf} + vec.r), 0) + coalesce(1.0 / ({rrf} + fts.r), 0) AS score,
+           $7::float8 * coalesce(1.0 / ({rrf} + vec.r), 0)
+             + $8::float8 * coalesce(1.0 / ({rrf} + fts.r), 0) AS score,
            coalesce(fts.rank, 0) AS text_rank
     FROM vec FULL JOIN fts ON vec.id = fts.id
 )
@@ -58,6 +59,7 @@ SELECT p.id, p.document_id, p.text, p.section_path,
        d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
        d.source_title, d.is_demo, d.content_hash
 FROM fused f JOIN passages p ON p.id = f.id JOIN documents d ON d.id = p.document_id, q
+WHERE f.score > 0
 ORDER BY f.score DESC, p.id
 LIMIT $4
 """
@@ -113,6 +115,8 @@ class PgCorpus:
                 query.k,
                 list(query.languages) if query.languages else None,
                 list(query.publishers) if query.publishers else None,
+                0.0 if query.mode == "text" else 1.0,
+                0.0 if query.mode == "vector" else 1.0,
             )
         return [_passage(row) for row in rows]
 

@@ -18,6 +18,7 @@ from adapters.postgres.embedded import EmbeddedPostgres
 from core.errors import StoreUnavailable
 from core.models import Outcome, Platform
 from core.ports import AuditEntry
+from tests.conftest import execute_sql
 
 
 async def test_migrations_apply_once(pool: asyncpg.Pool) -> None:
@@ -71,7 +72,8 @@ def test_a_killed_server_starts_again_with_its_data(tmp_path: Path) -> None:
     """kill -9 of the embedded server leaves a database that starts again, data intact."""
     server = EmbeddedPostgres(tmp_path / "pgdata")
     dsn = server.start()
-    asyncio.run(_execute(dsn, "CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)"))
+    asyncio.run(execute_sql(dsn, "CREATE TABLE kept (x int)"))
+    asyncio.run(execute_sql(dsn, "INSERT INTO kept VALUES (42)"))
     pid = server.pid
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
@@ -81,25 +83,9 @@ def test_a_killed_server_starts_again_with_its_data(tmp_path: Path) -> None:
     try:
         dsn = restarted.start()
         assert restarted.pid != pid
-        assert asyncio.run(_fetchval(dsn, "SELECT x FROM kept")) == 42
+        assert asyncio.run(execute_sql(dsn, "SELECT x FROM kept")) == 42
     finally:
         new_pid = restarted.pid
         restarted.stop()
         if new_pid and psutil.pid_exists(new_pid):
             os.kill(new_pid, signal.SIGTERM)
-
-
-async def _execute(dsn: str, sql: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-async def _fetchval(dsn: str, sql: str) -> object:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return await conn.fetchval(sql)
-    finally:
-        await conn.close()

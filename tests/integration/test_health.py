@@ -10,13 +10,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import aiohttp
-import asyncpg
 import pytest
 
 from bots import health
 from bots.settings import load_settings
 from bots.wiring import build_app
 from core.models import ConversationId, IncomingMessage, Platform, UserId
+from tests.conftest import execute_sql
 from tests.integration.test_generator_faults import Scripted
 from tests.integration.test_remote_embedder import _TEI
 from tests.slack_fake import FakeSlack
@@ -40,14 +40,6 @@ async def _get(url: str) -> tuple[int, dict[str, object] | str]:
         if response.content_type == "application/json":
             return response.status, await response.json()
         return response.status, await response.text()
-
-
-async def _admin(dsn: str, sql: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def test_readiness_names_each_dependency_that_is_down(
@@ -99,8 +91,8 @@ async def test_readiness_names_each_dependency_that_is_down(
                 assert await failing() == ["chat", "embeddings", "generator"]
                 name = urlparse(database_url).path.lstrip("/")
                 admin = postgres.dsn  # type: ignore[attr-defined]
-                await _admin(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-                await _admin(
+                await execute_sql(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+                await execute_sql(
                     admin,
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                     f" WHERE datname = '{name}'",
@@ -108,7 +100,7 @@ async def test_readiness_names_each_dependency_that_is_down(
                 try:
                     assert await failing() == ["chat", "database", "embeddings", "generator"]
                 finally:
-                    await _admin(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+                    await execute_sql(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
             finally:
                 await stop()
 

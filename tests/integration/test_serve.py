@@ -33,11 +33,8 @@ NOTE = note(
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    slack = FakeSlack()
-    await slack.start()
-    yield slack
-    await slack.stop()
+def fake(fake_slack: FakeSlack) -> FakeSlack:
+    return fake_slack
 
 
 async def _start_bot(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, str, str]:
