@@ -87,7 +87,12 @@ class FakeSlack:
             }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1764180000.{next(self._ts):06d}"}
-        if method in ("reactions.add", "reactions.remove"):
+        if method in (
+            "reactions.add",
+            "reactions.remove",
+            "assistant.threads.setStatus",
+            "assistant.threads.setSuggestedPrompts",
+        ):
             return {"ok": True}
         return {"ok": False, "error": "unknown_method"}
 

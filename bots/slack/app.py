@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncAssistant
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -46,6 +46,10 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "fr": "Désolé, une erreur m'a empêché de répondre. Votre question a été enregistrée.",
         "en": "Sorry, an error prevented me from answering. Your question was recorded.",
     },
+    "status": {
+        "fr": "cherche dans les sources validées…",
+        "en": "is searching the validated sources…",
+    },
     "working": {
         "fr": "Recherche dans les sources validées…",
         "en": "Searching the validated sources…",
@@ -55,6 +59,21 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Thank you, your feedback is recorded.",
     },
 }
+
+
+STARTERS_TITLE = "Exemples de questions / Example questions"
+STARTERS = (
+    {
+        "title": "Paracétamol, dose maximale",
+        "message": "Quelle est la dose maximale de paracétamol chez l'adulte ?",
+    },
+    {"title": "AVK et INR", "message": "Quelle est la cible d'INR sous antivitamine K ?"},
+    {
+        "title": "Anaphylaxis",
+        "message": "What is the intramuscular adrenaline dose in anaphylaxis?",
+    },
+    {"title": "Hyperkalaemia", "message": "How is severe hyperkalaemia treated in an emergency?"},
+)
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,12 @@ class SlackBot:
             # microseconds and keeps every answer owned by something shutdown drains.
             process_before_response=True,
         )
+        # DMs in the AI-app surface (assistant threads) come through bolt's Assistant: starter
+        # questions when a thread opens, the native status while an answer is being written.
+        assistant = AsyncAssistant()
+        assistant.thread_started(self._on_thread_started)
+        assistant.user_message(self._on_assistant_message)
+        self.app.assistant(assistant)
         self.app.event("app_mention")(self._on_event)
         self.app.event("message")(self._on_event)
         self.app.action(re.compile("^feedback_(up|down|report)$"))(self._on_feedback)
@@ -97,7 +122,19 @@ class SlackBot:
         if question is not None:
             self.tasks.spawn(self.handle(question), name=f"slack:{question.message_key}")
 
-    async def handle(self, question: SlackQuestion) -> None:
+    async def _on_thread_started(self, set_suggested_prompts: Any) -> None:
+        await set_suggested_prompts(prompts=list(STARTERS), title=STARTERS_TITLE)
+
+    async def _on_assistant_message(
+        self, body: dict[str, Any], context: Any, set_status: Any
+    ) -> None:
+        question = question_from(body, context.bot_user_id)
+        if question is not None:
+            self.tasks.spawn(
+                self.handle(question, set_status), name=f"slack:{question.message_key}"
+            )
+
+    async def handle(self, question: SlackQuestion, set_status: Any = None) -> None:
         """Everything after the ack; never raises (a failure becomes an apology)."""
         language = detect_language(question.text)
         turns = await self.store.turns(Platform.SLACK, question.conversation_id, MAX_TURNS)
@@ -115,14 +152,16 @@ class SlackBot:
             await self._post(question, _TEXTS["rate"][language])
             return
         try:
-            await self._answer(question, tuple(turns))
+            await self._answer(question, tuple(turns), set_status)
         except Exception as exc:
             log.error("slack_answer_failed", error=type(exc).__name__, reason=str(exc))
             await self._post(question, _TEXTS["failed"][language])
 
-    async def _answer(self, question: SlackQuestion, turns: tuple[Any, ...]) -> None:
+    async def _answer(
+        self, question: SlackQuestion, turns: tuple[Any, ...], set_status: Any = None
+    ) -> None:
         language = detect_language(question.text)
-        await self._react(question, "reactions_add")
+        set_status = await self._working(question, set_status, _TEXTS["status"][language])
         placeholder = await self.client.chat_postMessage(
             channel=question.channel,
             thread_ts=question.thread_ts,
@@ -146,8 +185,21 @@ class SlackBot:
             turns,
         )
         reply = await self.pipeline.answer(message, on_text)
-        await self._final(question, ts, reply)
-        await self._react(question, "reactions_remove")
+        await self._final(question, ts, reply)  # Slack clears an assistant status on reply
+        if set_status is None:
+            await self._react(question, "reactions_remove")
+
+    async def _working(self, question: SlackQuestion, set_status: Any, status: str) -> Any:
+        """The native status in an assistant thread, else a reaction; returns the status
+        setter if it worked (a workspace without the AI-app surface refuses it)."""
+        if set_status is not None:
+            try:
+                await set_status(status)
+                return set_status
+            except SlackApiError as exc:
+                log.info("slack_status_unavailable", error=exc.response.get("error"))
+        await self._react(question, "reactions_add")
+        return None
 
     async def _final(self, question: SlackQuestion, ts: str, reply: Reply) -> None:
         blocks, fallback = blocks_for(reply)

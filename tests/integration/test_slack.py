@@ -317,3 +317,38 @@ async def test_progress_never_shows_unverified_model_text(
     assert len(updates) >= 3  # progress was shown
     assert all("40 g" not in json.dumps(u, ensure_ascii=False) for u in updates)
     assert "Rédaction en cours" in updates[0]["text"]
+
+
+async def test_assistant_threads_offer_starters_and_show_a_status(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """In the AI-app surface: starter questions (French and English) when a thread opens, the
+    native status while answering instead of a reaction, then the answer in the thread."""
+    bot = make_bot(fake, pipeline, store)
+    await dispatch(bot, payload("assistant_thread_started"))
+    [prompts] = fake.called("assistant.threads.setSuggestedPrompts")
+    assert prompts["thread_ts"] == "1764160600.000100"
+    messages = [p["message"] for p in prompts["prompts"]]
+    assert any("paracétamol" in m for m in messages)
+    assert any("adrenaline" in m for m in messages)
+    await dispatch(
+        bot,
+        payload("message_im", channel="D0ASSIST", thread_ts="1764160600.000100", ts="1764160601.1"),
+    )
+    [status] = fake.called("assistant.threads.setStatus")
+    assert status["status"] == "cherche dans les sources validées…"
+    assert fake.called("reactions.add") == []
+    [placeholder] = fake.called("chat.postMessage")
+    assert placeholder["thread_ts"] == "1764160600.000100"
+    assert "colchicine" in final_text(fake)
+
+
+async def test_dm_thread_without_the_assistant_surface_falls_back_to_a_reaction(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """A workspace that refuses assistant statuses still gets the ⏳ reaction and the answer."""
+    fake.failures["assistant.threads.setStatus"] = [("not_allowed_token_type", None)]
+    bot = make_bot(fake, pipeline, store)
+    await dispatch(bot, payload("message_im", thread_ts="1764160100.000200", ts="1764160102.5"))
+    assert fake.called("reactions.add")
+    assert "colchicine" in final_text(fake)
