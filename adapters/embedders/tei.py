@@ -46,10 +46,13 @@ class RemoteEmbedder:
         return vectors
 
     async def _embed_batch(self, texts: list[str]) -> list[list[float]]:
+        client = self._client()
         try:
-            array = await self._client().feature_extraction(texts, normalize=True, truncate=True)
+            array = await client.feature_extraction(texts, normalize=True, truncate=True)
         except (HfHubHTTPError, InferenceTimeoutError, httpx.HTTPError, OSError) as exc:
             raise EmbedderError(f"the embedding server at {self.url} failed: {exc}") from exc
+        finally:
+            await client.close()  # type: ignore[no-untyped-call]
         return [[float(x) for x in row] for row in array.reshape(len(texts), -1)]
 
     async def _model_id(self) -> str:

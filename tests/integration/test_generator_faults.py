@@ -4,10 +4,9 @@ server speaking the OpenAI-compatible chat completions protocol (SSE), one behav
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -19,6 +18,7 @@ from core.errors import (
     GeneratorRejected,
     GeneratorUnavailable,
 )
+from tests.conftest import serving
 from tests.fakes import passage
 
 EVIDENCE = [passage("La dose maximale est de 4 g par jour.")]
@@ -98,13 +98,8 @@ class Scripted(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[str]:
     Scripted.script, Scripted.posts = [], 0
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(5)
+    with serving(Scripted) as (url, _):
+        yield url
 
 
 def _generator(url: str, **kw: object) -> ChatGenerator:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -16,23 +12,10 @@ from bots import health
 from bots.settings import load_settings
 from bots.wiring import build_app
 from core.models import ConversationId, IncomingMessage, Platform, UserId
-from tests.conftest import execute_sql
+from tests.conftest import execute_sql, serving
 from tests.integration.test_generator_faults import Scripted
 from tests.integration.test_remote_embedder import _TEI
 from tests.slack_fake import FakeSlack
-
-
-@contextmanager
-def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[tuple[str, ThreadingHTTPServer]]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", httpd
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
 
 
 async def _get(url: str) -> tuple[int, dict[str, object] | str]:
@@ -49,6 +32,7 @@ async def test_readiness_names_each_dependency_that_is_down(
     inference server or Slack when each goes down, the others still reported ok."""
     slack = FakeSlack()
     await slack.start()
+    Scripted.script, _TEI.fail = [], False  # other tests script these stand-ins too
     client_token = "xoxb-test"
     with serving(Scripted) as (llm_url, llm), serving(_TEI) as (tei_url, tei):
         for name, value in {

@@ -7,14 +7,14 @@ the adapter uses (/info and the feature-extraction POST) the way TEI does, and r
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from adapters.embedders.tei import RemoteEmbedder
 from core.errors import EmbedderError
+from tests.conftest import serving
 
 
 class _TEI(BaseHTTPRequestHandler):
@@ -52,13 +52,8 @@ class _TEI(BaseHTTPRequestHandler):
 def tei() -> Iterator[str]:
     _TEI.requests = []
     _TEI.fail = False
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _TEI)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(_TEI) as (url, _):
+        yield url
 
 
 async def test_identity_comes_from_the_server(tei: str) -> None:
