@@ -74,7 +74,15 @@ async def test_real_model_answers_never_show_unverified_claims(
     pipeline = Pipeline(
         embedder=embedder,
         index=corpus,
-        generator=ChatGenerator(llm_server, max_tokens=120, context_tokens=2048),
+        # Generous timeouts: this test is about the checker on real output, and a long prompt on
+        # a loaded 2-core machine can take tens of seconds to its first token.
+        generator=ChatGenerator(
+            llm_server,
+            max_tokens=120,
+            context_tokens=2048,
+            first_token_timeout_s=180,
+            total_timeout_s=300,
+        ),
         fallback=ExtractiveGenerator(),
         audit=PgAuditLog(corpus.pool),
         pseudonymize=lambda user: "p",
