@@ -221,5 +221,5 @@ async def ensure_demo_corpus(app: App) -> IngestReport | None:
     documents, _ = await app.corpus.counts()
     if documents:
         return None
-    log.warning("demo_corpus_indexing", folder=str(demo_corpus_dir()))
+    log.info("demo_corpus_indexing", folder=str(demo_corpus_dir()))
     return await app.ingestor().ingest(read_files([demo_corpus_dir()], demo=True))

@@ -69,6 +69,8 @@ async def grounded_answer(
         return result
     if draft is None or _says_no_answer(draft.text):
         return Grounded(compose.abstained(language), draft)
+    if draft.verbatim:
+        return Grounded(compose.answered(language, draft.text, evidence), draft)
     shown = evidence[: draft.shown] if draft.shown is not None else evidence
     checked = check_answer(draft.text, shown)
     total = checked.kept + len(checked.removed)

@@ -55,6 +55,9 @@ class Draft:
     prompt_version: str | None = None
     shown: int | None = None  # passages actually shown (the first `shown`); None: all
     parameters: Mapping[str, Any] = field(default_factory=dict)  # model, seed… for the audit
+    # Quotes copied from the cited passages by our own code (the extractive generator): nothing
+    # for the citation check to verify, and its layout (an intro, one quote per line) is kept.
+    verbatim: bool = False
 
 
 OnText = Callable[[str], Awaitable[None]]  # receives the text generated so far (unverified)

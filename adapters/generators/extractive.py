@@ -47,7 +47,7 @@ class ExtractiveGenerator:
             return None
         lines = [_INTRO[language]]
         lines += [f"• {_quote(c.sentence, language)} [{c.rank}]" for c in chosen]
-        return Draft("\n".join(lines), self.name)
+        return Draft("\n".join(lines), self.name, verbatim=True)
 
     def _choose(self, wanted: set[str], passages: Sequence[Passage]) -> list[_Candidate]:
         if not wanted:
@@ -61,7 +61,12 @@ class ExtractiveGenerator:
         best: list[_Candidate] = []
         for candidate in ranked:
             same_passage = sum(c.rank == candidate.rank for c in best)
-            if candidate.score > max(floor, 0) and same_passage < self.max_per_passage:
+            repeated = any(c.sentence == candidate.sentence for c in best)  # two copies of a text
+            if (
+                candidate.score > max(floor, 0)
+                and same_passage < self.max_per_passage
+                and not repeated
+            ):
                 best.append(candidate)
             if len(best) == self.max_sentences:
                 break

@@ -70,3 +70,13 @@ def test_abstention_has_no_sources_but_has_the_disclaimer() -> None:
     assert "Try rephrasing" in text
     assert "Sources" not in text
     assert compose.DISCLAIMERS["en"].text in text
+
+
+async def test_the_same_sentence_is_quoted_once() -> None:
+    """Two passages carrying the same sentence (two releases of a text) give one quote."""
+    same = "La dose maximale est de 4 g par jour."
+    draft = await ExtractiveGenerator().generate(
+        "dose maximale ?", "fr", [passage(same, passage_id=1), passage(same, passage_id=2)]
+    )
+    assert draft is not None
+    assert draft.text.count(same) == 1

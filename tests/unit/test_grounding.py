@@ -147,3 +147,11 @@ def test_circuit_breaker_opens_then_lets_one_trial_through() -> None:
     breaker.succeeded()
     assert breaker.allows()
     assert not breaker.is_open
+
+
+async def test_extractive_answer_keeps_its_layout_and_gets_no_removal_notice() -> None:
+    """Verbatim quotes are shown as written (intro line, one quote per line), not re-checked
+    into a run-on paragraph with a misleading 'sentence removed' notice."""
+    result = await grounded_answer(ExtractiveGenerator(), None, QUESTION, "fr", EVIDENCE)
+    assert result.reply.text.startswith("Extraits pertinents des sources validées :\n• « ")
+    assert result.reply.notices == ()
