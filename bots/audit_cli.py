@@ -78,16 +78,13 @@ async def export(args: argparse.Namespace, settings: Settings) -> int:
 
 async def show(args: argparse.Namespace, settings: Settings) -> int:
     async with build_app(settings, check_index=False) as app:
-        rows = [r async for r in PgAuditLog(app.pool).rows()]
-        exchange = next((r for r in rows if r["id"] == args.id), None)
-        if exchange is None:
+        rows = await PgAuditLog(app.pool).exchange(args.id)
+        if not rows or rows[0]["id"] != args.id:
             raise InputError(f"no audit row {args.id}")
+        exchange, feedback = rows[0], rows[1:]
         passages = await app.pool.fetch(
             "SELECT id, text FROM passages WHERE id = ANY($1)", exchange["passage_ids"]
         )
-    feedback = [
-        r for r in rows if r["event"] == "feedback" and r["details"].get("answer_id") == args.id
-    ]
     print(json.dumps({k: _plain(exchange[k]) for k in EXPORTED}, ensure_ascii=False, indent=2))
     for passage in passages:
         print(f"\npassage {passage['id']} (current text):\n{passage['text']}")

@@ -76,7 +76,7 @@ async def _pubmedqa(args: argparse.Namespace, settings: Settings) -> int:
 async def _interactions(args: argparse.Namespace, settings: Settings) -> int:
     index = args.index or args.path.with_name("index-des-substances-20102020.json")
     records = list(itertools.islice(ansm.read_thesaurus(args.path, index), args.limit))
-    members = _members(index)
+    members = ansm.class_members(index)
     rng = random.Random(7)  # the same queries every run
     cases = []
     for record in records:
@@ -181,11 +181,3 @@ def _abstract(pmid: str, item: dict[str, Any]) -> ParsedDocument:
     meta = DocumentMeta(title=f"PMID {pmid}", publisher="PubMed", language="en",
                         url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/")  # fmt: skip
     return ParsedDocument(f"pubmedqa:{pmid}", meta, sections, f"{pmid}:{CHUNKER_VERSION}")
-
-
-def _members(index: Path) -> dict[str, list[str]]:
-    members: dict[str, list[str]] = {}
-    for item in json.loads(index.read_text()):
-        for drug_class in item.get("drug_classes", []):
-            members.setdefault(fold(drug_class), []).append(item["substance"])
-    return members

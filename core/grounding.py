@@ -59,13 +59,13 @@ async def grounded_answer(
     try:
         draft = await generator.generate(question, language, evidence, on_text)
     except GeneratorBusy as exc:
-        return Grounded(compose.busy(language), details={"error": _describe(exc)})
+        return Grounded(compose.busy(language), details={"error": describe(exc)})
     except GeneratorError as exc:
         log.error("generator_failed", error=type(exc).__name__, reason=str(exc))
         if fallback is None:
-            return Grounded(compose.unavailable(language), details={"error": _describe(exc)})
+            return Grounded(compose.unavailable(language), details={"error": describe(exc)})
         result = await _fallback(fallback, question, language, evidence, "error")
-        result.details["error"] = _describe(exc)
+        result.details["error"] = describe(exc)
         return result
     if draft is None or _says_no_answer(draft.text):
         return Grounded(compose.abstained(language), draft)
@@ -108,5 +108,6 @@ def _says_no_answer(text: str) -> bool:
     return any(cleaned.startswith(phrase.rstrip(".")) for phrase in NO_ANSWER.values())
 
 
-def _describe(exc: Exception) -> str:
+def describe(exc: Exception) -> str:
+    """How a failure is recorded in the audit: its type, then its message."""
     return f"{type(exc).__name__}: {exc}"

@@ -12,7 +12,7 @@ import structlog
 from core import compose, triage
 from core.errors import EmbedderError, StoreError
 from core.evidence import EvidencePolicy, supporting
-from core.grounding import grounded_answer
+from core.grounding import describe, grounded_answer
 from core.models import IncomingMessage, Language, Outcome, Passage, Reply, Source, UserId
 from core.ports import (
     AuditEntry,
@@ -96,7 +96,7 @@ class Pipeline:
                     reply = compose.abstained(language)
             except (StoreError, EmbedderError) as exc:
                 log.error("answer_failed", error=type(exc).__name__, reason=str(exc))
-                details["error"] = f"{type(exc).__name__}: {exc}"
+                details["error"] = describe(exc)
                 reply = compose.unavailable(language)
         if redaction.kinds:
             details["redacted"] = list(redaction.kinds)

@@ -65,10 +65,6 @@ class ChatGenerator:
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     _info: ServerInfo | None = None
 
-    @property
-    def name(self) -> str:
-        return f"chat:{self._info.model if self._info else self.model or 'unknown'}"
-
     async def info(self) -> ServerInfo:
         """The served model and its context window (asked once, then remembered)."""
         if self._info is None:

@@ -180,6 +180,16 @@ class PgAuditLog:
                     row["details"] = json.loads(row["details"])
                     yield row
 
+    async def exchange(self, answer_id: int) -> list[dict[str, Any]]:
+        """One row and the feedback rows that point at it, in chain order."""
+        with mapped_errors():
+            records = await self.pool.fetch(
+                "SELECT * FROM audit_events WHERE id = $1"
+                " OR (event = 'feedback' AND details->>'answer_id' = $1::text) ORDER BY id",
+                answer_id,
+            )
+        return [dict(r, details=json.loads(r["details"])) for r in records]
+
     async def purge(self, older_than: timedelta) -> int:
         """Erase question, answer and details of rows older than `older_than`; keep the hashes."""
         with mapped_errors():

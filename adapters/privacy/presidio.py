@@ -25,14 +25,11 @@ _lock = threading.Lock()
 
 
 class PresidioNames:
-    """Loads spaCy and Presidio once per process, on first use."""
+    """spaCy and Presidio are loaded once per process, on first use."""
 
     def names(self, text: str, language: Language) -> list[tuple[int, int]]:
         results = _analyzer().analyze(text=text, language="fr", entities=["PERSON"])
         return [(r.start, r.end) for r in results if r.score >= MIN_SCORE]
-
-    def load(self) -> None:
-        _analyzer()
 
 
 def _analyzer() -> Any:

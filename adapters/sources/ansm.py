@@ -35,7 +35,7 @@ _CSV_LEVELS = {"CI": "contre-indication", "AD": "association deconseillee",
 
 
 def read_thesaurus(path: Path, index: Path | None = None) -> Iterator[SourceFile]:
-    classes = _class_members(index) if index and index.exists() else {}
+    classes = class_members(index) if index and index.exists() else {}
     try:
         text = decode(path.read_bytes())
     except OSError as exc:
@@ -93,7 +93,8 @@ def _csv_entries(text: str) -> Iterator[dict[str, Any]]:
         }
 
 
-def _class_members(index: Path) -> Mapping[str, list[str]]:
+def class_members(index: Path) -> Mapping[str, list[str]]:
+    """Substances of each drug class (accent-folded class name), from the substance index."""
     members: dict[str, list[str]] = defaultdict(list)
     for item in json.loads(decode(index.read_bytes())):
         for drug_class in item.get("drug_classes", []):

@@ -22,7 +22,6 @@ MAX_FALLBACK_CHARS = 3_000  # notifications show little; the blocks carry the wh
 Block = dict[str, Any]
 FEEDBACK = (("feedback_up", "👍"), ("feedback_down", "👎"))
 _REPORT = {"fr": "Signaler un problème", "en": "Report a problem"}
-_SOURCES = {"fr": "*Sources*", "en": "*Sources*"}
 
 
 def escape(text: str) -> str:
@@ -60,7 +59,7 @@ def progress_text(draft: str, language: Language) -> str:
 def _sources(reply: Reply) -> str:
     if not reply.sources:
         return ""
-    lines = [_SOURCES[reply.language]] + [_source(s, reply) for s in reply.sources]
+    lines = ["*Sources*"] + [_source(s, reply) for s in reply.sources]
     return "\n".join(lines)
 
 
