@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     ingest.set_defaults(run=_ingest)
 
     serve = commands.add_parser("serve", help="run a chat bot until SIGTERM")
-    serve.add_argument("platform", choices=["slack"], help="which chat platform")
+    serve.add_argument("platform", choices=["slack", "matrix"], help="which chat platform")
     serve.set_defaults(run=_serve)
 
     doctor = commands.add_parser("doctor", help="check every dependency and print its state")
@@ -208,9 +208,15 @@ async def _reset(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from bots.slack.serve import serve
+    # Imported here: each platform's client library loads only for the bot that uses it.
+    if args.platform == "matrix":
+        from bots.matrix import serve as matrix
 
-    await serve(settings)
+        await matrix.serve(settings)
+    else:
+        from bots.slack import serve as slack
+
+        await slack.serve(settings)
     return EXIT_OK
 
 

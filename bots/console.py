@@ -11,12 +11,12 @@ from contextlib import contextmanager
 
 from tqdm import tqdm
 
+from bots.chat import MAX_TURNS
 from bots.render_text import render_text
 from core.ingestion import IngestReport
 from core.models import ConversationId, IncomingMessage, Platform, Turn, UserId
 from core.pipeline import Pipeline
 
-MAX_TURNS = 5  # earlier turns carried into a follow-up
 _HELP = "Posez votre question (Ask your question). /new : nouvelle conversation · /quit : quitter"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.compose import demo_label
 from core.models import Reply, Source
+from core.text import split_sentences
 
 
 def render_text(reply: Reply) -> str:
@@ -33,3 +34,27 @@ def _source(source: Source, reply: Reply) -> str:
     if details:
         line += "\n    " + " ".join(details)
     return line
+
+
+def chunks(text: str, size: int) -> list[str]:
+    """Pieces of at most `size` characters, cut between sentences (or lines) when possible."""
+    pieces: list[str] = []
+    current = ""
+    for unit in _units(text):
+        if current and len(current) + len(unit) > size:
+            pieces.append(current)
+            current = ""
+        current += unit
+        while len(current) > size:  # one sentence longer than a section: cut it hard
+            pieces.append(current[:size])
+            current = current[size:]
+    pieces.append(current)
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def _units(text: str) -> list[str]:
+    units: list[str] = []
+    for line in text.split("\n"):
+        sentences = split_sentences(line) or [""]
+        units += [s + " " for s in sentences[:-1]] + [sentences[-1] + "\n"]
+    return units

@@ -90,7 +90,36 @@ class Settings(BaseSettings):
         10, ge=1, le=1000, validation_alias="SLACK_QUESTIONS_PER_MINUTE"
     )
 
-    @field_validator("slack_allowed_teams", "slack_allowed_channels", mode="before")
+    matrix_homeserver: str | None = Field(None, validation_alias="MATRIX_HOMESERVER")
+    matrix_user_id: str | None = Field(
+        None, pattern=r"^@[^:]+:.+$", validation_alias="MATRIX_USER_ID"
+    )
+    matrix_password: SecretStr | None = Field(None, validation_alias="MATRIX_PASSWORD")
+    matrix_access_token: SecretStr | None = Field(None, validation_alias="MATRIX_ACCESS_TOKEN")
+    matrix_device_name: str = Field("MedGPT bot", validation_alias="MATRIX_DEVICE_NAME")
+    matrix_allowed_users: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="MATRIX_ALLOWED_USERS"
+    )
+    matrix_allowed_servers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="MATRIX_ALLOWED_SERVERS"
+    )
+    matrix_allow_dms: bool = Field(True, validation_alias="MATRIX_ALLOW_DMS")
+    matrix_thread_followups: bool = Field(True, validation_alias="MATRIX_THREAD_FOLLOWUPS")
+    matrix_refusal: str = Field(
+        "message", pattern="^(message|silence)$", validation_alias="MATRIX_REFUSAL"
+    )
+    matrix_require_encryption: bool = Field(False, validation_alias="MATRIX_REQUIRE_ENCRYPTION")
+    matrix_questions_per_minute: int = Field(
+        10, ge=1, le=1000, validation_alias="MATRIX_QUESTIONS_PER_MINUTE"
+    )
+
+    @field_validator(
+        "slack_allowed_teams",
+        "slack_allowed_channels",
+        "matrix_allowed_users",
+        "matrix_allowed_servers",
+        mode="before",
+    )
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -112,7 +141,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"not a valid regular expression ({exc})") from exc
         return value or None
 
-    @field_validator("database_url", "embeddings_url", "llm_url")
+    @field_validator("database_url", "embeddings_url", "llm_url", "matrix_homeserver")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.chat import MAX_TURNS, TEXTS, RateLimit
 from bots.slack.events import SlackQuestion, question_from
 from bots.slack.render import blocks_for, escape, progress_text
 from bots.tasks import TaskRegistry
@@ -30,35 +30,7 @@ from core.text import detect_language
 log = structlog.get_logger(__name__)
 
 WORKING_REACTION = "hourglass_flowing_sand"
-MAX_TURNS = 5
 UPDATE_INTERVAL_S = 1.0  # Slack allows about one message update per second per channel
-
-_TEXTS: dict[str, dict[Language, str]] = {
-    "refused": {
-        "fr": "Désolé, je ne suis pas autorisé à répondre dans cet espace.",
-        "en": "Sorry, I am not allowed to answer here.",
-    },
-    "rate": {
-        "fr": "Vous avez posé beaucoup de questions en peu de temps : réessayez dans une minute.",
-        "en": "You have asked many questions in a short time: please try again in a minute.",
-    },
-    "failed": {
-        "fr": "Désolé, une erreur m'a empêché de répondre. Votre question a été enregistrée.",
-        "en": "Sorry, an error prevented me from answering. Your question was recorded.",
-    },
-    "status": {
-        "fr": "cherche dans les sources validées…",
-        "en": "is searching the validated sources…",
-    },
-    "working": {
-        "fr": "Recherche dans les sources validées…",
-        "en": "Searching the validated sources…",
-    },
-    "thanks": {
-        "fr": "Merci, votre retour est enregistré.",
-        "en": "Thank you, your feedback is recorded.",
-    },
-}
 
 
 STARTERS_TITLE = "Exemples de questions / Example questions"
@@ -96,9 +68,9 @@ class SlackBot:
     policy: SlackPolicy = field(default_factory=SlackPolicy)
     tasks: TaskRegistry = field(default_factory=TaskRegistry)
     clock: Callable[[], float] = time.monotonic
-    _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
 
     def __post_init__(self) -> None:
+        self.rate = RateLimit(self.policy.questions_per_minute, self.clock)
         self.app = AsyncApp(
             client=self.client,
             signing_secret=self.signing_secret,
@@ -146,26 +118,26 @@ class SlackBot:
             return
         if not self._allowed(question):
             if not self.policy.refuse_silently:
-                await self._post(question, _TEXTS["refused"][language])
+                await self._post(question, TEXTS["refused"][language])
             return
-        if self._too_many(question.user):
-            await self._post(question, _TEXTS["rate"][language])
+        if self.rate.exceeded(question.user):
+            await self._post(question, TEXTS["rate"][language])
             return
         try:
             await self._answer(question, tuple(turns), set_status)
         except Exception as exc:
             log.error("slack_answer_failed", error=type(exc).__name__, reason=str(exc))
-            await self._post(question, _TEXTS["failed"][language])
+            await self._post(question, TEXTS["failed"][language])
 
     async def _answer(
         self, question: SlackQuestion, turns: tuple[Any, ...], set_status: Any = None
     ) -> None:
         language = detect_language(question.text)
-        set_status = await self._working(question, set_status, _TEXTS["status"][language])
+        set_status = await self._working(question, set_status, TEXTS["status"][language])
         placeholder = await self.client.chat_postMessage(
             channel=question.channel,
             thread_ts=question.thread_ts,
-            text=_TEXTS["working"][language],
+            text=TEXTS["working"][language],
         )
         ts = str(placeholder["ts"])
         last_update = [self.clock()]
@@ -226,7 +198,7 @@ class SlackBot:
             channel=channel,
             user=user,
             thread_ts=message.get("thread_ts"),
-            text=_TEXTS["thanks"][language],
+            text=TEXTS["thanks"][language],
         )
 
     def _allowed(self, question: SlackQuestion) -> bool:
@@ -236,16 +208,6 @@ class SlackBot:
         if question.is_dm:
             return policy.allow_dms
         return not policy.allowed_channels or question.channel in policy.allowed_channels
-
-    def _too_many(self, user: str) -> bool:
-        now = self.clock()
-        recent = self._recent[user]
-        while recent and now - recent[0] > 60:
-            recent.popleft()
-        if len(recent) >= self.policy.questions_per_minute:
-            return True
-        recent.append(now)
-        return False
 
     async def _post(self, question: SlackQuestion, text: str) -> None:
         try:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bots.render_text import render_text
+from bots.render_text import chunks, render_text
 from core.compose import demo_label
 from core.models import Language, Outcome, Reply, Source
-from core.text import split_sentences
 
 SECTION_CHARS = 3000
 MAX_BLOCKS = 50
@@ -30,9 +29,9 @@ def escape(text: str) -> str:
 
 def blocks_for(reply: Reply) -> tuple[list[Block], str]:
     """(blocks, fallback text) for the final answer."""
-    answer = [_section(chunk) for chunk in _chunks(escape(reply.text), SECTION_CHARS)]
+    answer = [_section(chunk) for chunk in chunks(escape(reply.text), SECTION_CHARS)]
     notices = [_context(escape(n), "ℹ️") for n in reply.notices]
-    sources = [_section(chunk) for chunk in _chunks(_sources(reply), SECTION_CHARS)]
+    sources = [_section(chunk) for chunk in chunks(_sources(reply), SECTION_CHARS)]
     tail = [_context(escape(reply.disclaimer.text), "⚠️")]
     if reply.audit_id is not None and reply.outcome in (Outcome.ANSWERED, Outcome.ABSTAINED):
         tail.append(_feedback(reply))
@@ -78,30 +77,6 @@ def _source(source: Source, reply: Reply) -> str:
     if source.is_demo:
         line += f" _({demo_label(reply.language)})_"
     return line
-
-
-def _chunks(text: str, size: int) -> list[str]:
-    """Pieces of at most `size` characters, cut between sentences (or lines) when possible."""
-    pieces: list[str] = []
-    current = ""
-    for unit in _units(text):
-        if current and len(current) + len(unit) > size:
-            pieces.append(current)
-            current = ""
-        current += unit
-        while len(current) > size:  # one sentence longer than a section: cut it hard
-            pieces.append(current[:size])
-            current = current[size:]
-    pieces.append(current)
-    return [p.strip() for p in pieces if p.strip()]
-
-
-def _units(text: str) -> list[str]:
-    units: list[str] = []
-    for line in text.split("\n"):
-        sentences = split_sentences(line) or [""]
-        units += [s + " " for s in sentences[:-1]] + [sentences[-1] + "\n"]
-    return units
 
 
 def _fit(head: list[Block], tail: list[Block]) -> list[Block]:

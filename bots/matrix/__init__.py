@@ -1,0 +1,1 @@
+"""The Matrix bot (matrix-nio)."""

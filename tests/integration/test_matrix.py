@@ -1,0 +1,300 @@
+"""The Matrix bot against a real Synapse (started by the suite, stopped by its PID), with the
+real Postgres, embedder and pipeline; a second matrix-nio client plays the clinician."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from adapters.embedders.local import LocalEmbedder
+from adapters.generators.extractive import ExtractiveGenerator
+from adapters.postgres.audit import PgAuditLog
+from adapters.postgres.chat import PgChatState
+from adapters.postgres.store import PgCorpus
+from bots.matrix.app import MatrixBot, MatrixPolicy
+from bots.matrix.serve import login
+from bots.settings import Settings
+from bots.wiring import read_files
+from core.ingestion import Ingestor
+from core.pipeline import Pipeline
+from tests import synapse as synapse_process
+from tests.conftest import note, write
+from tests.matrix_clinician import Clinician, Shown, answered, final
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "correct horse battery staple"
+COLCHICINE = note(
+    "Colchicine : crise de goutte",
+    "## Posologie\n\nDans la crise de goutte, la colchicine se donne à faible dose : 1 mg puis "
+    "0,5 mg une heure plus tard le premier jour.\n\n## Insuffisance rénale\n\nChez "
+    "l'insuffisant rénal sévère, la colchicine est contre-indiquée.",
+)
+HOSTILE = note(
+    "Goutte <img src=https://evil.example/x.png> @room",
+    "## Posologie\n\nPosologie de la colchicine dans la goutte : voir "
+    '<a href="https://evil.example">cliquez ici</a> & <script>alert(1)</script> pour la '
+    "crise de goutte.",
+)
+QUESTION = "Quelle est la posologie de la colchicine dans la crise de goutte ?"
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[synapse_process.Synapse]:
+    server = synapse_process.start(tmp_path_factory.mktemp("synapse"))
+    try:
+        yield server
+    finally:
+        synapse_process.stop(server)
+        assert server.process.returncode is not None  # reaped: no homeserver outlives the suite
+
+
+@pytest.fixture
+async def pipeline(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder, pool: asyncpg.Pool
+) -> Pipeline:
+    write(tmp_path / "corpus", "colchicine.md", COLCHICINE)
+    write(tmp_path / "corpus", "hostile.md", HOSTILE)
+    await Ingestor(embedder, corpus).ingest(read_files([tmp_path / "corpus"]))
+    return Pipeline(
+        embedder, corpus, ExtractiveGenerator(), PgAuditLog(pool), lambda user: f"p:{user}"
+    )
+
+
+@dataclass
+class World:
+    """One test's homeserver accounts, bot and clinician."""
+
+    synapse: synapse_process.Synapse
+    pipeline: Pipeline
+    pool: asyncpg.Pool
+    tmp: Path
+    bot_id: str
+    clinician: Clinician
+    colleague_id: str
+    running: list[tuple[MatrixBot, asyncio.Event, asyncio.Task[None]]] = field(default_factory=list)
+
+    def settings(self) -> Settings:
+        return Settings(
+            MATRIX_HOMESERVER=self.synapse.url,
+            MATRIX_USER_ID=self.bot_id,
+            MATRIX_PASSWORD=PASSWORD,
+            MEDGPT_DATA_DIR=self.tmp / "bot-data",
+        )
+
+    async def start_bot(self, **policy: object) -> MatrixBot:
+        client = await login(self.settings())
+        bot = MatrixBot(
+            pipeline=self.pipeline,
+            store=self.pipeline.audit,
+            state=PgChatState(self.pool),
+            client=client,
+            pseudonymize=self.pipeline.pseudonymize,
+            policy=MatrixPolicy(**policy),  # type: ignore[arg-type]
+            poll_ms=1000,
+            edit_interval_s=0.0,
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(bot.run(stop))
+        self.running.append((bot, stop, task))
+        await asyncio.wait_for(bot.synced.wait(), 30)
+        return bot
+
+    async def stop_bot(self) -> None:
+        bot, stop, task = self.running.pop()
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        await bot.tasks.drain()
+        await bot.client.close()
+
+    async def group_room(self, encrypted: bool = False) -> str:
+        """A room of three (the clinician, a colleague, the bot), the bot joined."""
+        room = await self.clinician.create_room(
+            [self.bot_id, self.colleague_id], encrypted=encrypted
+        )
+        await self.joined(room)
+        return room
+
+    async def joined(self, room: str) -> None:
+        for _ in range(100):
+            if await self.clinician.membership(room, self.bot_id) == "join":
+                await self.clinician.sync()
+                return
+            await asyncio.sleep(0.2)
+        raise AssertionError("the bot did not join")
+
+    async def shown(self, room: str, count: int) -> list[Shown]:
+        return await self.clinician.wait_for(room, self.bot_id, answered(count))
+
+
+@pytest.fixture
+async def world(
+    synapse: synapse_process.Synapse, pipeline: Pipeline, pool: asyncpg.Pool, tmp_path: Path
+) -> AsyncIterator[World]:
+    tag = uuid.uuid4().hex[:8]
+    bot_id = synapse.register(f"medgpt-{tag}", PASSWORD)
+    clinician_id = synapse.register(f"dr-martin-{tag}", PASSWORD)
+    colleague_id = synapse.register(f"dr-durand-{tag}", PASSWORD)
+    clinician = Clinician(synapse.url, clinician_id, tmp_path / "clinician")
+    await clinician.login(PASSWORD)
+    world = World(synapse, pipeline, pool, tmp_path, bot_id, clinician, colleague_id)
+    try:
+        yield world
+    finally:
+        while world.running:
+            await world.stop_bot()
+        await clinician.close()
+
+
+async def audit_events(pool: asyncpg.Pool, event: str) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT * FROM audit_events WHERE event = $1 AND platform = 'matrix' ORDER BY id", event
+    )
+
+
+async def test_invited_then_a_mention_gets_a_threaded_answer_with_sources(world: World) -> None:
+    """A clinician invites the bot, mentions it: the answer comes in the question's thread, with
+    numbered sources, the disclaimer, no ping, and an audit row; chatter and edits are ignored."""
+    await world.start_bot()
+    room = await world.group_room()
+    await world.clinician.send(room, "Bonjour à tous, réunion à 14 h.")  # not for the bot
+    question = await world.clinician.send(room, QUESTION, mention=world.bot_id)
+    edit = {
+        "msgtype": "m.text",
+        "body": "* " + QUESTION,
+        "m.new_content": {"msgtype": "m.text", "body": QUESTION},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": question},
+    }
+    await world.clinician.send_raw(room, "m.room.message", edit)  # an edit is not a new question
+    [answer] = final(await world.shown(room, 1))
+    original = (await world.clinician.client.room_get_event(room, answer.event_id)).event.source
+    relation = original["content"]["m.relates_to"]
+    assert relation["rel_type"] == "m.thread"
+    assert relation["event_id"] == question
+    assert relation["m.in_reply_to"] == {"event_id": question}
+    assert answer.content["msgtype"] == "m.notice"
+    assert answer.content["m.mentions"] == {}
+    assert "1 mg" in answer.body
+    assert '[1] <a href="https://example.org/fr">Colchicine : crise de goutte</a>' in answer.html
+    assert "Sources" in answer.html
+    assert "ne remplace pas" in answer.body  # the disclaimer, in French
+    await asyncio.sleep(1.5)  # the edit and the chatter had time to be (wrongly) answered
+    assert len(await world.clinician.messages_from(room, world.bot_id)) == 1
+    [row] = await audit_events(world.pool, "answer_sent")
+    assert row["conversation_id"] == f"{room}:{question}"
+
+
+async def test_direct_message_is_answered_without_a_mention(world: World) -> None:
+    """In a one-to-one room every message is a question."""
+    await world.start_bot()
+    room = await world.clinician.create_room([world.bot_id], direct=True)
+    await world.joined(room)
+    await world.clinician.send(room, QUESTION)
+    [answer] = final(await world.shown(room, 1))
+    assert "colchicine" in answer.body.lower()
+
+
+async def test_follow_up_in_the_thread_carries_its_context(world: World) -> None:
+    """'et chez l'insuffisant rénal ?' in the bot's thread, without a mention, is answered about
+    colchicine."""
+    await world.start_bot()
+    room = await world.group_room()
+    question = await world.clinician.send(room, QUESTION, mention=world.bot_id)
+    await world.shown(room, 1)
+    await world.clinician.send(room, "Et chez l'insuffisant rénal sévère ?", thread=question)
+    answers = final(await world.shown(room, 2))
+    assert "contre-indiquée" in answers[1].body
+    assert len(await audit_events(world.pool, "answer_sent")) == 2
+
+
+async def test_encrypted_room_round_trip(world: World) -> None:
+    """In an end-to-end encrypted room the bot reads the question and its answer is encrypted."""
+    await world.start_bot()
+    room = await world.group_room(encrypted=True)
+    await world.clinician.send(room, QUESTION, mention=world.bot_id)
+    [answer] = final(await world.shown(room, 1))
+    assert answer.encrypted
+    assert "1 mg" in answer.body
+    raw = await world.pool.fetchval("SELECT count(*) FROM audit_events WHERE event='answer_sent'")
+    assert raw == 1
+
+
+async def test_reaction_on_an_answer_is_recorded_as_feedback(world: World) -> None:
+    """👎 then 👍 (with a skin tone) on an answer: both recorded against its audit entry."""
+    await world.start_bot()
+    room = await world.group_room()
+    await world.clinician.send(room, QUESTION, mention=world.bot_id)
+    [answer] = final(await world.shown(room, 1))
+    await world.clinician.react(room, answer.event_id, "👎")
+    await world.clinician.react(room, answer.event_id, "👍🏽")
+    [sent] = await audit_events(world.pool, "answer_sent")
+    for _ in range(100):
+        feedback = await audit_events(world.pool, "feedback")
+        if len(feedback) == 2:
+            break
+        await asyncio.sleep(0.2)
+    assert [f["outcome"] for f in feedback] == ["down", "up"]
+    assert {json.loads(f["details"])["answer_id"] for f in feedback} == {sent["id"]}
+
+
+async def test_restart_answers_what_arrived_while_down_once(world: World) -> None:
+    """Stopped mid-conversation, restarted: the question asked meanwhile is answered once, the
+    earlier one is not answered again, and the device is reused."""
+    bot = await world.start_bot()
+    device = bot.client.device_id
+    room = await world.group_room()
+    await world.clinician.send(room, QUESTION, mention=world.bot_id)
+    await world.shown(room, 1)
+    await world.stop_bot()
+    await world.clinician.send(room, "Colchicine et insuffisance rénale ?", mention=world.bot_id)
+    restarted = await world.start_bot()
+    assert restarted.client.device_id == device
+    answers = final(await world.shown(room, 2))
+    assert "contre-indiquée" in answers[1].body
+    await asyncio.sleep(1.5)
+    assert len(final(await world.clinician.messages_from(room, world.bot_id))) == 2
+    assert len(await audit_events(world.pool, "answer_sent")) == 2
+
+
+async def test_html_in_the_corpus_is_escaped(world: World) -> None:
+    """Markup in a source (a link, an image, a script, @room) arrives as text, never as HTML."""
+    await world.start_bot()
+    room = await world.group_room()
+    await world.clinician.send(room, "Posologie de la colchicine dans la goutte ?", world.bot_id)
+    [answer] = final(await world.shown(room, 1))
+    assert "evil.example" in answer.html  # the hostile note was cited…
+    assert "<img" not in answer.html  # …as text
+    assert "<script" not in answer.html
+    assert '<a href="https://evil.example"' not in answer.html
+    assert "&lt;script&gt;" in answer.html or "&lt;img" in answer.html
+    assert answer.content["m.mentions"] == {}
+
+
+async def test_invite_from_someone_not_allowed_is_declined(world: World) -> None:
+    """Only allowed people can bring the bot into a room."""
+    await world.start_bot(allowed_users=frozenset({world.colleague_id}))
+    room = await world.clinician.create_room([world.bot_id])
+    for _ in range(100):
+        if await world.clinician.membership(room, world.bot_id) == "leave":
+            break
+        await asyncio.sleep(0.2)
+    assert await world.clinician.membership(room, world.bot_id) == "leave"
+
+
+async def test_homeserver_rate_limit_is_honoured(world: World) -> None:
+    """At one message a second, the placeholder and its edits hit M_LIMIT_EXCEEDED: the bot
+    waits as told and the answer still arrives whole."""
+    world.synapse.limit_messages(world.bot_id, 1, 1)
+    await world.start_bot()
+    room = await world.clinician.create_room([world.bot_id], direct=True)
+    await world.joined(room)
+    await world.clinician.send(room, QUESTION)
+    [answer] = final(await world.shown(room, 1))
+    assert "1 mg" in answer.body
