@@ -114,6 +114,9 @@ class MatrixBot:
                 if isinstance(response, SyncError):
                     raise MatrixError(f"sync failed: {response.status_code} {response.message}")
                 await self._on_sync(response, answer=since is not None)
+                if first:  # the policy may have changed while the bot was down
+                    for room_id in list(self.client.rooms):
+                        await self._leave_if_not_allowed(room_id)
                 since = response.next_batch
                 await self.state.save_position(Platform.MATRIX, self.client.user_id, since)
                 await self._crypto_housekeeping()

@@ -139,30 +139,38 @@ def bot_for(core: App, settings: Settings, client: AsyncClient) -> MatrixBot:
 
 
 async def serve(settings: Settings) -> None:
-    _required(settings)
+    """Replicas wait for the account's lock before they log in: one device, one syncer."""
+    _, user_id = _required(settings)
     async with build_app(settings) as core:
-        client = await login(settings)
-        try:
-            bot = bot_for(core, settings, client)
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, stop.set)
-            close_health = await _health(core, bot, settings)
-            async with bot.state.exclusive(Platform.MATRIX, client.user_id, stop) as held:
-                if held:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        running: list[MatrixBot] = []
+        close_health = await _health(core, running, settings)
+        state = PgChatState(core.pool)
+        async with state.exclusive(Platform.MATRIX, user_id, stop) as held:
+            if held:
+                client = await login(settings)
+                try:
+                    bot = bot_for(core, settings, client)
+                    running.append(bot)
                     log.warning("matrix_bot_started", user=client.user_id)
                     await bot.run(stop)
-            log.warning("matrix_bot_stopping", in_flight=bot.tasks.in_flight)
-            await bot.tasks.drain()
-            await close_health()
-        finally:
-            await client.close()
+                    log.warning("matrix_bot_stopping", in_flight=bot.tasks.in_flight)
+                    await bot.tasks.drain()
+                finally:
+                    await client.close()
+        await close_health()
 
 
-async def _health(core: App, bot: MatrixBot, settings: Settings) -> Callable[[], Awaitable[None]]:
+async def _health(
+    core: App, running: list[MatrixBot], settings: Settings
+) -> Callable[[], Awaitable[None]]:
     async def matrix() -> str:
-        who = await bot.client.whoami()
+        if not running:
+            return "standby: another replica holds the Matrix account"
+        who = await running[0].client.whoami()
         if not isinstance(who, WhoamiResponse):
             raise MatrixError(f"homeserver: {who}")
         return f"matrix {who.user_id}"

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -26,6 +30,7 @@ from core.ingestion import Ingestor
 from core.pipeline import Pipeline
 from tests import synapse as synapse_process
 from tests.conftest import note, write
+from tests.llm_server import free_port
 from tests.matrix_clinician import Clinician, Shown, answered, final
 
 pytestmark = pytest.mark.integration
@@ -298,3 +303,67 @@ async def test_homeserver_rate_limit_is_honoured(world: World) -> None:
     await world.clinician.send(room, QUESTION)
     [answer] = final(await world.shown(room, 1))
     assert "1 mg" in answer.body
+
+
+async def _serve_matrix(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, str]:
+    health_port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bots.cli", "serve", "matrix",
+        env={**env, "MEDGPT_HEALTH_PORT": str(health_port)},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{health_port}/readyz"
+    async with aiohttp.ClientSession() as http:
+        for _ in range(240):
+            try:
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return process, url
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.5)
+    process.kill()
+    await process.wait()
+    raise AssertionError("medgpt serve matrix did not become ready")
+
+
+async def _sigterm(process: asyncio.subprocess.Process) -> int:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    return await asyncio.wait_for(process.wait(), 90)
+
+
+async def test_two_replicas_one_syncer_and_failover(world: World, database_url: str) -> None:
+    """`medgpt serve matrix` twice on one account: one syncs and answers, the other stands by;
+    when the first is stopped (SIGTERM, clean exit) the second takes over and answers."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MATRIX_", "LLM_"))},
+        "DATABASE_URL": database_url,
+        "MEDGPT_DATA_DIR": str(world.tmp / "shared-volume"),
+        "MEDGPT_NAME_DETECTION": "patterns",
+        "MEDGPT_HEALTH_HOST": "127.0.0.1",
+        "MATRIX_HOMESERVER": world.synapse.url,
+        "MATRIX_USER_ID": world.bot_id,
+        "MATRIX_PASSWORD": PASSWORD,
+    }
+    first, _ = await _serve_matrix(env)
+    second = None
+    try:
+        room = await world.clinician.create_room([world.bot_id], direct=True)
+        await world.joined(room)
+        second, second_ready = await _serve_matrix(env)
+        async with aiohttp.ClientSession() as http, http.get(second_ready) as response:
+            assert "standby" in await response.text()
+        await world.clinician.send(room, QUESTION)
+        await world.shown(room, 1)
+        assert await _sigterm(first) == 0
+        await world.clinician.send(room, "Colchicine et insuffisance rénale sévère ?")
+        answers = final(await world.shown(room, 2))
+        assert "contre-indiquée" in answers[1].body
+    finally:
+        assert await _sigterm(first) == 0
+        if second is not None:
+            assert await _sigterm(second) == 0
+    assert len(final(await world.clinician.messages_from(room, world.bot_id))) == 2
+    assert len(await audit_events(world.pool, "answer_sent")) == 2
