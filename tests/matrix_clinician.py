@@ -116,6 +116,16 @@ class Clinician:
         content = getattr(response, "content", None)
         return content.get("membership") if isinstance(content, dict) else None
 
+    async def wait_membership(
+        self, room_id: str, user_id: str, membership: str, timeout_s: float = 30.0
+    ) -> None:
+        deadline = time.monotonic() + timeout_s
+        while (now := await self.membership(room_id, user_id)) != membership:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{user_id} is {now!r} in {room_id}, not {membership!r}")
+            await asyncio.sleep(0.2)
+        await self.sync()
+
     async def messages_from(self, room_id: str, sender: str) -> list[Shown]:
         """The sender's messages, oldest first, with their latest edit applied."""
         await self.sync()

@@ -128,12 +128,7 @@ class World:
         return room
 
     async def joined(self, room: str) -> None:
-        for _ in range(100):
-            if await self.clinician.membership(room, self.bot_id) == "join":
-                await self.clinician.sync()
-                return
-            await asyncio.sleep(0.2)
-        raise AssertionError("the bot did not join")
+        await self.clinician.wait_membership(room, self.bot_id, "join")
 
     async def shown(self, room: str, count: int) -> list[Shown]:
         return await self.clinician.wait_for(room, self.bot_id, answered(count))
@@ -286,11 +281,7 @@ async def test_invite_from_someone_not_allowed_is_declined(world: World) -> None
     """Only allowed people can bring the bot into a room."""
     await world.start_bot(allowed_users=frozenset({world.colleague_id}))
     room = await world.clinician.create_room([world.bot_id])
-    for _ in range(100):
-        if await world.clinician.membership(room, world.bot_id) == "leave":
-            break
-        await asyncio.sleep(0.2)
-    assert await world.clinician.membership(room, world.bot_id) == "leave"
+    await world.clinician.wait_membership(room, world.bot_id, "leave")  # the invite rejected
 
 
 async def test_homeserver_rate_limit_is_honoured(world: World) -> None:
