@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str | None = Field(None, validation_alias="DATABASE_URL")
+    database_read_url: str | None = Field(None, validation_alias="DATABASE_READ_URL")
     embeddings_url: str | None = Field(None, validation_alias="EMBEDDINGS_URL")
     embeddings_token: SecretStr | None = Field(None, validation_alias="EMBEDDINGS_TOKEN")
     llm_url: str | None = Field(None, validation_alias="LLM_URL")
@@ -141,7 +142,9 @@ class Settings(BaseSettings):
                 raise ValueError(f"not a valid regular expression ({exc})") from exc
         return value or None
 
-    @field_validator("database_url", "embeddings_url", "llm_url", "matrix_homeserver")
+    @field_validator(
+        "database_url", "database_read_url", "embeddings_url", "llm_url", "matrix_homeserver"
+    )
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():

@@ -9,7 +9,7 @@ import os
 import re
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -55,6 +55,7 @@ class App:
         """Readiness of every dependency this process talks to."""
         checks: dict[str, Check] = {
             "database": self._database,
+            **({"database_replica": self._replica} if self.corpus.read_pool else {}),
             "embeddings": self._embeddings,
             "generator": self._generator,
         }
@@ -65,6 +66,13 @@ class App:
     async def _database(self) -> str:
         await self.pool.fetchval("SELECT 1")
         return "postgres"
+
+    async def _replica(self) -> str:
+        assert self.corpus.read_pool is not None
+        lag = await self.corpus.read_pool.fetchval(
+            "SELECT coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)"
+        )
+        return f"postgres replica (replay lag {float(lag):.1f} s)"
 
     async def _embeddings(self) -> str:
         await self.embedder.embed(["readiness probe"])
@@ -88,18 +96,21 @@ async def build_app(settings: Settings, check_index: bool = True) -> AsyncIterat
         embedded = EmbeddedPostgres(settings.data_dir / "pgdata")
         dsn = await asyncio.to_thread(embedded.start)
     try:
-        pool = await open_pool(dsn)
-        try:
+        async with AsyncExitStack() as pools:
+            pool = await open_pool(dsn)
+            pools.push_async_callback(close_pool, pool)
+            read_pool = None
+            if settings.database_read_url:
+                read_pool = await open_pool(settings.database_read_url, read_only=True)
+                pools.push_async_callback(close_pool, read_pool)
             embedder = await _embedder(settings)
-            corpus = PgCorpus(pool, embedder.identity)
+            corpus = PgCorpus(pool, embedder.identity, read_pool=read_pool)
             if check_index:
                 await corpus.ensure_index()
             metrics = PrometheusMetrics()
             pipeline = _pipeline(settings, pool, embedder, corpus)
             pipeline.observer = metrics
             yield App(settings, pool, embedder, corpus, pipeline, metrics)
-        finally:
-            await close_pool(pool)
     finally:
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)

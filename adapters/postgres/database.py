@@ -49,14 +49,16 @@ def _where(dsn: str) -> str:
 _PASSWORD = re.compile(r"://([^:/@]+):[^@]+@")
 
 
-async def open_pool(dsn: str, max_size: int = 10) -> asyncpg.Pool:
-    """Apply pending migrations (which create the vector extension), then open the pool."""
+async def open_pool(dsn: str, max_size: int = 10, read_only: bool = False) -> asyncpg.Pool:
+    """Apply pending migrations (which create the vector extension), then open the pool. A
+    read-only pool (a replica) is not migrated: it follows its primary."""
     with mapped_errors(dsn):
-        conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT_S)
-        try:
-            await migrate(conn)
-        finally:
-            await conn.close()
+        if not read_only:
+            conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT_S)
+            try:
+                await migrate(conn)
+            finally:
+                await conn.close()
         pool = await asyncpg.create_pool(
             dsn, min_size=1, max_size=max_size, init=_init_connection, timeout=CONNECT_TIMEOUT_S
         )

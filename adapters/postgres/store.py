@@ -70,6 +70,8 @@ class PgCorpus:
     pool: asyncpg.Pool
     identity: EmbedderIdentity
     lock_timeout: str = LOCK_TIMEOUT
+    # A read replica for retrieval (DATABASE_READ_URL); writes always go to `pool`.
+    read_pool: asyncpg.Pool | None = None
 
     async def ensure_index(self) -> None:
         """Record the embedder on first use; refuse to mix embeddings of different models."""
@@ -107,7 +109,7 @@ class PgCorpus:
             dim=int(self.identity.dimension), candidates=CANDIDATES_PER_RESULT, rrf=RRF_K
         )
         with mapped_errors():
-            rows = await self.pool.fetch(
+            rows = await (self.read_pool or self.pool).fetch(
                 sql,
                 list(query.embedding),
                 _TS_CONFIG[query.language],

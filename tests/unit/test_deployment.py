@@ -16,7 +16,9 @@ ENV_EXAMPLE = (ROOT / ".env.example").read_text()
 def test_services_have_healthchecks_restart_policies_and_named_volumes() -> None:
     """Each service restarts on failure, reports its health, and keeps data in named volumes."""
     services = COMPOSE["services"]
-    assert {"postgres", "inference", "embeddings", "slack-bot"} <= set(services)
+    assert {"postgres", "inference", "embeddings", "slack-bot", "matrix-bot", "synapse"} <= set(
+        services
+    )
     for name, service in services.items():
         assert service.get("restart") == "unless-stopped", name
         assert "test" in service.get("healthcheck", {}), name
@@ -39,14 +41,23 @@ def test_every_variable_is_documented_and_no_secret_is_inlined() -> None:
     used = set(re.findall(r"\$\{([A-Z0-9_]+)", text))
     documented = set(re.findall(r"^([A-Z0-9_]+)=", ENV_EXAMPLE, re.MULTILINE))
     assert used - documented == set()
-    bot = COMPOSE["services"]["slack-bot"]["environment"]
-    for secret in (
-        "SLACK_BOT_TOKEN",
-        "SLACK_APP_TOKEN",
-        "SLACK_SIGNING_SECRET",
-        "MEDGPT_AUDIT_KEY",
-    ):
-        assert bot[secret].startswith("${"), secret
+    slack = COMPOSE["services"]["slack-bot"]["environment"]
+    for secret in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
+        assert slack[secret].startswith("${"), secret
+    matrix = COMPOSE["services"]["matrix-bot"]["environment"]
+    for secret in ("MATRIX_PASSWORD", "MATRIX_ACCESS_TOKEN", "MEDGPT_AUDIT_KEY"):
+        assert matrix[secret].startswith("${"), secret
+
+
+def test_each_chat_platform_is_a_profile_and_the_matrix_bot_keeps_its_device() -> None:
+    """A hospital starts only the bots it uses; the Matrix device survives a container rebuild;
+    the trial homeserver never starts unless asked for."""
+    services = COMPOSE["services"]
+    assert services["slack-bot"]["profiles"] == ["slack"]
+    assert services["matrix-bot"]["profiles"] == ["matrix"]
+    assert services["synapse"]["profiles"] == ["synapse"]
+    assert "matrix-bot-data:/var/lib/medgpt" in services["matrix-bot"]["volumes"]
+    assert services["matrix-bot"]["depends_on"]["synapse"]["required"] is False
 
 
 def test_bot_image_runs_as_a_non_root_user_with_cpu_torch() -> None:
