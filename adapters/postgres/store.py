@@ -31,12 +31,14 @@ WITH q AS (
                                         '&', '|')) AS tq
 ), vec AS (
     SELECT id, row_number() OVER (ORDER BY distance) AS r
-    FROM (SELECT p.id, p.embedding::vector({dim}) <=> q.v AS distance
-          FROM passages p JOIN documents d ON d.id = p.document_id, q
+    FROM (SELECT p.id, p.embedding::vector({dim}) <=> $1::vector({dim}) AS distance
+          FROM passages p JOIN documents d ON d.id = p.document_id
           WHERE d.retired_at IS NULL
             AND ($5::text[] IS NULL OR d.language = ANY($5))
             AND ($6::text[] IS NULL OR d.publisher = ANY($6))
-          ORDER BY p.embedding::vector({dim}) <=> q.v
+          -- The parameter itself, not q.v: an index can only order by a value known when
+          -- the scan starts; ordering by a column of the CTE forces a full scan and sort.
+          ORDER BY p.embedding::vector({dim}) <=> $1::vector({dim})
           LIMIT $4 * {candidates}) nearest
 ), fts AS (
     SELECT id, rank, row_number() OVER (ORDER BY rank DESC) AS r
