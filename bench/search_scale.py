@@ -1,0 +1,175 @@
+"""Hybrid search latency and HNSW recall as the corpus grows.
+
+Usage: python bench/search_scale.py [--sizes 10000,100000] [--queries 200] [--real 4000]
+Indexes real PubMedQA passages (contexts and long answers) with the local embedder, then grows
+the corpus with synthetic passages: each copies a real passage's text and takes its embedding
+plus Gaussian noise (renormalised, cosine ~0.93 to its source), so every real passage gets a
+cluster of near-duplicates, a hard case for an approximate index. For each size: the HNSW build
+time, hybrid search latency (the production query, k=10) over real PubMedQA questions, median and
+p99, one query at a time; and recall@10 of the vector arm as the app runs it (HNSW, iterative
+scan) against exact search (sequential scan, same query). Embedded PostgreSQL, throw-away.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import asyncpg
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from adapters.embedders.local import LocalEmbedder
+from adapters.postgres.database import close_pool, open_pool
+from adapters.postgres.embedded import EmbeddedPostgres
+from adapters.postgres.store import PgCorpus
+from bench.slack_overhead import _p99
+from core.ports import SearchQuery
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pubmedqa" / "ori_pqal.json"
+NOISE = 0.02  # per dimension; |noise| ~ 0.39 for 384 dimensions
+_EXACT = """
+SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id
+WHERE d.retired_at IS NULL
+ORDER BY p.embedding::vector({dim}) <=> $1::vector({dim}) LIMIT $2
+"""
+
+
+def real_texts(limit: int) -> tuple[list[str], list[str]]:
+    """(passages, questions) from PubMedQA."""
+    records = json.loads(DATA.read_text())
+    passages: list[str] = []
+    questions: list[str] = []
+    for record in records.values():
+        questions.append(record["QUESTION"])
+        passages.extend(record["CONTEXTS"])
+        passages.append(record["LONG_ANSWER"])
+    return passages[:limit], questions
+
+
+async def grow(pool: asyncpg.Pool, size: int, texts: list[str], vectors: np.ndarray) -> None:
+    """Add passages, ten per document, until the corpus holds `size`: the real ones first, then
+    their noisy copies."""
+    have = int(await pool.fetchval("SELECT count(*) FROM passages"))
+    rng = np.random.default_rng(have)
+    while have < size:
+        n = min(20_000, size - have)
+        base = (have + np.arange(n)) % len(texts)
+        synthetic = (have + np.arange(n) >= len(texts))[:, None]  # the first copies are real
+        noise = rng.normal(0, NOISE, (n, vectors.shape[1])).astype(np.float32) * synthetic
+        noisy = vectors[base] + noise
+        noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+        documents = await pool.fetch(
+            "INSERT INTO documents (source_key, title, language, content_hash)"
+            " SELECT 'bench:' || g, 'Bench ' || g, 'en', md5(g::text)"
+            " FROM generate_series($1::bigint, $2::bigint) g RETURNING id",
+            have // 10 + (1 if have % 10 else 0),
+            (have + n - 1) // 10,
+        )
+        ids = [int(r["id"]) for r in documents]
+        first = have // 10 + (1 if have % 10 else 0)
+        rows = [
+            (ids[(have + i) // 10 - first], (have + i) % 10, texts[int(b)], noisy[i])
+            for i, b in enumerate(base)
+        ]
+        async with pool.acquire() as conn:
+            await conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS stage (document_id bigint, ordinal int,"
+                " text text, embedding vector(384)); TRUNCATE stage"
+            )
+            await conn.copy_records_to_table(
+                "stage", records=rows, columns=["document_id", "ordinal", "text", "embedding"]
+            )
+            await conn.execute(
+                "INSERT INTO passages (document_id, ordinal, section_path, text, embedding, tsv)"
+                " SELECT document_id, ordinal, '{}', text, embedding,"
+                " setweight(to_tsvector('english', unaccent(text)), 'B') FROM stage"
+            )
+        have += n
+
+
+async def run(sizes: list[int], n_queries: int, n_real: int) -> list[dict[str, float]]:
+    embedder = LocalEmbedder()
+    embedder.load()
+    passages, questions = real_texts(n_real)
+    started = time.perf_counter()
+    vectors = np.asarray(await embedder.embed(passages), dtype=np.float32)
+    embed_rate = len(passages) / (time.perf_counter() - started)
+    query_vectors = await embedder.embed(questions[:n_queries])
+    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="medgpt-scale-")) / "pgdata")
+    dsn = await asyncio.to_thread(server.start)
+    results = []
+    try:
+        pool = await open_pool(dsn)
+        corpus = PgCorpus(pool, embedder.identity)
+        await corpus.ensure_index()
+        dim = embedder.identity.dimension
+        for size in sizes:
+            await pool.execute("DROP INDEX IF EXISTS passages_embedding_hnsw")
+            await grow(pool, size, passages, vectors)
+            started = time.perf_counter()
+            async with pool.acquire() as conn:
+                await conn.execute("SET maintenance_work_mem = '2GB'")
+                await conn.execute(
+                    "CREATE INDEX passages_embedding_hnsw ON passages USING"
+                    f" hnsw ((embedding::vector({dim})) vector_cosine_ops)"
+                )
+                await conn.execute("ANALYZE passages")
+            build_s = time.perf_counter() - started
+            latencies, recalls = [], []
+            for question, vector in zip(questions, query_vectors, strict=False):
+                query = SearchQuery(question, vector, "en", 10)
+                started = time.perf_counter()
+                await corpus.search(query)
+                latencies.append(time.perf_counter() - started)
+                vector_only = await corpus.search(replace(query, mode="vector"))
+                approx = [p.passage_id for p in vector_only]
+                async with pool.acquire() as conn, conn.transaction():
+                    await conn.execute("SET LOCAL enable_indexscan = off")
+                    exact = [r["id"] for r in await conn.fetch(_EXACT.format(dim=dim), vector, 10)]
+                recalls.append(len(set(approx) & set(exact)) / len(exact))
+            results.append(
+                {
+                    "passages": size,
+                    "build_s": build_s,
+                    "median_ms": statistics.median(latencies) * 1000,
+                    "p99_ms": _p99(latencies) * 1000,
+                    "recall": statistics.mean(recalls),
+                    "embed_rate": embed_rate,
+                }
+            )
+            print(results[-1], flush=True)
+        await close_pool(pool)
+    finally:
+        await asyncio.to_thread(server.stop)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--real", type=int, default=4000)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = asyncio.run(run(sizes, args.queries, args.real))
+    print(f"\n{args.real} real passages embedded at {results[0]['embed_rate']:.0f} passages/s")
+    print("| passages | HNSW build | hybrid median | hybrid p99 | vector recall@10 vs exact |")
+    print("|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['passages']:,} | {r['build_s']:.0f} s | {r['median_ms']:.1f} ms"
+            f" | {r['p99_ms']:.1f} ms | {r['recall']:.3f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
