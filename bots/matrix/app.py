@@ -24,6 +24,7 @@ from nio import (
     MatrixRoom,
     MegolmEvent,
     RoomMemberEvent,
+    RoomMessagesResponse,
     RoomSendResponse,
     SyncError,
     SyncResponse,
@@ -55,6 +56,9 @@ SYNC_FILTER: dict[str, Any] = {
         "account_data": {"types": []},
     },
 }
+
+
+MAX_GAP_EVENTS = 1000  # after a long outage, how far back a room is read for missed questions
 
 
 class MatrixError(MedGPTError):
@@ -113,7 +117,7 @@ class MatrixBot:
                     break
                 if isinstance(response, SyncError):
                     raise MatrixError(f"sync failed: {response.status_code} {response.message}")
-                await self._on_sync(response, answer=since is not None)
+                await self._on_sync(response, since)
                 if first:  # the policy may have changed while the bot was down
                     for room_id in list(self.client.rooms):
                         await self._leave_if_not_allowed(room_id)
@@ -131,20 +135,42 @@ class MatrixBot:
                 self.synced.set()
                 log.info("matrix_synced", rooms=len(self.client.rooms))
 
-    async def _on_sync(self, response: SyncResponse, answer: bool) -> None:
+    async def _on_sync(self, response: SyncResponse, since: str | None) -> None:
         """Invites, membership review, then the new events of every joined room. On the very
         first start (no saved position) the timelines are history: not answered."""
         await self._refresh_identity()
         for room_id in response.rooms.invite:
             await self._on_invite(room_id)
         for room_id, info in response.rooms.join.items():
-            events = _after_own_join(info.timeline.events, self.client.user_id)
             membership_changed = any(isinstance(e, RoomMemberEvent) for e in info.timeline.events)
             if membership_changed and await self._leave_if_not_allowed(room_id):
                 continue
-            if answer:
-                for event in events:
-                    self._on_event(room_id, event)
+            if since is None:
+                continue
+            events = list(info.timeline.events)
+            if info.timeline.limited and info.timeline.prev_batch:
+                # More arrived than one sync carries (a long outage): fetch the gap.
+                events = await self._gap(room_id, info.timeline.prev_batch, since) + events
+            for event in _after_own_join(events, self.client.user_id):
+                self._on_event(room_id, event)
+
+    async def _gap(self, room_id: str, prev_batch: str, since: str) -> list[Any]:
+        """The events between our last position and a limited timeline, oldest first,
+        bounded (MAX_GAP_EVENTS): questions older than that are logged as missed."""
+        gap: list[Any] = []
+        token = prev_batch
+        while len(gap) < MAX_GAP_EVENTS:
+            response = await self.client.room_messages(room_id, start=token, end=since, limit=100)
+            if not isinstance(response, RoomMessagesResponse):
+                log.error("matrix_gap_failed", room=room_id, reason=str(response))
+                break
+            gap.extend(response.chunk)
+            if not response.chunk or not response.end or response.end == token:
+                break
+            token = response.end
+        else:
+            log.warning("matrix_gap_truncated", room=room_id, kept=len(gap))
+        return list(reversed(gap))
 
     def _on_event(self, room_id: str, event: Any) -> None:
         if isinstance(event, MegolmEvent):  # nio could not decrypt it: the keys never came

@@ -22,7 +22,7 @@ from adapters.generators.extractive import ExtractiveGenerator
 from adapters.postgres.audit import PgAuditLog
 from adapters.postgres.chat import PgChatState
 from adapters.postgres.store import PgCorpus
-from bots.matrix.app import MatrixBot, MatrixPolicy
+from bots.matrix.app import SYNC_FILTER, MatrixBot, MatrixPolicy
 from bots.matrix.serve import login
 from bots.settings import Settings
 from bots.wiring import read_files
@@ -261,6 +261,21 @@ async def test_restart_answers_what_arrived_while_down_once(world: World) -> Non
     await asyncio.sleep(1.5)
     assert len(final(await world.clinician.messages_from(room, world.bot_id))) == 2
     assert len(await audit_events(world.pool, "answer_sent")) == 2
+
+
+async def test_question_buried_under_a_long_outage_is_still_answered(world: World) -> None:
+    """More messages arrived while the bot was down than one sync carries: the gap is fetched
+    and the question at its start is answered, once."""
+    await world.start_bot()
+    room = await world.group_room()
+    await world.stop_bot()
+    await world.clinician.send(room, QUESTION, mention=world.bot_id)
+    for i in range(SYNC_FILTER["room"]["timeline"]["limit"] + 5):
+        await world.clinician.send(room, f"Message de service n° {i}.")
+    await world.start_bot()
+    [answer] = final(await world.shown(room, 1))
+    assert "1 mg" in answer.body
+    assert len(await audit_events(world.pool, "answer_sent")) == 1
 
 
 async def test_html_in_the_corpus_is_escaped(world: World) -> None:
