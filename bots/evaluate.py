@@ -7,23 +7,28 @@ import argparse
 import itertools
 import json
 import random
+import re
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from adapters.sources import ansm
+from adapters.sources import ansm, bdpm
 from bots.settings import Settings
 from bots.wiring import App, build_app
 from core.documents import CHUNKER_VERSION, ParsedDocument, Section
 from core.ingestion import SourceFile
 from core.models import DocumentMeta, Language
 from core.ports import SearchQuery
-from core.text import fold
+from core.text import fold, keywords
 
 Mode = Literal["text", "vector", "hybrid"]
 MODES: tuple[Mode, ...] = ("text", "vector", "hybrid")
 K = 10
+BDPM_QUESTIONS = 400  # default --limit of `eval bdpm`
+BDPM_DISTRACTORS = 2  # medicines indexed at random for each medicine asked about
+NAMED, PLAIN = "indication named", "medicine only"  # the two forms of BDPM questions
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,8 @@ class Case:
     gold: str  # source key of the document that answers it
     language: Language
     expected_level: str | None = None  # interactions: the severity the answer must carry
+    also: frozenset[str] = frozenset()  # other documents that answer it just as well
+    kind: str = ""  # the report breaks the figures down by kind when there are several
 
 
 @dataclass
@@ -57,11 +64,18 @@ def add_commands(commands: Any) -> None:
     )
     interactions.add_argument("path", type=Path, help="the thesaurus JSON")
     interactions.add_argument("--index", type=Path, help="the substance index JSON")
-    for command, run in ((pubmedqa, _pubmedqa), (interactions, _interactions)):
+    smr = sets.add_parser("bdpm", help="BDPM: 'Quel est le service médical rendu par X ?'")
+    smr.add_argument("path", type=Path, help="the BDPM release folder")
+    limits = (
+        (pubmedqa, _pubmedqa, "use only the first N records"),
+        (interactions, _interactions, "use only the first N records"),
+        (smr, _bdpm, f"ask N questions (default {BDPM_QUESTIONS})"),
+    )
+    for command, run, limit in limits:
         command.add_argument(
             "--out", type=Path, required=True, help="folder for report.md, chart.png"
         )
-        command.add_argument("--limit", type=int, help="use only the first N records")
+        command.add_argument("--limit", type=int, help=limit)
         command.set_defaults(run=run)
 
 
@@ -89,19 +103,40 @@ async def _interactions(args: argparse.Namespace, settings: Settings) -> int:
     return await _run("Thésaurus ANSM des interactions", records, cases, args, settings)
 
 
+async def _bdpm(args: argparse.Namespace, settings: Settings) -> int:
+    records = [record for record in bdpm.read_release(args.path) if record.documents]
+    cases, asked = _smr_cases(records, args.limit or BDPM_QUESTIONS)
+    others = [record for record in records if record.path not in asked]
+    rng = random.Random(11)  # the same distractors every run
+    distractors = rng.sample(others, min(len(others), BDPM_DISTRACTORS * len(asked)))
+    documents = [record for record in records if record.path in asked] + distractors
+    named = sum(1 for case in cases if case.kind == NAMED)
+    note = (
+        f"Index: the {len(asked)} medicines asked about and {len(distractors)} others drawn at"
+        " random, each with all its documents (sheet, SMR and ASMR opinions). Questions: "
+        f"{named} name an indication quoted from the opinion, {len(cases) - named} only the"
+        " medicine; the name is shortened to what precedes the dosage and form. An answer is"
+        " right when it is an SMR opinion on the same name (stating that indication, if one is"
+        " named)."
+    )
+    return await _run("BDPM : service médical rendu (HAS)", documents, cases, args, settings, note)
+
+
 async def _run(
     title: str,
     documents: Sequence[SourceFile],
     cases: Sequence[Case],
     args: argparse.Namespace,
     settings: Settings,
+    note: str = "",
 ) -> int:
     async with build_app(settings) as app:
         report = await app.ingestor().ingest(documents)
         vectors = await app.embedder.embed([case.question for case in cases])  # once, batched
         scores = {mode: await _score(app, cases, vectors, mode) for mode in MODES}
     args.out.mkdir(parents=True, exist_ok=True)
-    text = _report(title, len(documents), report.passages, cases, scores)
+    indexed = sum(len(source.documents) for source in documents)
+    text = _report(title, indexed, report.passages, cases, scores, note)
     (args.out / "report.md").write_text(text)
     _chart(title, scores, args.out / "chart.png")
     print(text)
@@ -121,7 +156,8 @@ async def _score(
             SearchQuery(case.question, vector, case.language, K, mode=mode)
         )
         ranked = list(dict.fromkeys(keys[p.document_id] for p in found))
-        scores.ranks.append(ranked.index(case.gold) + 1 if case.gold in ranked else None)
+        right = [rank for rank, key in enumerate(ranked, 1) if key == case.gold or key in case.also]
+        scores.ranks.append(right[0] if right else None)
         if (
             case.expected_level
             and found
@@ -132,7 +168,12 @@ async def _score(
 
 
 def _report(
-    title: str, documents: int, passages: int, cases: Sequence[Case], scores: dict[Mode, Scores]
+    title: str,
+    documents: int,
+    passages: int,
+    cases: Sequence[Case],
+    scores: dict[Mode, Scores],
+    note: str = "",
 ) -> str:
     lines = [
         f"## {title}",
@@ -140,18 +181,31 @@ def _report(
         f"{documents} documents ({passages} passages embedded in this run),"
         f" {len(cases)} questions, k = {K}.",
         "",
+        *([note, ""] if note else []),
         "| mode | recall@1 | recall@5 | recall@10 | MRR@10 |"
         + (" top answer has the right severity |" if cases[0].expected_level else ""),
         "|---|---|---|---|---|" + ("---|" if cases[0].expected_level else ""),
     ]
     for mode, s in scores.items():
-        row = (
-            f"| {mode} | {s.recall(1):.3f} | {s.recall(5):.3f} | {s.recall(10):.3f} | {s.mrr:.3f} |"
-        )
+        row = f"| {mode} | {_figures(s)}"
         if cases[0].expected_level:
             row += f" {s.right_level / len(cases):.3f} |"
         lines.append(row)
+    kinds = list(dict.fromkeys(case.kind for case in cases if case.kind))
+    if len(kinds) > 1:
+        lines += ["", "| mode, question | questions | recall@1 | recall@5 | recall@10 | MRR@10 |"]
+        lines.append("|---|---|---|---|---|---|")
+        for mode, s in scores.items():
+            for kind in kinds:
+                part = [
+                    rank for case, rank in zip(cases, s.ranks, strict=True) if case.kind == kind
+                ]
+                lines.append(f"| {mode}, {kind} | {len(part)} | {_figures(Scores(part))}")
     return "\n".join(lines) + "\n"
+
+
+def _figures(s: Scores) -> str:
+    return f"{s.recall(1):.3f} | {s.recall(5):.3f} | {s.recall(10):.3f} | {s.mrr:.3f} |"
 
 
 def _chart(title: str, scores: dict[Mode, Scores], path: Path) -> None:
@@ -181,3 +235,91 @@ def _abstract(pmid: str, item: dict[str, Any]) -> ParsedDocument:
     meta = DocumentMeta(title=f"PMID {pmid}", publisher="PubMed", language="en",
                         url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/")  # fmt: skip
     return ParsedDocument(f"pubmedqa:{pmid}", meta, sections, f"{pmid}:{CHUNKER_VERSION}")
+
+
+# What precedes the dosage ("TAHOR 20 mg, comprimé") or the form ("DOLIPRANE, comprimé").
+_DOSAGE = re.compile(r",|\s(?=\d)")
+# "… est important dans le traitement de X" / "… par X dans le traitement de Y est important".
+_LEVEL = r"(?:est|reste|restent|sont|demeure)\s+(?:très\s+)?(?:important|modéré|faible|insuffisant)"
+_INDICATION_AFTER = re.compile(
+    _LEVEL + r"e?s?\b,?\s*(?:uniquement\s+|seulement\s+)?(?P<indication>(?:dans|chez)\s.*)",
+    re.IGNORECASE,
+)
+_INDICATION_BEFORE = re.compile(
+    r"rendu par .{0,120}?\s(?P<indication>dans (?:le|la|les|l['’]).*?)\s(?:est|reste)\s",
+    re.IGNORECASE,
+)
+_ASIDE = re.compile(r"\s*\([^()]*\)")
+_CLAUSE_END = re.compile(r"\s*(?:[;:(«»]|\.\s|\.$|\s-\s)")
+# "dans l'indication de l'AMM", "chez les patients en échec", "dans les indications du
+# princeps", "pour une prise en charge par la solidarité nationale": nothing to ask about.
+_VAGUE = keywords(
+    "indication indications AMM princeps spécialité spécialités remboursables population"
+    " recommandée ensemble extension identiques celles périmètre suivantes suivants autres"
+    " actuellement savoir chacune cas situations citées ci-dessus posologie respect strict"
+    " attente réévaluation patients échec prise charge solidarité nationale comme"
+)
+
+
+def _smr_cases(records: Sequence[SourceFile], count: int) -> tuple[list[Case], set[str]]:
+    """Questions on the SMR of `count` medicines (one per name), and the records they are about.
+
+    Half name an indication quoted from the opinion when one is stated there ("Quel est le
+    service médical rendu par X dans le traitement de Y ?"), the others only the medicine."""
+    opinions: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # (record, key, text)
+    indications: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # (…, indication)
+    for record in records:
+        medicine, *others = record.documents
+        name = _short_name(medicine.meta.title)
+        for doc in others:
+            if not doc.source_key.startswith(f"{bdpm.PREFIX}smr:"):
+                continue
+            paragraphs = [p for section in doc.sections for p in section.paragraphs]
+            text = fold(_ASIDE.sub("", " ".join(paragraphs)))  # as the indications are cut
+            opinions[name].append((record.path, doc.source_key, text))
+            for indication in filter(None, map(_indication, paragraphs)):
+                indications[name].append((record.path, doc.source_key, indication))
+    rng = random.Random(7)  # the same questions every run
+    named = rng.sample(sorted(indications), min(len(indications), count // 2))
+    plain = sorted(set(opinions) - set(named))
+    plain = rng.sample(plain, min(len(plain), count - len(named)))
+    cases, asked = [], set()
+    for name in named:
+        path, key, indication = rng.choice(indications[name])
+        question = f"Quel est le service médical rendu par {name} {indication} ?"
+        same = {k for _, k, text in opinions[name] if fold(indication) in text}
+        cases.append(Case(question, key, "fr", also=frozenset(same - {key}), kind=NAMED))
+        asked.add(path)
+    for name in plain:
+        path, key, _ = rng.choice(opinions[name])
+        of = "d'" if fold(name[0]) in "aeiouy" else "de "
+        question = rng.choice(
+            (f"Quel est le SMR {of}{name} ?", f"Quel est le service médical rendu par {name} ?")
+        )
+        same = {k for _, k, _ in opinions[name]}
+        cases.append(Case(question, key, "fr", also=frozenset(same - {key}), kind=PLAIN))
+        asked.add(path)
+    return cases, asked
+
+
+def _short_name(name: str) -> str:
+    short = _DOSAGE.split(name, maxsplit=1)[0].strip()
+    return short if len(short) >= 3 else name.split(",")[0].strip()
+
+
+def _indication(paragraph: str) -> str | None:
+    """The indication an SMR opinion rates, as a clause of at most 20 words, if it names one."""
+    found = _INDICATION_AFTER.search(paragraph) or _INDICATION_BEFORE.search(paragraph)
+    if not found:
+        return None
+    clause = _ASIDE.sub("", found["indication"])
+    end = _CLAUSE_END.search(clause)
+    if end and end.group().strip() == ":":
+        return None  # what follows the colon is part of it ("… et présentant :")
+    indication = clause[: end.start() if end else None].strip().rstrip(".,")
+    said = indication.split()
+    if len(keywords(indication) - _VAGUE) < 2 or said[1] in ("ces", "cette"):
+        return None  # vague, or refers to what the opinion said before
+    if len(said) > 20 or not keywords(said[-1]) - _VAGUE:
+        return None  # too long, or cut short ("pour le", "de S. aureus", "définie comme")
+    return indication

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bots.cli import main
-from tests.integration.test_sources import SHARED, THESAURUS
+from bots.evaluate import BDPM_DISTRACTORS
+from tests.integration.test_sources import BDPM, SHARED, THESAURUS
 
 PUBMEDQA = SHARED / "pubmedqa" / "ori_pqal.json"
 INTERACTIONS = (
@@ -29,6 +30,13 @@ def _hybrid_recall_at_10(report: str) -> float:
     return float(re.split(r"\s*\|\s*", row)[4])
 
 
+def _evaluate(out: Path, dataset: str, path: Path, limit: int = 40) -> str:
+    """`medgpt eval` on a few records; the report it wrote, once its chart is checked."""
+    assert main(["eval", dataset, str(path), "--out", str(out), "--limit", str(limit)]) == 0
+    assert (out / "chart.png").read_bytes().startswith(b"\x89PNG")
+    return (out / "report.md").read_text()
+
+
 @pytest.mark.parametrize(
     ("dataset", "path"), [("pubmedqa", PUBMEDQA), ("interactions", INTERACTIONS)]
 )
@@ -36,12 +44,19 @@ def test_eval_reports_each_search_mode(
     env: Path, capsys: pytest.CaptureFixture[str], dataset: str, path: Path
 ) -> None:
     """Text, vector and hybrid search are measured on the same questions, with a chart."""
-    out = env / dataset
-    assert main(["eval", dataset, str(path), "--out", str(out), "--limit", "40"]) == 0
-    report = (out / "report.md").read_text()
+    report = _evaluate(env / dataset, dataset, path)
     assert [m for m in ("| text |", "| vector |", "| hybrid |") if m in report] == [
         "| text |", "| vector |", "| hybrid |",
     ]  # fmt: skip
-    assert (out / "chart.png").read_bytes().startswith(b"\x89PNG")
     assert _hybrid_recall_at_10(report) >= 0.8
     assert report in capsys.readouterr().out
+
+
+def test_eval_bdpm_finds_the_has_opinion(env: Path) -> None:
+    """French questions on a medicine's service médical rendu find its HAS opinion in the top 10."""
+    report = _evaluate(env / "bdpm", "bdpm", BDPM, limit=20)
+    assert "20 questions" in report
+    assert f"the 20 medicines asked about and {20 * BDPM_DISTRACTORS} others" in report
+    assert "10 name an indication quoted from the opinion, 10 only the medicine" in report
+    assert "| hybrid, indication named | 10 |" in report  # the figures per question form
+    assert _hybrid_recall_at_10(report) >= 0.8
