@@ -21,14 +21,26 @@ log = structlog.get_logger(__name__)
 _TS_CONFIG: dict[Language, str] = {"fr": "french", "en": "english"}
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
 CANDIDATES_PER_RESULT = 4  # each arm of the hybrid search fetches k * this many candidates
+MAX_QUERY_TERMS = 12  # at most 66 pairs in the full-text query
 LOCK_TIMEOUT = "5s"  # a writer waiting longer than this on another process reports StoreBusy
 
 # {dim} is the validated integer dimension of the index, never user input.
 _SEARCH = """
-WITH q AS (
+WITH terms AS (
+    -- The question's lexemes (stemmed in its language), the longest (rarest) first, bounded.
+    SELECT plainto_tsquery('simple', lexeme) AS t
+    FROM unnest(tsvector_to_array(to_tsvector($2::regconfig, unaccent($3)))) AS lexeme
+    ORDER BY length(lexeme) DESC, lexeme
+    LIMIT {max_terms}
+), q AS (
+    -- Candidates hold at least two of the question's terms (any pair; a one-word question
+    -- matches on its word), then rank by all the terms. Matching on any one term made the
+    -- full-text arm rank almost the whole corpus.
     SELECT $1::vector({dim}) AS v,
-           to_tsquery('simple', replace(plainto_tsquery($2::regconfig, unaccent($3))::text,
-                                        '&', '|')) AS tq
+           coalesce((SELECT tsquery_any(a.t && b.t) FROM terms a JOIN terms b
+                     ON a.t::text < b.t::text),
+                    (SELECT tsquery_any(t) FROM terms)) AS tq,
+           (SELECT tsquery_any(t) FROM terms) AS tr
 ), vec AS (
     SELECT id, row_number() OVER (ORDER BY distance) AS r
     FROM (SELECT p.id, p.embedding::vector({dim}) <=> $1::vector({dim}) AS distance
@@ -42,7 +54,7 @@ WITH q AS (
           LIMIT $4 * {candidates}) nearest
 ), fts AS (
     SELECT id, rank, row_number() OVER (ORDER BY rank DESC) AS r
-    FROM (SELECT p.id, ts_rank_cd(p.tsv, q.tq) AS rank
+    FROM (SELECT p.id, ts_rank_cd(p.tsv, q.tr) AS rank
           FROM passages p JOIN documents d ON d.id = p.document_id, q
           WHERE p.tsv @@ q.tq AND d.retired_at IS NULL
             AND ($5::text[] IS NULL OR d.language = ANY($5))
@@ -108,7 +120,10 @@ class PgCorpus:
 
     async def search(self, query: SearchQuery) -> list[Passage]:
         sql = _SEARCH.format(
-            dim=int(self.identity.dimension), candidates=CANDIDATES_PER_RESULT, rrf=RRF_K
+            dim=int(self.identity.dimension),
+            candidates=CANDIDATES_PER_RESULT,
+            rrf=RRF_K,
+            max_terms=MAX_QUERY_TERMS,
         )
         with mapped_errors():
             rows = await (self.read_pool or self.pool).fetch(
