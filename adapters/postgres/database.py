@@ -19,6 +19,7 @@ log = structlog.get_logger(__name__)
 
 _MIGRATION_LOCK = 7_343_112_001  # pg_advisory_lock key: one migrator at a time
 CONNECT_TIMEOUT_S = 10.0
+HNSW_EF_SEARCH = 40
 
 
 @contextmanager
@@ -70,6 +71,9 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await register_vector(conn)
     # Filtered approximate searches keep scanning until they have enough rows (pgvector >= 0.8).
     await conn.execute("SET hnsw.iterative_scan = relaxed_order")
+    # The HNSW candidate list, pgvector's default made explicit: 100 found no more of the exact
+    # top 10 than 40 at 100k passages (bench/search_scale.py, docs/performance.md).
+    await conn.execute(f"SET hnsw.ef_search = {int(HNSW_EF_SEARCH)}")
 
 
 def migrations() -> list[tuple[str, str]]:

@@ -1,0 +1,98 @@
+"""Ingestion rate of the official French sources with the local embedder: passages per second.
+
+Usage: python bench/ingest_official.py [--bdpm-limit 1500] [--data ../shared/data]
+Runs the importers as `medgpt ingest --source …` does, into a throw-away embedded database: the
+whole ANSM interaction thesaurus, then the first --bdpm-limit medicines of the BDPM (0: the
+whole release, ~58,000 passages, tens of minutes on 2 cores). Reports documents, passages,
+wall time and passages/s for each, and the share of the time spent embedding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from adapters.sources import ansm, bdpm
+from bots.settings import load_settings
+from bots.wiring import build_app
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+class TimedEmbedder:
+    """The app's embedder with a stopwatch."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+
+    @property
+    def identity(self) -> object:
+        return self.inner.identity  # type: ignore[attr-defined]
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        started = time.perf_counter()
+        try:
+            return await self.inner.embed(texts)  # type: ignore[attr-defined,no-any-return]
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+async def run(data: Path, bdpm_limit: int | None) -> list[tuple[str, int, int, float, float]]:
+    thesaurus = data / "ansm_thesaurus_interactions"
+    sources = [
+        (
+            "ANSM interaction thesaurus (whole)",
+            lambda: ansm.read_thesaurus(
+                thesaurus
+                / "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json",
+                thesaurus / "index-des-substances-20102020.json",
+            ),
+        ),
+        (
+            f"BDPM ({bdpm_limit or 'all'} medicines)",
+            lambda: bdpm.read_release(data / "bdpm", bdpm_limit),
+        ),
+    ]
+    rows = []
+    async with build_app(load_settings()) as app:
+        await app.embedder.embed(["warm-up"])
+        for name, records in sources:
+            timed = TimedEmbedder(app.embedder)
+            app.embedder = timed  # type: ignore[assignment]
+            started = time.perf_counter()
+            report = await app.ingestor().ingest(records())
+            wall = time.perf_counter() - started
+            app.embedder = timed.inner  # type: ignore[assignment]
+            documents = report.added + report.replaced
+            rows.append((name, documents, report.passages, wall, timed.seconds))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bdpm-limit", type=int, default=1500)
+    parser.add_argument("--data", type=Path, default=DATA)
+    args = parser.parse_args()
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("EMBEDDINGS_URL", None)
+    os.environ.setdefault("MEDGPT_DATA_DIR", tempfile.mkdtemp(prefix="medgpt-ingest-bench-"))
+    rows = asyncio.run(run(args.data, args.bdpm_limit or None))
+    print("| source | documents | passages | wall time | passages/s | embedding share |")
+    print("|---|---|---|---|---|---|")
+    for name, documents, passages, wall, embedding in rows:
+        print(
+            f"| {name} | {documents:,} | {passages:,} | {wall:.0f} s | {passages / wall:.0f}"
+            f" | {embedding / wall:.0%} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
