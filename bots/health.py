@@ -56,8 +56,15 @@ class Health:
 
 
 async def start(health: Health, host: str, port: int) -> Callable[[], Awaitable[None]]:
-    """Serve until the returned coroutine function is called."""
+    """Serve until the returned coroutine function is called; port 0 serves nothing (the
+    endpoints are turned off with MEDGPT_HEALTH_PORT=0)."""
+    if port == 0:
+        return _nothing
     runner = web.AppRunner(health.app())
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner.cleanup
+
+
+async def _nothing() -> None:
+    return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from core.compose import demo_label
 from core.models import Reply, Source
 from core.text import split_sentences
@@ -58,3 +60,26 @@ def _units(text: str) -> list[str]:
         sentences = split_sentences(line) or [""]
         units += [s + " " for s in sentences[:-1]] + [sentences[-1] + "\n"]
     return units
+
+
+def source_line(
+    source: Source,
+    reply: Reply,
+    escape: Callable[[str], str],
+    link: Callable[[str, str], str],
+    emphasis: Callable[[str], str],
+) -> str:
+    """'[n] title — publisher — date · § section' in a chat markup: `escape` for corpus text,
+    `link(url, escaped title)` for http(s) sources, `emphasis` for the demo label."""
+    title = escape(source.title)
+    if source.url and source.url.startswith(("https://", "http://")):
+        title = link(source.url, title)
+    facts = [title]
+    facts += [escape(source.publisher)] if source.publisher else []
+    facts += [source.published.isoformat()] if source.published else []
+    line = f"[{source.number}] " + " — ".join(facts)
+    if source.section:
+        line += f" · § {escape(source.section)}"
+    if source.is_demo:
+        line += " " + emphasis(escape(f"({demo_label(reply.language)})"))
+    return line

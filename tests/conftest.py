@@ -43,10 +43,19 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostg
 @pytest.fixture
 def database_url(postgres: EmbeddedPostgres) -> Iterator[str]:
     """A fresh, empty database for one test."""
+    with scratch_database(postgres) as url:
+        yield url
+
+
+@contextmanager
+def scratch_database(postgres: EmbeddedPostgres) -> Iterator[str]:
+    """A new empty database on the session's server, dropped afterwards; its URL."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     asyncio.run(execute_sql(postgres.dsn, f'CREATE DATABASE "{name}"'))
-    yield postgres.dsn_for(name)
-    asyncio.run(execute_sql(postgres.dsn, f'DROP DATABASE "{name}" WITH (FORCE)'))
+    try:
+        yield postgres.dsn_for(name)
+    finally:
+        asyncio.run(execute_sql(postgres.dsn, f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
 async def execute_sql(dsn: str, sql: str) -> object:

@@ -12,8 +12,7 @@ import html
 import json
 from typing import Any
 
-from bots.render_text import chunks, render_text
-from core.compose import demo_label
+from bots.render_text import chunks, render_text, source_line
 from core.models import Language, Reply, Source
 
 Content = dict[str, Any]
@@ -96,18 +95,11 @@ def _tail_html(reply: Reply) -> str:
 
 
 def _source(source: Source, reply: Reply) -> str:
-    title = html.escape(source.title)
-    if source.url and source.url.startswith(("https://", "http://")):
-        title = f'<a href="{html.escape(source.url, quote=True)}">{title}</a>'
-    facts = [title]
-    facts += [html.escape(source.publisher)] if source.publisher else []
-    facts += [source.published.isoformat()] if source.published else []
-    line = f"[{source.number}] " + " — ".join(facts)
-    if source.section:
-        line += f" · § {html.escape(source.section)}"
-    if source.is_demo:
-        line += f" <em>({html.escape(demo_label(reply.language))})</em>"
-    return line
+    return source_line(source, reply, html.escape, _link, lambda text: f"<em>{text}</em>")
+
+
+def _link(url: str, title: str) -> str:
+    return f'<a href="{html.escape(url, quote=True)}">{title}</a>'
 
 
 def _paragraphs(text: str) -> str:

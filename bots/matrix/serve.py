@@ -175,10 +175,4 @@ async def _health(
             raise MatrixError(f"homeserver: {who}")
         return f"matrix {who.user_id}"
 
-    if settings.health_port == 0:
-        return _nothing
     return await health.start(core.health(matrix), settings.health_host, settings.health_port)
-
-
-async def _nothing() -> None:
-    return None

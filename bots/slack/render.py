@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bots.render_text import chunks, render_text
-from core.compose import demo_label
+from bots.render_text import chunks, render_text, source_line
 from core.models import Language, Outcome, Reply, Source
 
 SECTION_CHARS = 3000
@@ -63,20 +62,12 @@ def _sources(reply: Reply) -> str:
 
 
 def _source(source: Source, reply: Reply) -> str:
-    title = escape(source.title)
-    if source.url and source.url.startswith(("https://", "http://")):
-        # Inside <url|label>, '|' and '>' would end the link early: escape them too.
-        url = escape(source.url).replace("|", "%7C")
-        title = f"<{url}|{title.replace('|', '¦')}>"
-    facts = [title]
-    facts += [escape(source.publisher)] if source.publisher else []
-    facts += [source.published.isoformat()] if source.published else []
-    line = f"[{source.number}] " + " — ".join(facts)
-    if source.section:
-        line += f" · § {escape(source.section)}"
-    if source.is_demo:
-        line += f" _({demo_label(reply.language)})_"
-    return line
+    return source_line(source, reply, escape, _link, lambda text: f"_{text}_")
+
+
+def _link(url: str, title: str) -> str:
+    # Inside <url|label>, '|' and '>' would end the link early: escape them too.
+    return f"<{escape(url).replace('|', '%7C')}|{title.replace('|', '¦')}>"
 
 
 def _fit(head: list[Block], tail: list[Block]) -> list[Block]:

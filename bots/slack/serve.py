@@ -99,13 +99,7 @@ async def _health(core: App, bot: SlackBot, settings: Settings) -> Callable[[], 
         answer = await bot.client.auth_test()
         return f"slack workspace {answer.get('team', '?')}"
 
-    if settings.health_port == 0:
-        return _nothing
     return await health.start(core.health(slack), settings.health_host, settings.health_port)
-
-
-async def _nothing() -> None:
-    return None
 
 
 def _check(settings: Settings) -> None:

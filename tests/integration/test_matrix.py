@@ -30,18 +30,13 @@ from core.ingestion import Ingestor
 from core.pipeline import Pipeline
 from tests import synapse as synapse_process
 from tests.conftest import note, write
+from tests.integration.test_slack import COLCHICINE
 from tests.llm_server import free_port
 from tests.matrix_clinician import Clinician, Shown, answered, final
 
 pytestmark = pytest.mark.integration
 
 PASSWORD = "correct horse battery staple"
-COLCHICINE = note(
-    "Colchicine : crise de goutte",
-    "## Posologie\n\nDans la crise de goutte, la colchicine se donne à faible dose : 1 mg puis "
-    "0,5 mg une heure plus tard le premier jour.\n\n## Insuffisance rénale\n\nChez "
-    "l'insuffisant rénal sévère, la colchicine est contre-indiquée.",
-)
 HOSTILE = note(
     "Goutte <img src=https://evil.example/x.png> @room",
     "## Posologie\n\nPosologie de la colchicine dans la goutte : voir "

@@ -5,8 +5,6 @@ replica, which is enough to show where each query goes."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,17 +14,16 @@ from adapters.postgres.embedded import EmbeddedPostgres
 from bots.settings import load_settings
 from bots.wiring import build_app, read_files
 from core.models import ConversationId, IncomingMessage, Outcome, Platform, UserId
-from tests.conftest import execute_sql, note, write
+from tests.conftest import execute_sql, note, scratch_database, write
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def replica_url(postgres: EmbeddedPostgres) -> Iterator[str]:
-    name = f"r_{uuid.uuid4().hex[:12]}"
-    asyncio.run(execute_sql(postgres.dsn, f'CREATE DATABASE "{name}"'))
-    yield postgres.dsn_for(name)
-    asyncio.run(execute_sql(postgres.dsn, f'DROP DATABASE "{name}" WITH (FORCE)'))
+    """A second database standing for the read replica."""
+    with scratch_database(postgres) as url:
+        yield url
 
 
 async def test_retrieval_reads_the_replica_and_the_audit_goes_to_the_primary(
