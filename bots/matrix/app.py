@@ -100,6 +100,7 @@ class MatrixBot:
     async def run(self, stop: asyncio.Event) -> None:
         """Sync until `stop` is set; one bad sync or event never ends the loop."""
         since = await self.state.position(Platform.MATRIX, self.client.user_id)
+        await self._load_display_name()
         first = True
         backoff = 1.0
         while not stop.is_set():
@@ -138,7 +139,6 @@ class MatrixBot:
     async def _on_sync(self, response: SyncResponse, since: str | None) -> None:
         """Invites, membership review, then the new events of every joined room. On the very
         first start (no saved position) the timelines are history: not answered."""
-        await self._refresh_identity()
         for room_id in response.rooms.invite:
             await self._on_invite(room_id)
         for room_id, info in response.rooms.join.items():
@@ -200,12 +200,16 @@ class MatrixBot:
             await self.client.keys_claim(self.client.get_users_for_key_claiming())
         await self.client.send_to_device_messages()
 
-    async def _refresh_identity(self) -> None:
-        if self.identity.display_name is None:
+    async def _load_display_name(self) -> None:
+        """The bot's display name, for clients that mention it by name (once per start)."""
+        try:
             response = await self.client.get_displayname(self.client.user_id)
-            name = getattr(response, "displayname", None)
-            if name:
-                self.identity = BotIdentity(self.client.user_id, name)
+        except Exception as exc:
+            log.warning("matrix_display_name_unknown", error=type(exc).__name__)
+            return
+        name = getattr(response, "displayname", None)
+        if name:
+            self.identity = BotIdentity(self.client.user_id, name)
 
     # --- rooms -----------------------------------------------------------------------------
 

@@ -186,6 +186,22 @@ async def test_invited_then_a_mention_gets_a_threaded_answer_with_sources(world:
     assert row["conversation_id"] == f"{room}:{question}"
 
 
+async def test_older_client_reaches_the_bot_by_its_display_name(world: World) -> None:
+    """A client that sends no m.mentions: 'medgpt-…: question' is a mention (the display name
+    Synapse gave the account), the same words without the name are not."""
+    bot = await world.start_bot()
+    name = bot.identity.display_name
+    assert name
+    room = await world.group_room()
+    await world.clinician.send_raw(room, "m.room.message", {"msgtype": "m.text", "body": QUESTION})
+    body = f"{name}: {QUESTION}"
+    await world.clinician.send_raw(room, "m.room.message", {"msgtype": "m.text", "body": body})
+    [answer] = final(await world.shown(room, 1))
+    assert "1 mg" in answer.body
+    await asyncio.sleep(1.5)
+    assert len(await audit_events(world.pool, "answer_sent")) == 1
+
+
 async def test_direct_message_is_answered_without_a_mention(world: World) -> None:
     """In a one-to-one room every message is a question."""
     await world.start_bot()
