@@ -256,8 +256,14 @@ class MatrixBot:
     async def handle(self, question: MatrixQuestion) -> None:
         """Everything after the sync; never raises (a failure becomes an apology)."""
         language = detect_language(question.text)
-        turns = await self.store.turns(Platform.MATRIX, question.conversation_id, MAX_TURNS)
-        follow_up = self.policy.thread_followups and question.in_thread and bool(turns)
+        # A message outside a thread starts one: no earlier turns, no query (chatter).
+        conversation = question.conversation_id
+        turns = (
+            await self.store.turns(Platform.MATRIX, conversation, MAX_TURNS)
+            if question.in_thread
+            else []
+        )
+        follow_up = self.policy.thread_followups and bool(turns)
         if not (question.mentioned or question.is_dm or follow_up) or not question.text:
             return
         if not await self.store.first_delivery(Platform.MATRIX, question.message_key):

@@ -109,7 +109,13 @@ class SlackBot:
     async def handle(self, question: SlackQuestion, set_status: Any = None) -> None:
         """Everything after the ack; never raises (a failure becomes an apology)."""
         language = detect_language(question.text)
-        turns = await self.store.turns(Platform.SLACK, question.conversation_id, MAX_TURNS)
+        # A message outside a thread starts one: no earlier turns, no query (chatter).
+        conversation = question.conversation_id
+        turns = (
+            await self.store.turns(Platform.SLACK, conversation, MAX_TURNS)
+            if question.in_thread
+            else []
+        )
         follow_up = self.policy.thread_followups and bool(turns)
         if not (question.mentioned or question.is_dm or follow_up):
             return  # channel chatter, not for the bot

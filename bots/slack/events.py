@@ -26,6 +26,11 @@ class SlackQuestion:
         return f"{self.team}:{self.channel}:{self.thread_ts}"
 
     @property
+    def in_thread(self) -> bool:
+        """A reply in an existing thread (only there can earlier turns exist)."""
+        return self.thread_ts != self.ts
+
+    @property
     def message_key(self) -> str:
         """One message, however many events (app_mention and message) and retries carry it."""
         return f"{self.team}:{self.channel}:{self.ts}"

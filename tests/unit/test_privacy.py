@@ -27,19 +27,14 @@ IDENTIFIERS = (
 )  # fmt: skip
 
 
+KINDS = ("ADRESSE", "DATE_NAISSANCE", "EMAIL", "IPP", "NIR", "NOM", "TELEPHONE")  # MESSAGE has each
+
+
 def test_every_shaped_identifier_is_replaced_by_its_placeholder() -> None:
     """The question still reads, with typed placeholders; doses, lab values and dates stay."""
     redacted = Redactor().redact(MESSAGE, "fr")
     assert all(value not in redacted.text for value in IDENTIFIERS)
-    assert redacted.kinds == (
-        "ADRESSE",
-        "DATE_NAISSANCE",
-        "EMAIL",
-        "IPP",
-        "NIR",
-        "NOM",
-        "TELEPHONE",
-    )
+    assert redacted.kinds == KINDS
     for kept in ("INR 2,5 le 03/04/2024", "500 mg", "dose maximale de paracétamol"):
         assert kept in redacted.text
 
@@ -97,15 +92,7 @@ async def test_no_identifier_reaches_search_model_audit_or_logs() -> None:
     ]
     for value in IDENTIFIERS:
         assert all(value not in text for text in seen), value
-    assert audit.answers[0].details["redacted"] == [
-        "ADRESSE",
-        "DATE_NAISSANCE",
-        "EMAIL",
-        "IPP",
-        "NIR",
-        "NOM",
-        "TELEPHONE",
-    ]
+    assert audit.answers[0].details["redacted"] == list(KINDS)
 
 
 async def test_user_is_told_once_per_thread_and_first_told_it_is_an_ai() -> None:
