@@ -91,7 +91,7 @@ async def run(n: int) -> tuple[list[float], list[float]]:
     final = [
         c.at - started[c.args["channel"]]
         for c in fake.calls
-        if c.method == "chat.update" and "blocks" in c.args
+        if "blocks" in c.args  # the answer, whether it replaced a placeholder or not
     ]
     return sign, final
 

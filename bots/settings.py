@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     slack_questions_per_minute: int = Field(
         10, ge=1, le=1000, validation_alias="SLACK_QUESTIONS_PER_MINUTE"
     )
+    slack_streaming: bool = Field(True, validation_alias="SLACK_STREAMING")
 
     matrix_homeserver: str | None = Field(None, validation_alias="MATRIX_HOMESERVER")
     matrix_user_id: str | None = Field(

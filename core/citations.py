@@ -55,6 +55,29 @@ def check_answer(text: str, passages: Sequence[Passage]) -> CheckedAnswer:
     return CheckedAnswer(tuple(kept), tuple(removed))
 
 
+class StreamingCheck:
+    """The same check on a draft that is still being written: its finished sentences that pass.
+
+    The last sentence of a partial draft may still grow, so it is not judged. Verdicts are kept
+    by sentence text, as the whole draft is re-read at each token; a sentence whose marker was
+    still being written ("dose. [1") is judged again once whole ("dose [1].")."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.passages = passages
+        self._verdicts: dict[str, bool] = {}
+
+    def passed(self, draft: str) -> list[str]:
+        finished = _sentences(draft)[:-1]
+        kept = []
+        for sentence in finished:
+            verdict = self._verdicts.get(sentence)
+            if verdict is None:
+                verdict = self._verdicts[sentence] = _problem(sentence, self.passages) is None
+            if verdict:
+                kept.append(sentence)
+        return kept
+
+
 def numbers(text: str) -> set[str]:
     """Numbers as written, with a decimal comma read as a point ("0,5" == "0.5")."""
     return {n.replace(",", ".") for n in _NUMBER.findall(_MARKER.sub(" ", text))}

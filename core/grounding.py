@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import structlog
 
 from core import compose
-from core.citations import check_answer
+from core.citations import StreamingCheck, check_answer
 from core.errors import GeneratorBusy, GeneratorError
 from core.models import Language, Passage, Reply
-from core.ports import Draft, Generator, OnText
+from core.ports import Draft, Generator, OnProgress, OnText, Progress
 from core.prompt import NO_ANSWER
 
 log = structlog.get_logger(__name__)
@@ -54,8 +54,9 @@ async def grounded_answer(
     question: str,
     language: Language,
     evidence: Sequence[Passage],
-    on_text: OnText | None = None,
+    on_progress: OnProgress | None = None,
 ) -> Grounded:
+    on_text = _progress(on_progress, language, evidence)
     try:
         draft = await generator.generate(question, language, evidence, on_text)
     except GeneratorBusy as exc:
@@ -100,6 +101,22 @@ async def _fallback(
     notice = _FALLBACK_NOTICE[language][why]
     reply = compose.answered(language, draft.text, evidence, (notice,))
     return Grounded(reply, draft, {"fallback": why})
+
+
+def _progress(
+    on_progress: OnProgress | None, language: Language, evidence: Sequence[Passage]
+) -> OnText | None:
+    """The generator's draft as Progress: its size, and what of it is already verified."""
+    if on_progress is None:
+        return None
+    check = StreamingCheck(evidence)
+
+    async def on_text(draft: str) -> None:
+        kept = check.passed(draft)
+        verified = compose.answered(language, " ".join(kept), evidence).text if kept else ""
+        await on_progress(Progress(len(draft.split()), verified))
+
+    return on_text
 
 
 def _says_no_answer(text: str) -> bool:

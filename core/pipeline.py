@@ -22,7 +22,7 @@ from core.ports import (
     Generator,
     Observation,
     Observer,
-    OnText,
+    OnProgress,
     PassageIndex,
     SearchQuery,
 )
@@ -56,8 +56,10 @@ class Pipeline:
     audit_failures: int = field(default=0, init=False)  # counted, and logged as errors
     observer: Observer | None = None  # metrics
 
-    async def answer(self, message: IncomingMessage, on_text: OnText | None = None) -> Reply:
-        """The reply to a message; `on_text` receives the unverified draft as it is written."""
+    async def answer(
+        self, message: IncomingMessage, on_progress: OnProgress | None = None
+    ) -> Reply:
+        """The reply to a message; `on_progress` hears how the answer is coming along."""
         started = time.perf_counter()
         failures_before = self.audit_failures
         language = _language(message)
@@ -88,7 +90,7 @@ class Pipeline:
                 evidence = supporting(query, passages, self.settings.evidence)
                 if evidence:
                     grounded = await grounded_answer(
-                        self.generator, self.fallback, query, language, evidence, on_text
+                        self.generator, self.fallback, query, language, evidence, on_progress
                     )
                     reply, draft, details = grounded.reply, grounded.draft, grounded.details
                     stages["generate_ms"] = _ms_since(started) - stages["retrieve_ms"]

@@ -63,6 +63,20 @@ class Draft:
 OnText = Callable[[str], Awaitable[None]]  # receives the text generated so far (unverified)
 
 
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What a chat may show while the model writes: never the draft itself."""
+
+    words: int  # words drafted so far; the draft is unverified, so it is only counted
+    # The draft's finished sentences that pass the citation check, numbered as the reply will
+    # number them. It grows as the model writes; the final reply usually starts with it, but
+    # not always (too little verified: the extractive fallback answers instead).
+    verified: str
+
+
+OnProgress = Callable[[Progress], Awaitable[None]]
+
+
 class Generator(Protocol):
     async def generate(
         self,

@@ -29,6 +29,11 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     # method -> scripted failures, consumed in order: ("ratelimited", retry_after) or (error, None)
     failures: dict[str, list[tuple[str, int | None]]] = field(default_factory=dict)
+    # Whether the workspace has the streaming API (chat.startStream…); without it Slack answers
+    # as for any method it does not know.
+    streaming: bool = False
+    # What a member of the channel sees: ts -> the message (text, blocks, streaming or not).
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     runner: web.AppRunner | None = None
     url: str = ""
@@ -79,12 +84,26 @@ class FakeSlack:
             }
         if method in ("chat.postMessage", "chat.update"):
             ts = args.get("ts") or f"1764170000.{next(self._ts):06d}"
+            if method == "chat.update" and ts not in self.messages:
+                return {"ok": False, "error": "message_not_found"}
+            shown = self.messages.setdefault(ts, {"thread_ts": args.get("thread_ts")})
+            shown.update(text=args.get("text"), blocks=args.get("blocks"))
             return {
                 "ok": True,
                 "channel": args.get("channel"),
                 "ts": ts,
                 "message": {"text": args.get("text"), "ts": ts},
             }
+        if method == "chat.delete":
+            if self.messages.pop(str(args.get("ts")), None) is None:
+                return {"ok": False, "error": "message_not_found"}
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if self.streaming and method in (
+            "chat.startStream",
+            "chat.appendStream",
+            "chat.stopStream",
+        ):
+            return self._stream(method, args)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1764180000.{next(self._ts):06d}"}
         if method in (
@@ -95,6 +114,37 @@ class FakeSlack:
         ):
             return {"ok": True}
         return {"ok": False, "error": "unknown_method"}
+
+    def _stream(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Slack's streaming messages: started in a thread, appended to, stopped with blocks
+        under the streamed text; outside a DM the recipient must be named."""
+        channel = str(args.get("channel", ""))
+        if method == "chat.startStream":
+            if not args.get("thread_ts"):
+                return {"ok": False, "error": "invalid_arguments"}
+            if not channel.startswith("D") and not (
+                args.get("recipient_user_id") and args.get("recipient_team_id")
+            ):
+                return {"ok": False, "error": "missing_recipient_user_id"}
+            ts = f"1764170000.{next(self._ts):06d}"
+            self.messages[ts] = {
+                "thread_ts": args["thread_ts"],
+                "text": args.get("markdown_text", ""),
+                "blocks": None,
+                "streaming": True,
+            }
+            return {"ok": True, "channel": channel, "ts": ts}
+        shown = self.messages.get(str(args.get("ts")))
+        if shown is None or not shown.get("streaming"):
+            return {"ok": False, "error": "message_not_in_streaming_state"}
+        shown["text"] += args.get("markdown_text") or ""
+        if method == "chat.stopStream":
+            shown.update(streaming=False, blocks=args.get("blocks"))
+        return {"ok": True, "channel": channel, "ts": args["ts"]}
+
+    def thread(self, thread_ts: str) -> list[dict[str, Any]]:
+        """The bot's messages a member sees in a thread, oldest first."""
+        return [m for _, m in sorted(self.messages.items()) if m.get("thread_ts") == thread_ts]
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from bots.tasks import TaskRegistry
 from core.errors import MedGPTError
 from core.models import ConversationId, IncomingMessage, Language, Platform, Reply, UserId
 from core.pipeline import Pipeline
+from core.ports import Progress
 from core.text import detect_language
 
 log = structlog.get_logger(__name__)
@@ -294,14 +295,15 @@ class MatrixBot:
         )
         edits = [self.clock(), 0]  # last edit time, progress edits made
 
-        async def on_text(draft: str) -> None:
+        async def on_progress(progress: Progress) -> None:
             if (
                 edits[1] < self.max_progress_edits
                 and self.clock() - edits[0] >= self.edit_interval_s
             ):
                 edits[0], edits[1] = self.clock(), edits[1] + 1
                 await self._send(
-                    question.room_id, render.edit(render.progress(draft, lang), placeholder)
+                    question.room_id,
+                    render.edit(render.progress(progress.words, lang), placeholder),
                 )
 
         message = IncomingMessage(
@@ -311,7 +313,7 @@ class MatrixBot:
             UserId(f"matrix:{question.sender}"),
             turns,
         )
-        reply = await self.pipeline.answer(message, on_text)
+        reply = await self.pipeline.answer(message, on_progress)
         await self._final(question, placeholder, reply)
 
     async def _final(self, question: MatrixQuestion, placeholder: str, reply: Reply) -> None:

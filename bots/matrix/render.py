@@ -48,9 +48,9 @@ def working(language: Language) -> Content:
     return notice(_WORKING[language])
 
 
-def progress(draft: str, language: Language) -> Content:
+def progress(words: int, language: Language) -> Content:
     """Progress without the draft itself: unverified model text never reaches a clinician."""
-    return notice(_WRITING[language].format(words=len(draft.split())))
+    return notice(_WRITING[language].format(words=words))
 
 
 def reply_contents(reply: Reply) -> list[Content]:

@@ -1,8 +1,9 @@
 """The Slack bot: bolt listeners that ack at once, de-duplicate, and answer in the thread.
 
 Flow of one question: event -> SlackQuestion (events.py) -> access and rate checks -> first
-delivery? (Postgres, across replicas) -> a reaction at once -> a placeholder in the thread,
-updated at most once a second with the draft -> the final blocks (render.py) -> reaction removed.
+delivery? (Postgres, across replicas) -> a reaction (or the assistant status) at once -> the
+verified sentences streamed, or a placeholder with progress (delivery.py) -> the final blocks
+(render.py) -> reaction removed.
 """
 
 from __future__ import annotations
@@ -20,17 +21,18 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.chat import MAX_TURNS, TEXTS, RateLimit
+from bots.slack.delivery import Delivery
 from bots.slack.events import SlackQuestion, question_from
-from bots.slack.render import blocks_for, escape, progress_text
+from bots.slack.render import escape
 from bots.tasks import TaskRegistry
-from core.models import ConversationId, IncomingMessage, Language, Platform, Reply, UserId
+from core.models import ConversationId, IncomingMessage, Language, Platform, UserId
 from core.pipeline import Pipeline
 from core.text import detect_language
 
 log = structlog.get_logger(__name__)
 
 WORKING_REACTION = "hourglass_flowing_sand"
-UPDATE_INTERVAL_S = 1.0  # Slack allows about one message update per second per channel
+STREAMING_RETRY_S = 3600.0  # after a workspace refused a stream, use placeholders this long
 
 
 STARTERS_TITLE = "Exemples de questions / Example questions"
@@ -56,6 +58,7 @@ class SlackPolicy:
     thread_followups: bool = True
     refuse_silently: bool = False
     questions_per_minute: int = 10
+    stream: bool = True  # stream verified sentences where the workspace has the streaming API
 
 
 @dataclass
@@ -71,6 +74,7 @@ class SlackBot:
 
     def __post_init__(self) -> None:
         self.rate = RateLimit(self.policy.questions_per_minute, self.clock)
+        self._no_streaming_until: dict[str, float] = {}  # team -> clock time
         self.app = AsyncApp(
             client=self.client,
             signing_secret=self.signing_secret,
@@ -140,21 +144,10 @@ class SlackBot:
     ) -> None:
         language = detect_language(question.text)
         set_status = await self._working(question, set_status, TEXTS["status"][language])
-        placeholder = await self.client.chat_postMessage(
-            channel=question.channel,
-            thread_ts=question.thread_ts,
-            text=TEXTS["working"][language],
+        delivery = Delivery(
+            self.client, question, language, self._may_stream(question.team), self.clock
         )
-        ts = str(placeholder["ts"])
-        last_update = [self.clock()]
-
-        async def on_text(draft: str) -> None:
-            if self.clock() - last_update[0] >= UPDATE_INTERVAL_S:
-                last_update[0] = self.clock()
-                await self.client.chat_update(
-                    channel=question.channel, ts=ts, text=progress_text(draft, language)
-                )
-
+        await delivery.begin()
         message = IncomingMessage(
             question.text,
             Platform.SLACK,
@@ -162,10 +155,15 @@ class SlackBot:
             UserId(f"slack:{question.team}:{question.user}"),
             turns,
         )
-        reply = await self.pipeline.answer(message, on_text)
-        await self._final(question, ts, reply)  # Slack clears an assistant status on reply
+        reply = await self.pipeline.answer(message, delivery.progress)
+        if delivery.refused:  # not worth a refused call per answer: ask again in a while
+            self._no_streaming_until[question.team] = self.clock() + STREAMING_RETRY_S
+        await delivery.finish(reply)  # Slack clears an assistant status on reply
         if set_status is None:
             await self._react(question, "reactions_remove")
+
+    def _may_stream(self, team: str) -> bool:
+        return self.policy.stream and self.clock() >= self._no_streaming_until.get(team, 0.0)
 
     async def _working(self, question: SlackQuestion, set_status: Any, status: str) -> Any:
         """The native status in an assistant thread, else a reaction; returns the status
@@ -178,10 +176,6 @@ class SlackBot:
                 log.info("slack_status_unavailable", error=exc.response.get("error"))
         await self._react(question, "reactions_add")
         return None
-
-    async def _final(self, question: SlackQuestion, ts: str, reply: Reply) -> None:
-        blocks, fallback = blocks_for(reply)
-        await self.client.chat_update(channel=question.channel, ts=ts, text=fallback, blocks=blocks)
 
     async def _on_feedback(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()

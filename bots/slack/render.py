@@ -29,16 +29,26 @@ def escape(text: str) -> str:
 def blocks_for(reply: Reply) -> tuple[list[Block], str]:
     """(blocks, fallback text) for the final answer."""
     answer = [_section(chunk) for chunk in chunks(escape(reply.text), SECTION_CHARS)]
-    notices = [_context(escape(n), "ℹ️") for n in reply.notices]
-    sources = [_section(chunk) for chunk in chunks(_sources(reply), SECTION_CHARS)]
-    tail = [_context(escape(reply.disclaimer.text), "⚠️")]
-    if reply.audit_id is not None and reply.outcome in (Outcome.ANSWERED, Outcome.ABSTAINED):
-        tail.append(_feedback(reply))
-    blocks = _fit([*answer, *notices], [*sources, *tail])
+    blocks = _fit([*answer, *_notices(reply)], _tail(reply))
     fallback = escape(render_text(reply))
     if len(fallback) > MAX_FALLBACK_CHARS:
         fallback = fallback[: MAX_FALLBACK_CHARS - 1] + "…"
     return blocks, fallback
+
+
+def stream_blocks(reply: Reply) -> list[Block]:
+    """What closes a streamed answer, under the text streamed: notices, sources, disclaimer."""
+    return _fit(_notices(reply), _tail(reply))
+
+
+_MARKDOWN = {"&": "&amp;", "<": "&lt;", ">": "&gt;"} | {c: "\\" + c for c in "\\`*_[]~|"}
+
+
+def markdown_escape(text: str) -> str:
+    """Model and corpus text as literal text in standard Markdown (the streaming API's
+    `markdown_text`): no link, image, emphasis, code or Slack mention can come out of it.
+    Character by character, so the escape of a stream's pieces is the escape of the whole."""
+    return "".join(_MARKDOWN.get(c, c) for c in text)
 
 
 _WRITING = {
@@ -49,9 +59,22 @@ _WRITING = {
 }
 
 
-def progress_text(draft: str, language: Language) -> str:
+def progress_text(words: int, language: Language) -> str:
     """Progress without the draft itself: unverified model text never reaches a clinician."""
-    return _WRITING[language].format(words=len(draft.split()))
+    return _WRITING[language].format(words=words)
+
+
+def _notices(reply: Reply) -> list[Block]:
+    return [_context(escape(n), "ℹ️") for n in reply.notices]
+
+
+def _tail(reply: Reply) -> list[Block]:
+    """Sources, disclaimer and feedback buttons: never trimmed."""
+    sources = [_section(chunk) for chunk in chunks(_sources(reply), SECTION_CHARS)]
+    tail = [*sources, _context(escape(reply.disclaimer.text), "⚠️")]
+    if reply.audit_id is not None and reply.outcome in (Outcome.ANSWERED, Outcome.ABSTAINED):
+        tail.append(_feedback(reply))
+    return tail
 
 
 def _sources(reply: Reply) -> str:

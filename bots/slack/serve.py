@@ -44,6 +44,7 @@ def policy(settings: Settings) -> SlackPolicy:
         thread_followups=settings.slack_thread_followups,
         refuse_silently=settings.slack_refusal == "silence",
         questions_per_minute=settings.slack_questions_per_minute,
+        stream=settings.slack_streaming,
     )
 
 

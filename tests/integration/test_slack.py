@@ -89,9 +89,14 @@ async def dispatch(bot: SlackBot, body: dict[str, Any]) -> None:
     await bot.tasks.idle()
 
 
+def answers(fake: FakeSlack) -> list[dict[str, Any]]:
+    """The bot's answers as members see them now (placeholders and deleted messages aside)."""
+    return [m for _, m in sorted(fake.messages.items()) if m.get("blocks")]
+
+
 def final_text(fake: FakeSlack) -> str:
-    [update] = [u for u in fake.called("chat.update") if "blocks" in u]
-    return json.dumps(update["blocks"], ensure_ascii=False)
+    [answer] = answers(fake)
+    return json.dumps(answer["blocks"], ensure_ascii=False)
 
 
 async def test_mention_gets_a_threaded_answer_with_sources_disclaimer_and_audit(
@@ -139,9 +144,9 @@ async def test_follow_up_in_an_answered_thread_carries_its_context(
     assert fake.called("chat.postMessage") == []
     await dispatch(bot, payload("app_mention"))
     await dispatch(bot, payload("message_thread"))
-    updates = [u for u in fake.called("chat.update") if "blocks" in u]
-    assert len(updates) == 2
-    assert "contre-indiquée" in json.dumps(updates[1]["blocks"], ensure_ascii=False)
+    first, follow_up = answers(fake)
+    assert follow_up["thread_ts"] == first["thread_ts"] == "1764160000.000100"
+    assert "contre-indiquée" in json.dumps(follow_up["blocks"], ensure_ascii=False)
     assert await pool.fetchval("SELECT count(*) FROM audit_events WHERE event = 'answer_sent'") == 2
 
 
@@ -310,7 +315,7 @@ async def test_progress_never_shows_unverified_model_text(
             return Draft("Prenez 40 g d'un coup [1].", "chat:test", "prompt-1", len(passages))
 
     ticks = iter(range(0, 1000, 2))
-    bot = make_bot(fake, replaced(pipeline, generator=Hallucinating()), store)
+    bot = make_bot(fake, replaced(pipeline, generator=Hallucinating()), store, stream=False)
     bot.clock = lambda: float(next(ticks))  # every draft update is due
     await dispatch(bot, payload("app_mention"))
     updates = fake.called("chat.update")
@@ -352,3 +357,109 @@ async def test_dm_thread_without_the_assistant_surface_falls_back_to_a_reaction(
     await dispatch(bot, payload("message_im", thread_ts="1764160100.000200", ts="1764160102.5"))
     assert fake.called("reactions.add")
     assert "colchicine" in final_text(fake)
+
+
+class Writing:
+    """A model that writes its draft a few words at a time: `claims` are (sentence, cited
+    passage) pairs; a sentence given as an int is taken from that shown passage (verifiable),
+    a string is written as is (a hallucination the citation check removes)."""
+
+    def __init__(self, *claims: int | str) -> None:
+        self.claims = claims
+
+    async def generate(self, question, language, passages, on_text=None):  # type: ignore[no-untyped-def]
+        from core.ports import Draft
+        from core.text import split_sentences
+
+        sentences = [
+            f"{split_sentences(passages[c].text)[0].rstrip('.')} [{c + 1}]."
+            if isinstance(c, int)
+            else f"{c} [1]."
+            for c in self.claims
+        ]
+        draft = " ".join(sentences)
+        words = draft.split(" ")
+        for n in range(1, len(words) + 1):
+            await on_text(" ".join(words[:n]))
+        return Draft(draft, "chat:test", "prompt-1", len(passages))
+
+
+def streamed(fake: FakeSlack) -> str:
+    """Every piece of text the bot streamed, in order."""
+    methods = ("chat.startStream", "chat.appendStream", "chat.stopStream")
+    return "".join(c.args.get("markdown_text") or "" for c in fake.calls if c.method in methods)
+
+
+def ticking(bot: SlackBot) -> SlackBot:
+    ticks = iter(range(0, 100_000, 2))
+    bot.clock = lambda: float(next(ticks))  # every update is due
+    return bot
+
+
+async def test_streaming_shows_only_verified_sentences_then_sources(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """Where the workspace streams, the answer grows in the thread sentence by verified
+    sentence; a hallucinated dose is never streamed; sources, disclaimer and feedback close it."""
+    from dataclasses import replace as replaced
+
+    fake.streaming = True
+    model = Writing(0, "Prenez 40 g de colchicine d'un coup", 1, 2)
+    bot = ticking(make_bot(fake, replaced(pipeline, generator=model), store))
+    await dispatch(bot, payload("app_mention"))
+    assert fake.called("chat.postMessage") == []  # no placeholder: the ⏳ reaction, then text
+    [start] = fake.called("chat.startStream")
+    assert (start["recipient_user_id"], start["recipient_team_id"]) == ("U0CLIN", "T0HOSP")
+    assert len(fake.called("chat.appendStream")) == 1  # it grew before it was finished
+    [message] = fake.thread("1764160000.000100")
+    assert message["streaming"] is False
+    assert "40 g" not in streamed(fake)
+    assert message["text"] == streamed(fake)
+    assert [message["text"].count(f"\\[{n}\\]") for n in (1, 2, 3)] == [1, 1, 1]
+    assert "<@U0BOSS>" not in message["text"]
+    assert "&lt;@U0BOSS&gt;" in message["text"]
+    closing = json.dumps(message["blocks"], ensure_ascii=False)
+    assert "1 phrase(s) de la réponse générée" in closing  # the removal is said
+    assert "*Sources*" in closing
+    assert "ne remplace pas le jugement clinique" in closing
+    assert "feedback_up" in closing
+
+
+async def test_a_stream_the_final_answer_does_not_continue_is_replaced(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """When most of the draft fails the check, what was streamed (verified, but no longer the
+    answer) is deleted and the thread shows only the final reply."""
+    from dataclasses import replace as replaced
+
+    fake.streaming = True
+    model = Writing(0, "Prenez 40 g d'un coup", "Puis 12 g le soir", "Et 8 g la nuit")
+    bot = ticking(make_bot(fake, replaced(pipeline, generator=model), store))
+    await dispatch(bot, payload("app_mention"))
+    assert len(fake.called("chat.startStream")) == 1
+    assert len(fake.called("chat.delete")) == 1
+    [message] = fake.thread("1764160000.000100")
+    shown = json.dumps(message, ensure_ascii=False)
+    assert "rien trouvé de suffisamment pertinent" in shown
+    assert not any(dose in shown for dose in ("40 g", "12 g", "8 g"))
+
+
+async def test_workspace_without_streaming_gets_progress_and_is_not_asked_again(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """A workspace that refuses chat.startStream gets the placeholder with progress instead,
+    and the bot stops trying to stream there for a while (no refused call per answer)."""
+    from dataclasses import replace as replaced
+
+    bot = ticking(make_bot(fake, replaced(pipeline, generator=Writing(0, 1)), store))
+    await dispatch(bot, payload("app_mention"))
+    assert len(fake.called("chat.startStream")) == 1
+    [placeholder] = fake.called("chat.postMessage")
+    assert placeholder["thread_ts"] == "1764160000.000100"
+    [answer] = answers(fake)
+    section = answer["blocks"][0]["text"]["text"]  # mrkdwn, where brackets need no escape
+    assert "[1]" in section
+    assert "\\" not in section
+    await dispatch(bot, payload("message_im"))
+    assert len(fake.called("chat.startStream")) == 1
+    assert len(answers(fake)) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,7 +11,7 @@ from adapters.generators.extractive import ExtractiveGenerator
 from core.errors import GeneratorBusy, GeneratorError, GeneratorUnavailable
 from core.grounding import grounded_answer
 from core.models import Language, Outcome, Passage
-from core.ports import Draft, OnText
+from core.ports import Draft, OnText, Progress
 from core.prompt import NO_ANSWER, build_prompt, estimate_tokens
 from tests.fakes import passage
 
@@ -155,3 +156,42 @@ async def test_extractive_answer_keeps_its_layout_and_gets_no_removal_notice() -
     result = await grounded_answer(ExtractiveGenerator(), None, QUESTION, "fr", EVIDENCE)
     assert result.reply.text.startswith("Extraits pertinents des sources validées :\n• « ")
     assert result.reply.notices == ()
+
+
+async def _progress_of(text: str) -> tuple[list[Progress], str]:
+    """The Progress a chat hears while `text` is written character by character."""
+
+    @dataclass
+    class Typing:
+        async def generate(self, question, language, passages, on_text=None):  # type: ignore[no-untyped-def]
+            for end in range(1, len(text) + 1):
+                await on_text(text[:end])
+            return Draft(text, "chat:test", "prompt-1", len(passages))
+
+    heard: list[Progress] = []
+
+    async def on_progress(progress: Progress) -> None:
+        heard.append(progress)
+
+    result = await grounded_answer(Typing(), None, QUESTION, "fr", EVIDENCE, on_progress)
+    return heard, result.reply.text
+
+
+async def test_progress_carries_only_finished_verified_sentences_numbered_as_the_reply() -> None:
+    """What may be streamed to a clinician while the model writes is verified, never shrinks,
+    and is the start of the final reply, with the reply's source numbers."""
+    draft = (
+        "Le surdosage expose à une hépatite grave. [2] Prenez 6 g par jour [1]. "
+        "La dose maximale est de 4 g par jour [1]. Voilà [1]"
+    )
+    heard, final = await _progress_of(draft)
+    verified = [p.verified for p in heard]
+    assert final == (
+        "Le surdosage expose à une hépatite grave [1]. La dose maximale est de 4 g par jour [2]."
+    )
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(verified))
+    assert verified[-1] == final  # the last sentence ("Voilà") is still being written
+    assert not any("6 g" in v for v in verified)
+    # Judged uncited while its marker was half written ("grave. [2"), then verified when whole.
+    assert "Le surdosage expose à une hépatite grave [1]." in verified
+    assert heard[-1].words == len(draft.split())
