@@ -76,6 +76,14 @@ def add_commands(commands: Any) -> None:
             "--out", type=Path, required=True, help="folder for report.md, chart.png"
         )
         command.add_argument("--limit", type=int, help=limit)
+        command.add_argument(
+            "--text-weights",
+            type=_weights,
+            default=(),
+            metavar="W,W,…",
+            help="also run the hybrid search with these weights of the full-text arm (the"
+            " vector arm's is 1), to tune the fusion",
+        )
         command.set_defaults(run=run)
 
 
@@ -133,7 +141,12 @@ async def _run(
     async with build_app(settings) as app:
         report = await app.ingestor().ingest(documents)
         vectors = await app.embedder.embed([case.question for case in cases])  # once, batched
-        scores = {mode: await _score(app, cases, vectors, mode) for mode in MODES}
+        scores: dict[str, Scores] = {
+            mode: await _score(app, cases, vectors, mode) for mode in MODES
+        }
+        for weight in args.text_weights:
+            label = f"hybrid, text ×{weight:g}"
+            scores[label] = await _score(app, cases, vectors, "hybrid", weight)
     args.out.mkdir(parents=True, exist_ok=True)
     indexed = sum(len(source.documents) for source in documents)
     text = _report(title, indexed, report.passages, cases, scores, note)
@@ -144,7 +157,11 @@ async def _run(
 
 
 async def _score(
-    app: App, cases: Sequence[Case], vectors: Sequence[Sequence[float]], mode: Mode
+    app: App,
+    cases: Sequence[Case],
+    vectors: Sequence[Sequence[float]],
+    mode: Mode,
+    text_weight: float | None = None,
 ) -> Scores:
     keys = {
         r["id"]: r["source_key"]
@@ -153,7 +170,7 @@ async def _score(
     scores = Scores()
     for case, vector in zip(cases, vectors, strict=True):
         found = await app.corpus.search(
-            SearchQuery(case.question, vector, case.language, K, mode=mode)
+            SearchQuery(case.question, vector, case.language, K, mode=mode, text_weight=text_weight)
         )
         ranked = list(dict.fromkeys(keys[p.document_id] for p in found))
         right = [rank for rank, key in enumerate(ranked, 1) if key == case.gold or key in case.also]
@@ -172,7 +189,7 @@ def _report(
     documents: int,
     passages: int,
     cases: Sequence[Case],
-    scores: dict[Mode, Scores],
+    scores: dict[str, Scores],
     note: str = "",
 ) -> str:
     lines = [
@@ -208,7 +225,7 @@ def _figures(s: Scores) -> str:
     return f"{s.recall(1):.3f} | {s.recall(5):.3f} | {s.recall(10):.3f} | {s.mrr:.3f} |"
 
 
-def _chart(title: str, scores: dict[Mode, Scores], path: Path) -> None:
+def _chart(title: str, scores: dict[str, Scores], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -216,17 +233,27 @@ def _chart(title: str, scores: dict[Mode, Scores], path: Path) -> None:
 
     metrics = ("recall@1", "recall@5", "recall@10", "MRR@10")
     figure, axes = plt.subplots(figsize=(7, 3.5))
-    width = 0.25
+    width = 0.8 / len(scores)
     for i, (mode, s) in enumerate(scores.items()):
         values = (s.recall(1), s.recall(5), s.recall(10), s.mrr)
         axes.bar([x + i * width for x in range(len(metrics))], values, width, label=mode)
-    axes.set_xticks([x + width for x in range(len(metrics))], metrics)
+    axes.set_xticks([x + width * (len(scores) - 1) / 2 for x in range(len(metrics))], metrics)
     axes.set_ylim(0, 1)
     axes.set_title(title)
     axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def _weights(text: str) -> tuple[float, ...]:
+    try:
+        weights = tuple(float(w) for w in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if any(w < 0 for w in weights):
+        raise argparse.ArgumentTypeError("weights are zero or more")
+    return weights
 
 
 def _abstract(pmid: str, item: dict[str, Any]) -> ParsedDocument:

@@ -38,6 +38,9 @@ class SearchQuery:
     languages: tuple[Language, ...] | None = None  # filter on document language
     publishers: tuple[str, ...] | None = None  # filter on document publisher
     mode: Literal["hybrid", "vector", "text"] = "hybrid"  # one arm alone, for evaluation
+    # Weight of the full-text arm in the fusion, the vector arm's being 1; None: the index's
+    # weight for the question's language. Set by evaluation, to compare weights.
+    text_weight: float | None = None
 
 
 class PassageIndex(Protocol):

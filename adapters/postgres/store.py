@@ -20,6 +20,9 @@ log = structlog.get_logger(__name__)
 
 _TS_CONFIG: dict[Language, str] = {"fr": "french", "en": "english"}
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
+# Weight of the full-text arm in the fusion by question language, the vector arm's being 1,
+# chosen with `medgpt eval … --text-weights` (docs/quality.md): the default embedder is English.
+TEXT_WEIGHT: dict[Language, float] = {"fr": 1.0, "en": 1.0}
 CANDIDATES_PER_RESULT = 4  # each arm of the hybrid search fetches k * this many candidates
 MAX_QUERY_TERMS = 12  # at most 66 pairs in the full-text query
 LOCK_TIMEOUT = "5s"  # a writer waiting longer than this on another process reports StoreBusy
@@ -135,7 +138,7 @@ class PgCorpus:
                 list(query.languages) if query.languages else None,
                 list(query.publishers) if query.publishers else None,
                 0.0 if query.mode == "text" else 1.0,
-                0.0 if query.mode == "vector" else 1.0,
+                0.0 if query.mode == "vector" else _text_weight(query),
             )
         return [_passage(row) for row in rows]
 
@@ -271,3 +274,7 @@ def _passage(row: asyncpg.Record) -> Passage:
         text_rank=float(row["text_rank"]),
         score=float(row["score"]),
     )
+
+
+def _text_weight(query: SearchQuery) -> float:
+    return TEXT_WEIGHT[query.language] if query.text_weight is None else query.text_weight

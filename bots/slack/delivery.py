@@ -84,12 +84,16 @@ class Delivery:
         if self._broken or rest == reply.text or len(reply.text) > MAX_STREAM_CHARS:
             await self._replace(reply)
             return
-        await self.client.chat_stopStream(
-            channel=question.channel,
-            ts=self.ts,
-            markdown_text=markdown_escape(rest) or None,
-            blocks=stream_blocks(reply),
-        )
+        try:
+            await self.client.chat_stopStream(
+                channel=question.channel,
+                ts=self.ts,
+                markdown_text=markdown_escape(rest) or None,
+                blocks=stream_blocks(reply),
+            )
+        except SlackApiError as exc:  # the sources must not go missing: post the reply whole
+            log.warning("slack_stream_stop_failed", error=exc.response.get("error"))
+            await self._replace(reply)
 
     async def _append(self, verified: str) -> None:
         continues = verified.startswith(self.streamed)

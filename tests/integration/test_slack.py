@@ -463,3 +463,21 @@ async def test_workspace_without_streaming_gets_progress_and_is_not_asked_again(
     await dispatch(bot, payload("message_im"))
     assert len(fake.called("chat.startStream")) == 1
     assert len(answers(fake)) == 2
+
+
+async def test_a_stream_that_cannot_be_closed_is_replaced_by_the_whole_answer(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """If Slack fails to close the stream, the sources and disclaimer still arrive: the
+    answer is posted whole in place of the stream."""
+    from dataclasses import replace as replaced
+
+    fake.streaming = True
+    fake.failures["chat.stopStream"] = [("internal_error", None)]
+    bot = ticking(make_bot(fake, replaced(pipeline, generator=Writing(0, 1, 2)), store))
+    await dispatch(bot, payload("app_mention"))
+    [message] = fake.thread("1764160000.000100")
+    shown = json.dumps(message["blocks"], ensure_ascii=False)
+    assert "*Sources*" in shown
+    assert "ne remplace pas le jugement clinique" in shown
+    assert fake.called("chat.delete")
