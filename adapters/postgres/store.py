@@ -22,7 +22,7 @@ _TS_CONFIG: dict[Language, str] = {"fr": "french", "en": "english"}
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
 # Weight of the full-text arm in the fusion by question language, the vector arm's being 1,
 # chosen with `medgpt eval … --text-weights` (docs/quality.md): the default embedder is English.
-TEXT_WEIGHT: dict[Language, float] = {"fr": 1.0, "en": 1.0}
+TEXT_WEIGHT: dict[Language, float] = {"fr": 1.0, "en": 0.25}
 CANDIDATES_PER_RESULT = 4  # each arm of the hybrid search fetches k * this many candidates
 MAX_QUERY_TERMS = 12  # at most 66 pairs in the full-text query
 LOCK_TIMEOUT = "5s"  # a writer waiting longer than this on another process reports StoreBusy

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.postgres.store import TEXT_WEIGHT
 from bots.cli import main
 from bots.evaluate import BDPM_DISTRACTORS
 from tests.integration.test_sources import BDPM, SHARED, THESAURUS
@@ -60,3 +61,21 @@ def test_eval_bdpm_finds_the_has_opinion(env: Path) -> None:
     assert "10 name an indication quoted from the opinion, 10 only the medicine" in report
     assert "| hybrid, indication named | 10 |" in report  # the figures per question form
     assert _hybrid_recall_at_10(report) >= 0.8
+
+
+def _figures(report: str, mode: str) -> list[str]:
+    [row] = [line for line in report.splitlines() if line.startswith(f"| {mode} |")]
+    return re.split(r"\s*\|\s*", row)[2:6]
+
+
+def test_eval_compares_fusion_weights(env: Path) -> None:
+    """--text-weights adds hybrid rows with those full-text weights: 0 ranks as the vector arm
+    alone, the language's default as the production hybrid (the knob reaches the query)."""
+    default = TEXT_WEIGHT["en"]
+    out = env / "weights"
+    args = ["eval", "pubmedqa", str(PUBMEDQA), "--out", str(out), "--limit", "40"]
+    assert main([*args, "--text-weights", f"0,{default:g},5"]) == 0
+    report = (out / "report.md").read_text()
+    assert _figures(report, "hybrid, text ×0") == _figures(report, "vector")
+    assert _figures(report, f"hybrid, text ×{default:g}") == _figures(report, "hybrid")
+    assert _figures(report, "hybrid, text ×5") != _figures(report, "vector")
