@@ -61,19 +61,31 @@ async def open_pool(dsn: str, max_size: int = 10, read_only: bool = False) -> as
             finally:
                 await conn.close()
         pool = await asyncpg.create_pool(
-            dsn, min_size=1, max_size=max_size, init=_init_connection, timeout=CONNECT_TIMEOUT_S
+            dsn,
+            min_size=1,
+            max_size=max_size,
+            init=_init_connection,
+            timeout=CONNECT_TIMEOUT_S,
+            server_settings=search_settings(),
         )
     assert pool is not None
     return pool
 
 
+def search_settings() -> dict[str, str]:
+    """Session settings of every pooled connection, sent as startup parameters: the pool runs
+    RESET ALL each time it takes a connection back, which undoes a SET (it used to apply to the
+    first query of each connection only) but returns to the values given at connection start."""
+    return {
+        # Filtered approximate searches keep scanning until they have enough rows (pgvector >= 0.8).
+        "hnsw.iterative_scan": "relaxed_order",
+        # The HNSW candidate list (pgvector's default made explicit).
+        "hnsw.ef_search": str(int(HNSW_EF_SEARCH)),
+    }
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await register_vector(conn)
-    # Filtered approximate searches keep scanning until they have enough rows (pgvector >= 0.8).
-    await conn.execute("SET hnsw.iterative_scan = relaxed_order")
-    # The HNSW candidate list, pgvector's default made explicit: 100 found no more of the exact
-    # top 10 than 40 at 100k passages (bench/search_scale.py, docs/performance.md).
-    await conn.execute(f"SET hnsw.ef_search = {int(HNSW_EF_SEARCH)}")
 
 
 def migrations() -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from adapters.postgres.audit import PgAuditLog
-from adapters.postgres.database import migrate, migrations, open_pool
+from adapters.postgres.database import HNSW_EF_SEARCH, migrate, migrations, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from core.errors import StoreUnavailable
 from core.models import Outcome, Platform
@@ -47,6 +47,22 @@ def _entry() -> AuditEntry:
         document_hashes=("h",),
         details={"k": 6},
     )
+
+
+async def test_search_settings_hold_on_every_use_of_a_pooled_connection(
+    pool: asyncpg.Pool,
+) -> None:
+    # The pool runs RESET ALL when it takes a connection back: a SET made when the connection
+    # opened held for its first query only (bench/search_study.py found it).
+    show = (
+        "SELECT current_setting('hnsw.ef_search') AS ef,"
+        " current_setting('hnsw.iterative_scan') AS scan, pg_backend_pid() AS pid"
+    )
+    await pool.execute("LOAD 'vector'")
+    rows = [await pool.fetchrow(show) for _ in range(3)]
+    assert len({row["pid"] for row in rows}) == 1  # the same connection, reused
+    for row in rows:
+        assert (row["ef"], row["scan"]) == (str(HNSW_EF_SEARCH), "relaxed_order")
 
 
 async def test_audit_rows_cannot_be_changed_or_deleted(pool: asyncpg.Pool) -> None:
