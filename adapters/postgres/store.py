@@ -25,23 +25,43 @@ RRF_K = 60  # the usual reciprocal-rank-fusion constant
 TEXT_WEIGHT: dict[Language, float] = {"fr": 1.0, "en": 0.25}
 CANDIDATES_PER_RESULT = 4  # each arm of the hybrid search fetches k * this many candidates
 MAX_QUERY_TERMS = 12  # at most 66 pairs in the full-text query
+# A pair of query terms whose rarer term is in more passages than this is left out of the
+# full-text candidates (PostgreSQL's lexeme statistics); no effect below this many passages.
+MAX_PAIR_CANDIDATES = 1000
 LOCK_TIMEOUT = "5s"  # a writer waiting longer than this on another process reports StoreBusy
 
 # {dim} is the validated integer dimension of the index, never user input.
 _SEARCH = """
-WITH terms AS (
+WITH stats AS (
+    -- How often each common lexeme occurs (fraction of passages), from PostgreSQL's own
+    -- statistics (ANALYZE, autovacuum); a lexeme not listed is rare. No statistics: none common.
+    SELECT e.elem, e.freq
+    FROM pg_stats s,
+         unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(elem, freq)
+    WHERE s.schemaname = current_schema() AND s.tablename = 'passages' AND s.attname = 'tsv'
+      AND e.elem IS NOT NULL
+), terms AS (
     -- The question's lexemes (stemmed in its language), the longest (rarest) first, bounded.
-    SELECT plainto_tsquery('simple', lexeme) AS t
+    SELECT plainto_tsquery('simple', lexeme) AS t, coalesce(st.freq, 0) AS freq
     FROM unnest(tsvector_to_array(to_tsvector($2::regconfig, unaccent($3)))) AS lexeme
+    LEFT JOIN stats st ON st.elem = lexeme
     ORDER BY length(lexeme) DESC, lexeme
     LIMIT {max_terms}
+), pairs AS (
+    -- A pair matches at most as many passages as its rarer term.
+    SELECT a.t && b.t AS t, least(a.freq, b.freq) AS freq
+    FROM terms a JOIN terms b ON a.t::text < b.t::text
 ), q AS (
     -- Candidates hold at least two of the question's terms (any pair; a one-word question
     -- matches on its word), then rank by all the terms. Matching on any one term made the
-    -- full-text arm rank almost the whole corpus.
+    -- full-text arm rank almost the whole corpus. Pairs of two common terms are left out when
+    -- they could bring more than {max_pair} passages each (at 100k passages they made the
+    -- slowest questions rank ~16,000 candidates); when no pair is left, the rarest one.
     SELECT $1::vector({dim}) AS v,
-           coalesce((SELECT tsquery_any(a.t && b.t) FROM terms a JOIN terms b
-                     ON a.t::text < b.t::text),
+           coalesce((SELECT tsquery_any(t) FROM pairs
+                     WHERE freq * (SELECT greatest(reltuples, 1) FROM pg_class
+                                   WHERE oid = 'passages'::regclass) <= {max_pair}),
+                    (SELECT t FROM pairs ORDER BY freq, t::text LIMIT 1),
                     (SELECT tsquery_any(t) FROM terms)) AS tq,
            (SELECT tsquery_any(t) FROM terms) AS tr
 ), vec AS (
@@ -127,6 +147,7 @@ class PgCorpus:
             candidates=CANDIDATES_PER_RESULT,
             rrf=RRF_K,
             max_terms=MAX_QUERY_TERMS,
+            max_pair=MAX_PAIR_CANDIDATES,
         )
         with mapped_errors():
             rows = await (self.read_pool or self.pool).fetch(
