@@ -33,7 +33,7 @@ from adapters.embedders.local import LocalEmbedder
 from adapters.postgres import database
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
-from adapters.postgres.store import PgCorpus
+from adapters.postgres.store import PgCorpus, hnsw_index_sql
 from bench.slack_overhead import _p99
 from core.ports import SearchQuery
 
@@ -124,10 +124,7 @@ async def run(
             started = time.perf_counter()
             async with pool.acquire() as conn:
                 await conn.execute("SET maintenance_work_mem = '2GB'")
-                await conn.execute(
-                    "CREATE INDEX passages_embedding_hnsw ON passages USING"
-                    f" hnsw ((embedding::vector({dim})) vector_cosine_ops)"
-                )
+                await conn.execute(hnsw_index_sql(dim))  # as the app builds it
             # Steady state, as autovacuum leaves it: statistics for the planner, the GIN pending
             # list merged, the visibility map set.
             await pool.execute("VACUUM ANALYZE passages")

@@ -28,6 +28,11 @@ MAX_QUERY_TERMS = 12  # at most 66 pairs in the full-text query
 # A pair of query terms whose rarer term is in more passages than this is left out of the
 # full-text candidates (PostgreSQL's lexeme statistics); no effect below this many passages.
 MAX_PAIR_CANDIDATES = 1000
+# HNSW graph: 32 links a node (pgvector's default is 16), candidate list 64 while building.
+# At 100k passages, 16 found 0.78-0.89 of the exact top 10 at ef_search 40-100, 32 found
+# 0.96-0.98, for twice the build time (bench/search_study.py, docs/performance.md).
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 64
 LOCK_TIMEOUT = "5s"  # a writer waiting longer than this on another process reports StoreBusy
 
 # {dim} is the validated integer dimension of the index, never user input.
@@ -126,12 +131,18 @@ class PgCorpus:
                         dim,
                         self.identity.weights_sha256,
                     )
-                    await conn.execute(
-                        "CREATE INDEX IF NOT EXISTS passages_embedding_hnsw ON passages USING"
-                        f" hnsw ((embedding::vector({dim})) vector_cosine_ops)"
-                    )
+                    await conn.execute(hnsw_index_sql(dim))
                     return
         stored = EmbedderIdentity(row["embedding_model"], row["dimension"], row["weights_sha256"])
+        self._check(stored)
+        # An operator drops the index to rebuild it with new parameters (docs/deploy.md): it is
+        # built again here. Looked up first: CREATE INDEX IF NOT EXISTS would lock the table.
+        with mapped_errors():
+            if await self.pool.fetchval("SELECT to_regclass('passages_embedding_hnsw')") is None:
+                log.warning("hnsw_index_building", reason="missing")
+                await self.pool.execute(hnsw_index_sql(dim))
+
+    def _check(self, stored: EmbedderIdentity) -> None:
         if stored != self.identity:
             raise IndexMismatch(
                 f"the corpus index was built with {stored.model} ({stored.dimension} dimensions,"
@@ -299,3 +310,12 @@ def _passage(row: asyncpg.Record) -> Passage:
 
 def _text_weight(query: SearchQuery) -> float:
     return TEXT_WEIGHT[query.language] if query.text_weight is None else query.text_weight
+
+
+def hnsw_index_sql(dimension: int) -> str:
+    """The approximate nearest-neighbour index on the passages' embeddings."""
+    return (
+        "CREATE INDEX IF NOT EXISTS passages_embedding_hnsw ON passages USING"
+        f" hnsw ((embedding::vector({int(dimension)})) vector_cosine_ops)"
+        f" WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
+    )

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from adapters.embedders.local import LocalEmbedder
-from adapters.postgres.store import PgCorpus
+from adapters.postgres.store import HNSW_M, PgCorpus
 from bots.wiring import demo_corpus_dir, read_files
 from core.errors import IndexMismatch, StoreBusy
 from core.ingestion import Ingestor
@@ -138,6 +138,22 @@ async def test_index_built_by_another_model_is_a_clear_error(pool: asyncpg.Pool)
     await PgCorpus(pool, EmbedderIdentity("model-a", 384, "aaa")).ensure_index()
     with pytest.raises(IndexMismatch, match=r"model-a \(384.*model-b \(768"):
         await PgCorpus(pool, EmbedderIdentity("model-b", 768, None)).ensure_index()
+
+
+async def test_a_dropped_vector_index_is_built_again_at_start(
+    pool: asyncpg.Pool, corpus: PgCorpus
+) -> None:
+    """An operator rebuilds the HNSW index with new parameters by dropping it: the next start
+    builds it again, with the app's parameters; an existing one is left alone."""
+    await pool.execute("DROP INDEX passages_embedding_hnsw")
+    await corpus.ensure_index()
+    definition = await pool.fetchval(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'passages_embedding_hnsw'"
+    )
+    assert f"m='{HNSW_M}'" in definition
+    oid = await pool.fetchval("SELECT 'passages_embedding_hnsw'::regclass::oid")
+    await corpus.ensure_index()
+    assert await pool.fetchval("SELECT 'passages_embedding_hnsw'::regclass::oid") == oid
 
 
 async def test_writer_blocked_by_another_process_reports_busy(
