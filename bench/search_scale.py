@@ -123,7 +123,7 @@ async def run(
             await grow(pool, size, passages, vectors)
             started = time.perf_counter()
             async with pool.acquire() as conn:
-                await conn.execute("SET maintenance_work_mem = '2GB'")
+                await conn.execute("SET maintenance_work_mem = '4GB'")
                 await conn.execute(hnsw_index_sql(dim))  # as the app builds it
             # Steady state, as autovacuum leaves it: statistics for the planner, the GIN pending
             # list merged, the visibility map set.

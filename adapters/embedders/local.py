@@ -85,8 +85,11 @@ def _encode(texts: list[str], precision: Precision = "fp32") -> list[list[float]
     model = _model()
     # Batches of texts with about as many word pieces, so little padding is computed: the
     # model sorts by characters, and word pieces per character vary widely (names, doses).
-    ids = model.tokenizer(texts, truncation=True, max_length=model.max_seq_length)["input_ids"]
-    order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+    # A question (one batch) needs no sorting: no second tokenization on the answer's path.
+    order = list(range(len(texts)))
+    if len(texts) > BATCH_SIZE:
+        ids = model.tokenizer(texts, truncation=True, max_length=model.max_seq_length)
+        order.sort(key=lambda i: len(ids["input_ids"][i]))
     vectors: list[list[float]] = [[] for _ in texts]
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
         for start in range(0, len(order), BATCH_SIZE):
