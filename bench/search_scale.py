@@ -1,15 +1,20 @@
 """Hybrid search latency and HNSW recall as the corpus grows.
 
-Usage: python bench/search_scale.py [--sizes 10000,100000] [--queries 200] [--real 4000]
+Usage: python bench/search_scale.py [--sizes 10000,100000] [--queries 200] [--real 3000]
+                                    [--synthetic mixed|copies] [--ef-search 100]
 Indexes real PubMedQA passages (contexts and long answers) with the local embedder, then grows
-the corpus with synthetic passages: each copies a real passage's text and takes its embedding
-plus Gaussian noise (renormalised, cosine ~0.93 to its source), so every real passage gets a
-cluster of near-duplicates, a hard case for an approximate index. For each size: the HNSW build
-time, hybrid search latency (the production query, k=10) over real PubMedQA questions, median and
-p99, one query at a time; and recall@10 of the vector arm as the app runs it (HNSW, iterative
-scan) against exact search (sequential scan, same query), counting as a hit any result as close
-as the 10th exact neighbour (near-duplicates tie). Embedded PostgreSQL, throw-away, vacuumed and
-analysed after loading as autovacuum would leave it.
+the corpus with synthetic passages, either
+- mixed (default): each joins three sentences of three different real passages, and its vector
+  is the normalised mean of the three sentences' own embeddings (every sentence of the real
+  passages is embedded once): distinct texts, vectors spread like real ones; or
+- copies: each copies a real passage's text and takes its embedding plus Gaussian noise (cosine
+  ~0.93 to its source): every real passage gets a cluster of near-duplicates, and every text is
+  repeated size / real times, a worst case for both the approximate index and full text.
+For each size: the HNSW build time (the app's parameters), hybrid search latency (the
+production query, k=10) over real PubMedQA questions, median and p99, one query at a time; and
+recall@10 of the vector arm as the app runs it against exact search (sequential scan, same
+query), counting as a hit any result as close as the 10th exact neighbour (ties). Embedded
+PostgreSQL, throw-away, vacuumed and analysed after loading as autovacuum would leave it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -36,6 +42,7 @@ from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus, hnsw_index_sql
 from bench.slack_overhead import _p99
 from core.ports import SearchQuery
+from core.text import split_sentences
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pubmedqa" / "ori_pqal.json"
 NOISE = 0.02  # per dimension; |noise| ~ 0.39 for 384 dimensions
@@ -59,17 +66,50 @@ def real_texts(limit: int) -> tuple[list[str], list[str]]:
     return passages[:limit], questions
 
 
-async def grow(pool: asyncpg.Pool, size: int, texts: list[str], vectors: np.ndarray) -> None:
+class Copies:
+    """Noisy copies of the real passages' embeddings, with their texts."""
+
+    def __init__(self, texts: list[str], vectors: np.ndarray) -> None:
+        self.texts, self.vectors = texts, vectors
+
+    def make(self, start: int, n: int, rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
+        base = (start + np.arange(n)) % len(self.texts)
+        noise = rng.normal(0, NOISE, (n, self.vectors.shape[1])).astype(np.float32)
+        return [self.texts[int(b)] for b in base], self.vectors[base] + noise
+
+
+class Mixed:
+    """Three sentences of three different real passages, the mean of their embeddings."""
+
+    def __init__(self, sentences: list[str], vectors: np.ndarray, owners: np.ndarray) -> None:
+        self.sentences, self.vectors, self.owners = sentences, vectors, owners
+
+    def make(self, start: int, n: int, rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
+        picks = rng.integers(0, len(self.sentences), (n, 3))
+        # Three different source passages: redraw the few picks that share one.
+        same = (
+            (self.owners[picks[:, 0]] == self.owners[picks[:, 1]])
+            | (self.owners[picks[:, 1]] == self.owners[picks[:, 2]])
+            | (self.owners[picks[:, 0]] == self.owners[picks[:, 2]])
+        )
+        picks[same] = rng.integers(0, len(self.sentences), (int(same.sum()), 3))
+        texts = [" ".join(self.sentences[int(i)] for i in row) for row in picks]
+        return texts, self.vectors[picks].mean(axis=1)
+
+
+async def grow(
+    pool: asyncpg.Pool, size: int, texts: list[str], vectors: np.ndarray, synthetic: Copies | Mixed
+) -> None:
     """Add passages, ten per document, until the corpus holds `size`: the real ones first, then
-    their noisy copies."""
+    synthetic ones."""
     have = int(await pool.fetchval("SELECT count(*) FROM passages"))
     rng = np.random.default_rng(have)
     while have < size:
         n = min(20_000, size - have)
-        base = (have + np.arange(n)) % len(texts)
-        synthetic = (have + np.arange(n) >= len(texts))[:, None]  # the first copies are real
-        noise = rng.normal(0, NOISE, (n, vectors.shape[1])).astype(np.float32) * synthetic
-        noisy = vectors[base] + noise
+        real = max(0, min(n, len(texts) - have))
+        made_texts, made = synthetic.make(have + real, n - real, rng)
+        batch_texts = texts[have : have + real] + made_texts
+        noisy = np.concatenate([vectors[have : have + real], made]).astype(np.float32)
         noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
         documents = await pool.fetch(
             "INSERT INTO documents (source_key, title, language, content_hash)"
@@ -81,8 +121,8 @@ async def grow(pool: asyncpg.Pool, size: int, texts: list[str], vectors: np.ndar
         ids = [int(r["id"]) for r in documents]
         first = have // 10 + (1 if have % 10 else 0)
         rows = [
-            (ids[(have + i) // 10 - first], (have + i) % 10, texts[int(b)], noisy[i])
-            for i, b in enumerate(base)
+            (ids[(have + i) // 10 - first], (have + i) % 10, batch_texts[i], noisy[i])
+            for i in range(n)
         ]
         async with pool.acquire() as conn:
             await conn.execute(
@@ -101,7 +141,7 @@ async def grow(pool: asyncpg.Pool, size: int, texts: list[str], vectors: np.ndar
 
 
 async def run(
-    sizes: list[int], ef_searches: list[int], n_queries: int, n_real: int
+    sizes: list[int], ef_searches: list[int], n_queries: int, n_real: int, kind: str
 ) -> list[dict[str, float]]:
     embedder = LocalEmbedder()
     embedder.load()
@@ -109,8 +149,17 @@ async def run(
     started = time.perf_counter()
     vectors = np.asarray(await embedder.embed(passages), dtype=np.float32)
     embed_rate = len(passages) / (time.perf_counter() - started)
+    synthetic: Copies | Mixed = Copies(passages, vectors)
+    if kind == "mixed":
+        pieces = [(s, i) for i, text in enumerate(passages) for s in split_sentences(text)]
+        sentence_vectors = np.asarray(
+            await embedder.embed([s for s, _ in pieces]), dtype=np.float32
+        )
+        owners = np.asarray([i for _, i in pieces])
+        synthetic = Mixed([s for s, _ in pieces], sentence_vectors, owners)
     query_vectors = await embedder.embed(questions[:n_queries])
-    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="medgpt-scale-")) / "pgdata")
+    scratch = Path(tempfile.mkdtemp(prefix="medgpt-scale-"))  # ~6 GB at 1M passages
+    server = EmbeddedPostgres(scratch / "pgdata")
     dsn = await asyncio.to_thread(server.start)
     results = []
     try:
@@ -120,7 +169,7 @@ async def run(
         dim = embedder.identity.dimension
         for size in sizes:
             await pool.execute("DROP INDEX IF EXISTS passages_embedding_hnsw")
-            await grow(pool, size, passages, vectors)
+            await grow(pool, size, passages, vectors, synthetic)
             started = time.perf_counter()
             async with pool.acquire() as conn:
                 await conn.execute("SET maintenance_work_mem = '4GB'")
@@ -162,19 +211,21 @@ async def run(
         await close_pool(pool)
     finally:
         await asyncio.to_thread(server.stop)
+        shutil.rmtree(scratch, ignore_errors=True)
     return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--ef-search", default="40,100", help="hnsw.ef_search values to compare")
+    parser.add_argument("--ef-search", default="100", help="hnsw.ef_search values to compare")
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--real", type=int, default=4000)
+    parser.add_argument("--real", type=int, default=3000)
+    parser.add_argument("--synthetic", choices=("mixed", "copies"), default="mixed")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     ef_searches = [int(e) for e in args.ef_search.split(",")]
-    results = asyncio.run(run(sizes, ef_searches, args.queries, args.real))
+    results = asyncio.run(run(sizes, ef_searches, args.queries, args.real, args.synthetic))
     print(f"\n{args.real} real passages embedded at {results[0]['embed_rate']:.0f} passages/s")
     print(
         "| passages | HNSW build | hnsw.ef_search | hybrid median | hybrid p99"

@@ -52,17 +52,21 @@ class Delivery:
             await self._placeholder()
 
     async def progress(self, progress: Progress) -> None:
+        """Called as the model writes: a Slack failure here must not stop the answer."""
         if self.clock() - self._last < UPDATE_INTERVAL_S:
             return
-        if self.stream:
-            await self._append(progress.verified)
-        elif self.ts is not None:
-            self._last = self.clock()
-            await self.client.chat_update(
-                channel=self.question.channel,
-                ts=self.ts,
-                text=progress_text(progress.words, self.language),
-            )
+        try:
+            if self.stream:
+                await self._append(progress.verified)
+            elif self.ts is not None:
+                self._last = self.clock()
+                await self.client.chat_update(
+                    channel=self.question.channel,
+                    ts=self.ts,
+                    text=progress_text(progress.words, self.language),
+                )
+        except SlackApiError as exc:
+            log.warning("slack_progress_failed", error=exc.response.get("error"))
 
     async def finish(self, reply: Reply) -> None:
         question = self.question

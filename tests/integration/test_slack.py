@@ -481,3 +481,18 @@ async def test_a_stream_that_cannot_be_closed_is_replaced_by_the_whole_answer(
     assert "*Sources*" in shown
     assert "ne remplace pas le jugement clinique" in shown
     assert fake.called("chat.delete")
+
+
+async def test_a_failed_progress_update_does_not_stop_the_answer(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """Progress is cosmetic: Slack refusing an update of the placeholder leaves the answer to
+    arrive whole, not an apology."""
+    from dataclasses import replace as replaced
+
+    fake.failures["chat.update"] = [("internal_error", None)]
+    model = Writing(0, 1)
+    bot = ticking(make_bot(fake, replaced(pipeline, generator=model), store, stream=False))
+    await dispatch(bot, payload("app_mention"))
+    [answer] = answers(fake)
+    assert "*Sources*" in json.dumps(answer["blocks"], ensure_ascii=False)
