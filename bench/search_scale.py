@@ -180,8 +180,9 @@ async def run(
             await pool.execute("VACUUM ANALYZE documents")
             build_s = time.perf_counter() - started
             for ef_search in ef_searches:
-                database.HNSW_EF_SEARCH = ef_search  # set on each new connection
-                await pool.expire_connections()
+                # A pool's connections keep the settings it was opened with: a new pool each.
+                database.HNSW_EF_SEARCH = ef_search
+                corpus.read_pool = await open_pool(dsn)
                 latencies, recalls = [], []
                 for question, vector in zip(questions, query_vectors, strict=False):
                     query = SearchQuery(question, vector, "en", 10)
@@ -196,6 +197,7 @@ async def run(
                     tenth = 1 - float(exact[-1]["distance"]) - 1e-6
                     hits = sum(1 for p in vector_only if p.similarity >= tenth)
                     recalls.append(min(hits, 10) / 10)
+                await close_pool(corpus.read_pool)
                 results.append(
                     {
                         "passages": size,

