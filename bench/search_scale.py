@@ -1,7 +1,7 @@
 """Hybrid search latency and HNSW recall as the corpus grows.
 
 Usage: python bench/search_scale.py [--sizes 10000,100000] [--queries 200] [--real 3000]
-                                    [--synthetic mixed|copies] [--ef-search 100]
+                                    [--synthetic mixed|copies] [--ef-search 100] [--keep DIR]
 Indexes real PubMedQA passages (contexts and long answers) with the local embedder, then grows
 the corpus with synthetic passages, either
 - mixed (default): each joins three sentences of three different real passages, and its vector
@@ -14,7 +14,9 @@ For each size: the HNSW build time (the app's parameters), hybrid search latency
 production query, k=10) over real PubMedQA questions, median and p99, one query at a time; and
 recall@10 of the vector arm as the app runs it against exact search (sequential scan, same
 query), counting as a hit any result as close as the 10th exact neighbour (ties). Embedded
-PostgreSQL, throw-away, vacuumed and analysed after loading as autovacuum would leave it.
+PostgreSQL, vacuumed and analysed after loading as autovacuum would leave it: throw-away, or
+with --keep kept in DIR, where a later run reuses a size already built (to study the slowest
+questions, which each size lists, with EXPLAIN; see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -141,7 +143,12 @@ async def grow(
 
 
 async def run(
-    sizes: list[int], ef_searches: list[int], n_queries: int, n_real: int, kind: str
+    sizes: list[int],
+    ef_searches: list[int],
+    n_queries: int,
+    n_real: int,
+    kind: str,
+    keep: Path | None = None,
 ) -> list[dict[str, float]]:
     embedder = LocalEmbedder()
     embedder.load()
@@ -158,7 +165,7 @@ async def run(
         owners = np.asarray([i for _, i in pieces])
         synthetic = Mixed([s for s, _ in pieces], sentence_vectors, owners)
     query_vectors = await embedder.embed(questions[:n_queries])
-    scratch = Path(tempfile.mkdtemp(prefix="medgpt-scale-"))  # ~6 GB at 1M passages
+    scratch = keep or Path(tempfile.mkdtemp(prefix="medgpt-scale-"))  # ~6 GB at 1M passages
     server = EmbeddedPostgres(scratch / "pgdata")
     dsn = await asyncio.to_thread(server.start)
     results = []
@@ -168,17 +175,21 @@ async def run(
         await corpus.ensure_index()
         dim = embedder.identity.dimension
         for size in sizes:
-            await pool.execute("DROP INDEX IF EXISTS passages_embedding_hnsw")
-            await grow(pool, size, passages, vectors, synthetic)
-            started = time.perf_counter()
-            async with pool.acquire() as conn:
-                await conn.execute("SET maintenance_work_mem = '4GB'")
-                await conn.execute(hnsw_index_sql(dim))  # as the app builds it
-            # Steady state, as autovacuum leaves it: statistics for the planner, the GIN pending
-            # list merged, the visibility map set.
-            await pool.execute("VACUUM ANALYZE passages")
-            await pool.execute("VACUUM ANALYZE documents")
-            build_s = time.perf_counter() - started
+            have = int(await pool.fetchval("SELECT count(*) FROM passages"))
+            indexed = await pool.fetchval("SELECT to_regclass('passages_embedding_hnsw')")
+            build_s = float("nan")  # kept from an earlier run
+            if have != size or indexed is None:
+                await pool.execute("DROP INDEX IF EXISTS passages_embedding_hnsw")
+                await grow(pool, size, passages, vectors, synthetic)
+                started = time.perf_counter()
+                async with pool.acquire() as conn:
+                    await conn.execute("SET maintenance_work_mem = '4GB'")
+                    await conn.execute(hnsw_index_sql(dim))  # as the app builds it
+                # Steady state, as autovacuum leaves it: statistics for the planner, the GIN
+                # pending list merged, the visibility map set.
+                await pool.execute("VACUUM ANALYZE passages")
+                await pool.execute("VACUUM ANALYZE documents")
+                build_s = time.perf_counter() - started
             for ef_search in ef_searches:
                 # A pool's connections keep the settings it was opened with: a new pool each.
                 database.HNSW_EF_SEARCH = ef_search
@@ -198,6 +209,11 @@ async def run(
                     hits = sum(1 for p in vector_only if p.similarity >= tenth)
                     recalls.append(min(hits, 10) / 10)
                 await close_pool(corpus.read_pool)
+                slowest = sorted(range(len(latencies)), key=latencies.__getitem__)[-3:]
+                print(
+                    "slowest questions:",
+                    "; ".join(f"#{i} {latencies[i] * 1000:.0f} ms" for i in slowest),
+                )
                 results.append(
                     {
                         "passages": size,
@@ -213,8 +229,13 @@ async def run(
         await close_pool(pool)
     finally:
         await asyncio.to_thread(server.stop)
-        shutil.rmtree(scratch, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(scratch, ignore_errors=True)
     return results
+
+
+def build(seconds: float) -> str:
+    return "kept" if seconds != seconds else f"{seconds:.0f} s"
 
 
 def main() -> None:
@@ -224,10 +245,13 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--real", type=int, default=3000)
     parser.add_argument("--synthetic", choices=("mixed", "copies"), default="mixed")
+    parser.add_argument("--keep", type=Path, help="keep (or reuse) the database in this folder")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     ef_searches = [int(e) for e in args.ef_search.split(",")]
-    results = asyncio.run(run(sizes, ef_searches, args.queries, args.real, args.synthetic))
+    results = asyncio.run(
+        run(sizes, ef_searches, args.queries, args.real, args.synthetic, args.keep)
+    )
     print(f"\n{args.real} real passages embedded at {results[0]['embed_rate']:.0f} passages/s")
     print(
         "| passages | HNSW build | hnsw.ef_search | hybrid median | hybrid p99"
@@ -236,7 +260,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for r in results:
         print(
-            f"| {r['passages']:,} | {r['build_s']:.0f} s | {r['ef_search']:.0f}"
+            f"| {r['passages']:,} | {build(r['build_s'])} | {r['ef_search']:.0f}"
             f" | {r['median_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['recall']:.3f} |"
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -52,12 +53,26 @@ class Ingestor:
         seen: set[str] = set()
         unreadable: set[str] = set()
         pending: list[tuple[ParsedDocument, list[Chunk]]] = []
-        async for doc in self._changed(files, report, seen, unreadable):
-            pending.append((doc, chunk_document(doc)))
-            if sum(len(chunks) for _, chunks in pending) >= EMBED_BATCH:
-                await self._write(pending, report)
-                pending = []
-        await self._write(pending, report)
+        # One batch is written while the next is embedded: the model (a thread, or a remote
+        # server) and the database work at the same time.
+        writing: asyncio.Task[None] | None = None
+        try:
+            async for doc in self._changed(files, report, seen, unreadable):
+                pending.append((doc, chunk_document(doc)))
+                if sum(len(chunks) for _, chunks in pending) >= EMBED_BATCH:
+                    writing = await self._embed(pending, writing, report)
+                    pending = []
+            writing = await self._embed(pending, writing, report)
+            if writing is not None:
+                await writing
+        except BaseException as exc:
+            # A failure (the model, a file) lets the batch being written finish; a cancelled
+            # import stops it, rolling back the document cut short (one transaction each).
+            if writing is not None and not writing.done():
+                if not isinstance(exc, Exception):
+                    writing.cancel()
+                await asyncio.gather(writing, return_exceptions=True)
+            raise
         if prune_under:
             await self._prune(prune_under, seen, unreadable, report, retire=False)
         if retire_under:
@@ -100,21 +115,36 @@ class Ingestor:
                     report.added += 1
                 yield doc
 
-    async def _write(
-        self, pending: list[tuple[ParsedDocument, list[Chunk]]], report: IngestReport
-    ) -> None:
+    async def _embed(
+        self,
+        pending: list[tuple[ParsedDocument, list[Chunk]]],
+        writing: asyncio.Task[None] | None,
+        report: IngestReport,
+    ) -> asyncio.Task[None] | None:
+        """Embed a batch while the previous one is written; then start writing this one (a
+        failed write stops the import here, before more is written)."""
         texts = [_embedding_text(doc, c) for doc, chunks in pending for c in chunks]
         if not texts:
-            return
+            return writing
         embeddings = await self.embedder.embed(texts)
+        if writing is not None:
+            await writing
+        return asyncio.create_task(self._write(pending, embeddings, report))
+
+    async def _write(
+        self,
+        pending: list[tuple[ParsedDocument, list[Chunk]]],
+        embeddings: list[list[float]],
+        report: IngestReport,
+    ) -> None:
         offset = 0
         for doc, chunks in pending:
             await self.writer.replace_document(
                 doc, chunks, embeddings[offset : offset + len(chunks)]
             )
             offset += len(chunks)
-        report.passages += len(texts)
-        self.on_passages(len(texts))
+        report.passages += offset
+        self.on_passages(offset)
 
     async def _prune(
         self,

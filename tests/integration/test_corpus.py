@@ -10,7 +10,8 @@ import pytest
 from adapters.embedders.local import LocalEmbedder
 from adapters.postgres.store import HNSW_M, PgCorpus
 from bots.wiring import demo_corpus_dir, read_files
-from core.errors import IndexMismatch, StoreBusy
+from core import ingestion
+from core.errors import EmbedderError, IndexMismatch, StoreBusy
 from core.ingestion import Ingestor
 from core.ports import EmbedderIdentity, SearchQuery
 from tests.conftest import note, write
@@ -171,3 +172,37 @@ async def test_writer_blocked_by_another_process_reports_busy(
                 await Ingestor(embedder, corpus).ingest(read_files([path]))
     texts = [r["text"] for r in await pool.fetch("SELECT text FROM passages")]
     assert any("4 g" in t for t in texts)
+
+
+class _FailsOnCall:
+    """The real model, failing from its n-th call (a remote embedder going away mid-import)."""
+
+    def __init__(self, inner: LocalEmbedder, failing_call: int) -> None:
+        self.inner, self.failing_call, self.calls = inner, failing_call, 0
+        self.identity = inner.identity
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        self.calls += 1
+        if self.calls >= self.failing_call:
+            raise EmbedderError("the embeddings server went away")
+        return await self.inner.embed(texts)
+
+
+async def test_model_failure_mid_import_keeps_what_was_embedded(
+    tmp_path: Path,
+    corpus: PgCorpus,
+    embedder: LocalEmbedder,
+    pool: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An import cut by the model keeps the documents already embedded; a re-run adds the rest."""
+    monkeypatch.setattr(ingestion, "EMBED_BATCH", 1)  # one document per batch
+    for i in range(4):
+        write(tmp_path, f"n{i}.md", note(f"Note {i}", f"La note numéro {i} parle du rein."))
+    failing = _FailsOnCall(embedder, failing_call=3)
+    with pytest.raises(EmbedderError):
+        await Ingestor(failing, corpus).ingest(read_files([tmp_path]))
+    # Two batches were embedded: the second was still being written when the third failed.
+    assert await _count(pool, "documents") == 2
+    report = await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
+    assert (report.added, report.unchanged) == (2, 2)
