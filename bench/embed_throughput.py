@@ -7,7 +7,7 @@ Usage: python bench/embed_throughput.py [--passages 1500] [--timed 256] [--repea
 Builds ~--passages passage texts from the official sources with the project's own readers
 (ANSM interaction thesaurus and BDPM, every k-th document of the whole release, so the mix and
 the lengths are those of a full ingestion), chunked by `chunk_document` and put in words by
-`core.ingestion._embedding_text`. Prints their word-piece length distribution.
+`core.documents.embedding_text`. Prints their word-piece length distribution.
 
 Then times each variant on --timed of those passages (a regular subset of the sample), in calls
 of `core.ingestion.EMBED_BATCH` as ingestion makes them, --repeats times. Every repeat runs all
@@ -55,8 +55,8 @@ import torch
 
 from adapters.embedders import local
 from adapters.sources import ansm, bdpm
-from core.documents import chunk_document
-from core.ingestion import EMBED_BATCH, SourceFile, _embedding_text
+from core.documents import chunk_document, embedding_text
+from core.ingestion import EMBED_BATCH, SourceFile
 from core.text import split_sentences
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -72,8 +72,9 @@ Embed = Callable[[list[str]], np.ndarray]  # texts -> unit vectors, one row per 
 
 def _documents(files: Iterator[SourceFile]) -> list[list[str]]:
     """The passages of every document, in ingestion order, as ingestion would embed them."""
+    budget = local.LocalEmbedder().chunk_budget()
     return [
-        [_embedding_text(doc, chunk) for chunk in chunk_document(doc)]
+        [embedding_text(doc, chunk) for chunk in chunk_document(doc, budget)]
         for file in files
         for doc in file.documents
     ]

@@ -37,6 +37,9 @@ class TimedEmbedder:
     def identity(self) -> object:
         return self.inner.identity  # type: ignore[attr-defined]
 
+    def chunk_budget(self) -> object:
+        return self.inner.chunk_budget()  # type: ignore[attr-defined]
+
     async def embed(self, texts: list[str]) -> list[list[float]]:
         started = time.perf_counter()
         try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from core.documents import Chunk, ParsedDocument, chunk_document
+from core.documents import Chunk, ParsedDocument, chunk_document, embedding_text
 from core.ports import CorpusWriter, Embedder
 
 log = structlog.get_logger(__name__)
@@ -53,12 +53,13 @@ class Ingestor:
         seen: set[str] = set()
         unreadable: set[str] = set()
         pending: list[tuple[ParsedDocument, list[Chunk]]] = []
+        budget = self.embedder.chunk_budget()
         # One batch is written while the next is embedded: the model (a thread, or a remote
         # server) and the database work at the same time.
         writing: asyncio.Task[None] | None = None
         try:
             async for doc in self._changed(files, report, seen, unreadable):
-                pending.append((doc, chunk_document(doc)))
+                pending.append((doc, chunk_document(doc, budget)))
                 if sum(len(chunks) for _, chunks in pending) >= EMBED_BATCH:
                     writing = await self._embed(pending, writing, report)
                     pending = []
@@ -123,7 +124,7 @@ class Ingestor:
     ) -> asyncio.Task[None] | None:
         """Embed a batch while the previous one is written; then start writing this one (a
         failed write stops the import here, before more is written)."""
-        texts = [_embedding_text(doc, c) for doc, chunks in pending for c in chunks]
+        texts = [embedding_text(doc, c) for doc, chunks in pending for c in chunks]
         if not texts:
             return writing
         embeddings = await self.embedder.embed(texts)
@@ -162,9 +163,3 @@ class Ingestor:
         elif gone:
             await self.writer.delete_documents(gone)
         report.pruned = sorted(gone)
-
-
-def _embedding_text(doc: ParsedDocument, chunk: Chunk) -> str:
-    """The chunk with its title and heading path, so a passage is found by what it is about."""
-    context = " › ".join(dict.fromkeys((doc.meta.title, *chunk.section_path)))
-    return f"{context}\n{chunk.text}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from core.documents import Chunk, ParsedDocument
+from core.documents import Chunk, ChunkBudget, ParsedDocument
 from core.models import Language, Outcome, Passage, Platform, Turn
 
 
@@ -26,6 +26,10 @@ class Embedder(Protocol):
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Unit-normalised embeddings, one per text, in order."""
+        ...
+
+    def chunk_budget(self) -> ChunkBudget:
+        """How much text one passage may hold, as this model reads it."""
         ...
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from core.documents import ChunkBudget
 from core.errors import StoreUnavailable
 from core.models import (
     ConversationId,
@@ -25,6 +26,9 @@ class FakeEmbedder:
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         return [[1.0, 0.0, 0.0] for _ in texts]
+
+    def chunk_budget(self) -> ChunkBudget:
+        return ChunkBudget()
 
 
 @dataclass

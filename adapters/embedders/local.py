@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import structlog
 
+from core.documents import ChunkBudget
 from core.errors import EmbedderError
 from core.ports import EmbedderIdentity
 
@@ -75,6 +76,10 @@ class LocalEmbedder:
             return []
         return await asyncio.to_thread(_encode, list(texts), self.precision)
 
+    def chunk_budget(self) -> ChunkBudget:
+        """Word pieces, as the model reads them: 256 with [CLS] and [SEP]."""
+        return ChunkBudget(_model().max_seq_length - 2, _word_pieces, separator=0)
+
     def load(self) -> None:
         """Load (and verify) the model now rather than on the first question."""
         _model()
@@ -104,6 +109,20 @@ def _encode(texts: list[str], precision: Precision = "fp32") -> list[list[float]
             for i, vector in zip(rows, batch, strict=True):
                 vectors[i] = vector.tolist()
     return vectors
+
+
+def _word_pieces(texts: Sequence[str]) -> list[int]:
+    encoded = _tokenizer()(list(texts), add_special_tokens=False)["input_ids"]
+    return [len(ids) for ids in encoded]
+
+
+@functools.cache
+def _tokenizer() -> Any:
+    """The model's tokenizer, a copy of its own: chunking (on the event loop) must not share one
+    with an embedding running in a worker thread (a fast tokenizer is not reentrant)."""
+    import copy
+
+    return copy.deepcopy(_model().tokenizer)
 
 
 _lock = threading.Lock()

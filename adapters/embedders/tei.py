@@ -9,6 +9,7 @@ import httpx2 as httpx
 from huggingface_hub import AsyncInferenceClient
 from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError
 
+from core.documents import ChunkBudget
 from core.errors import EmbedderError
 from core.ports import EmbedderIdentity
 
@@ -38,6 +39,10 @@ class RemoteEmbedder:
         [probe] = await self._embed_batch(["dimension probe"])
         self._identity = EmbedderIdentity(f"tei:{model}", len(probe), None)
         return self._identity
+
+    def chunk_budget(self) -> ChunkBudget:
+        """Characters: the server's tokenizer is not at hand (it truncates what is longer)."""
+        return ChunkBudget()
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         vectors: list[list[float]] = []

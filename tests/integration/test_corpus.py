@@ -11,6 +11,7 @@ from adapters.embedders.local import LocalEmbedder
 from adapters.postgres.store import HNSW_M, PgCorpus
 from bots.wiring import demo_corpus_dir, read_files
 from core import ingestion
+from core.documents import ChunkBudget
 from core.errors import EmbedderError, IndexMismatch, StoreBusy
 from core.ingestion import Ingestor
 from core.ports import EmbedderIdentity, SearchQuery
@@ -186,6 +187,9 @@ class _FailsOnCall:
         if self.calls >= self.failing_call:
             raise EmbedderError("the embeddings server went away")
         return await self.inner.embed(texts)
+
+    def chunk_budget(self) -> ChunkBudget:
+        return self.inner.chunk_budget()
 
 
 async def test_model_failure_mid_import_keeps_what_was_embedded(

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 from core import ingestion
-from core.documents import Chunk, ParsedDocument, Section
+from core.documents import Chunk, ChunkBudget, ParsedDocument, Section
 from core.errors import StoreError
 from core.ingestion import Ingestor, SourceFile
 from core.models import DocumentMeta
@@ -32,6 +32,9 @@ class _Model:
         if self.calls == 2:
             self.second_call.set()
         return [[1.0, 0.0] for _ in texts]
+
+    def chunk_budget(self) -> ChunkBudget:
+        return ChunkBudget()
 
 
 class _Store:

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
-from adapters.embedders.local import LocalEmbedder
+from adapters.embedders.local import LocalEmbedder, _model
+from adapters.sources import bdpm
+from core.documents import chunk_document, embedding_text
+from core.text import split_sentences
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 TEXTS = [
     "Dans la crise de goutte, la colchicine se donne à faible dose : 1 mg puis 0,5 mg.",
@@ -31,3 +37,22 @@ async def test_a_batch_of_texts_gets_each_text_its_own_vector() -> None:
     for text, vector in zip(many[::7], vectors[::7], strict=True):
         [alone] = await LocalEmbedder("fp32").embed([text])
         assert sum(x * y for x, y in zip(alone, vector, strict=True)) >= 0.9999
+
+
+def test_the_model_reads_every_passage_whole() -> None:
+    """No end of a passage is invisible to vector search: each fits the model's 256 word
+    pieces with its title line, unless it is one sentence longer than that (never cut)."""
+    embedder = LocalEmbedder()
+    tokenizer = _model().tokenizer
+    passages = [
+        (embedding_text(doc, chunk), chunk)
+        for file in bdpm.read_release(DATA / "bdpm", 150)
+        for doc in file.documents
+        for chunk in chunk_document(doc, embedder.chunk_budget())
+    ]
+    assert len(passages) > 300
+    pieces = [len(ids) for ids in tokenizer([text for text, _ in passages])["input_ids"]]
+    over = [chunk.text for (_, chunk), n in zip(passages, pieces, strict=True) if n > 256]
+    assert all(len(split_sentences(text)) == 1 for text in over), over[:1]
+    # The budget is used: passages are not cut much shorter than the model reads.
+    assert max(pieces) > 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.documents import ParsedDocument, Section, chunk_document
+from core.documents import ChunkBudget, ParsedDocument, Section, chunk_document, embedding_text
 from core.models import DocumentMeta
 from core.text import detect_language, keywords, split_sentences
 
@@ -54,7 +54,7 @@ def test_chunks_keep_heading_path_and_whole_sentences() -> None:
     """Every passage says where it comes from and ends at a sentence boundary."""
     sentence = "La posologie usuelle est de 1 g par prise chez l'adulte de plus de 50 kg."
     section = Section(("T", "Posologie"), tuple([sentence] * 30))
-    chunks = chunk_document(_doc(section), max_chars=300)
+    chunks = chunk_document(_doc(section), ChunkBudget(300))
     assert len(chunks) > 1
     for chunk in chunks:
         assert chunk.section_path == ("T", "Posologie")
@@ -67,7 +67,9 @@ def test_chunks_keep_heading_path_and_whole_sentences() -> None:
 def test_a_sentence_longer_than_a_chunk_stays_whole() -> None:
     """Never split mid-sentence, even when one sentence exceeds the chunk size."""
     long_sentence = "Mot " * 200 + "fin."
-    chunks = chunk_document(_doc(Section(("T",), ("Court.", long_sentence, "Après."))), 100)
+    chunks = chunk_document(
+        _doc(Section(("T",), ("Court.", long_sentence, "Après."))), ChunkBudget(100)
+    )
     assert [c.text for c in chunks] == ["Court.", " ".join(long_sentence.split()), "Après."]
 
 
@@ -75,3 +77,17 @@ def test_sections_never_share_a_chunk() -> None:
     """A passage cites one section, so sections are chunked separately."""
     chunks = chunk_document(_doc(Section(("A",), ("Un.",)), Section(("B",), ("Deux.",))))
     assert [(c.section_path, c.text) for c in chunks] == [(("A",), "Un."), (("B",), "Deux.")]
+
+
+def test_the_title_line_counts_against_the_budget() -> None:
+    """A passage is embedded with its title and headings: together they fit the model."""
+    doc = ParsedDocument(
+        "k",
+        DocumentMeta(title="Un titre assez long"),
+        (Section(("Dose",), ("Phrase un.",) * 9),),
+        "h",
+    )
+    words = ChunkBudget(12, lambda texts: [len(t.split()) for t in texts], separator=0)
+    chunks = chunk_document(doc, words)
+    assert [c.text for c in chunks] == ["Phrase un. Phrase un. Phrase un."] * 3
+    assert all(len(embedding_text(doc, c).split()) <= 12 for c in chunks)
