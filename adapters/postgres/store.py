@@ -45,9 +45,15 @@ WITH stats AS (
          unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(elem, freq)
     WHERE s.schemaname = current_schema() AND s.tablename = 'passages' AND s.attname = 'tsv'
       AND e.elem IS NOT NULL
+), unlisted AS (
+    -- A lexeme not listed is rarer than the least common listed one: half its frequency, as
+    -- PostgreSQL's planner estimates it. (Taking it as 0 let pairs of such lexemes through at
+    -- 1M passages, where "unlisted" still means up to ~7,700 passages: 13,000 candidates.)
+    SELECT coalesce(min(freq) / 2, 0) AS freq FROM stats
 ), terms AS (
     -- The question's lexemes (stemmed in its language), the longest (rarest) first, bounded.
-    SELECT plainto_tsquery('simple', lexeme) AS t, coalesce(st.freq, 0) AS freq
+    SELECT plainto_tsquery('simple', lexeme) AS t,
+           coalesce(st.freq, (SELECT freq FROM unlisted)) AS freq
     FROM unnest(tsvector_to_array(to_tsvector($2::regconfig, unaccent($3)))) AS lexeme
     LEFT JOIN stats st ON st.elem = lexeme
     ORDER BY length(lexeme) DESC, lexeme
@@ -56,16 +62,22 @@ WITH stats AS (
     -- A pair matches at most as many passages as its rarer term.
     SELECT a.t && b.t AS t, least(a.freq, b.freq) AS freq
     FROM terms a JOIN terms b ON a.t::text < b.t::text
+), rarest AS (
+    -- The three rarest terms together.
+    SELECT (array_agg(t))[1] && (array_agg(t))[2] && (array_agg(t))[3] AS t
+    FROM (SELECT t FROM terms ORDER BY freq, t::text LIMIT 3) r HAVING count(*) = 3
 ), q AS (
     -- Candidates hold at least two of the question's terms (any pair; a one-word question
     -- matches on its word), then rank by all the terms. Matching on any one term made the
     -- full-text arm rank almost the whole corpus. Pairs of two common terms are left out when
     -- they could bring more than {max_pair} passages each (at 100k passages they made the
-    -- slowest questions rank ~16,000 candidates); when no pair is left, the rarest one.
+    -- slowest questions rank ~16,000 candidates); when no pair is left, candidates hold the
+    -- three rarest terms (at 1M passages the rarest pair alone could bring 3,600).
     SELECT $1::vector({dim}) AS v,
            coalesce((SELECT tsquery_any(t) FROM pairs
                      WHERE freq * (SELECT greatest(reltuples, 1) FROM pg_class
                                    WHERE oid = 'passages'::regclass) <= {max_pair}),
+                    (SELECT t FROM rarest),
                     (SELECT t FROM pairs ORDER BY freq, t::text LIMIT 1),
                     (SELECT tsquery_any(t) FROM terms)) AS tq,
            (SELECT tsquery_any(t) FROM terms) AS tr

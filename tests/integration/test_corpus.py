@@ -8,6 +8,7 @@ import asyncpg
 import pytest
 
 from adapters.embedders.local import LocalEmbedder
+from adapters.postgres import store
 from adapters.postgres.store import HNSW_M, PgCorpus
 from bots.wiring import demo_corpus_dir, read_files
 from core import ingestion
@@ -210,3 +211,30 @@ async def test_model_failure_mid_import_keeps_what_was_embedded(
     assert await _count(pool, "documents") == 2
     report = await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
     assert (report.added, report.unchanged) == (2, 2)
+
+
+async def test_full_text_candidates_hold_the_three_rarest_terms_when_every_pair_is_common(
+    tmp_path: Path,
+    corpus: PgCorpus,
+    embedder: LocalEmbedder,
+    pool: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a large corpus a question of common words still gets a bounded, specific text arm."""
+    holders = {
+        "alvéole": range(32),
+        "bronche": [*range(4), *range(6, 20)],
+        "cartilage": [*range(2, 6), *range(12, 14), *range(24, 32)],
+        "diaphragme": [*range(6), *range(24, 28)],
+    }
+    for i in range(32):
+        held = " ".join(word for word, notes in holders.items() if i in notes)
+        write(tmp_path, f"n{i}.md", note(f"Fiche {i}", f"Le texte {held} numéro{i}."))
+    await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
+    await pool.execute("ANALYZE passages")
+    monkeypatch.setattr(store, "MAX_PAIR_CANDIDATES", 3)  # every pair is common here
+    question = " ".join(holders)
+    [vector] = await embedder.embed([question])
+    found = await corpus.search(SearchQuery(question, vector, "fr", 40, mode="text"))
+    # The rarest pair alone (diaphragme, cartilage) would bring 8 notes: 2-5 and 24-27.
+    assert sorted(p.document.title for p in found) == ["Fiche 2", "Fiche 3"]
