@@ -7,6 +7,9 @@ Usage:
   python bench/search_study.py --phase settings  # do SET values survive the pool? (RESET ALL)
   python bench/search_study.py --phase recall [--builds 16:64,16:200,32:64,32:200]
   python bench/search_study.py --phase fts [--questions 500]
+  python bench/search_study.py --phase tail --pgdata DIR/pgdata --variants zero,unlisted,store
+      [--questions 400]
+      # the full-text arm at 1M passages, on a corpus kept by bench/search_scale.py --keep DIR
 The server is stopped at the end of every phase; the data directory (--pgdata) is reused.
 """
 
@@ -30,7 +33,7 @@ from adapters.postgres import database, store
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus
-from bench.search_scale import grow, real_texts
+from bench.search_scale import DATA, grow, real_texts
 from core.ports import EmbedderIdentity, SearchQuery
 
 DIM = 384
@@ -500,9 +503,83 @@ async def phase_fts(dsn: str, args) -> None:
     await close_pool(pool)
 
 
+# The full-text arm's rules of 2026-11-26 (session 4), as edits of the production query: "zero"
+# takes a lexeme PostgreSQL does not list as absent (freq 0), "unlisted" as half the least
+# listed frequency (the planner's estimate), "store" adds the three rarest terms as the fallback.
+_UNLISTED = "coalesce(st.freq, (SELECT freq FROM unlisted)) AS freq"
+_RAREST = "                    (SELECT t FROM rarest),\n"
+
+
+def tail_sql(name: str) -> str:
+    sql = store._SEARCH
+    assert _UNLISTED in sql
+    assert _RAREST in sql
+    if name in ("zero", "unlisted"):
+        sql = sql.replace(_RAREST, "")
+    if name == "zero":
+        sql = sql.replace(_UNLISTED, "coalesce(st.freq, 0) AS freq")
+    return sql
+
+
+async def phase_tail(dsn: str, args) -> None:
+    """Hybrid latency, full-text candidates, and whether the question's own abstract is in the
+    top 10, for PubMedQA questions on a kept search_scale corpus (the real passages first)."""
+    from adapters.embedders.local import LocalEmbedder
+
+    records = list(json.loads(DATA.read_text()).values())[: args.questions]
+    questions = [r["QUESTION"] for r in records]
+    embedder = LocalEmbedder()
+    vectors = await embedder.embed(questions)
+    pool = await open_pool(dsn, max_size=2)
+    ids: dict[str, set[int]] = {}
+    for row in await pool.fetch("SELECT id, text FROM passages WHERE id <= $1", args.real + 1000):
+        ids.setdefault(row["text"], set()).add(row["id"])
+    gold = [
+        set().union(*(ids.get(t, set()) for t in (*r["CONTEXTS"], r["LONG_ANSWER"])))
+        for r in records
+    ]
+    variants = args.variants.split(",")
+    sqls = {v: fmt(tail_sql(v)) for v in variants}
+    counts = {v: fmt(count_sql(tail_sql(v))) for v in variants}
+    for v in variants:  # warm
+        await pool.fetch(sqls[v], vectors[0], "english", questions[0], 10, None, None, 1.0, 0.25)
+    lat = {v: [] for v in variants}
+    cand = {v: [] for v in variants}
+    top = {v: [] for v in variants}
+    for i, (q, vec) in enumerate(zip(questions, vectors, strict=True)):
+        params = (vec, "english", q, 10, None, None, 1.0, store.TEXT_WEIGHT["en"])
+        for v in variants[i % len(variants) :] + variants[: i % len(variants)]:  # interleaved
+            t = time.perf_counter()
+            rows = await pool.fetch(sqls[v], *params)
+            lat[v].append(time.perf_counter() - t)
+            top[v].append([r["id"] for r in rows])
+        for v in variants:
+            cand[v].append(await pool.fetchval(counts[v], *params[:3]))
+    size = await pool.fetchval("SELECT count(*) FROM passages")
+    print(f"\n{size:,} passages, {len(questions)} questions, hybrid k=10, one at a time")
+    print(
+        "| rule | candidates median | p99 | hybrid median | p99 | max |"
+        " own abstract in top 10 | top-10 overlap with the first |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for v in variants:
+        hit = statistics.mean(bool(g & set(t)) for g, t in zip(gold, top[v], strict=True))
+        overlap = statistics.mean(
+            len(set(a) & set(b)) / 10 for a, b in zip(top[v], top[variants[0]], strict=True)
+        )
+        print(
+            f"| {v} | {statistics.median(cand[v]):.0f} | {p99(cand[v]):.0f} |"
+            f" {statistics.median(lat[v]) * 1000:.1f} ms | {p99(lat[v]) * 1000:.1f} ms |"
+            f" {max(lat[v]) * 1000:.0f} ms | {hit:.3f} | {overlap:.3f} |"
+        )
+    await close_pool(pool)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--phase", required=True, choices=["build", "settings", "recall", "fts"])
+    parser.add_argument(
+        "--phase", required=True, choices=["build", "settings", "recall", "fts", "tail"]
+    )
     parser.add_argument("--pgdata", type=Path, default=Path("/tmp/search-study/pgdata"))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/search-study/embeddings.npz"))
     parser.add_argument("--out", type=Path, default=Path("/tmp/search-study/out"))
@@ -523,6 +600,7 @@ def main() -> None:
             "settings": phase_settings,
             "recall": phase_recall,
             "fts": phase_fts,
+            "tail": phase_tail,
         }[args.phase]
         asyncio.run(phase(dsn, args))
     finally:
