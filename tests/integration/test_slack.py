@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import replace as replaced
 from pathlib import Path
 from typing import Any
 
@@ -304,8 +305,6 @@ async def test_progress_never_shows_unverified_model_text(
 ) -> None:
     """While a model writes, the thread shows progress, never the draft: a hallucinated dose
     removed by the citation check is never visible, not even for a second."""
-    from dataclasses import replace as replaced
-
     from core.ports import Draft
 
     class Hallucinating:
@@ -401,8 +400,6 @@ async def test_streaming_shows_only_verified_sentences_then_sources(
 ) -> None:
     """Where the workspace streams, the answer grows in the thread sentence by verified
     sentence; a hallucinated dose is never streamed; sources, disclaimer and feedback close it."""
-    from dataclasses import replace as replaced
-
     fake.streaming = True
     model = Writing(0, "Prenez 40 g de colchicine d'un coup", 1, 2)
     bot = ticking(make_bot(fake, replaced(pipeline, generator=model), store))
@@ -430,8 +427,6 @@ async def test_a_stream_the_final_answer_does_not_continue_is_replaced(
 ) -> None:
     """When most of the draft fails the check, what was streamed (verified, but no longer the
     answer) is deleted and the thread shows only the final reply."""
-    from dataclasses import replace as replaced
-
     fake.streaming = True
     model = Writing(0, "Prenez 40 g d'un coup", "Puis 12 g le soir", "Et 8 g la nuit")
     bot = ticking(make_bot(fake, replaced(pipeline, generator=model), store))
@@ -449,8 +444,6 @@ async def test_workspace_without_streaming_gets_progress_and_is_not_asked_again(
 ) -> None:
     """A workspace that refuses chat.startStream gets the placeholder with progress instead,
     and the bot stops trying to stream there for a while (no refused call per answer)."""
-    from dataclasses import replace as replaced
-
     bot = ticking(make_bot(fake, replaced(pipeline, generator=Writing(0, 1)), store))
     await dispatch(bot, payload("app_mention"))
     assert len(fake.called("chat.startStream")) == 1
@@ -470,8 +463,6 @@ async def test_a_stream_that_cannot_be_closed_is_replaced_by_the_whole_answer(
 ) -> None:
     """If Slack fails to close the stream, the sources and disclaimer still arrive: the
     answer is posted whole in place of the stream."""
-    from dataclasses import replace as replaced
-
     fake.streaming = True
     fake.failures["chat.stopStream"] = [("internal_error", None)]
     bot = ticking(make_bot(fake, replaced(pipeline, generator=Writing(0, 1, 2)), store))
@@ -488,8 +479,6 @@ async def test_a_failed_progress_update_does_not_stop_the_answer(
 ) -> None:
     """Progress is cosmetic: Slack refusing an update of the placeholder leaves the answer to
     arrive whole, not an apology."""
-    from dataclasses import replace as replaced
-
     fake.failures["chat.update"] = [("internal_error", None)]
     model = Writing(0, 1)
     bot = ticking(make_bot(fake, replaced(pipeline, generator=model), store, stream=False))
