@@ -10,14 +10,13 @@ the supporting passages; an out-of-domain question should abstain.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import os
 import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
+from bots.evaluate import policy_cells, policy_grid, unknown_for, unknown_words
 from bots.settings import load_settings
 from bots.wiring import build_app, ensure_demo_corpus
 from core.evidence import EvidencePolicy, supporting
@@ -28,7 +27,8 @@ from core.text import detect_language
 QUESTIONS = Path(__file__).parent.parent / "tests" / "data" / "demo_questions.jsonl"
 
 
-Results = list[tuple[dict[str, str | None], list[Passage]]]
+# (labelled question, passages retrieved, its words that the corpus does not hold)
+Results = list[tuple[dict[str, str | None], list[Passage], set[str]]]
 
 
 async def retrieve_all(lines: list[str]) -> tuple[Results, list[Reply]]:
@@ -41,8 +41,12 @@ async def retrieve_all(lines: list[str]) -> tuple[Results, list[Reply]]:
             item = json.loads(line)
             question = str(item["question"])
             [vector] = await app.embedder.embed([question])
-            query = SearchQuery(question, vector, detect_language(question), settings.retrieval_k)
-            results.append((item, await app.corpus.search(query)))
+            language = detect_language(question)
+            passages = await app.corpus.search(
+                SearchQuery(question, vector, language, settings.retrieval_k)
+            )
+            unknown = await unknown_words(app, question, passages, language)
+            results.append((item, passages, unknown))
             message = IncomingMessage(
                 question, Platform.CONSOLE, ConversationId("calibration"), UserId("bench")
             )
@@ -54,7 +58,7 @@ def end_to_end(results: Results, replies: list[Reply], titles: dict[str, str]) -
     """What a clinician would have seen with the default settings."""
     counts = {"right": 0, "wrong": 0, "abstained": 0, "ood_answered": 0, "ood_abstained": 0}
     wrongly_answered = []
-    for (item, _), reply in zip(results, replies, strict=True):
+    for (item, _, _), reply in zip(results, replies, strict=True):
         answered = reply.outcome is Outcome.ANSWERED
         if item["expected"] is None:
             counts["ood_answered" if answered else "ood_abstained"] += 1
@@ -81,9 +85,9 @@ def evaluate(
     """(share of in-domain answered with the right note, share wrongly answered, share of
     out-of-domain that abstained)."""
     right = wrong = abstained_ood = in_domain = ood = 0
-    for item, passages in results:
+    for item, passages, unknown in results:
         question = str(item["question"])
-        support = supporting(question, passages, policy)
+        support = supporting(question, passages, policy, unknown_for(policy, unknown))
         if item["expected"] is None:
             ood += 1
             abstained_ood += not support
@@ -102,7 +106,7 @@ def evaluate(
 def retrieval_hits(results: Results, titles: dict[str, str]) -> tuple[float, float, float]:
     """recall@1, recall@k and MRR of the expected note, over in-domain questions."""
     ranks = []
-    for item, passages in results:
+    for item, passages, _ in results:
         if item["expected"] is None:
             continue
         expected = titles[str(item["expected"])]
@@ -137,19 +141,15 @@ def main() -> None:
     print(f"questions: {len(results)}; retrieval of the expected note (in-domain): ")
     print(f"recall@1 {r1:.2f}, recall@k {rk:.2f}, MRR {mrr:.2f}\n")
     print(
-        "| min_similarity | min_coverage | min_sim_with_coverage | answered right | "
-        "answered wrong | out-of-domain abstained |"
+        "| min_similarity | min_coverage | min_sim_with_coverage | unknown word: length,"
+        " similarity | answered right | answered wrong | out-of-domain abstained |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     default = EvidencePolicy()
-    grid = itertools.product((0.5, 0.55, 0.6, 0.7), (0.34, 0.5, 0.67), (0.1, 0.15, 0.25))
-    for sim, cov, sim_cov in grid:
-        policy = replace(
-            default, min_similarity=sim, min_coverage=cov, min_similarity_with_coverage=sim_cov
-        )
+    for policy in policy_grid(default):
         right, wrong, ood = evaluate(results, policy, titles)
         mark = " **(default)**" if policy == default else ""
-        print(f"| {sim} | {cov} | {sim_cov} | {right:.2f} | {wrong:.2f} | {ood:.2f}{mark} |")
+        print(f"{policy_cells(policy)} {right:.2f} | {wrong:.2f} | {ood:.2f}{mark} |")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ import json
 import random
 import re
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,8 +18,9 @@ from adapters.sources import ansm, bdpm
 from bots.settings import Settings
 from bots.wiring import App, build_app
 from core.documents import CHUNKER_VERSION, ParsedDocument, Section
+from core.evidence import EvidencePolicy, supporting, unmatched_words
 from core.ingestion import SourceFile
-from core.models import DocumentMeta, Language
+from core.models import DocumentMeta, Language, Passage
 from core.ports import SearchQuery
 from core.text import fold, keywords
 
@@ -28,6 +29,8 @@ MODES: tuple[Mode, ...] = ("text", "vector", "hybrid")
 K = 10
 BDPM_QUESTIONS = 400  # default --limit of `eval bdpm`
 BDPM_DISTRACTORS = 2  # medicines indexed at random for each medicine asked about
+UNANSWERABLE = 400  # --abstention: at most this many questions the index cannot answer
+CITED = 3  # --abstention: an answer is right when its first passages hold the gold document
 NAMED, PLAIN = "indication named", "medicine only"  # the two forms of BDPM questions
 
 
@@ -84,7 +87,22 @@ def add_commands(commands: Any) -> None:
             help="also run the hybrid search with these weights of the full-text arm (the"
             " vector arm's is 1), to tune the fusion",
         )
+        command.add_argument(
+            "--text-config",
+            type=_text_config,
+            default={},
+            metavar="LANG=CONFIG",
+            help="index and search questions of that language with another PostgreSQL text"
+            " search configuration (e.g. fr=simple: no stemming, no stop words)",
+        )
         command.set_defaults(run=run)
+    for command in (interactions, smr):
+        command.add_argument(
+            "--abstention",
+            action="store_true",
+            help="also ask questions the index cannot answer (a medicine or a pair it does not"
+            " hold) and replay the evidence policy over a grid of thresholds",
+        )
 
 
 async def _pubmedqa(args: argparse.Namespace, settings: Settings) -> int:
@@ -108,7 +126,36 @@ async def _interactions(args: argparse.Namespace, settings: Settings) -> int:
         second = rng.choice(members.get(fold(plus), [plus.lower()]))
         level = (doc.meta.version or "").split(" ; ")[0]
         cases.append(Case(f"Peut-on associer {first} et {second} ?", record.path, "fr", level))
-    return await _run("Thésaurus ANSM des interactions", records, cases, args, settings)
+    unanswerable = _unlisted_pairs(records, members, len(cases)) if args.abstention else []
+    return await _run(
+        "Thésaurus ANSM des interactions", records, cases, args, settings, "", unanswerable
+    )
+
+
+def _unlisted_pairs(
+    records: Sequence[SourceFile], members: Mapping[str, list[str]], count: int
+) -> list[Case]:
+    """'Peut-on associer X et Y ?' for two substances that the indexed pairs name, each in some
+    pair (directly or through a class), but never together: the index does not answer it."""
+    pairs = []
+    for record in records:
+        main, plus = record.documents[0].meta.title.removeprefix("Interaction : ").split(" + ", 1)
+        pairs.append(
+            tuple({fold(s) for s in members.get(fold(side), [side])} for side in (main, plus))
+        )
+    named = sorted(set().union(*(side for pair in pairs for side in pair)))
+    rng = random.Random(13)  # the same questions every run
+    cases: dict[tuple[str, str], Case] = {}
+    for _ in range(100 * count):
+        if len(cases) == min(count, UNANSWERABLE):
+            break
+        first, second = rng.sample(named, 2)
+        if (first, second) in cases or any(
+            (first in a and second in b) or (first in b and second in a) for a, b in pairs
+        ):
+            continue
+        cases[first, second] = Case(f"Peut-on associer {first} et {second} ?", "", "fr")
+    return list(cases.values())
 
 
 async def _bdpm(args: argparse.Namespace, settings: Settings) -> int:
@@ -127,7 +174,23 @@ async def _bdpm(args: argparse.Namespace, settings: Settings) -> int:
         " right when it is an SMR opinion on the same name (stating that indication, if one is"
         " named)."
     )
-    return await _run("BDPM : service médical rendu (HAS)", documents, cases, args, settings, note)
+    unanswerable = []
+    if args.abstention:
+        # Medicines left out of the index whose brand (the name's first word) is not indexed
+        # either: their SMR cannot be answered, though every opinion shares the question's other
+        # words, and many share its indication.
+        brands = {_brand(record) for record in documents}
+        indexed = {record.path for record in documents}
+        absent = [r for r in records if r.path not in indexed and _brand(r) not in brands]
+        asked_absent, _ = _smr_cases(absent, min(len(cases), UNANSWERABLE))
+        unanswerable = [replace(case, gold="", also=frozenset()) for case in asked_absent]
+    return await _run(
+        "BDPM : service médical rendu (HAS)", documents, cases, args, settings, note, unanswerable
+    )
+
+
+def _brand(record: SourceFile) -> str:
+    return fold(_short_name(record.documents[0].meta.title)).split()[0]
 
 
 async def _run(
@@ -137,8 +200,10 @@ async def _run(
     args: argparse.Namespace,
     settings: Settings,
     note: str = "",
+    unanswerable: Sequence[Case] = (),
 ) -> int:
     async with build_app(settings) as app:
+        app.corpus.text_config = {**app.corpus.text_config, **args.text_config}
         report = await app.ingestor().ingest(documents)
         vectors = await app.embedder.embed([case.question for case in cases])  # once, batched
         scores: dict[str, Scores] = {
@@ -147,9 +212,19 @@ async def _run(
         for weight in args.text_weights:
             label = f"hybrid, text ×{weight:g}"
             scores[label] = await _score(app, cases, vectors, "hybrid", weight)
+        if unanswerable:
+            asked = [*cases, *unanswerable]
+            vectors = [*vectors, *await app.embedder.embed([c.question for c in unanswerable])]
+            retrieved = await _retrieve(app, asked, vectors, settings.retrieval_k)
+            default = app.pipeline.settings.evidence
     args.out.mkdir(parents=True, exist_ok=True)
     indexed = sum(len(source.documents) for source in documents)
+    if args.text_config:
+        configs = ", ".join(f"{lang}={name}" for lang, name in args.text_config.items())
+        note = f"{note} Text search configuration: {configs}.".strip()
     text = _report(title, indexed, report.passages, cases, scores, note)
+    if unanswerable:
+        text += _abstention_report(retrieved, default, settings.retrieval_k)
     (args.out / "report.md").write_text(text)
     _chart(title, scores, args.out / "chart.png")
     print(text)
@@ -184,6 +259,132 @@ async def _score(
     return scores
 
 
+# (question, [(source key, passage)], the question's words that the corpus does not hold)
+Retrieved = list[tuple[Case, list[tuple[str, Passage]], set[str]]]
+
+
+async def _retrieve(
+    app: App, cases: Sequence[Case], vectors: Sequence[Sequence[float]], k: int
+) -> Retrieved:
+    """What the pipeline retrieves for each question: the default hybrid search, its k."""
+    keys = {
+        r["id"]: r["source_key"]
+        for r in await app.pool.fetch("SELECT id, source_key FROM documents")
+    }
+    retrieved = []
+    for case, vector in zip(cases, vectors, strict=True):
+        found = await app.corpus.search(SearchQuery(case.question, vector, case.language, k))
+        unknown = await unknown_words(app, case.question, found, case.language)
+        retrieved.append((case, [(keys[p.document_id], p) for p in found], unknown))
+    return retrieved
+
+
+async def unknown_words(
+    app: App, question: str, passages: Sequence[Passage], language: Language
+) -> set[str]:
+    """The question's words, of any length, that neither the passages nor the corpus hold: a
+    replay keeps those as long as its policy's `unknown_word_length`."""
+    every = EvidencePolicy(unknown_word_length=1)
+    words = unmatched_words(question, passages, every) if passages else []
+    return await app.corpus.unknown_words(words, language) if words else set()
+
+
+def unknown_for(policy: EvidencePolicy, unknown: set[str]) -> set[str]:
+    length = policy.unknown_word_length
+    return {word for word in unknown if length and len(word) >= length}
+
+
+@dataclass(frozen=True, slots=True)
+class Abstention:
+    right: float  # answerable questions answered with the gold document among the first cited
+    wrong: float  # answerable questions answered without it
+    unanswerable: float  # questions the index cannot answer that were answered all the same
+
+
+def abstention(retrieved: Retrieved, policy: EvidencePolicy) -> Abstention:
+    """The evidence policy replayed over retrieved passages (what the pipeline would answer from;
+    the generator can still abstain after it)."""
+    right = wrong = answered_unanswerable = 0
+    for case, found, unknown in retrieved:
+        by_passage = {id(p): key for key, p in found}
+        passages = [p for _, p in found]
+        support = supporting(case.question, passages, policy, unknown_for(policy, unknown))
+        if not support:
+            continue
+        if not case.gold:
+            answered_unanswerable += 1
+        elif {by_passage[id(p)] for p in support[:CITED]} & {case.gold, *case.also}:
+            right += 1
+        else:
+            wrong += 1
+    answerable = sum(1 for case, _, _ in retrieved if case.gold)
+    return Abstention(
+        right / answerable,
+        wrong / answerable,
+        answered_unanswerable / max(1, len(retrieved) - answerable),
+    )
+
+
+def policy_grid(default: EvidencePolicy) -> list[EvidencePolicy]:
+    """The policies an abstention report compares, the default first."""
+    grid = [
+        replace(
+            default,
+            min_similarity=similarity,
+            min_coverage=coverage,
+            min_similarity_with_coverage=with_coverage,
+            unknown_word_length=length,
+            min_similarity_unknown=unknown_similarity,
+        )
+        for similarity, coverage, with_coverage, (length, unknown_similarity) in itertools.product(
+            (0.6, 0.7),
+            (0.5, 0.67, 0.8),
+            (0.15, 0.25),
+            ((0, default.min_similarity_unknown), (4, 0.7), (5, 0.65), (5, 0.7), (6, 0.7)),
+        )
+    ]
+    return [default, *(policy for policy in grid if policy != default)]
+
+
+def _abstention_report(retrieved: Retrieved, default: EvidencePolicy, k: int) -> str:
+    answerable = sum(1 for case, _, _ in retrieved if case.gold)
+    lines = [
+        "",
+        "### Abstention",
+        "",
+        f"{answerable} questions above and {len(retrieved) - answerable} that the index cannot"
+        f" answer; each retrieves as the bot does (hybrid, k = {k}), then the evidence policy"
+        " decides whether to answer. Right: the gold document is among the first"
+        f" {CITED} passages answered from. Unknown word: a question word of at least this many"
+        " letters that no passage holds (0: not checked) leaves only passages this close.",
+        "",
+        "| min_similarity | min_coverage | min_similarity_with_coverage | unknown word: length,"
+        " similarity | answered right | answered wrong | unanswerable answered |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for policy in policy_grid(default):
+        rates = abstention(retrieved, policy)
+        mark = " **(default)**" if policy == default else ""
+        lines.append(
+            f"{policy_cells(policy)} {rates.right:.3f} | {rates.wrong:.3f}"
+            f" | {rates.unanswerable:.3f}{mark} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def policy_cells(policy: EvidencePolicy) -> str:
+    """The first cells of a table row: the policy's thresholds."""
+    unknown = (
+        f"{policy.unknown_word_length}, {policy.min_similarity_unknown:g}"
+        if policy.unknown_word_length
+        else "0"
+    )
+    return (
+        f"| {policy.min_similarity:g} | {policy.min_coverage:g}"
+        f" | {policy.min_similarity_with_coverage:g} | {unknown} |"
+    )
+
+
 def _report(
     title: str,
     documents: int,
@@ -208,6 +409,8 @@ def _report(
         if cases[0].expected_level:
             row += f" {s.right_level / len(cases):.3f} |"
         lines.append(row)
+    if sum(1 for mode in scores if mode.startswith("hybrid")) > 1:
+        lines += _held_out(len(cases), scores)
     kinds = list(dict.fromkeys(case.kind for case in cases if case.kind))
     if len(kinds) > 1:
         lines += ["", "| mode, question | questions | recall@1 | recall@5 | recall@10 | MRR@10 |"]
@@ -219,6 +422,41 @@ def _report(
                 ]
                 lines.append(f"| {mode}, {kind} | {len(part)} | {_figures(Scores(part))}")
     return "\n".join(lines) + "\n"
+
+
+def _held_out(count: int, scores: dict[str, Scores]) -> list[str]:
+    """The fusion weights as chosen on one half of the questions, checked on the other: a weight
+    that wins only on the questions it was picked on is noise."""
+    order = list(range(count))
+    random.Random(3).shuffle(order)  # the same halves every run
+    halves = (order[: count // 2], order[count // 2 :])
+    hybrid = {
+        mode: tuple(Scores([s.ranks[i] for i in half]) for half in halves)
+        for mode, s in scores.items()
+        if mode.startswith("hybrid")
+    }
+    lines = [
+        "",
+        f"Held-out check: the questions split in two halves of {len(halves[0])} and"
+        f" {len(halves[1])} (fixed seed); a weight is chosen on the first, by MRR@10.",
+        "",
+        "| mode | MRR@10, tuning half | MRR@10, held-out half | recall@1, tuning half"
+        " | recall@1, held-out half |",
+        "|---|---|---|---|---|",
+    ]
+    for mode, (tune, held) in hybrid.items():
+        lines.append(
+            f"| {mode} | {tune.mrr:.3f} | {held.mrr:.3f} | {tune.recall(1):.3f}"
+            f" | {held.recall(1):.3f} |"
+        )
+    chosen = max(hybrid, key=lambda mode: hybrid[mode][0].mrr)
+    best = max(hybrid, key=lambda mode: hybrid[mode][1].mrr)
+    lines += [
+        "",
+        f"Chosen on the tuning half: {chosen}, MRR@10 {hybrid[chosen][1].mrr:.3f} on the held-out"
+        f" half, where the best is {best} ({hybrid[best][1].mrr:.3f}).",
+    ]
+    return lines
 
 
 def _figures(s: Scores) -> str:
@@ -244,6 +482,13 @@ def _chart(title: str, scores: dict[str, Scores], path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def _text_config(text: str) -> dict[str, str]:
+    language, _, config = text.partition("=")
+    if language not in ("fr", "en") or not re.fullmatch(r"[a-z_][a-z0-9_.]*", config):
+        raise argparse.ArgumentTypeError(f"expected fr=CONFIG or en=CONFIG, not {text!r}")
+    return {language: config}
 
 
 def _weights(text: str) -> tuple[float, ...]:

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
         0.15, ge=-1, le=1, validation_alias="MEDGPT_MIN_SIMILARITY_WITH_COVERAGE"
     )
     min_passages: int = Field(1, ge=1, le=20, validation_alias="MEDGPT_MIN_PASSAGES")
+    unknown_word_length: int = Field(5, ge=0, le=50, validation_alias="MEDGPT_UNKNOWN_WORD_LENGTH")
+    min_similarity_unknown: float = Field(
+        0.7, ge=-1, le=1.01, validation_alias="MEDGPT_MIN_SIMILARITY_UNKNOWN"
+    )
     max_question_chars: int = Field(
         4000, ge=10, le=100_000, validation_alias="MEDGPT_MAX_QUESTION_CHARS"
     )

@@ -133,6 +133,8 @@ def _pipeline(
         settings.min_coverage,
         settings.min_similarity_with_coverage,
         settings.min_passages,
+        settings.unknown_word_length,
+        settings.min_similarity_unknown,
     )
     return Pipeline(
         embedder=embedder,

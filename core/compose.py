@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from core.models import Disclaimer, Language, Outcome, Passage, Reply, Source
 from core.triage import EmergencyNumbers
@@ -114,8 +114,21 @@ def answered(
     return Reply(Outcome.ANSWERED, language, body, DISCLAIMERS[language], sources, notices)
 
 
-def abstained(language: Language) -> Reply:
-    return Reply(Outcome.ABSTAINED, language, _ABSTAIN[language], DISCLAIMERS[language])
+_UNKNOWN: dict[Language, str] = {
+    "fr": "Aucune source de la base ne contient {words} : vérifiez l'orthographe.",
+    "en": "No source in the corpus contains {words}: check the spelling.",
+}
+_QUOTE: dict[Language, str] = {"fr": "« {} »", "en": "“{}”"}
+
+
+def abstained(language: Language, unknown: Collection[str] = ()) -> Reply:
+    """No answer; `unknown`: the question's words that no source holds, named to the asker
+    (a typo, or a medicine the corpus lacks)."""
+    text = _ABSTAIN[language]
+    if unknown:
+        words = ", ".join(_QUOTE[language].format(word) for word in sorted(unknown))
+        text = f"{_UNKNOWN[language].format(words=words)} {text}"
+    return Reply(Outcome.ABSTAINED, language, text, DISCLAIMERS[language])
 
 
 def unavailable(language: Language) -> Reply:

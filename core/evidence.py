@@ -2,17 +2,20 @@
 
 Two signals, because neither is enough alone: the embedding similarity (strong for English with
 the default English model, weak for French) and the share of the question's content words that
-the passage contains. The thresholds are calibrated on a labelled set of answerable and
-unanswerable questions (see docs/quality.md); abstaining is always preferred to improvising.
+the passage contains. Neither sees the one word that matters when the corpus has never seen it:
+"le SMR de KARDEGIC" shares every other word with the SMR opinions on other medicines. So a
+question with a word the corpus does not hold is answered only from a near-duplicate passage.
+The thresholds are calibrated on labelled answerable and unanswerable questions (see
+docs/quality.md); abstaining is always preferred to improvising.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from core.models import Passage
-from core.text import keywords
+from core.text import content_words, keywords
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,11 @@ class EvidencePolicy:
     min_coverage: float = 0.5
     min_similarity_with_coverage: float = 0.15
     min_passages: int = 1
+    # A question word of this many letters or more that no passage of the corpus holds is
+    # unknown (shorter ones are often abbreviations that the notes spell out); 0: no such check.
+    unknown_word_length: int = 5
+    # With an unknown word, a passage supports an answer only when it is this close.
+    min_similarity_unknown: float = 0.7
 
 
 def coverage(question: str, passage: Passage) -> float:
@@ -30,17 +38,46 @@ def coverage(question: str, passage: Passage) -> float:
     wanted = keywords(question)
     if not wanted:
         return 0.0
-    context = " ".join((passage.document.title, *passage.section_path, passage.text))
-    return len(wanted & keywords(context)) / len(wanted)
+    return len(wanted & _context_keywords(passage)) / len(wanted)
 
 
-def supporting(question: str, passages: Sequence[Passage], policy: EvidencePolicy) -> list[Passage]:
-    """The passages that pass the policy, best first; empty means abstain."""
-    strong = [p for p in passages if _supports(question, p, policy)]
+def unmatched_words(
+    question: str, passages: Sequence[Passage], policy: EvidencePolicy
+) -> list[str]:
+    """The question's content words, long enough to be checked, that none of the passages holds
+    (as spelled in the question): the corpus is then asked whether it knows them at all."""
+    if not policy.unknown_word_length:
+        return []
+    found = set().union(*(_context_keywords(p) for p in passages))
+    return [
+        word
+        for key, word in content_words(question).items()
+        if len(word) >= policy.unknown_word_length
+        and not any(known.startswith(key) for known in found)  # "max" is in "maximale"
+    ]
+
+
+def supporting(
+    question: str,
+    passages: Sequence[Passage],
+    policy: EvidencePolicy,
+    unknown: Collection[str] = (),
+) -> list[Passage]:
+    """The passages that pass the policy, best first; empty means abstain. `unknown`: the
+    question's words that the corpus does not hold."""
+    strong = [p for p in passages if _supports(question, p, policy, unknown)]
     return strong if len(strong) >= policy.min_passages else []
 
 
-def _supports(question: str, passage: Passage, policy: EvidencePolicy) -> bool:
+def _context_keywords(passage: Passage) -> set[str]:
+    return keywords(" ".join((passage.document.title, *passage.section_path, passage.text)))
+
+
+def _supports(
+    question: str, passage: Passage, policy: EvidencePolicy, unknown: Collection[str]
+) -> bool:
+    if unknown:
+        return passage.similarity >= policy.min_similarity_unknown
     if passage.similarity >= policy.min_similarity:
         return True
     return (

@@ -11,7 +11,7 @@ import structlog
 
 from core import compose, triage
 from core.errors import EmbedderError, StoreError
-from core.evidence import EvidencePolicy, supporting
+from core.evidence import EvidencePolicy, supporting, unmatched_words
 from core.grounding import describe, grounded_answer
 from core.models import IncomingMessage, Language, Outcome, Passage, Reply, Source, UserId
 from core.ports import (
@@ -87,7 +87,10 @@ class Pipeline:
                 query = _in_context(question, message)
                 passages = await self._retrieve(query, language)
                 stages["retrieve_ms"] = _ms_since(started)
-                evidence = supporting(query, passages, self.settings.evidence)
+                unknown = await self._unknown_words(query, passages, language)
+                if unknown:
+                    details["unknown_words"] = sorted(unknown)
+                evidence = supporting(query, passages, self.settings.evidence, unknown)
                 if evidence:
                     grounded = await grounded_answer(
                         self.generator, self.fallback, query, language, evidence, on_progress
@@ -95,7 +98,7 @@ class Pipeline:
                     reply, draft, details = grounded.reply, grounded.draft, grounded.details
                     stages["generate_ms"] = _ms_since(started) - stages["retrieve_ms"]
                 else:
-                    reply = compose.abstained(language)
+                    reply = compose.abstained(language, unknown)
             except (StoreError, EmbedderError) as exc:
                 log.error("answer_failed", error=type(exc).__name__, reason=str(exc))
                 details["error"] = describe(exc)
@@ -125,6 +128,14 @@ class Pipeline:
             )
         log.info("answer_done", outcome=reply.outcome, sources=len(reply.sources), ms=latency_ms)
         return replace(reply, audit_id=audit_id, asked=kept)
+
+    async def _unknown_words(
+        self, query: str, passages: list[Passage], language: Language
+    ) -> set[str]:
+        """The question's words that the corpus has never seen (none when nothing was found:
+        the answer is to abstain anyway)."""
+        words = unmatched_words(query, passages, self.settings.evidence) if passages else []
+        return await self.index.unknown_words(words, language) if words else set()
 
     async def _retrieve(self, query: str, language: Language) -> list[Passage]:
         [embedding] = await self.embedder.embed([query])

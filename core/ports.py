@@ -52,6 +52,11 @@ class PassageIndex(Protocol):
         """Best passages first, fused from vector and full-text search."""
         ...
 
+    async def unknown_words(self, words: Sequence[str], language: Language) -> set[str]:
+        """Those of `words` that no passage holds, even as the start of a longer word (compared
+        as full-text search does: stemmed in `language`, accents folded)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Draft:

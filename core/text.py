@@ -84,12 +84,23 @@ _FUNCTION_WORDS = frozenset(
 _STOPWORDS = (_FR_MARKERS | _EN_MARKERS | _FUNCTION_WORDS) - _CONTENT_MARKERS
 
 
-def keywords(text: str) -> set[str]:
-    """Content words, accent-folded and crudely stemmed (prefix), for lexical overlap."""
-    result = set()
+# French inverted questions: "est-il", "peut-on", "a-t-elle" are the verb and a pronoun.
+_INVERSION = re.compile(r"-(?:t-)?(?:il|elle|on|ils|elles|je|tu|nous|vous|ce)$")
+KEY_LENGTH = 6  # a content word's key: its first letters, accents folded
+
+
+def content_words(text: str) -> dict[str, str]:
+    """Content words by key (accent-folded, crudely stemmed: the first letters), each with the
+    first form the text spells it in."""
+    result: dict[str, str] = {}
     for word in words(text):
-        token = fold(word.replace("’", "'")).split("'")[-1]
+        token = _INVERSION.sub("", fold(word.replace("’", "'")).split("'")[-1])
         if len(token) < 3 or token in _STOPWORDS:
             continue
-        result.add(token[:6])
+        result.setdefault(token[:KEY_LENGTH], word.replace("’", "'").split("'")[-1])
     return result
+
+
+def keywords(text: str) -> set[str]:
+    """Content words, accent-folded and crudely stemmed (prefix), for lexical overlap."""
+    return set(content_words(text))

@@ -19,6 +19,7 @@ from core.models import (
 )
 from core.pipeline import Pipeline, PipelineSettings
 from core.ports import AuditEntry, Draft, EmbedderIdentity, OnText, SearchQuery
+from core.text import KEY_LENGTH, fold, keywords
 
 
 class FakeEmbedder:
@@ -42,6 +43,16 @@ class FakeIndex:
             raise StoreUnavailable("cannot reach the database (fake)")
         self.queries.append(query)
         return self.passages[: query.k]
+
+    async def unknown_words(self, words: Sequence[str], language: Language) -> set[str]:
+        """As the store: a word is known when some passage holds it or a longer word it starts."""
+        held = set().union(
+            *(
+                keywords(" ".join((p.document.title, *p.section_path, p.text)))
+                for p in self.passages
+            )
+        )
+        return {w for w in words if not any(k.startswith(fold(w)[:KEY_LENGTH]) for k in held)}
 
 
 @dataclass

@@ -3,8 +3,8 @@ that ingestion uses (atomic replacement of a document's passages)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import asyncpg
 import structlog
@@ -18,7 +18,9 @@ from .database import mapped_errors
 
 log = structlog.get_logger(__name__)
 
-_TS_CONFIG: dict[Language, str] = {"fr": "french", "en": "english"}
+# PostgreSQL's text search configuration by language (stemming, stop words); accents are folded
+# before it. `medgpt eval … --text-config` compares others (docs/quality.md).
+TEXT_CONFIG: dict[Language, str] = {"fr": "french", "en": "english"}
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
 # Weight of the full-text arm in the fusion by question language, the vector arm's being 1,
 # chosen with `medgpt eval … --text-weights` (docs/quality.md): the default embedder is English.
@@ -118,6 +120,18 @@ ORDER BY f.score DESC, p.id
 LIMIT $4
 """
 
+# The words that no passage holds, even as the start of a longer word (each lexeme of the word as
+# a prefix: "max" finds "maximal"); one index probe each. A word of stop words only is known.
+_UNKNOWN_WORDS = """
+SELECT w.word
+FROM unnest($1::text[]) AS w(word),
+     LATERAL (SELECT string_agg(quote_literal(lexeme) || ':*', ' & ')::tsquery AS q
+              FROM unnest(tsvector_to_array(to_tsvector($2::regconfig, unaccent(w.word))))
+                   AS lexeme) AS prefix
+WHERE prefix.q IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM passages p WHERE p.tsv @@ prefix.q)
+"""
+
 
 @dataclass
 class PgCorpus:
@@ -126,6 +140,7 @@ class PgCorpus:
     lock_timeout: str = LOCK_TIMEOUT
     # A read replica for retrieval (DATABASE_READ_URL); writes always go to `pool`.
     read_pool: asyncpg.Pool | None = None
+    text_config: Mapping[Language, str] = field(default_factory=lambda: dict(TEXT_CONFIG))
 
     async def ensure_index(self) -> None:
         """Record the embedder on first use; refuse to mix embeddings of different models."""
@@ -176,7 +191,7 @@ class PgCorpus:
             rows = await (self.read_pool or self.pool).fetch(
                 sql,
                 list(query.embedding),
-                _TS_CONFIG[query.language],
+                self.text_config[query.language],
                 query.text,
                 query.k,
                 list(query.languages) if query.languages else None,
@@ -185,6 +200,15 @@ class PgCorpus:
                 0.0 if query.mode == "vector" else _text_weight(query),
             )
         return [_passage(row) for row in rows]
+
+    async def unknown_words(self, words: Sequence[str], language: Language) -> set[str]:
+        if not words:
+            return set()
+        with mapped_errors():
+            rows = await (self.read_pool or self.pool).fetch(
+                _UNKNOWN_WORDS, list(words), self.text_config[language]
+            )
+        return {r["word"] for r in rows}
 
     async def known_hashes(self, source_keys: Sequence[str]) -> dict[str, str]:
         with mapped_errors():
@@ -200,7 +224,7 @@ class PgCorpus:
         """Insert or replace a document and all its passages in one transaction."""
         meta = doc.meta
         language = meta.language or "fr"
-        config = _TS_CONFIG[language]
+        config = self.text_config[language]
         with mapped_errors():
             async with self.pool.acquire() as conn, conn.transaction():
                 await conn.execute("SELECT set_config('lock_timeout', $1, true)", self.lock_timeout)

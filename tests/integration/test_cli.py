@@ -19,6 +19,11 @@ NOTE = note(
     "0,5 mg une heure plus tard le premier jour.",
 )
 
+PARACETAMOL_CHILD = note(
+    "Paracétamol chez l'enfant",
+    "## Posologie\n\nChez l'enfant, la dose de paracétamol se calcule selon le poids.",
+)
+
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> Path:
@@ -150,6 +155,7 @@ def test_chat_follow_up_uses_the_thread(
     import io
 
     write(env / "c", "colchicine.md", NOTE)
+    write(env / "c", "paracetamol.md", PARACETAMOL_CHILD)
     main(["ingest", str(env / "c")])
     capsys.readouterr()
     lines = "Quelle posologie de colchicine ?\net chez l'enfant ?\n/new\net chez l'enfant ?\n"
@@ -160,4 +166,4 @@ def test_chat_follow_up_uses_the_thread(
     assert len(answers) == 5  # three questions, the /new acknowledgement, the prompt at EOF
     assert "colchicine se donne" in answers[1]  # the follow-up found the colchicine note
     assert "nouvelle conversation" in answers[2]
-    assert "rien trouvé" in answers[3]  # without the thread, the same words find nothing
+    assert "colchicine" not in answers[3]  # without the thread, the same words find another

@@ -125,6 +125,20 @@ async def test_hybrid_search_finds_the_right_note_in_both_languages(
         assert found[0].similarity > 0.3
 
 
+async def test_unknown_words_are_those_no_passage_holds(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder
+) -> None:
+    """A clinician's word counts as known when a passage holds it: accents, inflection and a
+    longer word it starts do not matter; a medicine the corpus lacks, or a typo, is unknown."""
+    write(tmp_path, "p.md", PARACETAMOL)
+    write(tmp_path, "a.md", ADRENALINE)
+    await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
+    asked = ["paracetamol", "Surdosages", "max", "hépatites", "KARDEGIC", "parcétamol", "et"]
+    assert await corpus.unknown_words(asked, "fr") == {"KARDEGIC", "parcétamol"}
+    assert await corpus.unknown_words(["thighs", "intramuscular", "warfarin"], "en") == {"warfarin"}
+    assert await corpus.unknown_words([], "fr") == set()
+
+
 async def test_filters_never_starve_the_result(corpus: PgCorpus, embedder: LocalEmbedder) -> None:
     """Filtering on language or publisher still returns the k best matching passages."""
     await Ingestor(embedder, corpus).ingest(read_files([demo_corpus_dir()], demo=True))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from adapters.postgres.store import TEXT_WEIGHT
@@ -64,7 +66,8 @@ def test_eval_bdpm_finds_the_has_opinion(env: Path) -> None:
 
 
 def _figures(report: str, mode: str) -> list[str]:
-    [row] = [line for line in report.splitlines() if line.startswith(f"| {mode} |")]
+    main_table = report.split("Held-out check", 1)[0]
+    [row] = [line for line in main_table.splitlines() if line.startswith(f"| {mode} |")]
     return re.split(r"\s*\|\s*", row)[2:6]
 
 
@@ -79,3 +82,56 @@ def test_eval_compares_fusion_weights(env: Path) -> None:
     assert _figures(report, "hybrid, text ×0") == _figures(report, "vector")
     assert _figures(report, f"hybrid, text ×{default:g}") == _figures(report, "hybrid")
     assert _figures(report, "hybrid, text ×5") != _figures(report, "vector")
+    # The weights are also compared on two halves of the questions, one to choose, one to check.
+    held_out = report.split("Held-out check", 1)[1]
+    for mode in ("hybrid", "hybrid, text ×0", f"hybrid, text ×{default:g}", "hybrid, text ×5"):
+        assert f"\n| {mode} | " in held_out
+    assert "Chosen on the tuning half: hybrid" in held_out
+
+
+def test_eval_indexes_with_another_text_search_configuration(env: Path, database_url: str) -> None:
+    """--text-config fr=simple indexes and searches French without stemming (the knob reaches
+    the index): the thesaurus' "association" stays whole instead of the French stem "associ"."""
+    out = env / "simple"
+    args = ["eval", "interactions", str(INTERACTIONS), "--out", str(out), "--limit", "20"]
+    assert main([*args, "--text-config", "fr=simple"]) == 0
+    assert "Text search configuration: fr=simple." in (out / "report.md").read_text()
+
+    async def lexemes() -> tuple[bool, bool]:
+        conn = await asyncpg.connect(database_url)
+        try:
+            row = await conn.fetchrow(
+                "SELECT bool_or(tsv @@ 'association'::tsquery) AS whole,"
+                " bool_or(tsv @@ 'associ'::tsquery) AS stem FROM passages"
+            )
+            assert row is not None
+            return row["whole"], row["stem"]
+        finally:
+            await conn.close()
+
+    assert asyncio.run(lexemes()) == (True, False)
+
+
+@pytest.mark.parametrize(("dataset", "path"), [("bdpm", BDPM), ("interactions", INTERACTIONS)])
+def test_eval_abstention_asks_what_the_index_cannot_answer(
+    env: Path, dataset: str, path: Path
+) -> None:
+    """--abstention also asks about medicines (or pairs) the index does not hold, and shows how
+    often each evidence policy answers them, the production one marked."""
+    out = env / f"abstention-{dataset}"
+    args = ["eval", dataset, str(path), "--out", str(out), "--limit", "20", "--abstention"]
+    assert main(args) == 0
+    report = (out / "report.md").read_text()
+    assert "20 questions above and 20 that the index cannot answer" in report
+    rows = {
+        tuple(cells[1:5]): [float(x.split()[0]) for x in cells[5:8]]
+        for line in report.split("### Abstention", 1)[1].splitlines()
+        if line.startswith("| 0.") and (cells := re.split(r"\s*\|\s*", line))
+    }
+    default = rows["0.6", "0.5", "0.15", "5, 0.7"]
+    unchecked = rows["0.6", "0.5", "0.15", "0"]
+    assert default[0] >= 0.5  # the questions the index answers are still answered
+    assert sum(default[:2]) <= 1
+    if dataset == "bdpm":  # a medicine the index lacks is named: the unknown-word check acts
+        assert default[2] < unchecked[2]
+    assert "| 5, 0.7 |" in next(line for line in report.splitlines() if "**(default)**" in line)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from structlog.testing import capture_logs
 
@@ -40,6 +42,35 @@ async def test_weak_evidence_abstains_instead_of_improvising() -> None:
     assert reply.sources == ()
     assert "nothing relevant" in reply.text
     assert audit.answers[0].event == "abstained"
+
+
+SMR_TAHOR = passage(
+    "Le service médical rendu par TAHOR est important dans l'hypercholestérolémie.",
+    similarity=0.65,
+    title="TAHOR : avis de la HAS",
+)
+
+
+async def test_a_medicine_the_corpus_does_not_hold_gets_no_answer_from_another() -> None:
+    """Asked about a medicine no passage names, the bot abstains rather than quote another
+    medicine's opinion that shares every other word, and says which word no source holds (a
+    typo shows at once); so does the audit."""
+    audit = FakeAudit()
+    pipeline = pipeline_with(FakeIndex([SMR_TAHOR]), audit, ExtractiveGenerator())
+    reply = await pipeline.answer(message("Quel est le service médical rendu par KARDEGIC ?"))
+    assert reply.outcome is Outcome.ABSTAINED
+    assert reply.text.startswith("Aucune source de la base ne contient « KARDEGIC »")
+    assert audit.answers[0].details["unknown_words"] == ["KARDEGIC"]
+    reply = await pipeline.answer(message("Quel est le service médical rendu par TAHOR ?"))
+    assert reply.outcome is Outcome.ANSWERED
+
+
+async def test_an_unknown_word_still_answers_from_a_near_duplicate_passage() -> None:
+    """A passage very close to the question (similarity 0.7 or more) still supports an answer."""
+    close = replace(SMR_TAHOR, similarity=0.75)
+    pipeline = pipeline_with(FakeIndex([close]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("Service médical rendu par TAHOR chez l'octogénaire ?"))
+    assert reply.outcome is Outcome.ANSWERED
 
 
 async def test_generator_finding_nothing_abstains() -> None:
