@@ -15,10 +15,12 @@ production query, k=10) over real PubMedQA questions, median and p99, one query 
 two passes (the first reads what is not cached yet), all back to back (after an untimed one)
 before any exact search, which evicts the caches; then recall@10 of the vector arm as the app
 runs it against exact search (sequential scan, same query), counting as a hit any result as
-close as the 10th exact neighbour (ties). Embedded PostgreSQL, vacuumed and analysed after
-loading as autovacuum would leave it: throw-away, or with --keep kept in DIR, where a later run
-reuses a size already built (to study the slowest questions, which each size lists, with
-EXPLAIN, or bench/search_study.py --phase tail; see docs/performance.md).
+close as the 10th exact neighbour (ties); and the time of the evidence check's look-up of
+the question's words that the passages lack (is any unknown to the corpus?). Embedded
+PostgreSQL, vacuumed and analysed after loading as autovacuum would leave it: throw-away, or
+with --keep kept in DIR, where a later run reuses a size already built (to study the slowest
+questions, which each size lists, with EXPLAIN, or bench/search_study.py --phase tail; see
+docs/performance.md).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus, hnsw_index_sql
 from bench.slack_overhead import _p99
+from core.evidence import EvidencePolicy, unmatched_words
 from core.ports import SearchQuery
 from core.text import split_sentences
 
@@ -214,6 +217,16 @@ async def run(
                         started = time.perf_counter()
                         await corpus.search(query)
                         timings.append(time.perf_counter() - started)
+                # The evidence check's look-up that follows a search when the passages lack
+                # some of the question's words: does the corpus hold them at all?
+                probes = []
+                for query in queries:
+                    found = await corpus.search(query)
+                    words = unmatched_words(query.text, found, EvidencePolicy())
+                    if words:
+                        started = time.perf_counter()
+                        await corpus.unknown_words(words, query.language)
+                        probes.append(time.perf_counter() - started)
                 for query in queries:
                     vector_only = await corpus.search(replace(query, mode="vector"))
                     async with pool.acquire() as conn, conn.transaction():
@@ -239,6 +252,9 @@ async def run(
                         "median_ms": statistics.median(latencies) * 1000,
                         "p99_ms": _p99(latencies) * 1000,
                         "recall": statistics.mean(recalls),
+                        "probed": len(probes),
+                        "probe_median_ms": statistics.median(probes) * 1000 if probes else 0,
+                        "probe_p99_ms": _p99(probes) * 1000 if probes else 0,
                         "embed_rate": embed_rate,
                     }
                 )
@@ -280,6 +296,13 @@ def main() -> None:
             f"| {r['passages']:,} | {build(r['build_s'])} | {r['ef_search']:.0f}"
             f" | {r['first_median_ms']:.1f} ms | {r['first_p99_ms']:.1f} ms"
             f" | {r['median_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['recall']:.3f} |"
+        )
+    print("\n| passages | questions with an unknown-word look-up | its median | p99 |")
+    print("|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['passages']:,} | {r['probed']} | {r['probe_median_ms']:.1f} ms"
+            f" | {r['probe_p99_ms']:.1f} ms |"
         )
 
 
