@@ -219,7 +219,7 @@ async def run(
                         timings.append(time.perf_counter() - started)
                 # The evidence check's look-up that follows a search when the passages lack
                 # some of the question's words: does the corpus hold them at all?
-                probes = []
+                probes, probed = [], []
                 for query in queries:
                     found = await corpus.search(query)
                     words = unmatched_words(query.text, found, EvidencePolicy())
@@ -227,6 +227,12 @@ async def run(
                         started = time.perf_counter()
                         await corpus.unknown_words(words, query.language)
                         probes.append(time.perf_counter() - started)
+                        probed.append(words)
+                slowest = sorted(range(len(probes)), key=probes.__getitem__)[-3:]
+                print(
+                    "slowest look-ups:",
+                    "; ".join(f"{probed[i]} {probes[i] * 1000:.1f} ms" for i in slowest),
+                )
                 for query in queries:
                     vector_only = await corpus.search(replace(query, mode="vector"))
                     async with pool.acquire() as conn, conn.transaction():

@@ -134,9 +134,17 @@ async def test_unknown_words_are_those_no_passage_holds(
     write(tmp_path, "a.md", ADRENALINE)
     await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
     asked = ["paracetamol", "Surdosages", "max", "hépatites", "KARDEGIC", "parcétamol", "et"]
-    assert await corpus.unknown_words(asked, "fr") == {"KARDEGIC", "parcétamol"}
-    assert await corpus.unknown_words(["thighs", "intramuscular", "warfarin"], "en") == {"warfarin"}
-    assert await corpus.unknown_words([], "fr") == set()
+    english = ["thighs", "intramuscular", "warfarin"]
+    for statistics in ("none yet", "analysed"):  # with statistics, common lexemes are known
+        assert await corpus.unknown_words(asked, "fr") == {"KARDEGIC", "parcétamol"}, statistics
+        assert await corpus.unknown_words(english, "en") == {"warfarin"}, statistics
+        assert await corpus.unknown_words([], "fr") == set()
+        await corpus.pool.execute("ANALYZE passages")
+    listed = await corpus.pool.fetchval(
+        "SELECT most_common_elems::text FROM pg_stats WHERE tablename = 'passages'"
+        " AND attname = 'tsv'"
+    )
+    assert "paracetamol" in listed  # the second round took the statistics' path
 
 
 async def test_filters_never_starve_the_result(corpus: PgCorpus, embedder: LocalEmbedder) -> None:
