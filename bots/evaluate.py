@@ -18,6 +18,7 @@ from adapters.sources import ansm, bdpm
 from bots.settings import Settings
 from bots.wiring import App, build_app
 from core.documents import CHUNKER_VERSION, ParsedDocument, Section
+from core.errors import InputError
 from core.evidence import EvidencePolicy, supporting, unmatched_words
 from core.ingestion import SourceFile
 from core.models import DocumentMeta, Language, Passage
@@ -203,6 +204,9 @@ async def _run(
     unanswerable: Sequence[Case] = (),
 ) -> int:
     async with build_app(settings) as app:
+        for name in args.text_config.values():
+            if not await app.pool.fetchval("SELECT 1 FROM pg_ts_config WHERE cfgname = $1", name):
+                raise InputError(f"PostgreSQL has no text search configuration {name!r}")
         app.corpus.text_config = {**app.corpus.text_config, **args.text_config}
         report = await app.ingestor().ingest(documents)
         vectors = await app.embedder.embed([case.question for case in cases])  # once, batched

@@ -112,6 +112,16 @@ def test_eval_indexes_with_another_text_search_configuration(env: Path, database
     assert asyncio.run(lexemes()) == (True, False)
 
 
+def test_eval_refuses_a_text_search_configuration_postgres_lacks(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt configuration is a clear error before anything is indexed."""
+    args = ["eval", "interactions", str(INTERACTIONS), "--out", str(env / "x"), "--limit", "5"]
+    assert main([*args, "--text-config", "fr=frenhc"]) == 2
+    assert "no text search configuration 'frenhc'" in capsys.readouterr().err
+    assert not (env / "x").exists()
+
+
 @pytest.mark.parametrize(("dataset", "path"), [("bdpm", BDPM), ("interactions", INTERACTIONS)])
 def test_eval_abstention_asks_what_the_index_cannot_answer(
     env: Path, dataset: str, path: Path
