@@ -85,7 +85,7 @@ _STOPWORDS = (_FR_MARKERS | _EN_MARKERS | _FUNCTION_WORDS) - _CONTENT_MARKERS
 
 
 # French inverted questions: "est-il", "peut-on", "a-t-elle" are the verb and a pronoun.
-_INVERSION = re.compile(r"-(?:t-)?(?:il|elle|on|ils|elles|je|tu|nous|vous|ce)$")
+_INVERSION = re.compile(r"-(?:t-)?(?:il|elle|on|ils|elles|je|tu|nous|vous|ce)$", re.IGNORECASE)
 KEY_LENGTH = 6  # a content word's key: its first letters, accents folded
 
 
@@ -94,10 +94,11 @@ def content_words(text: str) -> dict[str, str]:
     first form the text spells it in."""
     result: dict[str, str] = {}
     for word in words(text):
-        token = _INVERSION.sub("", fold(word.replace("’", "'")).split("'")[-1])
+        spelt = _INVERSION.sub("", word.replace("’", "'").split("'")[-1])
+        token = fold(spelt)
         if len(token) < 3 or token in _STOPWORDS:
             continue
-        result.setdefault(token[:KEY_LENGTH], word.replace("’", "'").split("'")[-1])
+        result.setdefault(token[:KEY_LENGTH], spelt)
     return result
 
 

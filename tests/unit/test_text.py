@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.documents import ChunkBudget, ParsedDocument, Section, chunk_document, embedding_text
 from core.models import DocumentMeta
-from core.text import detect_language, keywords, split_sentences
+from core.text import content_words, detect_language, keywords, split_sentences
 
 
 def test_decimals_and_abbreviations_do_not_end_sentences() -> None:
@@ -44,6 +44,13 @@ def test_keywords_fold_accents_and_drop_function_words() -> None:
         "parace",
         "enfant",
     }
+
+
+def test_inverted_questions_keep_the_verb_alone() -> None:
+    """In "augmente-t-il" the content word is the verb: that is what the corpus is asked about
+    (a whole "augmente-t-il" is in no passage, and the bot would say it knows no such word)."""
+    words = content_words("Le risque AUGMENTE-T-IL avec l'âge ? Peut-on l’associer ?")
+    assert words == {"risque": "risque", "augmen": "AUGMENTE", "age": "âge", "associ": "associer"}
 
 
 def _doc(*sections: Section) -> ParsedDocument:
