@@ -95,7 +95,8 @@ class Pipeline:
                     grounded = await grounded_answer(
                         self.generator, self.fallback, query, language, evidence, on_progress
                     )
-                    reply, draft, details = grounded.reply, grounded.draft, grounded.details
+                    reply, draft = grounded.reply, grounded.draft
+                    details = {**details, **grounded.details}
                     stages["generate_ms"] = _ms_since(started) - stages["retrieve_ms"]
                 else:
                     reply = compose.abstained(language, unknown)

@@ -66,11 +66,14 @@ async def test_a_medicine_the_corpus_does_not_hold_gets_no_answer_from_another()
 
 
 async def test_an_unknown_word_still_answers_from_a_near_duplicate_passage() -> None:
-    """A passage very close to the question (similarity 0.7 or more) still supports an answer."""
+    """A passage very close to the question (similarity 0.7 or more) still supports an answer;
+    the audit keeps the word that no source holds."""
     close = replace(SMR_TAHOR, similarity=0.75)
-    pipeline = pipeline_with(FakeIndex([close]), FakeAudit(), ExtractiveGenerator())
+    audit = FakeAudit()
+    pipeline = pipeline_with(FakeIndex([close]), audit, ExtractiveGenerator())
     reply = await pipeline.answer(message("Service médical rendu par TAHOR chez l'octogénaire ?"))
     assert reply.outcome is Outcome.ANSWERED
+    assert audit.answers[0].details["unknown_words"] == ["octogénaire"]  # on record all the same
 
 
 async def test_generator_finding_nothing_abstains() -> None:
