@@ -16,10 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bots.evaluate import policy_cells, policy_grid, unknown_for, unknown_words
+from bots.evaluate import Case, Retrieved, abstention, policy_cells, policy_grid, unknown_words
 from bots.settings import load_settings
 from bots.wiring import build_app, ensure_demo_corpus
-from core.evidence import EvidencePolicy, supporting
+from core.evidence import EvidencePolicy
 from core.models import ConversationId, IncomingMessage, Outcome, Passage, Platform, Reply, UserId
 from core.ports import SearchQuery
 from core.text import detect_language
@@ -77,30 +77,21 @@ def end_to_end(results: Results, replies: list[Reply], titles: dict[str, str]) -
     )
 
 
-def evaluate(
-    results: Results,
-    policy: EvidencePolicy,
-    titles: dict[str, str],
-) -> tuple[float, float, float]:
-    """(share of in-domain answered with the right note, share wrongly answered, share of
-    out-of-domain that abstained)."""
-    right = wrong = abstained_ood = in_domain = ood = 0
-    for item, passages, unknown in results:
-        question = str(item["question"])
-        support = supporting(question, passages, policy, unknown_for(policy, unknown))
-        if item["expected"] is None:
-            ood += 1
-            abstained_ood += not support
-            continue
-        in_domain += 1
-        if not support:
-            continue
-        expected = titles[str(item["expected"])]
-        if any(p.document.title == expected for p in support[:3]):
-            right += 1
-        else:
-            wrong += 1
-    return right / in_domain, wrong / in_domain, abstained_ood / ood
+def as_retrieved(results: Results, titles: dict[str, str]) -> Retrieved:
+    """The results as `medgpt eval` replays them: each passage keyed by its note's title, an
+    out-of-domain question with no gold note."""
+    return [
+        (
+            Case(
+                str(item["question"]),
+                titles[str(item["expected"])] if item["expected"] else "",
+                detect_language(str(item["question"])),
+            ),
+            [(p.document.title, p) for p in passages],
+            unknown,
+        )
+        for item, passages, unknown in results
+    ]
 
 
 def retrieval_hits(results: Results, titles: dict[str, str]) -> tuple[float, float, float]:
@@ -146,10 +137,14 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|")
     default = EvidencePolicy()
+    retrieved = as_retrieved(results, titles)
     for policy in policy_grid(default):
-        right, wrong, ood = evaluate(results, policy, titles)
+        rates = abstention(retrieved, policy)
         mark = " **(default)**" if policy == default else ""
-        print(f"{policy_cells(policy)} {right:.2f} | {wrong:.2f} | {ood:.2f}{mark} |")
+        print(
+            f"{policy_cells(policy)} {rates.right:.2f} | {rates.wrong:.2f}"
+            f" | {1 - rates.unanswerable:.2f}{mark} |"
+        )
 
 
 if __name__ == "__main__":

@@ -19,9 +19,10 @@ from bots.settings import Settings
 from bots.wiring import App, build_app
 from core.documents import CHUNKER_VERSION, ParsedDocument, Section
 from core.errors import InputError
-from core.evidence import EvidencePolicy, supporting, unmatched_words
+from core.evidence import EvidencePolicy, supporting
 from core.ingestion import SourceFile
 from core.models import DocumentMeta, Language, Passage
+from core.pipeline import unknown_words as find_unknown_words
 from core.ports import SearchQuery
 from core.text import fold, keywords
 
@@ -289,8 +290,7 @@ async def unknown_words(
     """The question's words, of any length, that neither the passages nor the corpus hold: a
     replay keeps those as long as its policy's `unknown_word_length`."""
     every = EvidencePolicy(unknown_word_length=1)
-    words = unmatched_words(question, passages, every) if passages else []
-    return await app.corpus.unknown_words(words, language) if words else set()
+    return await find_unknown_words(app.corpus, question, passages, language, every)
 
 
 def unknown_for(policy: EvidencePolicy, unknown: set[str]) -> set[str]:

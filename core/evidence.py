@@ -38,7 +38,7 @@ def coverage(question: str, passage: Passage) -> float:
     wanted = keywords(question)
     if not wanted:
         return 0.0
-    return len(wanted & _context_keywords(passage)) / len(wanted)
+    return len(wanted & passage_keywords(passage)) / len(wanted)
 
 
 def unmatched_words(
@@ -48,7 +48,7 @@ def unmatched_words(
     (as spelled in the question): the corpus is then asked whether it knows them at all."""
     if not policy.unknown_word_length:
         return []
-    found = set().union(*(_context_keywords(p) for p in passages))
+    found = set().union(*(passage_keywords(p) for p in passages))
     return [
         word
         for key, word in content_words(question).items()
@@ -69,7 +69,8 @@ def supporting(
     return strong if len(strong) >= policy.min_passages else []
 
 
-def _context_keywords(passage: Passage) -> set[str]:
+def passage_keywords(passage: Passage) -> set[str]:
+    """Content words of a passage, its section and its title."""
     return keywords(" ".join((passage.document.title, *passage.section_path, passage.text)))
 
 

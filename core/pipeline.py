@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -87,7 +87,9 @@ class Pipeline:
                 query = _in_context(question, message)
                 passages = await self._retrieve(query, language)
                 stages["retrieve_ms"] = _ms_since(started)
-                unknown = await self._unknown_words(query, passages, language)
+                unknown = await unknown_words(
+                    self.index, query, passages, language, self.settings.evidence
+                )
                 if unknown:
                     details["unknown_words"] = sorted(unknown)
                 evidence = supporting(query, passages, self.settings.evidence, unknown)
@@ -129,14 +131,6 @@ class Pipeline:
             )
         log.info("answer_done", outcome=reply.outcome, sources=len(reply.sources), ms=latency_ms)
         return replace(reply, audit_id=audit_id, asked=kept)
-
-    async def _unknown_words(
-        self, query: str, passages: list[Passage], language: Language
-    ) -> set[str]:
-        """The question's words that the corpus has never seen (none when nothing was found:
-        the answer is to abstain anyway)."""
-        words = unmatched_words(query, passages, self.settings.evidence) if passages else []
-        return await self.index.unknown_words(words, language) if words else set()
 
     async def _retrieve(self, query: str, language: Language) -> list[Passage]:
         [embedding] = await self.embedder.embed([query])
@@ -228,3 +222,16 @@ def _in_context(question: str, message: IncomingMessage) -> str:
 def _language(message: IncomingMessage) -> Language:
     previous = detect_language(message.history[-1].question) if message.history else "fr"
     return detect_language(message.text, default=previous)
+
+
+async def unknown_words(
+    index: PassageIndex,
+    question: str,
+    passages: Sequence[Passage],
+    language: Language,
+    policy: EvidencePolicy,
+) -> set[str]:
+    """The question's words, as long as the policy checks, that neither the passages nor the
+    corpus hold (none when nothing was found: the answer is to abstain anyway)."""
+    words = unmatched_words(question, passages, policy) if passages else []
+    return await index.unknown_words(words, language) if words else set()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from core.documents import ChunkBudget
 from core.errors import StoreUnavailable
+from core.evidence import passage_keywords
 from core.models import (
     ConversationId,
     DocumentMeta,
@@ -19,7 +20,7 @@ from core.models import (
 )
 from core.pipeline import Pipeline, PipelineSettings
 from core.ports import AuditEntry, Draft, EmbedderIdentity, OnText, SearchQuery
-from core.text import KEY_LENGTH, fold, keywords
+from core.text import KEY_LENGTH, fold
 
 
 class FakeEmbedder:
@@ -46,12 +47,7 @@ class FakeIndex:
 
     async def unknown_words(self, words: Sequence[str], language: Language) -> set[str]:
         """As the store: a word is known when some passage holds it or a longer word it starts."""
-        held = set().union(
-            *(
-                keywords(" ".join((p.document.title, *p.section_path, p.text)))
-                for p in self.passages
-            )
-        )
+        held = set().union(*map(passage_keywords, self.passages))
         return {w for w in words if not any(k.startswith(fold(w)[:KEY_LENGTH]) for k in held)}
 
 
