@@ -290,7 +290,19 @@ def _meta(fields: Mapping[str, Any], title: str) -> DocumentMeta:
         version=_str(fields.get("version")),
         source_title=_str(fields.get("source_title")),
         is_demo=bool(fields.get("demo", False)),
+        subjects=_subjects(fields.get("subjects")),
     )
+
+
+def _subjects(value: object) -> tuple[str, ...]:
+    """`subjects`: a list of names, or one name."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+        raise UnreadableDocument("subjects: give a list of medicine or substance names")
+    return tuple(dict.fromkeys(name for v in value if (name := str(v).strip())))
 
 
 def _str(value: object) -> str | None:

@@ -16,19 +16,29 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bots.evaluate import Case, Retrieved, abstention, policy_cells, policy_grid, unknown_words
+from bots.evaluate import (
+    Case,
+    Retrieval,
+    Retrieved,
+    abstention,
+    policy_cells,
+    policy_grid,
+    unknown_words,
+)
 from bots.settings import load_settings
 from bots.wiring import build_app, ensure_demo_corpus
 from core.evidence import EvidencePolicy
 from core.models import ConversationId, IncomingMessage, Outcome, Passage, Platform, Reply, UserId
+from core.pipeline import named_subjects
 from core.ports import SearchQuery
 from core.text import detect_language
 
 QUESTIONS = Path(__file__).parent.parent / "tests" / "data" / "demo_questions.jsonl"
 
 
-# (labelled question, passages retrieved, its words that the corpus does not hold)
-Results = list[tuple[dict[str, str | None], list[Passage], set[str]]]
+# (labelled question, passages retrieved, its words that the corpus does not hold, the corpus's
+# subjects it names)
+Results = list[tuple[dict[str, str | None], list[Passage], set[str], list[frozenset[str]]]]
 
 
 async def retrieve_all(lines: list[str]) -> tuple[Results, list[Reply]]:
@@ -46,7 +56,8 @@ async def retrieve_all(lines: list[str]) -> tuple[Results, list[Reply]]:
                 SearchQuery(question, vector, language, settings.retrieval_k)
             )
             unknown = await unknown_words(app, question, passages, language)
-            results.append((item, passages, unknown))
+            named = await named_subjects(app.corpus, question, passages)
+            results.append((item, passages, unknown, named))
             message = IncomingMessage(
                 question, Platform.CONSOLE, ConversationId("calibration"), UserId("bench")
             )
@@ -58,7 +69,7 @@ def end_to_end(results: Results, replies: list[Reply], titles: dict[str, str]) -
     """What a clinician would have seen with the default settings."""
     counts = {"right": 0, "wrong": 0, "abstained": 0, "ood_answered": 0, "ood_abstained": 0}
     wrongly_answered = []
-    for (item, _, _), reply in zip(results, replies, strict=True):
+    for (item, *_), reply in zip(results, replies, strict=True):
         answered = reply.outcome is Outcome.ANSWERED
         if item["expected"] is None:
             counts["ood_answered" if answered else "ood_abstained"] += 1
@@ -81,7 +92,7 @@ def as_retrieved(results: Results, titles: dict[str, str]) -> Retrieved:
     """The results as `medgpt eval` replays them: each passage keyed by its note's title, an
     out-of-domain question with no gold note."""
     return [
-        (
+        Retrieval(
             Case(
                 str(item["question"]),
                 titles[str(item["expected"])] if item["expected"] else "",
@@ -89,15 +100,16 @@ def as_retrieved(results: Results, titles: dict[str, str]) -> Retrieved:
             ),
             [(p.document.title, p) for p in passages],
             unknown,
+            named,
         )
-        for item, passages, unknown in results
+        for item, passages, unknown, named in results
     ]
 
 
 def retrieval_hits(results: Results, titles: dict[str, str]) -> tuple[float, float, float]:
     """recall@1, recall@k and MRR of the expected note, over in-domain questions."""
     ranks = []
-    for item, passages, _ in results:
+    for item, passages, *_ in results:
         if item["expected"] is None:
             continue
         expected = titles[str(item["expected"])]
@@ -133,12 +145,12 @@ def main() -> None:
     print(f"recall@1 {r1:.2f}, recall@k {rk:.2f}, MRR {mrr:.2f}\n")
     print(
         "| min_similarity | min_coverage | min_sim_with_coverage | unknown word: length,"
-        " similarity | answered right | answered wrong | out-of-domain abstained |"
+        " similarity | subjects | answered right | answered wrong | out-of-domain abstained |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     default = EvidencePolicy()
     retrieved = as_retrieved(results, titles)
-    for policy in policy_grid(default):
+    for policy in policy_grid(default, subjects=any(named for *_, named in results)):
         rates = abstention(retrieved, policy)
         mark = " **(default)**" if policy == default else ""
         print(

@@ -22,6 +22,7 @@ from core.errors import InputError
 from core.evidence import EvidencePolicy, supporting
 from core.ingestion import SourceFile
 from core.models import DocumentMeta, Language, Passage
+from core.pipeline import named_subjects
 from core.pipeline import unknown_words as find_unknown_words
 from core.ports import SearchQuery
 from core.text import fold, keywords
@@ -192,7 +193,7 @@ async def _bdpm(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _brand(record: SourceFile) -> str:
-    return fold(_short_name(record.documents[0].meta.title)).split()[0]
+    return fold(bdpm.short_name(record.documents[0].meta.title)).split()[0]
 
 
 async def _run(
@@ -264,8 +265,17 @@ async def _score(
     return scores
 
 
-# (question, [(source key, passage)], the question's words that the corpus does not hold)
-Retrieved = list[tuple[Case, list[tuple[str, Passage]], set[str]]]
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """What the pipeline found for one question, and what it looked up about its words."""
+
+    case: Case
+    found: list[tuple[str, Passage]]  # (source key, passage), best first
+    unknown: set[str] = field(default_factory=set)  # its words, any length, the corpus lacks
+    named: list[frozenset[str]] = field(default_factory=list)  # the corpus's subjects it names
+
+
+Retrieved = list[Retrieval]
 
 
 async def _retrieve(
@@ -280,7 +290,8 @@ async def _retrieve(
     for case, vector in zip(cases, vectors, strict=True):
         found = await app.corpus.search(SearchQuery(case.question, vector, case.language, k))
         unknown = await unknown_words(app, case.question, found, case.language)
-        retrieved.append((case, [(keys[p.document_id], p) for p in found], unknown))
+        named = await named_subjects(app.corpus, case.question, found)
+        retrieved.append(Retrieval(case, [(keys[p.document_id], p) for p in found], unknown, named))
     return retrieved
 
 
@@ -309,10 +320,12 @@ def abstention(retrieved: Retrieved, policy: EvidencePolicy) -> Abstention:
     """The evidence policy replayed over retrieved passages (what the pipeline would answer from;
     the generator can still abstain after it)."""
     right = wrong = answered_unanswerable = 0
-    for case, found, unknown in retrieved:
-        by_passage = {id(p): key for key, p in found}
-        passages = [p for _, p in found]
-        support = supporting(case.question, passages, policy, unknown_for(policy, unknown))
+    for one in retrieved:
+        case = one.case
+        by_passage = {id(p): key for key, p in one.found}
+        passages = [p for _, p in one.found]
+        unknown = unknown_for(policy, one.unknown)
+        support = supporting(case.question, passages, policy, unknown, one.named)
         if not support:
             continue
         if not case.gold:
@@ -321,7 +334,7 @@ def abstention(retrieved: Retrieved, policy: EvidencePolicy) -> Abstention:
             right += 1
         else:
             wrong += 1
-    answerable = sum(1 for case, _, _ in retrieved if case.gold)
+    answerable = sum(1 for one in retrieved if one.case.gold)
     return Abstention(
         right / answerable,
         wrong / answerable,
@@ -329,8 +342,9 @@ def abstention(retrieved: Retrieved, policy: EvidencePolicy) -> Abstention:
     )
 
 
-def policy_grid(default: EvidencePolicy) -> list[EvidencePolicy]:
-    """The policies an abstention report compares, the default first."""
+def policy_grid(default: EvidencePolicy, subjects: bool = False) -> list[EvidencePolicy]:
+    """The policies an abstention report compares, the default first; `subjects`: each also
+    with the named-subject check turned the other way (where questions name subjects)."""
     grid = [
         replace(
             default,
@@ -347,11 +361,13 @@ def policy_grid(default: EvidencePolicy) -> list[EvidencePolicy]:
             ((0, default.min_similarity_unknown), (4, 0.7), (5, 0.65), (5, 0.7), (6, 0.7)),
         )
     ]
+    if subjects:
+        grid += [replace(policy, named_subjects=not policy.named_subjects) for policy in grid]
     return [default, *(policy for policy in grid if policy != default)]
 
 
 def _abstention_report(retrieved: Retrieved, default: EvidencePolicy, k: int) -> str:
-    answerable = sum(1 for case, _, _ in retrieved if case.gold)
+    answerable = sum(1 for one in retrieved if one.case.gold)
     lines = [
         "",
         "### Abstention",
@@ -360,13 +376,15 @@ def _abstention_report(retrieved: Retrieved, default: EvidencePolicy, k: int) ->
         f" answer; each retrieves as the bot does (hybrid, k = {k}), then the evidence policy"
         " decides whether to answer. Right: the gold document is among the first"
         f" {CITED} passages answered from. Unknown word: a question word of at least this many"
-        " letters that no passage holds (0: not checked) leaves only passages this close.",
+        " letters that no passage holds (0: not checked) leaves only passages this close."
+        " Subjects: a question naming the corpus's subjects (the drugs its documents are about)"
+        " is answered only from documents about all of them.",
         "",
         "| min_similarity | min_coverage | min_similarity_with_coverage | unknown word: length,"
-        " similarity | answered right | answered wrong | unanswerable answered |",
-        "|---|---|---|---|---|---|---|",
+        " similarity | subjects | answered right | answered wrong | unanswerable answered |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for policy in policy_grid(default):
+    for policy in policy_grid(default, subjects=any(one.named for one in retrieved)):
         rates = abstention(retrieved, policy)
         mark = " **(default)**" if policy == default else ""
         lines.append(
@@ -385,7 +403,8 @@ def policy_cells(policy: EvidencePolicy) -> str:
     )
     return (
         f"| {policy.min_similarity:g} | {policy.min_coverage:g}"
-        f" | {policy.min_similarity_with_coverage:g} | {unknown} |"
+        f" | {policy.min_similarity_with_coverage:g} | {unknown}"
+        f" | {'checked' if policy.named_subjects else 'not checked'} |"
     )
 
 
@@ -514,7 +533,6 @@ def _abstract(pmid: str, item: dict[str, Any]) -> ParsedDocument:
 
 
 # What precedes the dosage ("TAHOR 20 mg, comprimé") or the form ("DOLIPRANE, comprimé").
-_DOSAGE = re.compile(r",|\s(?=\d)")
 # "… est important dans le traitement de X" / "… par X dans le traitement de Y est important".
 _LEVEL = r"(?:est|reste|restent|sont|demeure)\s+(?:très\s+)?(?:important|modéré|faible|insuffisant)"
 _INDICATION_AFTER = re.compile(
@@ -525,7 +543,6 @@ _INDICATION_BEFORE = re.compile(
     r"rendu par .{0,120}?\s(?P<indication>dans (?:le|la|les|l['’]).*?)\s(?:est|reste)\s",
     re.IGNORECASE,
 )
-_ASIDE = re.compile(r"\s*\([^()]*\)")
 _CLAUSE_END = re.compile(r"\s*(?:[;:(«»]|\.\s|\.$|\s-\s)")
 # "dans l'indication de l'AMM", "chez les patients en échec", "dans les indications du
 # princeps", "pour une prise en charge par la solidarité nationale": nothing to ask about.
@@ -546,12 +563,12 @@ def _smr_cases(records: Sequence[SourceFile], count: int) -> tuple[list[Case], s
     indications: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # (…, indication)
     for record in records:
         medicine, *others = record.documents
-        name = _short_name(medicine.meta.title)
+        name = bdpm.short_name(medicine.meta.title)
         for doc in others:
             if not doc.source_key.startswith(f"{bdpm.PREFIX}smr:"):
                 continue
             paragraphs = [p for section in doc.sections for p in section.paragraphs]
-            text = fold(_ASIDE.sub("", " ".join(paragraphs)))  # as the indications are cut
+            text = fold(bdpm.ASIDE.sub("", " ".join(paragraphs)))  # as the indications are cut
             opinions[name].append((record.path, doc.source_key, text))
             for indication in filter(None, map(_indication, paragraphs)):
                 indications[name].append((record.path, doc.source_key, indication))
@@ -578,17 +595,12 @@ def _smr_cases(records: Sequence[SourceFile], count: int) -> tuple[list[Case], s
     return cases, asked
 
 
-def _short_name(name: str) -> str:
-    short = _DOSAGE.split(name, maxsplit=1)[0].strip()
-    return short if len(short) >= 3 else name.split(",")[0].strip()
-
-
 def _indication(paragraph: str) -> str | None:
     """The indication an SMR opinion rates, as a clause of at most 20 words, if it names one."""
     found = _INDICATION_AFTER.search(paragraph) or _INDICATION_BEFORE.search(paragraph)
     if not found:
         return None
-    clause = _ASIDE.sub("", found["indication"])
+    clause = bdpm.ASIDE.sub("", found["indication"])
     end = _CLAUSE_END.search(clause)
     if end and end.group().strip() == ":":
         return None  # what follows the colon is part of it ("… et présentant :")

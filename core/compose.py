@@ -119,12 +119,30 @@ _UNKNOWN: dict[Language, str] = {
     "en": "No source in the corpus contains {words}: check the spelling.",
 }
 _QUOTE: dict[Language, str] = {"fr": "« {} »", "en": "“{}”"}
+_NOT_ABOUT: dict[Language, tuple[str, str]] = {  # one subject, several
+    "fr": (
+        "Les sources trouvées ne traitent pas de {subjects}.",
+        "Les sources trouvées ne traitent pas ensemble de {subjects}.",
+    ),
+    "en": (
+        "The sources found do not cover {subjects}.",
+        "The sources found do not cover {subjects} together.",
+    ),
+}
+_AND: dict[Language, str] = {"fr": " et ", "en": " and "}
 
 
-def abstained(language: Language, unknown: Collection[str] = ()) -> Reply:
+def abstained(
+    language: Language, unknown: Collection[str] = (), not_about: Sequence[str] = ()
+) -> Reply:
     """No answer; `unknown`: the question's words that no source holds, named to the asker
-    (a typo, or a medicine the corpus lacks)."""
+    (a typo, or a medicine the corpus lacks); `not_about`: the subjects it names that the
+    passages found do not cover together (a pair of drugs the thesaurus does not list)."""
     text = _ABSTAIN[language]
+    if not_about:
+        quoted = [_QUOTE[language].format(subject) for subject in not_about]
+        subjects = ", ".join(quoted[:-1]) + _AND[language] + quoted[-1] if quoted[1:] else quoted[0]
+        text = f"{_NOT_ABOUT[language][len(quoted) > 1].format(subjects=subjects)} {text}"
     if unknown:
         words = ", ".join(_QUOTE[language].format(word) for word in sorted(unknown))
         text = f"{_UNKNOWN[language].format(words=words)} {text}"

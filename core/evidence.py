@@ -5,6 +5,10 @@ the default English model, weak for French) and the share of the question's cont
 the passage contains. Neither sees the one word that matters when the corpus has never seen it:
 "le SMR de KARDEGIC" shares every other word with the SMR opinions on other medicines. So a
 question with a word the corpus does not hold is answered only from a near-duplicate passage.
+Nor do they see which words name a drug: "Peut-on associer amiodarone et simvastatine ?" shares
+two words of three with the thesaurus's amiodarone + fluconazole pair. So a question that names
+subjects of the corpus (the medicines and substances its documents declare) is answered only
+from documents about every one of them, or from documents that declare no subjects.
 The thresholds are calibrated on labelled answerable and unanswerable questions (see
 docs/quality.md); abstaining is always preferred to improvising.
 """
@@ -15,7 +19,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from core.models import Passage
-from core.text import content_words, keywords
+from core.text import content_words, keywords, subject_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,9 @@ class EvidencePolicy:
     unknown_word_length: int = 5
     # With an unknown word, a passage supports an answer only when it is this close.
     min_similarity_unknown: float = 0.7
+    # A passage of a document that declares its subjects supports only questions whose named
+    # subjects it is about (all of them); False: subjects are not checked.
+    named_subjects: bool = True
 
 
 def coverage(question: str, passage: Passage) -> float:
@@ -62,11 +69,29 @@ def supporting(
     passages: Sequence[Passage],
     policy: EvidencePolicy,
     unknown: Collection[str] = (),
+    named: Collection[frozenset[str]] = (),
 ) -> list[Passage]:
     """The passages that pass the policy, best first; empty means abstain. `unknown`: the
-    question's words that the corpus does not hold."""
-    strong = [p for p in passages if _supports(question, p, policy, unknown)]
+    question's words that the corpus does not hold; `named`: the corpus's subjects that the
+    question names, each as its words (core.text.subject_words)."""
+    strong = [
+        p
+        for p in passages
+        if _supports(question, p, policy, unknown)
+        and (not policy.named_subjects or is_about(p, named))
+    ]
     return strong if len(strong) >= policy.min_passages else []
+
+
+def is_about(passage: Passage, named: Collection[frozenset[str]]) -> bool:
+    """Whether the passage's document is about every named subject: one of its subjects holds
+    all the subject's words ("chlorhydrate de metformine" is about "metformine"). A document
+    that declares no subjects is not held to it."""
+    declared = passage.document.subjects
+    if not named or not declared:
+        return True
+    held = [subject_words(subject) for subject in declared]
+    return all(any(subject <= words for words in held) for subject in named)
 
 
 def passage_keywords(passage: Passage) -> set[str]:

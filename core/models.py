@@ -62,6 +62,10 @@ class DocumentMeta:
     version: str | None = None
     source_title: str | None = None
     is_demo: bool = False
+    # What the document is about: the medicines and substances it names as its subject. A
+    # question naming one of the corpus's subjects is answered only from documents about it
+    # (core/evidence.py); empty: not declared, and the document is never held to that.
+    subjects: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

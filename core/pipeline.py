@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -27,7 +27,7 @@ from core.ports import (
     SearchQuery,
 )
 from core.privacy import Redaction, Redactor, has_placeholders
-from core.text import detect_language
+from core.text import detect_language, fold, spelt, subject_words
 from core.triage import EmergencyNumbers
 
 log = structlog.get_logger(__name__)
@@ -92,7 +92,10 @@ class Pipeline:
                 )
                 if unknown:
                     details["unknown_words"] = sorted(unknown)
-                evidence = supporting(query, passages, self.settings.evidence, unknown)
+                named = await named_subjects(self.index, query, passages)
+                if named:
+                    details["subjects"] = sorted(spelt(query, subject) for subject in named)
+                evidence = supporting(query, passages, self.settings.evidence, unknown, named)
                 if evidence:
                     grounded = await grounded_answer(
                         self.generator, self.fallback, query, language, evidence, on_progress
@@ -101,7 +104,8 @@ class Pipeline:
                     details = {**details, **grounded.details}
                     stages["generate_ms"] = _ms_since(started) - stages["retrieve_ms"]
                 else:
-                    reply = compose.abstained(language, unknown)
+                    apart = _not_about(query, passages, self.settings.evidence, unknown, named)
+                    reply = compose.abstained(language, unknown, apart)
             except (StoreError, EmbedderError) as exc:
                 log.error("answer_failed", error=type(exc).__name__, reason=str(exc))
                 details["error"] = describe(exc)
@@ -215,6 +219,21 @@ def _notices(message: IncomingMessage, redaction: Redaction, language: Language)
     return notices
 
 
+def _not_about(
+    query: str,
+    passages: Sequence[Passage],
+    policy: EvidencePolicy,
+    unknown: Collection[str],
+    named: Sequence[frozenset[str]],
+) -> list[str]:
+    """The subjects the question names, as it spells them, when they alone kept the passages
+    from answering: found, but none about all of them together."""
+    if not named or not supporting(query, passages, replace(policy, named_subjects=False), unknown):
+        return []
+    spelling = [spelt(query, subject) for subject in named]
+    return sorted(spelling, key=lambda subject: fold(query).find(fold(subject).split()[0]))
+
+
 def _in_context(question: str, message: IncomingMessage) -> str:
     return f"{message.history[-1].question} {question}" if message.history else question
 
@@ -235,3 +254,13 @@ async def unknown_words(
     corpus hold (none when nothing was found: the answer is to abstain anyway)."""
     words = unmatched_words(question, passages, policy) if passages else []
     return await index.unknown_words(words, language) if words else set()
+
+
+async def named_subjects(
+    index: PassageIndex, question: str, passages: Sequence[Passage]
+) -> list[frozenset[str]]:
+    """The corpus's subjects that the question names (none looked up when nothing was found,
+    or when no passage found declares any: then none is held to them)."""
+    if not any(p.document.subjects for p in passages):
+        return []
+    return await index.named_subjects(subject_words(question))

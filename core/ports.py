@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -55,6 +55,11 @@ class PassageIndex(Protocol):
     async def unknown_words(self, words: Sequence[str], language: Language) -> set[str]:
         """Those of `words` that no passage holds, even as the start of a longer word (compared
         as full-text search does: stemmed in `language`, accents folded)."""
+        ...
+
+    async def named_subjects(self, words: Collection[str]) -> list[frozenset[str]]:
+        """The subjects declared by the corpus's documents (DocumentMeta.subjects) that `words`
+        name, each as its words (core.text.subject_words): all of them among `words`."""
         ...
 
 

@@ -102,6 +102,20 @@ def content_words(text: str) -> dict[str, str]:
     return result
 
 
+_ALNUM = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def subject_words(text: str) -> frozenset[str]:
+    """Every word of a text, accent-folded, none left out: a subject ("vitamine A", "MAG 2")
+    is named only by a question that holds all its words."""
+    return frozenset(_ALNUM.findall(fold(text)))
+
+
+def spelt(text: str, words: frozenset[str]) -> str:
+    """Those of `text`'s words that are among `words` (subject_words), as the text spells them."""
+    return " ".join(dict.fromkeys(t for t in _ALNUM.findall(text) if fold(t) in words))
+
+
 def keywords(text: str) -> set[str]:
     """Content words, accent-folded and crudely stemmed (prefix), for lexical overlap."""
     return set(content_words(text))

@@ -118,11 +118,14 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def note(title: str, body: str, language: str = "fr", publisher: str = "HAS") -> str:
-    """A corpus note in the demo corpus format."""
+def note(
+    title: str, body: str, language: str = "fr", publisher: str = "HAS", subjects: str = ""
+) -> str:
+    """A corpus note in the demo corpus format; `subjects`: the front matter's value, if any."""
+    declared = f"subjects: {subjects}\n" if subjects else ""
     return (
         f'---\ntitle: "{title}"\npublisher: "{publisher}"\nurl: "https://example.org/{language}"\n'
-        f"language: {language}\npublished: 2024-01-15\n---\n# {title}\n\n{body}\n"
+        f"language: {language}\npublished: 2024-01-15\n{declared}---\n# {title}\n\n{body}\n"
     )
 
 

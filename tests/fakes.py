@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from core.documents import ChunkBudget
@@ -20,7 +20,7 @@ from core.models import (
 )
 from core.pipeline import Pipeline, PipelineSettings
 from core.ports import AuditEntry, Draft, EmbedderIdentity, OnText, SearchQuery
-from core.text import KEY_LENGTH, fold
+from core.text import KEY_LENGTH, fold, subject_words
 
 
 class FakeEmbedder:
@@ -49,6 +49,11 @@ class FakeIndex:
         """As the store: a word is known when some passage holds it or a longer word it starts."""
         held = set().union(*map(passage_keywords, self.passages))
         return {w for w in words if not any(k.startswith(fold(w)[:KEY_LENGTH]) for k in held)}
+
+    async def named_subjects(self, words: Collection[str]) -> list[frozenset[str]]:
+        """As the store: the declared subjects whose words are all among `words`."""
+        declared = {subject_words(s) for p in self.passages for s in p.document.subjects}
+        return sorted((s for s in declared if s and s <= set(words)), key=sorted)
 
 
 @dataclass
@@ -95,13 +100,16 @@ def passage(
     passage_id: int = 1,
     title: str = "Note",
     section: tuple[str, ...] = ("Note", "Section"),
+    subjects: tuple[str, ...] = (),
 ) -> Passage:
     return Passage(
         passage_id=passage_id,
         document_id=passage_id * 10,
         text=text,
         section_path=section,
-        document=DocumentMeta(title=title, publisher="HAS", language="fr", is_demo=True),
+        document=DocumentMeta(
+            title=title, publisher="HAS", language="fr", is_demo=True, subjects=subjects
+        ),
         content_hash=f"hash{passage_id}",
         similarity=similarity,
         text_rank=text_rank,

@@ -3,7 +3,7 @@ that ingestion uses (atomic replacement of a document's passages)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -13,6 +13,7 @@ from core.documents import Chunk, ParsedDocument
 from core.errors import IndexMismatch
 from core.models import DocumentMeta, Language, Passage
 from core.ports import EmbedderIdentity, SearchQuery
+from core.text import subject_words
 
 from .database import mapped_errors
 
@@ -113,7 +114,7 @@ WITH stats AS (
 SELECT p.id, p.document_id, p.text, p.section_path,
        1 - (p.embedding::vector({dim}) <=> q.v) AS similarity, f.text_rank, f.score,
        d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
-       d.source_title, d.is_demo, d.content_hash
+       d.source_title, d.is_demo, d.subjects, d.content_hash
 FROM fused f JOIN passages p ON p.id = f.id JOIN documents d ON d.id = p.document_id, q
 WHERE f.score > 0
 ORDER BY f.score DESC, p.id
@@ -141,6 +142,14 @@ WHERE prefix.q IS NOT NULL
       WHERE s.schemaname = current_schema() AND s.tablename = 'passages'
         AND s.attname = 'tsv' AND e.elem IS NOT NULL)
   AND NOT EXISTS (SELECT 1 FROM passages p WHERE p.tsv @@ prefix.q)
+"""
+
+# The subjects of live documents whose words are all among the question's (the GIN index finds
+# those sharing a word, then each is checked whole).
+_NAMED_SUBJECTS = """
+SELECT DISTINCT s.words
+FROM document_subjects s JOIN documents d ON d.id = s.document_id
+WHERE s.words <@ $1::text[] AND d.retired_at IS NULL
 """
 
 
@@ -221,6 +230,13 @@ class PgCorpus:
             )
         return {r["word"] for r in rows}
 
+    async def named_subjects(self, words: Collection[str]) -> list[frozenset[str]]:
+        if not words:
+            return []
+        with mapped_errors():
+            rows = await (self.read_pool or self.pool).fetch(_NAMED_SUBJECTS, sorted(words))
+        return [frozenset(r["words"]) for r in rows]
+
     async def known_hashes(self, source_keys: Sequence[str]) -> dict[str, str]:
         with mapped_errors():
             rows = await self.pool.fetch(
@@ -242,12 +258,12 @@ class PgCorpus:
                 doc_id = await conn.fetchval(
                     """
                     INSERT INTO documents (source_key, title, publisher, url, language, published,
-                        reviewed, licence, version, source_title, is_demo, content_hash)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                        reviewed, licence, version, source_title, is_demo, content_hash, subjects)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                     ON CONFLICT (source_key) DO UPDATE SET title = $2, publisher = $3, url = $4,
                         language = $5, published = $6, reviewed = $7, licence = $8,
                         version = $9, source_title = $10, is_demo = $11, content_hash = $12,
-                        ingested_at = now(), retired_at = NULL
+                        subjects = $13, ingested_at = now(), retired_at = NULL
                     RETURNING id
                     """,
                     doc.source_key,
@@ -262,6 +278,12 @@ class PgCorpus:
                     meta.source_title,
                     meta.is_demo,
                     doc.content_hash,
+                    list(meta.subjects),
+                )
+                await conn.execute("DELETE FROM document_subjects WHERE document_id = $1", doc_id)
+                await conn.executemany(
+                    "INSERT INTO document_subjects (document_id, words) VALUES ($1, $2)",
+                    [(doc_id, sorted(words)) for words in _subject_words(meta.subjects)],
                 )
                 await conn.execute("DELETE FROM passages WHERE document_id = $1", doc_id)
                 await conn.executemany(
@@ -329,6 +351,10 @@ def _like_prefix(prefix: str) -> str:
     return escaped + "%"
 
 
+def _subject_words(subjects: Sequence[str]) -> set[frozenset[str]]:
+    return {words for words in map(subject_words, subjects) if words}
+
+
 def _passage(row: asyncpg.Record) -> Passage:
     meta = DocumentMeta(
         title=row["title"],
@@ -341,6 +367,7 @@ def _passage(row: asyncpg.Record) -> Passage:
         version=row["version"],
         source_title=row["source_title"],
         is_demo=row["is_demo"],
+        subjects=tuple(row["subjects"]),
     )
     return Passage(
         passage_id=row["id"],

@@ -114,10 +114,12 @@ def _document(
     paragraphs += [f"{name} : {info}" for name, info in levels if info]
     if entry["mechanism"]:
         paragraphs.append(f"Mécanisme : {entry['mechanism']}")
+    subjects = [main, plus]
     for protagonist in (main, plus):
         substances = classes.get(fold(protagonist))
         if substances:  # a class: name its members so a substance finds the pair
             paragraphs.append(f"{protagonist} comprend : {', '.join(sorted(substances))}.")
+            subjects += sorted(substances)
     if entry["members"] and not classes.get(fold(main)):
         paragraphs.append(f"{main} {entry['members']}.")
     meta = DocumentMeta(
@@ -127,6 +129,8 @@ def _document(
         language="fr",
         source_title="Thésaurus des interactions médicamenteuses",
         version=severity,
+        subjects=tuple(dict.fromkeys(subjects)),
     )
-    digest = hashlib.sha256(repr((sorted(entry.items()), CHUNKER_VERSION)).encode()).hexdigest()
+    facts = (sorted(entry.items()), meta.subjects, CHUNKER_VERSION)
+    digest = hashlib.sha256(repr(facts).encode()).hexdigest()
     return ParsedDocument(key, meta, (Section((title,), tuple(paragraphs)),), digest)

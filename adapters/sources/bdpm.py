@@ -26,6 +26,8 @@ _LABELS = {
 }
 _ROLE = {"SA": "substance active", "FT": "fraction thérapeutique"}
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_DOSAGE = re.compile(r",|\s(?=\d)")
+ASIDE = re.compile(r"\s*\([^()]*\)")  # "(CHLORHYDRATE DE)", "(voir RCP)"
 
 
 def read_release(folder: Path, limit: int | None = None) -> Iterator[SourceFile]:
@@ -44,13 +46,29 @@ def read_release(folder: Path, limit: int | None = None) -> Iterator[SourceFile]
         if len(row) < 11:
             yield SourceFile(key, error=f"CIS_bdpm.txt: row {cis} has {len(row)} fields, not 12")
             continue
-        documents = [_medicine(row, compositions[cis], conditions[cis])]
+        subjects = _subjects(row[1], compositions[cis])
+        documents = [_medicine(row, compositions[cis], conditions[cis], subjects)]
         for kind, opinions in (("SMR", smr[cis]), ("ASMR", asmr[cis])):
             by_dossier: dict[str, list[list[str]]] = defaultdict(list)
             for opinion in opinions:  # one opinion can rate several indications
                 by_dossier[opinion[1]].append(opinion)
-            documents += [_opinion(cis, row[1], kind, rows, links) for rows in by_dossier.values()]
+            documents += [
+                _opinion(cis, row[1], kind, rows, links, subjects) for rows in by_dossier.values()
+            ]
         yield SourceFile(key, tuple(documents))
+
+
+def short_name(name: str) -> str:
+    """A medicine's name without its dosage and form ("DOLIPRANE 1000 mg, comprimé": DOLIPRANE)."""
+    short = _DOSAGE.split(name, maxsplit=1)[0].strip()
+    return short if len(short) >= 3 else name.split(",")[0].strip()
+
+
+def _subjects(name: str, composition: list[list[str]]) -> tuple[str, ...]:
+    """What a medicine's documents are about: its short name and its substances, without the
+    salt in brackets ("RANITIDINE (CHLORHYDRATE DE)": RANITIDINE)."""
+    substances = (ASIDE.sub("", r[3]).strip() for r in composition if len(r) > 3)
+    return tuple(dict.fromkeys(s for s in (short_name(name), *substances) if s))
 
 
 def _rows(path: Path) -> list[list[str]]:
@@ -72,7 +90,10 @@ def _grouped(path: Path) -> dict[str, list[list[str]]]:
 
 
 def _medicine(
-    row: list[str], composition: list[list[str]], conditions: list[list[str]]
+    row: list[str],
+    composition: list[list[str]],
+    conditions: list[list[str]],
+    subjects: tuple[str, ...],
 ) -> ParsedDocument:
     cis, name, form, route, status, procedure, marketed, authorised = row[:8]
     holder = row[10] if len(row) > 10 else ""
@@ -104,12 +125,18 @@ def _medicine(
         published=_date(authorised),
         source_title=f"Fiche BDPM {cis}",
         version=cis,
+        subjects=subjects,
     )
     return _document(f"{PREFIX}cis:{cis}", meta, sections, row, composition, conditions)
 
 
 def _opinion(
-    cis: str, name: str, kind: str, rows: list[list[str]], links: dict[str, str]
+    cis: str,
+    name: str,
+    kind: str,
+    rows: list[list[str]],
+    links: dict[str, str],
+    subjects: tuple[str, ...],
 ) -> ParsedDocument:
     """One HAS opinion on one medicine; it may rate several indications (one row each)."""
     _, dossier, motive, day, *_ = rows[0]
@@ -130,6 +157,7 @@ def _opinion(
         published=when,
         source_title=f"Avis de la Commission de la transparence {dossier}",
         version=dossier,
+        subjects=subjects,
     )
     sections = [Section((meta.title, label), tuple(paragraphs))]
     return _document(f"{PREFIX}{kind.lower()}:{dossier}:{cis}", meta, sections, *rows)
@@ -138,7 +166,8 @@ def _opinion(
 def _document(
     key: str, meta: DocumentMeta, sections: list[Section], *rows: object
 ) -> ParsedDocument:
-    digest = hashlib.sha256(repr((rows, CHUNKER_VERSION)).encode()).hexdigest()
+    # The subjects are derived, so a change in how they are derived updates every document.
+    digest = hashlib.sha256(repr((rows, meta.subjects, CHUNKER_VERSION)).encode()).hexdigest()
     return ParsedDocument(key, meta, tuple(sections), digest)
 
 

@@ -16,6 +16,7 @@ from core.documents import ChunkBudget
 from core.errors import EmbedderError, IndexMismatch, StoreBusy
 from core.ingestion import Ingestor
 from core.ports import EmbedderIdentity, SearchQuery
+from core.text import subject_words
 from tests.conftest import note, write
 
 PARACETAMOL = note(
@@ -145,6 +146,36 @@ async def test_unknown_words_are_those_no_passage_holds(
         " AND attname = 'tsv'"
     )
     assert "paracetamol" in listed  # the second round took the statistics' path
+
+
+async def test_the_subjects_a_question_names_are_those_of_live_documents(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder
+) -> None:
+    """The bot recognises a drug the corpus declares as a subject whatever the accents or case;
+    a subject of several words only when the question holds them all; a withdrawn document's
+    subjects, or those an edit removed, no longer count; every passage carries its subjects."""
+    aspirin = note("Aspirine", "Antiagrégant.", subjects="[acide acétylsalicylique, KARDEGIC]")
+    write(tmp_path, "a.md", aspirin)
+    write(tmp_path, "w.md", note("AVK", "Surveiller l'INR.", subjects="[warfarine]"))
+    await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
+
+    async def named(question: str) -> set[frozenset[str]]:
+        return set(await corpus.named_subjects(subject_words(question)))
+
+    asked = "Peut-on associer l'Acide acetylsalicylique et la WARFARINE ?"
+    assert await named(asked) == {
+        frozenset({"acide", "acetylsalicylique"}),
+        frozenset({"warfarine"}),
+    }
+    assert await named("Quel acide pour le kardegic ?") == {frozenset({"kardegic"})}  # not all
+    assert await named("") == set()
+    [found, *_] = await _search(corpus, embedder, "Antiagrégant")
+    assert found.document.subjects == ("acide acétylsalicylique", "KARDEGIC")
+
+    write(tmp_path, "a.md", aspirin.replace(", KARDEGIC", ""))
+    await corpus.retire_documents([str((tmp_path / "w.md").resolve())])
+    await Ingestor(embedder, corpus).ingest(read_files([tmp_path / "a.md"]))
+    assert await named("KARDEGIC et warfarine ?") == set()
 
 
 async def test_filters_never_starve_the_result(corpus: PgCorpus, embedder: LocalEmbedder) -> None:

@@ -134,14 +134,19 @@ def test_eval_abstention_asks_what_the_index_cannot_answer(
     report = (out / "report.md").read_text()
     assert "20 questions above and 20 that the index cannot answer" in report
     rows = {
-        tuple(cells[1:5]): [float(x.split()[0]) for x in cells[5:8]]
+        tuple(cells[1:6]): [float(x.split()[0]) for x in cells[6:9]]
         for line in report.split("### Abstention", 1)[1].splitlines()
         if line.startswith("| 0.") and (cells := re.split(r"\s*\|\s*", line))
     }
-    default = rows["0.6", "0.5", "0.15", "5, 0.7"]
-    unchecked = rows["0.6", "0.5", "0.15", "0"]
+    default = rows["0.6", "0.5", "0.15", "5, 0.7", "checked"]
+    no_word_check = rows["0.6", "0.5", "0.15", "0", "checked"]
+    no_subject_check = rows["0.6", "0.5", "0.15", "5, 0.7", "not checked"]
     assert default[0] >= 0.5  # the questions the index answers are still answered
     assert sum(default[:2]) <= 1
     if dataset == "bdpm":  # a medicine the index lacks is named: the unknown-word check acts
-        assert default[2] < unchecked[2]
-    assert "| 5, 0.7 |" in next(line for line in report.splitlines() if "**(default)**" in line)
+        assert default[2] < no_word_check[2]
+    else:  # both drugs are known, but never together: the subject check acts
+        assert default[2] < no_subject_check[2]
+    assert "| 5, 0.7 | checked |" in next(
+        line for line in report.splitlines() if "**(default)**" in line
+    )

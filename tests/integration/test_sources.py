@@ -13,8 +13,10 @@ from adapters.embedders.local import LocalEmbedder
 from adapters.postgres.store import PgCorpus
 from adapters.sources import ansm, bdpm
 from bots.cli import main
+from core.evidence import is_about
 from core.ingestion import Ingestor
 from core.ports import SearchQuery
+from core.text import subject_words
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 BDPM = SHARED / "bdpm"
@@ -44,6 +46,12 @@ def test_whole_bdpm_release_is_read() -> None:
     assert len(linked) > len(opinions) // 2
     asmr = [d for r in records for d in r.documents if d.source_key.startswith("bdpm:asmr:")]
     assert not any("<br" in p.lower() for d in asmr for s in d.sections for p in s.paragraphs)
+    # What each document is about: the name without dosage and form, and the substances
+    # without its salt ("RANITIDINE (CHLORHYDRATE DE)"); an opinion is about its medicine.
+    [ranitidine] = [r for r in records if r.path == "bdpm:cis:60002504"]
+    assert [d.meta.subjects for d in ranitidine.documents] == 2 * [
+        ("RANITIDINE BIOGARAN", "RANITIDINE", "RANITIDINE BASE")
+    ]
 
 
 def _release(folder: Path, medicines: int, encoding: str = "utf-8") -> list[str]:
@@ -146,6 +154,11 @@ async def test_a_substance_finds_the_interactions_of_its_class(
     )
     subset = [r for r in itertools.islice(records, 400)]
     await Ingestor(embedder, corpus).ingest(subset)
-    [best, *_] = await _search(corpus, embedder, "Peut-on associer gentamicine et ataluren ?")
+    question = "Peut-on associer gentamicine et ataluren ?"
+    [best, *_] = await _search(corpus, embedder, question)
     assert best.document.title == "Interaction : AMINOSIDES + ATALUREN"
     assert "Contre-indication" in best.text
+    # Both drugs are recognised as the corpus's subjects, and the class's pair is about both.
+    named = await corpus.named_subjects(subject_words(question))
+    assert set(named) == {frozenset({"gentamicine"}), frozenset({"ataluren"})}
+    assert is_about(best, named)

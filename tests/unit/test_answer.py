@@ -72,6 +72,17 @@ def test_abstention_has_no_sources_but_has_the_disclaimer() -> None:
     assert compose.DISCLAIMERS["en"].text in text
 
 
+def test_abstention_names_the_drugs_no_source_covers_together() -> None:
+    """A clinician asking about drugs that the sources found never cover together is told so,
+    drug by drug, in their language."""
+    reply = compose.abstained("en", not_about=["warfarin", "aspirin", "ibuprofen"])
+    assert reply.text.startswith(
+        "The sources found do not cover “warfarin”, “aspirin” and “ibuprofen” together."
+    )
+    reply = compose.abstained("fr", not_about=["KARDEGIC"])
+    assert reply.text.startswith("Les sources trouvées ne traitent pas de « KARDEGIC ».")
+
+
 async def test_the_same_sentence_is_quoted_once() -> None:
     """Two passages carrying the same sentence (two releases of a text) give one quote."""
     same = "La dose maximale est de 4 g par jour."

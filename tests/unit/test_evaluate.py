@@ -1,9 +1,10 @@
-"""The evidence policy's word checks, and how `medgpt eval` replays the policy."""
+"""The evidence policy's word and subject checks, and how `medgpt eval` replays the policy."""
 
 from __future__ import annotations
 
-from bots.evaluate import Case, abstention
-from core.evidence import EvidencePolicy, unmatched_words
+from bots.evaluate import Case, Retrieval, abstention
+from core.evidence import EvidencePolicy, is_about, unmatched_words
+from core.text import spelt, subject_words
 from tests.fakes import passage
 
 POLICY = EvidencePolicy(min_similarity=0.6, min_coverage=0.5)
@@ -19,14 +20,15 @@ def test_abstention_counts_right_wrong_and_unanswerable_answers() -> None:
     ] + [("gold", passage("Le SMR de TAHOR est important.", 0.65, passage_id=9))]
     far = [("other", passage("Sans rapport.", similarity=0.1, passage_id=7))]
     none: set[str] = set()
+    tahor, zocor = Case("SMR de TAHOR ?", "gold", "fr"), Case("SMR de ZOCOR ?", "", "fr")
     retrieved = [
-        (Case("SMR de TAHOR ?", "gold", "fr"), close, none),  # right
-        (Case("SMR de TAHOR ?", "gold", "fr"), elsewhere, none),  # gold 5th: past the first 3
-        (Case("SMR de TAHOR ?", "gold", "fr"), far, none),  # abstains
-        (Case("SMR de TAHOR ?", "x", "fr", also=frozenset({"gold"})), close, none),  # right
-        (Case("SMR de ZOCOR ?", "", "fr"), elsewhere, none),  # unanswerable, answered
-        (Case("SMR de ZOCOR ?", "", "fr"), far, none),  # unanswerable, abstains
-        (Case("SMR de KARDEGIC ?", "", "fr"), elsewhere, {"KARDEGIC"}),  # unknown: abstains
+        Retrieval(tahor, close, none),  # right
+        Retrieval(tahor, elsewhere, none),  # gold 5th: past the first 3
+        Retrieval(tahor, far, none),  # abstains
+        Retrieval(Case("SMR de TAHOR ?", "x", "fr", also=frozenset({"gold"})), close, none),
+        Retrieval(zocor, elsewhere, none),  # unanswerable, answered
+        Retrieval(zocor, far, none),  # unanswerable, abstains
+        Retrieval(Case("SMR de KARDEGIC ?", "", "fr"), elsewhere, {"KARDEGIC"}),  # abstains
     ]
     rates = abstention(retrieved, POLICY)
     assert (rates.right, rates.wrong, rates.unanswerable) == (0.5, 0.25, 1 / 3)
@@ -44,3 +46,28 @@ def test_unmatched_words_are_long_content_words_no_passage_holds() -> None:
     every = EvidencePolicy(unknown_word_length=1)
     assert unmatched_words(question, found, every) == ["vrai", "sujet", "âgé"]
     assert unmatched_words(question, found, EvidencePolicy(unknown_word_length=0)) == []
+
+
+def test_a_document_is_about_a_subject_one_of_its_subjects_holds_whole() -> None:
+    """A sheet on 'CHLORHYDRATE DE METFORMINE' answers a question on metformin; the opinion on
+    AMOXICILLINE SANDOZ does not answer one on AMOXICILLINE BIOGARAN; a note that declares no
+    subjects is never held to them."""
+    sheet = passage("Biguanide.", subjects=("GLUCOPHAGE", "CHLORHYDRATE DE MÉTFORMINE"))
+    sandoz = passage("SMR important.", subjects=("AMOXICILLINE SANDOZ", "AMOXICILLINE"))
+    metformin = subject_words("metformine")
+    assert is_about(sheet, [metformin])
+    assert is_about(sandoz, [subject_words("amoxicilline")])
+    assert not is_about(sandoz, [subject_words("AMOXICILLINE BIOGARAN")])
+    assert not is_about(sheet, [metformin, subject_words("Gliclazide")])  # a pair: both needed
+    assert is_about(passage("Note."), [metformin])
+    assert is_about(sheet, [])
+
+
+def test_subject_words_keep_every_word_and_spell_as_the_question() -> None:
+    """'vitamine A' is named only with its A; the reply quotes the drug as the clinician wrote
+    it."""
+    assert subject_words("Vitamine A") == {"vitamine", "a"}
+    assert subject_words("l'acide acétylsalicylique") == {"l", "acide", "acetylsalicylique"}
+    assert spelt("Et l'Acide acétylsalicylique ?", frozenset({"acide", "acetylsalicylique"})) == (
+        "Acide acétylsalicylique"
+    )

@@ -28,6 +28,22 @@ def test_markdown_front_matter_and_heading_path(tmp_path: Path) -> None:
     assert doc.sections[1].paragraphs == ("1 g par prise.", "4 g par jour au maximum.")
 
 
+def test_front_matter_declares_what_a_note_is_about(tmp_path: Path) -> None:
+    """An author declares the medicines a note is about (a list or one name); anything else is
+    a clear error naming the field, not a note silently held to no subject."""
+    listed = note("AVK", "Surveiller l'INR.", subjects="[warfarine, 'fluindione', warfarine, ' ']")
+    assert parse_file(write(tmp_path, "a.md", listed))[0].meta.subjects == (
+        "warfarine",
+        "fluindione",
+    )
+    one = note("AVK", "Surveiller l'INR.", subjects="acide acétylsalicylique")
+    assert parse_file(write(tmp_path, "b.md", one))[0].meta.subjects == ("acide acétylsalicylique",)
+    assert parse_file(write(tmp_path, "c.md", note("AVK", "INR.")))[0].meta.subjects == ()
+    bad = note("AVK", "Surveiller l'INR.", subjects="{warfarine: 1}")
+    with pytest.raises(UnreadableDocument, match="subjects"):
+        parse_file(write(tmp_path, "d.md", bad))
+
+
 def test_content_hash_changes_with_content_only(tmp_path: Path) -> None:
     """Re-ingesting an unchanged file is detected; an edited one is not mistaken for it."""
     path = write(tmp_path, "a.txt", "Une phrase.")

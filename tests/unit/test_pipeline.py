@@ -9,7 +9,7 @@ from structlog.testing import capture_logs
 
 from adapters.generators.extractive import ExtractiveGenerator
 from core.errors import MedGPTError
-from core.models import Outcome, Turn
+from core.models import Outcome, Passage, Turn
 from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 
 
@@ -74,6 +74,64 @@ async def test_an_unknown_word_still_answers_from_a_near_duplicate_passage() -> 
     reply = await pipeline.answer(message("Service médical rendu par TAHOR chez l'octogénaire ?"))
     assert reply.outcome is Outcome.ANSWERED
     assert audit.answers[0].details["unknown_words"] == ["octogénaire"]  # on record all the same
+
+
+def _interaction(first: str, second: str, passage_id: int, *members: str) -> Passage:
+    """As the thesaurus's importer writes a pair; `members`: those of the second, a class."""
+    listed = f" {second} comprend : {', '.join(members)}." if members else ""
+    return passage(
+        f"{first} et {second} : Association déconseillée.{listed}",
+        similarity=0.55,
+        passage_id=passage_id,
+        title=f"Interaction : {first} + {second}",
+        subjects=(first, second, *members),
+    )
+
+
+AMIODARONE_FLUCONAZOLE = _interaction("AMIODARONE", "FLUCONAZOLE", 1)
+STATINS_CLARITHROMYCIN = _interaction(
+    "CLARITHROMYCINE", "INHIBITEURS DE L'HMG-COA REDUCTASE", 2, "simvastatine", "atorvastatine"
+)
+
+
+async def test_a_pair_of_drugs_is_answered_only_from_a_source_on_both() -> None:
+    """Asked about two drugs, the bot does not answer from an interaction of one of them with a
+    third drug: it says that the sources found do not cover the two together, and the audit
+    records the drugs it recognised. A class-level pair that lists the substance answers."""
+    question = message("Peut-on associer l'amiodarone et la simvastatine ?")
+    audit = FakeAudit()
+    index = FakeIndex([AMIODARONE_FLUCONAZOLE, STATINS_CLARITHROMYCIN])
+    reply = await pipeline_with(index, audit, ExtractiveGenerator()).answer(question)
+    assert reply.outcome is Outcome.ABSTAINED
+    assert reply.text.startswith(
+        "Les sources trouvées ne traitent pas ensemble de « amiodarone » et « simvastatine »."
+    )
+    assert audit.answers[0].details["subjects"] == ["amiodarone", "simvastatine"]
+
+    unchecked = pipeline_with(index, FakeAudit(), ExtractiveGenerator())
+    unchecked.settings = replace(
+        unchecked.settings, evidence=replace(unchecked.settings.evidence, named_subjects=False)
+    )
+    assert (await unchecked.answer(question)).outcome is Outcome.ANSWERED  # what it did before
+
+    listed = _interaction("AMIODARONE", "INHIBITEURS DE L'HMG-COA REDUCTASE", 3, "simvastatine")
+    index.passages.append(listed)
+    reply = await pipeline_with(index, FakeAudit(), ExtractiveGenerator()).answer(question)
+    assert reply.outcome is Outcome.ANSWERED
+    assert [s.title for s in reply.sources] == [listed.document.title]
+
+
+async def test_a_source_that_declares_no_subjects_is_not_held_to_them() -> None:
+    """A note written by the team (no declared subjects) still answers a question that names a
+    drug the official sources know."""
+    note = passage("L'amiodarone expose à une hypothyroïdie : doser la TSH.", passage_id=4)
+    index = FakeIndex([AMIODARONE_FLUCONAZOLE, note])
+    pipeline = pipeline_with(index, FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(
+        message("Quelle surveillance de la TSH sous amiodarone et sotalol ?")
+    )
+    assert reply.outcome is Outcome.ANSWERED
+    assert [s.passage_id for s in reply.sources] == [4]
 
 
 async def test_generator_finding_nothing_abstains() -> None:
