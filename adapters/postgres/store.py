@@ -144,12 +144,12 @@ WHERE prefix.q IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM passages p WHERE p.tsv @@ prefix.q)
 """
 
-# The subjects of live documents whose words are all among the question's (the GIN index finds
-# those sharing a word, then each is checked whole).
+# The subjects of live documents whose words are all among the question's: found by their
+# longest word, then checked whole.
 _NAMED_SUBJECTS = """
 SELECT DISTINCT s.words
 FROM document_subjects s JOIN documents d ON d.id = s.document_id
-WHERE s.words <@ $1::text[] AND d.retired_at IS NULL
+WHERE s.longest = ANY($1::text[]) AND s.words <@ $1::text[] AND d.retired_at IS NULL
 """
 
 
@@ -282,8 +282,12 @@ class PgCorpus:
                 )
                 await conn.execute("DELETE FROM document_subjects WHERE document_id = $1", doc_id)
                 await conn.executemany(
-                    "INSERT INTO document_subjects (document_id, words) VALUES ($1, $2)",
-                    [(doc_id, sorted(words)) for words in _subject_words(meta.subjects)],
+                    "INSERT INTO document_subjects (document_id, words, longest)"
+                    " VALUES ($1, $2, $3)",
+                    [
+                        (doc_id, sorted(words), max(words, key=lambda w: (len(w), w)))
+                        for words in _subject_words(meta.subjects)
+                    ],
                 )
                 await conn.execute("DELETE FROM passages WHERE document_id = $1", doc_id)
                 await conn.executemany(

@@ -1,0 +1,117 @@
+"""Cost of finding the subjects a question names (the store's look-up behind
+core.pipeline.named_subjects) over the subjects of the whole BDPM release and the whole
+interaction thesaurus.
+
+Usage: python bench/subject_lookup.py [--questions 400] [--data ../shared/data]
+Writes every document's row and subjects into a throw-away embedded database (no passages: the
+look-up reads only those), then times the look-up for questions of the evaluation's two forms,
+half each: "Peut-on associer X et Y ?" over thesaurus pairs (a substance of a class where a side
+is one) and "Quel est le service médical rendu par X ?" over BDPM medicines (the short name).
+Reports median and p99 in ms, first by the longest-word index the store uses, then, in the same
+run, by a GIN index on the words (the design it replaced).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from adapters.postgres.store import PgCorpus
+from adapters.sources import ansm, bdpm
+from bots.settings import load_settings
+from bots.wiring import build_app
+from core.text import fold, subject_words
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+THESAURUS = "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json"
+GIN_LOOKUP = (
+    "SELECT DISTINCT s.words FROM document_subjects s JOIN documents d ON d.id = s.document_id"
+    " WHERE s.words <@ $1::text[] AND d.retired_at IS NULL"
+)
+
+
+def questions(data: Path, count: int) -> list[str]:
+    folder = data / "ansm_thesaurus_interactions"
+    index = folder / "index-des-substances-20102020.json"
+    members = ansm.class_members(index)
+    rng = random.Random(5)  # the same questions every run
+    asked = []
+    for record in rng.sample(list(ansm.read_thesaurus(folder / THESAURUS, index)), count // 2):
+        title = record.documents[0].meta.title.removeprefix("Interaction : ")
+        first, second = (rng.choice(members.get(fold(s), [s])) for s in title.split(" + ", 1))
+        asked.append(f"Peut-on associer {first} et {second} ?")
+    medicines = rng.sample(list(bdpm.read_release(data / "bdpm")), count - len(asked))
+    for record in medicines:
+        name = bdpm.short_name(record.documents[0].meta.title)
+        asked.append(f"Quel est le service médical rendu par {name} ?")
+    return asked
+
+
+async def timed(corpus: PgCorpus, asked: list[str], sql: str | None) -> tuple[float, float, float]:
+    """(median ms, p99 ms, subjects named per question); `sql`: another query than the store's."""
+    for question in asked[:20]:  # warm the caches
+        await corpus.named_subjects(subject_words(question))
+    times, named = [], 0
+    for question in asked:
+        words = subject_words(question)
+        started = time.perf_counter()
+        if sql is None:
+            found = await corpus.named_subjects(words)
+        else:
+            found = await corpus.pool.fetch(sql, sorted(words))
+        times.append((time.perf_counter() - started) * 1000)
+        named += len(found)
+    p99 = sorted(times)[max(0, round(0.99 * len(times)) - 1)]
+    return statistics.median(times), p99, named / len(asked)
+
+
+async def run(data: Path, count: int) -> None:
+    asked = questions(data, count)
+    folder = data / "ansm_thesaurus_interactions"
+    sources = [
+        ansm.read_thesaurus(folder / THESAURUS, folder / "index-des-substances-20102020.json"),
+        bdpm.read_release(data / "bdpm"),
+    ]
+    async with build_app(load_settings()) as app:
+        started = time.perf_counter()
+        for records in sources:
+            for record in records:
+                for doc in record.documents:
+                    await app.corpus.replace_document(doc, [], [])
+        written = time.perf_counter() - started
+        documents = await app.pool.fetchval("SELECT count(*) FROM documents")
+        rows = await app.pool.fetchval("SELECT count(*) FROM document_subjects")
+        await app.pool.execute("ANALYZE document_subjects")
+        print(f"{documents:,} documents, {rows:,} subjects written in {written:.0f} s;")
+        print(f"{len(asked)} questions (half pairs, half medicines)\n")
+        print("| look-up | median | p99 | subjects named per question |")
+        print("|---|---|---|---|")
+        median, p99, named = await timed(app.corpus, asked, None)
+        print(f"| longest word, the store's | {median:.2f} ms | {p99:.2f} ms | {named:.2f} |")
+        await app.pool.execute("CREATE INDEX bench_words ON document_subjects USING gin (words)")
+        await app.pool.execute("ANALYZE document_subjects")
+        median, p99, named = await timed(app.corpus, asked, GIN_LOOKUP)
+        print(f"| all words (GIN, `<@`) | {median:.2f} ms | {p99:.2f} ms | {named:.2f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--questions", type=int, default=400)
+    parser.add_argument("--data", type=Path, default=DATA)
+    args = parser.parse_args()
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("MEDGPT_DATA_DIR", tempfile.mkdtemp(prefix="medgpt-subjects-bench-"))
+    asyncio.run(run(args.data, args.questions))
+
+
+if __name__ == "__main__":
+    main()
