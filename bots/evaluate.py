@@ -120,19 +120,37 @@ async def _interactions(args: argparse.Namespace, settings: Settings) -> int:
     index = args.index or args.path.with_name("index-des-substances-20102020.json")
     records = list(itertools.islice(ansm.read_thesaurus(args.path, index), args.limit))
     members = ansm.class_members(index)
+    cases = interaction_cases(records, members)
+    unanswerable = _unlisted_pairs(records, members, len(cases)) if args.abstention else []
+    note = (
+        "One question per statement of a pair; the thesaurus states most pairs twice, once under"
+        " each drug, and either statement counts as the answer."
+    )
+    return await _run(
+        "Thésaurus ANSM des interactions", records, cases, args, settings, note, unanswerable
+    )
+
+
+def interaction_cases(
+    records: Sequence[SourceFile], members: Mapping[str, list[str]]
+) -> list[Case]:
+    """'Peut-on associer X et Y ?' for each pair, a substance of a class where a side is one."""
+    # The thesaurus states most pairs twice, once under each drug: either answers the question.
+    stated: dict[frozenset[str], set[str]] = defaultdict(set)
+    for record in records:
+        stated[frozenset(map(fold, _sides(record)))].add(record.path)
     rng = random.Random(7)  # the same queries every run
     cases = []
     for record in records:
         [doc] = record.documents
-        main, plus = doc.meta.title.removeprefix("Interaction : ").split(" + ", 1)
+        main, plus = _sides(record)
         first = rng.choice(members.get(fold(main), [main.lower()]))
         second = rng.choice(members.get(fold(plus), [plus.lower()]))
         level = (doc.meta.version or "").split(" ; ")[0]
-        cases.append(Case(f"Peut-on associer {first} et {second} ?", record.path, "fr", level))
-    unanswerable = _unlisted_pairs(records, members, len(cases)) if args.abstention else []
-    return await _run(
-        "Thésaurus ANSM des interactions", records, cases, args, settings, "", unanswerable
-    )
+        mirror = frozenset(stated[frozenset((fold(main), fold(plus)))] - {record.path})
+        question = f"Peut-on associer {first} et {second} ?"
+        cases.append(Case(question, record.path, "fr", level, also=mirror))
+    return cases
 
 
 def _unlisted_pairs(
@@ -140,12 +158,10 @@ def _unlisted_pairs(
 ) -> list[Case]:
     """'Peut-on associer X et Y ?' for two substances that the indexed pairs name, each in some
     pair (directly or through a class), but never together: the index does not answer it."""
-    pairs = []
-    for record in records:
-        main, plus = record.documents[0].meta.title.removeprefix("Interaction : ").split(" + ", 1)
-        pairs.append(
-            tuple({fold(s) for s in members.get(fold(side), [side])} for side in (main, plus))
-        )
+    pairs = [
+        tuple({fold(s) for s in members.get(fold(side), [side])} for side in _sides(record))
+        for record in records
+    ]
     named = sorted(set().union(*(side for pair in pairs for side in pair)))
     rng = random.Random(13)  # the same questions every run
     cases: dict[tuple[str, str], Case] = {}
@@ -159,6 +175,12 @@ def _unlisted_pairs(
             continue
         cases[first, second] = Case(f"Peut-on associer {first} et {second} ?", "", "fr")
     return list(cases.values())
+
+
+def _sides(record: SourceFile) -> tuple[str, str]:
+    """The two sides of a thesaurus pair, as its title names them."""
+    main, plus = record.documents[0].meta.title.removeprefix("Interaction : ").split(" + ", 1)
+    return main, plus
 
 
 async def _bdpm(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,8 +10,10 @@ import asyncpg
 import pytest
 
 from adapters.postgres.store import TEXT_WEIGHT
+from adapters.sources import ansm
 from bots.cli import main
-from bots.evaluate import BDPM_DISTRACTORS
+from bots.evaluate import BDPM_DISTRACTORS, interaction_cases
+from core.text import fold
 from tests.integration.test_sources import BDPM, SHARED, THESAURUS
 
 PUBMEDQA = SHARED / "pubmedqa" / "ori_pqal.json"
@@ -150,3 +152,18 @@ def test_eval_abstention_asks_what_the_index_cannot_answer(
     assert "| 5, 0.7 | checked |" in next(
         line for line in report.splitlines() if "**(default)**" in line
     )
+
+
+def test_either_statement_of_a_pair_answers_its_question() -> None:
+    """The thesaurus states most pairs under each of their drugs: a question answered from the
+    other statement is right, not counted against the bot."""
+    index = THESAURUS / "index-des-substances-20102020.json"
+    records = list(ansm.read_thesaurus(INTERACTIONS, index))
+    cases = interaction_cases(records, ansm.class_members(index))
+    titles = {r.path: r.documents[0].meta.title.removeprefix("Interaction : ") for r in records}
+    mirrored = [case for case in cases if case.also]
+    assert len(mirrored) > 2500  # of 3,138
+    for case in mirrored:
+        [other] = case.also
+        main_side, plus_side = titles[case.gold].split(" + ", 1)
+        assert fold(titles[other]) == fold(f"{plus_side} + {main_side}")  # accents vary
