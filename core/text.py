@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -105,6 +106,7 @@ def content_words(text: str) -> dict[str, str]:
 _ALNUM = re.compile(r"[^\W_]+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=65536)  # each retrieved document's subjects, for every question
 def subject_words(text: str) -> frozenset[str]:
     """Every word of a text, accent-folded, none left out: a subject ("vitamine A", "MAG 2")
     is named only by a question that holds all its words."""
