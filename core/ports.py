@@ -57,9 +57,9 @@ class PassageIndex(Protocol):
         as full-text search does: stemmed in `language`, accents folded)."""
         ...
 
-    async def named_subjects(self, words: Collection[str]) -> list[frozenset[str]]:
-        """The subjects declared by the corpus's documents (DocumentMeta.subjects) that `words`
-        name, each as its words (core.text.subject_words): all of them among `words`."""
+    async def named_subjects(self, words: Collection[str]) -> list[tuple[str, ...]]:
+        """The subjects declared by the corpus's live documents (DocumentMeta.subjects) whose
+        words are all among `words`, each as its words in order (core.text.subject_tokens)."""
         ...
 
 

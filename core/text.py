@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from core.models import Language
 
@@ -106,11 +107,25 @@ def content_words(text: str) -> dict[str, str]:
 _ALNUM = re.compile(r"[^\W_]+", re.UNICODE)
 
 
+def subject_tokens(text: str) -> tuple[str, ...]:
+    """Every word of a text in order, accent-folded, none left out: a subject ("vitamine A",
+    "MAG 2") is named only by a question that holds all its words, one after the other."""
+    return tuple(_ALNUM.findall(fold(text)))
+
+
 @functools.lru_cache(maxsize=65536)  # each retrieved document's subjects, for every question
 def subject_words(text: str) -> frozenset[str]:
-    """Every word of a text, accent-folded, none left out: a subject ("vitamine A", "MAG 2")
-    is named only by a question that holds all its words."""
-    return frozenset(_ALNUM.findall(fold(text)))
+    """The words of subject_tokens, as a set."""
+    return frozenset(subject_tokens(text))
+
+
+def names(tokens: Sequence[str], subject: Sequence[str]) -> bool:
+    """Whether a text's tokens hold a subject's tokens one after the other: "le patient a une
+    carence en vitamine D" holds the words of "vitamine A", but does not name it."""
+    width = len(subject)
+    return any(
+        tuple(tokens[i : i + width]) == tuple(subject) for i in range(len(tokens) - width + 1)
+    )
 
 
 def spelt(text: str, words: frozenset[str]) -> str:

@@ -20,7 +20,7 @@ from core.models import (
 )
 from core.pipeline import Pipeline, PipelineSettings
 from core.ports import AuditEntry, Draft, EmbedderIdentity, OnText, SearchQuery
-from core.text import KEY_LENGTH, fold, subject_words
+from core.text import KEY_LENGTH, fold, subject_tokens
 
 
 class FakeEmbedder:
@@ -50,10 +50,10 @@ class FakeIndex:
         held = set().union(*map(passage_keywords, self.passages))
         return {w for w in words if not any(k.startswith(fold(w)[:KEY_LENGTH]) for k in held)}
 
-    async def named_subjects(self, words: Collection[str]) -> list[frozenset[str]]:
+    async def named_subjects(self, words: Collection[str]) -> list[tuple[str, ...]]:
         """As the store: the declared subjects whose words are all among `words`."""
-        declared = {subject_words(s) for p in self.passages for s in p.document.subjects}
-        return sorted((s for s in declared if s and s <= set(words)), key=sorted)
+        declared = {subject_tokens(s) for p in self.passages for s in p.document.subjects}
+        return sorted(s for s in declared if s and set(s) <= set(words))
 
 
 @dataclass

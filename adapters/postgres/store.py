@@ -13,7 +13,7 @@ from core.documents import Chunk, ParsedDocument
 from core.errors import IndexMismatch
 from core.models import DocumentMeta, Language, Passage
 from core.ports import EmbedderIdentity, SearchQuery
-from core.text import subject_words
+from core.text import subject_tokens
 
 from .database import mapped_errors
 
@@ -230,12 +230,12 @@ class PgCorpus:
             )
         return {r["word"] for r in rows}
 
-    async def named_subjects(self, words: Collection[str]) -> list[frozenset[str]]:
+    async def named_subjects(self, words: Collection[str]) -> list[tuple[str, ...]]:
         if not words:
             return []
         with mapped_errors():
             rows = await (self.read_pool or self.pool).fetch(_NAMED_SUBJECTS, sorted(words))
-        return [frozenset(r["words"]) for r in rows]
+        return [tuple(r["words"]) for r in rows]
 
     async def known_hashes(self, source_keys: Sequence[str]) -> dict[str, str]:
         with mapped_errors():
@@ -285,8 +285,8 @@ class PgCorpus:
                     "INSERT INTO document_subjects (document_id, words, longest)"
                     " VALUES ($1, $2, $3)",
                     [
-                        (doc_id, sorted(words), max(words, key=lambda w: (len(w), w)))
-                        for words in _subject_words(meta.subjects)
+                        (doc_id, list(words), max(words, key=lambda w: (len(w), w)))
+                        for words in _subject_tokens(meta.subjects)
                     ],
                 )
                 await conn.execute("DELETE FROM passages WHERE document_id = $1", doc_id)
@@ -355,8 +355,8 @@ def _like_prefix(prefix: str) -> str:
     return escaped + "%"
 
 
-def _subject_words(subjects: Sequence[str]) -> set[frozenset[str]]:
-    return {words for words in map(subject_words, subjects) if words}
+def _subject_tokens(subjects: Sequence[str]) -> set[tuple[str, ...]]:
+    return {words for words in map(subject_tokens, subjects) if words}
 
 
 def _passage(row: asyncpg.Record) -> Passage:

@@ -1,6 +1,7 @@
 -- What each document is about (DocumentMeta.subjects: the medicines and substances it names as its
 -- subject): as written, returned with every passage; and each subject's words (accent-folded,
--- core.text.subject_words), to find the subjects a question names: those whose words it all holds.
+-- in order, core.text.subject_tokens), to find the subjects a question names: it holds their words
+-- one after the other.
 -- They are looked up by their longest word ("metformine" in "chlorhydrate de metformine"): one
 -- index probe per question word finds the few subjects it could complete, where a GIN index on
 -- the words would also bring every subject holding "de".

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bots.evaluate import Case, Retrieval, abstention
 from core.evidence import EvidencePolicy, is_about, unmatched_words
-from core.text import spelt, subject_words
+from core.text import names, spelt, subject_tokens, subject_words
 from tests.fakes import passage
 
 POLICY = EvidencePolicy(min_similarity=0.6, min_coverage=0.5)
@@ -63,10 +63,16 @@ def test_a_document_is_about_a_subject_one_of_its_subjects_holds_whole() -> None
     assert is_about(sheet, [])
 
 
-def test_subject_words_keep_every_word_and_spell_as_the_question() -> None:
-    """'vitamine A' is named only with its A; the reply quotes the drug as the clinician wrote
-    it."""
+def test_a_subject_is_named_by_all_its_words_in_a_row() -> None:
+    """'vitamine A' is named only with its A, right after: "le patient a une carence en
+    vitamine D" does not name it. The reply quotes the drug as the clinician wrote it."""
     assert subject_words("Vitamine A") == {"vitamine", "a"}
+    assert names(subject_tokens("Faut-il de la vitamine A ?"), subject_tokens("VITAMINE A"))
+    deficient = subject_tokens("Le patient a une carence en vitamine D : quelle dose ?")
+    assert set(subject_tokens("vitamine A")) <= set(deficient)
+    assert not names(deficient, subject_tokens("vitamine A"))
+    assert names(deficient, subject_tokens("vitamine D"))
+    assert not names(subject_tokens("vitamine"), subject_tokens("vitamine D"))
     assert subject_words("l'acide acétylsalicylique") == {"l", "acide", "acetylsalicylique"}
     assert spelt("Et l'Acide acétylsalicylique ?", frozenset({"acide", "acetylsalicylique"})) == (
         "Acide acétylsalicylique"

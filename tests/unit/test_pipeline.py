@@ -121,6 +121,22 @@ async def test_a_pair_of_drugs_is_answered_only_from_a_source_on_both() -> None:
     assert [s.title for s in reply.sources] == [listed.document.title]
 
 
+async def test_a_drug_is_named_by_its_words_in_a_row_not_scattered() -> None:
+    """ "Le patient a une carence en vitamine D" holds the words of "vitamine A" ("a", the verb)
+    but names only vitamin D: the vitamin D sheet answers."""
+    vitamin_d = passage(
+        "Carence en vitamine D : dose de charge puis entretien.",
+        passage_id=5,
+        title="ZYMAD",
+        subjects=("ZYMAD", "vitamine D"),
+    )
+    vitamin_a = passage("Vitamine A : carence.", passage_id=6, subjects=("A 313", "vitamine A"))
+    pipeline = pipeline_with(FakeIndex([vitamin_d, vitamin_a]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("Le patient a une carence en vitamine D : quelle dose ?"))
+    assert reply.outcome is Outcome.ANSWERED
+    assert [s.title for s in reply.sources] == ["ZYMAD"]
+
+
 async def test_a_source_that_declares_no_subjects_is_not_held_to_them() -> None:
     """A note written by the team (no declared subjects) still answers a question that names a
     drug the official sources know."""
