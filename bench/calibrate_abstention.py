@@ -27,7 +27,7 @@ from bots.evaluate import (
 )
 from bots.settings import load_settings
 from bots.wiring import build_app, ensure_demo_corpus
-from core.evidence import EvidencePolicy, Subject
+from core.evidence import EvidencePolicy
 from core.models import ConversationId, IncomingMessage, Outcome, Passage, Platform, Reply, UserId
 from core.pipeline import named_subjects
 from core.ports import SearchQuery
@@ -38,7 +38,7 @@ QUESTIONS = Path(__file__).parent.parent / "tests" / "data" / "demo_questions.js
 
 # (labelled question, passages retrieved, its words that the corpus does not hold, the corpus's
 # subjects it names)
-Results = list[tuple[dict[str, str | None], list[Passage], set[str], list[Subject]]]
+Results = list[tuple[dict[str, str | None], list[Passage], set[str], list[frozenset[str]]]]
 
 
 async def retrieve_all(lines: list[str]) -> tuple[Results, list[Reply]]:

@@ -19,7 +19,7 @@ from bots.settings import Settings
 from bots.wiring import App, build_app
 from core.documents import CHUNKER_VERSION, ParsedDocument, Section
 from core.errors import InputError
-from core.evidence import EvidencePolicy, Subject, supporting
+from core.evidence import EvidencePolicy, supporting
 from core.ingestion import SourceFile
 from core.models import DocumentMeta, Language, Passage
 from core.pipeline import named_subjects
@@ -294,7 +294,7 @@ class Retrieval:
     case: Case
     found: list[tuple[str, Passage]]  # (source key, passage), best first
     unknown: set[str] = field(default_factory=set)  # its words, any length, the corpus lacks
-    named: list[Subject] = field(default_factory=list)  # the corpus's subjects it names
+    named: list[frozenset[str]] = field(default_factory=list)  # the corpus's subjects it names
 
 
 Retrieved = list[Retrieval]

@@ -8,8 +8,7 @@ question with a word the corpus does not hold is answered only from a near-dupli
 Nor do they see which words name a drug: "Peut-on associer amiodarone et simvastatine ?" shares
 two words of three with the thesaurus's amiodarone + fluconazole pair. So a question that names
 subjects of the corpus (the medicines and substances its documents declare) is answered only
-from passages that name them or whose documents are about them, or from documents that declare
-no subjects.
+from documents about every one of them, or from documents that declare no subjects.
 The thresholds are calibrated on labelled answerable and unanswerable questions (see
 docs/quality.md); abstaining is always preferred to improvising.
 """
@@ -20,7 +19,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from core.models import Passage
-from core.text import content_words, keywords, names, subject_tokens, subject_words
+from core.text import content_words, keywords, subject_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +38,6 @@ class EvidencePolicy:
     # A passage of a document that declares its subjects supports only questions whose named
     # subjects it is about (all of them); False: subjects are not checked.
     named_subjects: bool = True
-
-
-Subject = tuple[str, ...]  # a subject's words in order (core.text.subject_tokens)
 
 
 def coverage(question: str, passage: Passage) -> float:
@@ -73,11 +69,11 @@ def supporting(
     passages: Sequence[Passage],
     policy: EvidencePolicy,
     unknown: Collection[str] = (),
-    named: Collection[Subject] = (),
+    named: Collection[frozenset[str]] = (),
 ) -> list[Passage]:
     """The passages that pass the policy, best first; empty means abstain. `unknown`: the
     question's words that the corpus does not hold; `named`: the corpus's subjects that the
-    question names."""
+    question names, each as its words (core.text.subject_words)."""
     strong = [
         p
         for p in passages
@@ -87,25 +83,15 @@ def supporting(
     return strong if len(strong) >= policy.min_passages else []
 
 
-def is_about(passage: Passage, named: Collection[Subject]) -> bool:
-    """Whether the passage is about every named subject: one of its document's subjects holds
-    all the subject's words ("chlorhydrate de metformine" is about "metformine"), or the passage
-    names it itself (an opinion on acetylcysteine that speaks of paracetamol poisoning). A
-    document that declares no subjects is not held to it."""
+def is_about(passage: Passage, named: Collection[frozenset[str]]) -> bool:
+    """Whether the passage's document is about every named subject: one of its subjects holds
+    all the subject's words ("chlorhydrate de metformine" is about "metformine"). A document
+    that declares no subjects is not held to it."""
     declared = passage.document.subjects
     if not named or not declared:
         return True
     held = [subject_words(subject) for subject in declared]
-    tokens: Sequence[str] | None = None
-    for subject in named:
-        if any(set(subject) <= words for words in held):
-            continue
-        if tokens is None:
-            text = " ".join((passage.document.title, *passage.section_path, passage.text))
-            tokens = subject_tokens(text)
-        if not names(tokens, subject):
-            return False
-    return True
+    return all(any(subject <= words for words in held) for subject in named)
 
 
 def passage_keywords(passage: Passage) -> set[str]:

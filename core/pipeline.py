@@ -11,7 +11,7 @@ import structlog
 
 from core import compose, triage
 from core.errors import EmbedderError, StoreError
-from core.evidence import EvidencePolicy, Subject, supporting, unmatched_words
+from core.evidence import EvidencePolicy, supporting, unmatched_words
 from core.grounding import describe, grounded_answer
 from core.models import IncomingMessage, Language, Outcome, Passage, Reply, Source, UserId
 from core.ports import (
@@ -224,7 +224,7 @@ def _not_about(
     passages: Sequence[Passage],
     policy: EvidencePolicy,
     unknown: Collection[str],
-    named: Sequence[Subject],
+    named: Sequence[frozenset[str]],
 ) -> list[str]:
     """The subjects the question names, as it spells them, when they alone kept the passages
     from answering: found, but none about all of them together."""
@@ -258,11 +258,11 @@ async def unknown_words(
 
 async def named_subjects(
     index: PassageIndex, question: str, passages: Sequence[Passage]
-) -> list[Subject]:
+) -> list[frozenset[str]]:
     """The corpus's subjects that the question names, its words one after the other (none
     looked up when no passage found declares any: then none is held to them)."""
     if not any(p.document.subjects for p in passages):
         return []
     tokens = subject_tokens(question)
     candidates = await index.named_subjects(set(tokens))
-    return [subject for subject in candidates if names(tokens, subject)]
+    return [frozenset(subject) for subject in candidates if names(tokens, subject)]

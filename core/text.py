@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from core.models import Language
 
@@ -128,7 +128,7 @@ def names(tokens: Sequence[str], subject: Sequence[str]) -> bool:
     )
 
 
-def spelt(text: str, words: Collection[str]) -> str:
+def spelt(text: str, words: frozenset[str]) -> str:
     """Those of `text`'s words that are among `words` (subject_words), as the text spells them."""
     return " ".join(dict.fromkeys(t for t in _ALNUM.findall(text) if fold(t) in words))
 

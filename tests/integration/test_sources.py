@@ -161,4 +161,4 @@ async def test_a_substance_finds_the_interactions_of_its_class(
     # Both drugs are recognised as the corpus's subjects, and the class's pair is about both.
     named = await corpus.named_subjects(subject_words(question))
     assert set(named) == {("gentamicine",), ("ataluren",)}
-    assert is_about(best, named)
+    assert is_about(best, [frozenset(subject) for subject in named])

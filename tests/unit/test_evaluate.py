@@ -48,23 +48,17 @@ def test_unmatched_words_are_long_content_words_no_passage_holds() -> None:
     assert unmatched_words(question, found, EvidencePolicy(unknown_word_length=0)) == []
 
 
-def test_a_passage_is_about_a_subject_its_document_declares_or_it_names() -> None:
+def test_a_document_is_about_a_subject_one_of_its_subjects_holds_whole() -> None:
     """A sheet on 'CHLORHYDRATE DE METFORMINE' answers a question on metformin; the opinion on
-    AMOXICILLINE SANDOZ does not answer one on AMOXICILLINE BIOGARAN; an opinion on
-    acetylcysteine that speaks of paracetamol poisoning answers a question naming paracetamol;
-    a note that declares no subjects is never held to them."""
+    AMOXICILLINE SANDOZ does not answer one on AMOXICILLINE BIOGARAN; a note that declares no
+    subjects is never held to them."""
     sheet = passage("Biguanide.", subjects=("GLUCOPHAGE", "CHLORHYDRATE DE MÉTFORMINE"))
     sandoz = passage("SMR important.", subjects=("AMOXICILLINE SANDOZ", "AMOXICILLINE"))
-    antidote = passage(
-        "SMR important dans l'intoxication au paracétamol.", subjects=("HIDONAC", "ACÉTYLCYSTÉINE")
-    )
-    metformin = subject_tokens("metformine")
+    metformin = subject_words("metformine")
     assert is_about(sheet, [metformin])
-    assert is_about(sandoz, [subject_tokens("amoxicilline")])
-    assert not is_about(sandoz, [subject_tokens("AMOXICILLINE BIOGARAN")])
-    assert not is_about(sheet, [metformin, subject_tokens("Gliclazide")])  # a pair: both needed
-    assert is_about(antidote, [subject_tokens("Paracetamol")])
-    assert not is_about(antidote, [subject_tokens("ibuprofène")])
+    assert is_about(sandoz, [subject_words("amoxicilline")])
+    assert not is_about(sandoz, [subject_words("AMOXICILLINE BIOGARAN")])
+    assert not is_about(sheet, [metformin, subject_words("Gliclazide")])  # a pair: both needed
     assert is_about(passage("Note."), [metformin])
     assert is_about(sheet, [])
 
