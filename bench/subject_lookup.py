@@ -6,7 +6,8 @@ Usage: python bench/subject_lookup.py [--questions 400] [--data ../shared/data]
 Writes every document's row and subjects into a throw-away embedded database (no passages: the
 look-up reads only those), then times the look-up for questions of the evaluation's two forms,
 half each: "Peut-on associer X et Y ?" over thesaurus pairs (a substance of a class where a side
-is one) and "Quel est le service médical rendu par X ?" over BDPM medicines (the short name).
+is one, as `medgpt eval interactions` asks them) and "Quel est le service médical rendu par X ?"
+over BDPM medicines (the short name).
 Reports median and p99 in ms, first by the longest-word index the store uses, then, in the same
 run, by a GIN index on the words (the design it replaced).
 """
@@ -27,9 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.postgres.store import PgCorpus
 from adapters.sources import ansm, bdpm
+from bots.evaluate import interaction_cases
 from bots.settings import load_settings
 from bots.wiring import build_app
-from core.text import fold, subject_words
+from core.ingestion import SourceFile
+from core.text import subject_words
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 THESAURUS = "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json"
@@ -39,18 +42,13 @@ GIN_LOOKUP = (
 )
 
 
-def questions(data: Path, count: int) -> list[str]:
-    folder = data / "ansm_thesaurus_interactions"
-    index = folder / "index-des-substances-20102020.json"
-    members = ansm.class_members(index)
+def questions(
+    pairs: list[SourceFile], medicines: list[SourceFile], index: Path, count: int
+) -> list[str]:
     rng = random.Random(5)  # the same questions every run
-    asked = []
-    for record in rng.sample(list(ansm.read_thesaurus(folder / THESAURUS, index)), count // 2):
-        title = record.documents[0].meta.title.removeprefix("Interaction : ")
-        first, second = (rng.choice(members.get(fold(s), [s])) for s in title.split(" + ", 1))
-        asked.append(f"Peut-on associer {first} et {second} ?")
-    medicines = rng.sample(list(bdpm.read_release(data / "bdpm")), count - len(asked))
-    for record in medicines:
+    cases = interaction_cases(pairs, ansm.class_members(index))
+    asked = [case.question for case in rng.sample(cases, count // 2)]
+    for record in rng.sample(medicines, count - len(asked)):
         name = bdpm.short_name(record.documents[0].meta.title)
         asked.append(f"Quel est le service médical rendu par {name} ?")
     return asked
@@ -75,18 +73,16 @@ async def timed(corpus: PgCorpus, asked: list[str], sql: str | None) -> tuple[fl
 
 
 async def run(data: Path, count: int) -> None:
-    asked = questions(data, count)
     folder = data / "ansm_thesaurus_interactions"
-    sources = [
-        ansm.read_thesaurus(folder / THESAURUS, folder / "index-des-substances-20102020.json"),
-        bdpm.read_release(data / "bdpm"),
-    ]
+    index = folder / "index-des-substances-20102020.json"
+    pairs = list(ansm.read_thesaurus(folder / THESAURUS, index))
+    medicines = list(bdpm.read_release(data / "bdpm"))
+    asked = questions(pairs, medicines, index, count)
     async with build_app(load_settings()) as app:
         started = time.perf_counter()
-        for records in sources:
-            for record in records:
-                for doc in record.documents:
-                    await app.corpus.replace_document(doc, [], [])
+        for record in [*pairs, *medicines]:
+            for doc in record.documents:
+                await app.corpus.replace_document(doc, [], [])
         written = time.perf_counter() - started
         documents = await app.pool.fetchval("SELECT count(*) FROM documents")
         rows = await app.pool.fetchval("SELECT count(*) FROM document_subjects")

@@ -122,10 +122,8 @@ def subject_words(text: str) -> frozenset[str]:
 def names(tokens: Sequence[str], subject: Sequence[str]) -> bool:
     """Whether a text's tokens hold a subject's tokens one after the other: "le patient a une
     carence en vitamine D" holds the words of "vitamine A", but does not name it."""
-    width = len(subject)
-    return any(
-        tuple(tokens[i : i + width]) == tuple(subject) for i in range(len(tokens) - width + 1)
-    )
+    wanted, width = tuple(subject), len(subject)
+    return any(tuple(tokens[i : i + width]) == wanted for i in range(len(tokens) - width + 1))
 
 
 def spelt(text: str, words: frozenset[str]) -> str:

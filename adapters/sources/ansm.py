@@ -116,10 +116,10 @@ def _document(
         paragraphs.append(f"Mécanisme : {entry['mechanism']}")
     subjects = [main, plus]
     for protagonist in (main, plus):
-        substances = classes.get(fold(protagonist))
+        substances = sorted(classes.get(fold(protagonist), []))
         if substances:  # a class: name its members so a substance finds the pair
-            paragraphs.append(f"{protagonist} comprend : {', '.join(sorted(substances))}.")
-            subjects += sorted(substances)
+            paragraphs.append(f"{protagonist} comprend : {', '.join(substances)}.")
+            subjects += substances
     if entry["members"] and not classes.get(fold(main)):
         paragraphs.append(f"{main} {entry['members']}.")
     meta = DocumentMeta(
