@@ -21,6 +21,7 @@ from bots.evaluate import (
     Retrieval,
     Retrieved,
     abstention,
+    held_out_policies,
     policy_cells,
     policy_grid,
     unknown_words,
@@ -150,13 +151,15 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     default = EvidencePolicy()
     retrieved = as_retrieved(results, titles)
-    for policy in policy_grid(default, subjects=any(named for *_, named in results)):
+    grid = policy_grid(default, subjects=any(named for *_, named in results))
+    for policy in grid:
         rates = abstention(retrieved, policy)
         mark = " **(default)**" if policy == default else ""
         print(
             f"{policy_cells(policy)} {rates.right:.2f} | {rates.wrong:.2f}"
             f" | {1 - rates.unanswerable:.2f}{mark} |"
         )
+    print("\n".join(held_out_policies(retrieved, grid)))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@ BDPM_QUESTIONS = 400  # default --limit of `eval bdpm`
 BDPM_DISTRACTORS = 2  # medicines indexed at random for each medicine asked about
 UNANSWERABLE = 400  # --abstention: at most this many questions the index cannot answer
 CITED = 3  # --abstention: an answer is right when its first passages hold the gold document
+# --abstention's held-out check weighs each answer that does not rest on the question's own source
+# (answered wrong, or answered although the index cannot answer) against this many right ones.
+MISLEAD_COST = 2.0
 NAMED, PLAIN = "indication named", "medicine only"  # the two forms of BDPM questions
 
 
@@ -406,14 +409,59 @@ def _abstention_report(retrieved: Retrieved, default: EvidencePolicy, k: int) ->
         " similarity | subjects | answered right | answered wrong | unanswerable answered |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for policy in policy_grid(default, subjects=any(one.named for one in retrieved)):
+    grid = policy_grid(default, subjects=any(one.named for one in retrieved))
+    for policy in grid:
         rates = abstention(retrieved, policy)
         mark = " **(default)**" if policy == default else ""
         lines.append(
             f"{policy_cells(policy)} {rates.right:.3f} | {rates.wrong:.3f}"
             f" | {rates.unanswerable:.3f}{mark} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *held_out_policies(retrieved, grid)]) + "\n"
+
+
+def utility(rates: Abstention) -> float:
+    """What --abstention's held-out check maximises: right answers, less MISLEAD_COST for each
+    answer that does not rest on the question's own source."""
+    return rates.right - MISLEAD_COST * (rates.wrong + rates.unanswerable)
+
+
+def held_out_policies(retrieved: Retrieved, grid: Sequence[EvidencePolicy]) -> list[str]:
+    """The thresholds as chosen on one half of the questions, checked on the other (the grid's
+    first policy, the default, wins ties): a policy that wins only where it was chosen is noise,
+    and a default far below the held-out half's best was tuned on too few questions."""
+    order = list(range(len(retrieved)))
+    random.Random(3).shuffle(order)  # the same halves every run
+    halves = ([retrieved[i] for i in order[::2]], [retrieved[i] for i in order[1::2]])
+    rates = {policy: tuple(abstention(half, policy) for half in halves) for policy in grid}
+    chosen = max(grid, key=lambda policy: utility(rates[policy][0]))
+    best = max(grid, key=lambda policy: utility(rates[policy][1]))
+    lines = [
+        "",
+        f"Held-out check: the questions split in two halves of {len(halves[0])} and"
+        f" {len(halves[1])} (fixed seed); a policy is chosen on the first by right answers"
+        f" less {MISLEAD_COST:g} × (wrong + unanswerable answered), then measured on the other.",
+        "",
+        "| policy | min_similarity | min_coverage | min_similarity_with_coverage | unknown word:"
+        " length, similarity | subjects | tuning half: right, wrong, unanswerable answered"
+        " | held-out half: right, wrong, unanswerable answered | held-out objective |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, policy in (
+        ("default", grid[0]),
+        ("chosen on the tuning half", chosen),
+        ("best on the held-out half", best),
+    ):
+        tune, held = rates[policy]
+        lines.append(
+            f"| {label} {policy_cells(policy)} {_rates(tune)} | {_rates(held)}"
+            f" | {utility(held):.3f} |"
+        )
+    return lines
+
+
+def _rates(rates: Abstention) -> str:
+    return f"{rates.right:.3f}, {rates.wrong:.3f}, {rates.unanswerable:.3f}"
 
 
 def policy_cells(policy: EvidencePolicy) -> str:

@@ -152,6 +152,9 @@ def test_eval_abstention_asks_what_the_index_cannot_answer(
     assert "| 5, 0.7 | checked |" in next(
         line for line in report.splitlines() if "**(default)**" in line
     )
+    # The thresholds chosen on half the questions are measured on the other half.
+    assert "split in two halves of 20 and 20" in report
+    assert "| chosen on the tuning half | 0." in report
 
 
 def test_either_statement_of_a_pair_answers_its_question() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bots.evaluate import Case, Retrieval, abstention
+from bots.evaluate import Case, Retrieval, abstention, held_out_policies
 from core.evidence import EvidencePolicy, is_about, unmatched_words
 from core.text import names, spelt, subject_tokens, subject_words
 from tests.fakes import passage
@@ -35,6 +35,30 @@ def test_abstention_counts_right_wrong_and_unanswerable_answers() -> None:
     # Without the unknown-word check, the question on KARDEGIC is answered from CRESTOR.
     rates = abstention(retrieved, EvidencePolicy(unknown_word_length=0))
     assert rates.unanswerable == 2 / 3
+
+
+def test_held_out_check_measures_the_chosen_thresholds_on_questions_not_used_to_choose() -> None:
+    """An operator sees whether the thresholds that win on half the questions still win on the
+    other half, next to the default; a tie keeps the default."""
+    strict = EvidencePolicy(min_similarity=0.7, min_coverage=0.8, unknown_word_length=0)
+    lenient = EvidencePolicy(min_similarity=0.6, min_coverage=0.5, unknown_word_length=0)
+    right = [("gold", passage("Le SMR de TAHOR est important.", similarity=0.9))]
+    look_alike = [("other", passage("Le SMR de CRESTOR est important.", similarity=0.65))]
+    retrieved = [
+        *(Retrieval(Case("SMR de TAHOR ?", "gold", "fr"), right) for _ in range(20)),
+        *(Retrieval(Case("SMR de ZOCOR ?", "", "fr"), look_alike) for _ in range(20)),
+    ]
+    rows = held_out_policies(retrieved, [lenient, strict])
+    assert "two halves of 20 and 20" in rows[1]
+    default, chosen, best = rows[-3:]
+    # The lenient default answers the look-alikes; the strict policy wins on both halves.
+    assert default.startswith("| default | 0.6 |")
+    assert "| 1.000, 0.000, 1.000 |" in default
+    assert chosen.startswith("| chosen on the tuning half | 0.7 |")
+    assert chosen.endswith("| 1.000, 0.000, 0.000 | 1.000 |")
+    assert best.startswith("| best on the held-out half | 0.7 |")
+    tie = held_out_policies(retrieved[:20], [lenient, strict])  # answerable only: both right
+    assert tie[-2].startswith("| chosen on the tuning half | 0.6 |")
 
 
 def test_unmatched_words_are_long_content_words_no_passage_holds() -> None:
