@@ -9,7 +9,8 @@ Usage:
   python bench/search_study.py --phase fts [--questions 500]
   python bench/search_study.py --phase tail --pgdata DIR/pgdata --variants zero,unlisted,store
       [--questions 400]
-      # the full-text arm at 1M passages, on a corpus kept by bench/search_scale.py --keep DIR
+      # the full-text arm at 1M passages, on a corpus kept by bench/search_scale.py --keep DIR;
+      # --variants one,arms,store: one statement against the store's two arms at once
 The server is stopped at the end of every phase; the data directory (--pgdata) is reused.
 """
 
@@ -359,6 +360,91 @@ LIMIT $4
 """
 
 
+# The production query as one statement, both arms in one backend, as the store ran it until
+# commit 2441c38 (2026-11-27): the variants "store", "zero" and "unlisted" edit it. The store
+# now runs the two arms at once on two connections: the variant "arms" (--phase tail).
+_ONE_STATEMENT = """
+WITH stats AS (
+    -- How often each common lexeme occurs (fraction of passages), from PostgreSQL's own
+    -- statistics (ANALYZE, autovacuum); a lexeme not listed is rare. No statistics: none common.
+    SELECT e.elem, e.freq
+    FROM pg_stats s,
+         unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(elem, freq)
+    WHERE s.schemaname = current_schema() AND s.tablename = 'passages' AND s.attname = 'tsv'
+      AND e.elem IS NOT NULL
+), unlisted AS (
+    -- A lexeme not listed is rarer than the least common listed one: half its frequency, as
+    -- PostgreSQL's planner estimates it. (Taking it as 0 let pairs of such lexemes through at
+    -- 1M passages, where "unlisted" still means up to ~7,700 passages: 13,000 candidates.)
+    SELECT coalesce(min(freq) / 2, 0) AS freq FROM stats
+), terms AS (
+    -- The question's lexemes (stemmed in its language), the longest (rarest) first, bounded.
+    SELECT plainto_tsquery('simple', lexeme) AS t,
+           coalesce(st.freq, (SELECT freq FROM unlisted)) AS freq
+    FROM unnest(tsvector_to_array(to_tsvector($2::regconfig, unaccent($3)))) AS lexeme
+    LEFT JOIN stats st ON st.elem = lexeme
+    ORDER BY length(lexeme) DESC, lexeme
+    LIMIT {max_terms}
+), pairs AS (
+    -- A pair matches at most as many passages as its rarer term.
+    SELECT a.t && b.t AS t, least(a.freq, b.freq) AS freq
+    FROM terms a JOIN terms b ON a.t::text < b.t::text
+), rarest AS (
+    -- The three rarest terms together.
+    SELECT (array_agg(t))[1] && (array_agg(t))[2] && (array_agg(t))[3] AS t
+    FROM (SELECT t FROM terms ORDER BY freq, t::text LIMIT 3) r HAVING count(*) = 3
+), q AS (
+    -- Candidates hold at least two of the question's terms (any pair; a one-word question
+    -- matches on its word), then rank by all the terms. Matching on any one term made the
+    -- full-text arm rank almost the whole corpus. Pairs of two common terms are left out when
+    -- they could bring more than {max_pair} passages each (at 100k passages they made the
+    -- slowest questions rank ~16,000 candidates); when no pair is left, candidates hold the
+    -- three rarest terms (at 1M passages the rarest pair alone could bring 3,600).
+    SELECT $1::vector({dim}) AS v,
+           coalesce((SELECT tsquery_any(t) FROM pairs
+                     WHERE freq * (SELECT greatest(reltuples, 1) FROM pg_class
+                                   WHERE oid = 'passages'::regclass) <= {max_pair}),
+                    (SELECT t FROM rarest),
+                    (SELECT t FROM pairs ORDER BY freq, t::text LIMIT 1),
+                    (SELECT tsquery_any(t) FROM terms)) AS tq,
+           (SELECT tsquery_any(t) FROM terms) AS tr
+), vec AS (
+    SELECT id, row_number() OVER (ORDER BY distance) AS r
+    FROM (SELECT p.id, p.embedding::vector({dim}) <=> $1::vector({dim}) AS distance
+          FROM passages p JOIN documents d ON d.id = p.document_id
+          WHERE d.retired_at IS NULL
+            AND ($5::text[] IS NULL OR d.language = ANY($5))
+            AND ($6::text[] IS NULL OR d.publisher = ANY($6))
+          -- The parameter itself, not q.v: an index can only order by a value known when
+          -- the scan starts; ordering by a column of the CTE forces a full scan and sort.
+          ORDER BY p.embedding::vector({dim}) <=> $1::vector({dim})
+          LIMIT $4 * {candidates}) nearest
+), fts AS (
+    SELECT id, rank, row_number() OVER (ORDER BY rank DESC) AS r
+    FROM (SELECT p.id, ts_rank_cd(p.tsv, q.tr) AS rank
+          FROM passages p JOIN documents d ON d.id = p.document_id, q
+          WHERE p.tsv @@ q.tq AND d.retired_at IS NULL
+            AND ($5::text[] IS NULL OR d.language = ANY($5))
+            AND ($6::text[] IS NULL OR d.publisher = ANY($6))
+          ORDER BY rank DESC
+          LIMIT $4 * {candidates}) matching
+), fused AS (
+    SELECT coalesce(vec.id, fts.id) AS id,
+           $7::float8 * coalesce(1.0 / ({rrf} + vec.r), 0)
+             + $8::float8 * coalesce(1.0 / ({rrf} + fts.r), 0) AS score,
+           coalesce(fts.rank, 0) AS text_rank
+    FROM vec FULL JOIN fts ON vec.id = fts.id
+)
+SELECT p.id, p.document_id, p.text, p.section_path,
+       1 - (p.embedding::vector({dim}) <=> q.v) AS similarity, f.text_rank, f.score,
+       d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
+       d.source_title, d.is_demo, d.subjects, d.content_hash
+FROM fused f JOIN passages p ON p.id = f.id JOIN documents d ON d.id = p.document_id, q
+WHERE f.score > 0
+ORDER BY f.score DESC, p.id
+LIMIT $4
+"""
+
 _TERMS_STATS = """
 WITH stats AS (
     SELECT e.elem, e.freq
@@ -386,7 +472,7 @@ WITH stats AS (
 
 def variant_sql(name: str) -> str:
     if name == "store":
-        return store._SEARCH
+        return _ONE_STATEMENT
     sql = _SEARCH_BEFORE
     if name.startswith("stats"):
         common = float(name.split("@")[1].split("+")[0])
@@ -503,17 +589,31 @@ async def phase_fts(dsn: str, args) -> None:
     await close_pool(pool)
 
 
-# The full-text arm's rules of 2026-11-26 (session 4), as edits of the production query: "zero"
+# The full-text arm's rules of 2026-11-26 (session 4), as edits of the one-statement query: "zero"
 # takes a lexeme PostgreSQL does not list as absent (freq 0), "unlisted" as half the least
 # listed frequency (the planner's estimate), "store" adds the three rarest terms as the fallback.
+# "arms" is the store's search as it runs now (the same rules, the two arms at once, ties broken
+# by passage id).
 _UNLISTED = "coalesce(st.freq, (SELECT freq FROM unlisted)) AS freq"
 _RAREST = "                    (SELECT t FROM rarest),\n"
 
 
+# "one" is "store" with ties broken by passage id, as the two arms break them: the same results.
+_BY_ID = (
+    ("OVER (ORDER BY distance) AS r", "OVER (ORDER BY distance, id) AS r"),
+    ("OVER (ORDER BY rank DESC) AS r", "OVER (ORDER BY rank DESC, id) AS r"),
+    ("          ORDER BY rank DESC\n", "          ORDER BY rank DESC, p.id\n"),
+)
+
+
 def tail_sql(name: str) -> str:
-    sql = store._SEARCH
+    sql = _ONE_STATEMENT
     assert _UNLISTED in sql
     assert _RAREST in sql
+    if name == "one":
+        for before, after in _BY_ID:
+            assert before in sql
+            sql = sql.replace(before, after)
     if name in ("zero", "unlisted"):
         sql = sql.replace(_RAREST, "")
     if name == "zero":
@@ -539,10 +639,18 @@ async def phase_tail(dsn: str, args) -> None:
         for r in records
     ]
     variants = args.variants.split(",")
-    sqls = {v: fmt(tail_sql(v)) for v in variants}
-    counts = {v: fmt(count_sql(tail_sql(v))) for v in variants}
+    sqls = {v: fmt(tail_sql("store" if v == "arms" else v)) for v in variants}
+    counts = {v: fmt(count_sql(tail_sql("store" if v == "arms" else v))) for v in variants}
+    corpus = PgCorpus(pool, IDENTITY)
+
+    async def search(variant: str, params: tuple) -> list[int]:
+        if variant == "arms":
+            query = SearchQuery(params[2], params[0], "en", params[3])
+            return [p.passage_id for p in await corpus.search(query)]
+        return [r["id"] for r in await pool.fetch(sqls[variant], *params)]
+
     for v in variants:  # warm
-        await pool.fetch(sqls[v], vectors[0], "english", questions[0], 10, None, None, 1.0, 0.25)
+        await search(v, (vectors[0], "english", questions[0], 10, None, None, 1.0, 0.25))
     lat = {v: [] for v in variants}
     cand = {v: [] for v in variants}
     top = {v: [] for v in variants}
@@ -550,9 +658,9 @@ async def phase_tail(dsn: str, args) -> None:
         params = (vec, "english", q, 10, None, None, 1.0, store.TEXT_WEIGHT["en"])
         for v in variants[i % len(variants) :] + variants[: i % len(variants)]:  # interleaved
             t = time.perf_counter()
-            rows = await pool.fetch(sqls[v], *params)
+            ids = await search(v, params)
             lat[v].append(time.perf_counter() - t)
-            top[v].append([r["id"] for r in rows])
+            top[v].append(ids)
         for v in variants:
             cand[v].append(await pool.fetchval(counts[v], *params[:3]))
     size = await pool.fetchval("SELECT count(*) FROM passages")

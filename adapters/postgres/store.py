@@ -3,6 +3,7 @@ that ingestion uses (atomic replacement of a document's passages)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -38,8 +39,27 @@ HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
 LOCK_TIMEOUT = "5s"  # a writer waiting longer than this on another process reports StoreBusy
 
-# {dim} is the validated integer dimension of the index, never user input.
-_SEARCH = """
+# The two arms of the hybrid search run as two statements on two connections, at the same time
+# (each is one backend, one core), and are fused here: a search takes as long as its slower arm,
+# not as both together. {dim} is the validated integer dimension of the index, never user input.
+_DOCUMENT_FILTER = """d.retired_at IS NULL
+            AND ($2::text[] IS NULL OR d.language = ANY($2))
+            AND ($3::text[] IS NULL OR d.publisher = ANY($3))"""
+
+# The nearest passages by embedding (HNSW). The scan orders by the parameter itself (an index can
+# only order by a value known when the scan starts); its iterative scan may return them slightly
+# out of order, so they are sorted again.
+_VECTOR_ARM = f"""
+SELECT id
+FROM (SELECT p.id, p.embedding::vector({{dim}}) <=> $1::vector({{dim}}) AS distance
+      FROM passages p JOIN documents d ON d.id = p.document_id
+      WHERE {_DOCUMENT_FILTER}
+      ORDER BY p.embedding::vector({{dim}}) <=> $1::vector({{dim}})
+      LIMIT $4) nearest
+ORDER BY distance, id
+"""
+
+_TEXT_ARM = f"""
 WITH stats AS (
     -- How often each common lexeme occurs (fraction of passages), from PostgreSQL's own
     -- statistics (ANALYZE, autovacuum); a lexeme not listed is rare. No statistics: none common.
@@ -57,10 +77,10 @@ WITH stats AS (
     -- The question's lexemes (stemmed in its language), the longest (rarest) first, bounded.
     SELECT plainto_tsquery('simple', lexeme) AS t,
            coalesce(st.freq, (SELECT freq FROM unlisted)) AS freq
-    FROM unnest(tsvector_to_array(to_tsvector($2::regconfig, unaccent($3)))) AS lexeme
+    FROM unnest(tsvector_to_array(to_tsvector($5::regconfig, unaccent($1)))) AS lexeme
     LEFT JOIN stats st ON st.elem = lexeme
     ORDER BY length(lexeme) DESC, lexeme
-    LIMIT {max_terms}
+    LIMIT {{max_terms}}
 ), pairs AS (
     -- A pair matches at most as many passages as its rarer term.
     SELECT a.t && b.t AS t, least(a.freq, b.freq) AS freq
@@ -73,52 +93,33 @@ WITH stats AS (
     -- Candidates hold at least two of the question's terms (any pair; a one-word question
     -- matches on its word), then rank by all the terms. Matching on any one term made the
     -- full-text arm rank almost the whole corpus. Pairs of two common terms are left out when
-    -- they could bring more than {max_pair} passages each (at 100k passages they made the
+    -- they could bring more than {{max_pair}} passages each (at 100k passages they made the
     -- slowest questions rank ~16,000 candidates); when no pair is left, candidates hold the
     -- three rarest terms (at 1M passages the rarest pair alone could bring 3,600).
-    SELECT $1::vector({dim}) AS v,
-           coalesce((SELECT tsquery_any(t) FROM pairs
+    SELECT coalesce((SELECT tsquery_any(t) FROM pairs
                      WHERE freq * (SELECT greatest(reltuples, 1) FROM pg_class
-                                   WHERE oid = 'passages'::regclass) <= {max_pair}),
+                                   WHERE oid = 'passages'::regclass) <= {{max_pair}}),
                     (SELECT t FROM rarest),
                     (SELECT t FROM pairs ORDER BY freq, t::text LIMIT 1),
                     (SELECT tsquery_any(t) FROM terms)) AS tq,
            (SELECT tsquery_any(t) FROM terms) AS tr
-), vec AS (
-    SELECT id, row_number() OVER (ORDER BY distance) AS r
-    FROM (SELECT p.id, p.embedding::vector({dim}) <=> $1::vector({dim}) AS distance
-          FROM passages p JOIN documents d ON d.id = p.document_id
-          WHERE d.retired_at IS NULL
-            AND ($5::text[] IS NULL OR d.language = ANY($5))
-            AND ($6::text[] IS NULL OR d.publisher = ANY($6))
-          -- The parameter itself, not q.v: an index can only order by a value known when
-          -- the scan starts; ordering by a column of the CTE forces a full scan and sort.
-          ORDER BY p.embedding::vector({dim}) <=> $1::vector({dim})
-          LIMIT $4 * {candidates}) nearest
-), fts AS (
-    SELECT id, rank, row_number() OVER (ORDER BY rank DESC) AS r
-    FROM (SELECT p.id, ts_rank_cd(p.tsv, q.tr) AS rank
-          FROM passages p JOIN documents d ON d.id = p.document_id, q
-          WHERE p.tsv @@ q.tq AND d.retired_at IS NULL
-            AND ($5::text[] IS NULL OR d.language = ANY($5))
-            AND ($6::text[] IS NULL OR d.publisher = ANY($6))
-          ORDER BY rank DESC
-          LIMIT $4 * {candidates}) matching
-), fused AS (
-    SELECT coalesce(vec.id, fts.id) AS id,
-           $7::float8 * coalesce(1.0 / ({rrf} + vec.r), 0)
-             + $8::float8 * coalesce(1.0 / ({rrf} + fts.r), 0) AS score,
-           coalesce(fts.rank, 0) AS text_rank
-    FROM vec FULL JOIN fts ON vec.id = fts.id
 )
+SELECT p.id, ts_rank_cd(p.tsv, q.tr) AS rank
+FROM passages p JOIN documents d ON d.id = p.document_id, q
+WHERE p.tsv @@ q.tq AND {_DOCUMENT_FILTER}
+ORDER BY rank DESC, p.id
+LIMIT $4
+"""
+
+# The fused passages, whole; checked live again (a document retired between the statements is
+# left out).
+_PASSAGES = """
 SELECT p.id, p.document_id, p.text, p.section_path,
-       1 - (p.embedding::vector({dim}) <=> q.v) AS similarity, f.text_rank, f.score,
+       1 - (p.embedding::vector({dim}) <=> $1::vector({dim})) AS similarity,
        d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
        d.source_title, d.is_demo, d.subjects, d.content_hash
-FROM fused f JOIN passages p ON p.id = f.id JOIN documents d ON d.id = p.document_id, q
-WHERE f.score > 0
-ORDER BY f.score DESC, p.id
-LIMIT $4
+FROM passages p JOIN documents d ON d.id = p.document_id
+WHERE p.id = ANY($2::bigint[]) AND d.retired_at IS NULL
 """
 
 # The words that no passage holds, even as the start of a longer word (each lexeme of the word of
@@ -206,26 +207,33 @@ class PgCorpus:
             )
 
     async def search(self, query: SearchQuery) -> list[Passage]:
-        sql = _SEARCH.format(
-            dim=int(self.identity.dimension),
-            candidates=CANDIDATES_PER_RESULT,
-            rrf=RRF_K,
-            max_terms=MAX_QUERY_TERMS,
-            max_pair=MAX_PAIR_CANDIDATES,
+        dim = int(self.identity.dimension)
+        pool = self.read_pool or self.pool
+        filters = (
+            list(query.languages) if query.languages else None,
+            list(query.publishers) if query.publishers else None,
+            query.k * CANDIDATES_PER_RESULT,
         )
+        weights = (
+            0.0 if query.mode == "text" else 1.0,
+            0.0 if query.mode == "vector" else _text_weight(query),
+        )
+        text_sql = _TEXT_ARM.format(max_terms=MAX_QUERY_TERMS, max_pair=MAX_PAIR_CANDIDATES)
+        config = self.text_config[query.language]
+        embedding = list(query.embedding)
         with mapped_errors():
-            rows = await (self.read_pool or self.pool).fetch(
-                sql,
-                list(query.embedding),
-                self.text_config[query.language],
-                query.text,
-                query.k,
-                list(query.languages) if query.languages else None,
-                list(query.publishers) if query.publishers else None,
-                0.0 if query.mode == "text" else 1.0,
-                0.0 if query.mode == "vector" else _text_weight(query),
+            vector, text = await asyncio.gather(
+                _arm(pool, weights[0], _VECTOR_ARM.format(dim=dim), embedding, *filters),
+                _arm(pool, weights[1], text_sql, query.text, *filters, config),
             )
-        return [_passage(row) for row in rows]
+            best = fuse([r["id"] for r in vector], [(r["id"], r["rank"]) for r in text], weights)[
+                : query.k
+            ]
+            rows = await pool.fetch(_PASSAGES.format(dim=dim), embedding, [id_ for id_, *_ in best])
+        by_id = {row["id"]: row for row in rows}
+        return [
+            _passage(by_id[id_], text_rank, score) for id_, score, text_rank in best if id_ in by_id
+        ]
 
     async def unknown_words(self, words: Sequence[str], language: Language) -> set[str]:
         if not words:
@@ -365,7 +373,29 @@ def _subject_tokens(subjects: Sequence[str]) -> set[tuple[str, ...]]:
     return {words for words in map(subject_tokens, subjects) if words}
 
 
-def _passage(row: asyncpg.Record) -> Passage:
+async def _arm(pool: asyncpg.Pool, weight: float, sql: str, *args: object) -> list[asyncpg.Record]:
+    """One arm of the hybrid search, on a connection of its own; none when it weighs nothing."""
+    return await pool.fetch(sql, *args) if weight else []
+
+
+def fuse(
+    vector: Sequence[int], text: Sequence[tuple[int, float]], weights: tuple[float, float]
+) -> list[tuple[int, float, float]]:
+    """Reciprocal-rank fusion of the two arms' ranked passage ids (the text arm's with their
+    rank): (id, score, text rank), best first, ties by id; a passage that no weighted arm found
+    is left out."""
+    scores: dict[int, float] = {}
+    for weight, ids in zip(weights, (vector, [id_ for id_, _ in text]), strict=True):
+        for position, id_ in enumerate(ids, start=1):
+            scores[id_] = scores.get(id_, 0.0) + weight / (RRF_K + position)
+    ranks = dict(text)
+    return sorted(
+        ((id_, score, ranks.get(id_, 0.0)) for id_, score in scores.items() if score > 0),
+        key=lambda item: (-item[1], item[0]),
+    )
+
+
+def _passage(row: asyncpg.Record, text_rank: float, score: float) -> Passage:
     meta = DocumentMeta(
         title=row["title"],
         publisher=row["publisher"],
@@ -387,8 +417,8 @@ def _passage(row: asyncpg.Record) -> Passage:
         document=meta,
         content_hash=row["content_hash"],
         similarity=float(row["similarity"]),
-        text_rank=float(row["text_rank"]),
-        score=float(row["score"]),
+        text_rank=text_rank,
+        score=score,
     )
 
 
