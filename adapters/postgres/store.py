@@ -209,7 +209,7 @@ class PgCorpus:
     async def search(self, query: SearchQuery) -> list[Passage]:
         dim = int(self.identity.dimension)
         pool = self.read_pool or self.pool
-        filters = (
+        arm_args = (  # the filters, then how many candidates each arm brings
             list(query.languages) if query.languages else None,
             list(query.publishers) if query.publishers else None,
             query.k * CANDIDATES_PER_RESULT,
@@ -223,13 +223,13 @@ class PgCorpus:
         embedding = list(query.embedding)
         with mapped_errors():
             vector, text = await asyncio.gather(
-                _arm(pool, weights[0], _VECTOR_ARM.format(dim=dim), embedding, *filters),
-                _arm(pool, weights[1], text_sql, query.text, *filters, config),
+                _arm(pool, weights[0], _VECTOR_ARM.format(dim=dim), embedding, *arm_args),
+                _arm(pool, weights[1], text_sql, query.text, *arm_args, config),
             )
-            best = fuse([r["id"] for r in vector], [(r["id"], r["rank"]) for r in text], weights)[
-                : query.k
-            ]
-            rows = await pool.fetch(_PASSAGES.format(dim=dim), embedding, [id_ for id_, *_ in best])
+            fused = fuse([r["id"] for r in vector], [(r["id"], r["rank"]) for r in text], weights)
+            best = fused[: query.k]
+            ids = [id_ for id_, *_ in best]
+            rows = await pool.fetch(_PASSAGES.format(dim=dim), embedding, ids) if ids else []
         by_id = {row["id"]: row for row in rows}
         return [
             _passage(by_id[id_], text_rank, score) for id_, score, text_rank in best if id_ in by_id
