@@ -360,90 +360,20 @@ LIMIT $4
 """
 
 
-# The production query as one statement, both arms in one backend, as the store ran it until
-# commit 2441c38 (2026-11-27): the variants "store", "zero" and "unlisted" edit it. The store
-# now runs the two arms at once on two connections: the variant "arms" (--phase tail).
-_ONE_STATEMENT = """
-WITH stats AS (
-    -- How often each common lexeme occurs (fraction of passages), from PostgreSQL's own
-    -- statistics (ANALYZE, autovacuum); a lexeme not listed is rare. No statistics: none common.
-    SELECT e.elem, e.freq
-    FROM pg_stats s,
-         unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(elem, freq)
-    WHERE s.schemaname = current_schema() AND s.tablename = 'passages' AND s.attname = 'tsv'
-      AND e.elem IS NOT NULL
-), unlisted AS (
-    -- A lexeme not listed is rarer than the least common listed one: half its frequency, as
-    -- PostgreSQL's planner estimates it. (Taking it as 0 let pairs of such lexemes through at
-    -- 1M passages, where "unlisted" still means up to ~7,700 passages: 13,000 candidates.)
-    SELECT coalesce(min(freq) / 2, 0) AS freq FROM stats
-), terms AS (
-    -- The question's lexemes (stemmed in its language), the longest (rarest) first, bounded.
-    SELECT plainto_tsquery('simple', lexeme) AS t,
-           coalesce(st.freq, (SELECT freq FROM unlisted)) AS freq
-    FROM unnest(tsvector_to_array(to_tsvector($2::regconfig, unaccent($3)))) AS lexeme
-    LEFT JOIN stats st ON st.elem = lexeme
-    ORDER BY length(lexeme) DESC, lexeme
-    LIMIT {max_terms}
-), pairs AS (
-    -- A pair matches at most as many passages as its rarer term.
-    SELECT a.t && b.t AS t, least(a.freq, b.freq) AS freq
-    FROM terms a JOIN terms b ON a.t::text < b.t::text
-), rarest AS (
-    -- The three rarest terms together.
-    SELECT (array_agg(t))[1] && (array_agg(t))[2] && (array_agg(t))[3] AS t
-    FROM (SELECT t FROM terms ORDER BY freq, t::text LIMIT 3) r HAVING count(*) = 3
-), q AS (
-    -- Candidates hold at least two of the question's terms (any pair; a one-word question
-    -- matches on its word), then rank by all the terms. Matching on any one term made the
-    -- full-text arm rank almost the whole corpus. Pairs of two common terms are left out when
-    -- they could bring more than {max_pair} passages each (at 100k passages they made the
-    -- slowest questions rank ~16,000 candidates); when no pair is left, candidates hold the
-    -- three rarest terms (at 1M passages the rarest pair alone could bring 3,600).
-    SELECT $1::vector({dim}) AS v,
-           coalesce((SELECT tsquery_any(t) FROM pairs
-                     WHERE freq * (SELECT greatest(reltuples, 1) FROM pg_class
-                                   WHERE oid = 'passages'::regclass) <= {max_pair}),
-                    (SELECT t FROM rarest),
-                    (SELECT t FROM pairs ORDER BY freq, t::text LIMIT 1),
-                    (SELECT tsquery_any(t) FROM terms)) AS tq,
-           (SELECT tsquery_any(t) FROM terms) AS tr
-), vec AS (
-    SELECT id, row_number() OVER (ORDER BY distance) AS r
-    FROM (SELECT p.id, p.embedding::vector({dim}) <=> $1::vector({dim}) AS distance
-          FROM passages p JOIN documents d ON d.id = p.document_id
-          WHERE d.retired_at IS NULL
-            AND ($5::text[] IS NULL OR d.language = ANY($5))
-            AND ($6::text[] IS NULL OR d.publisher = ANY($6))
-          -- The parameter itself, not q.v: an index can only order by a value known when
-          -- the scan starts; ordering by a column of the CTE forces a full scan and sort.
-          ORDER BY p.embedding::vector({dim}) <=> $1::vector({dim})
-          LIMIT $4 * {candidates}) nearest
-), fts AS (
-    SELECT id, rank, row_number() OVER (ORDER BY rank DESC) AS r
-    FROM (SELECT p.id, ts_rank_cd(p.tsv, q.tr) AS rank
-          FROM passages p JOIN documents d ON d.id = p.document_id, q
-          WHERE p.tsv @@ q.tq AND d.retired_at IS NULL
-            AND ($5::text[] IS NULL OR d.language = ANY($5))
-            AND ($6::text[] IS NULL OR d.publisher = ANY($6))
-          ORDER BY rank DESC
-          LIMIT $4 * {candidates}) matching
-), fused AS (
-    SELECT coalesce(vec.id, fts.id) AS id,
-           $7::float8 * coalesce(1.0 / ({rrf} + vec.r), 0)
-             + $8::float8 * coalesce(1.0 / ({rrf} + fts.r), 0) AS score,
-           coalesce(fts.rank, 0) AS text_rank
-    FROM vec FULL JOIN fts ON vec.id = fts.id
-)
-SELECT p.id, p.document_id, p.text, p.section_path,
-       1 - (p.embedding::vector({dim}) <=> q.v) AS similarity, f.text_rank, f.score,
-       d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
-       d.source_title, d.is_demo, d.subjects, d.content_hash
-FROM fused f JOIN passages p ON p.id = f.id JOIN documents d ON d.id = p.document_id, q
-WHERE f.score > 0
-ORDER BY f.score DESC, p.id
-LIMIT $4
-"""
+def one_statement() -> str:
+    """The hybrid search as one statement, both arms in one backend, as the store ran it until
+    commit 2441c38 (2026-11-27): the store's full-text rules (its text arm's CTEs), then both
+    arms and the fusion in SQL as _SEARCH_BEFORE has them. The variants "store", "zero" and
+    "unlisted" edit it; the store now runs the two arms at once ("arms", --phase tail)."""
+    head = store._TEXT_ARM.split("\n)\nSELECT p.id, ts_rank_cd", 1)[0]
+    for before, after in (
+        ("to_tsvector($5::regconfig, unaccent($1))", "to_tsvector($2::regconfig, unaccent($3))"),
+        ("SELECT coalesce((SELECT", "SELECT $1::vector({dim}) AS v, coalesce((SELECT"),
+    ):
+        assert head.count(before) == 1
+        head = head.replace(before, after)
+    return head + "\n), vec AS (" + _SEARCH_BEFORE.split("), vec AS (", 1)[1]
+
 
 _TERMS_STATS = """
 WITH stats AS (
@@ -472,7 +402,7 @@ WITH stats AS (
 
 def variant_sql(name: str) -> str:
     if name == "store":
-        return _ONE_STATEMENT
+        return one_statement()
     sql = _SEARCH_BEFORE
     if name.startswith("stats"):
         common = float(name.split("@")[1].split("+")[0])
@@ -607,7 +537,7 @@ _BY_ID = (
 
 
 def tail_sql(name: str) -> str:
-    sql = _ONE_STATEMENT
+    sql = one_statement()
     assert _UNLISTED in sql
     assert _RAREST in sql
     if name == "one":
