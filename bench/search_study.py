@@ -279,8 +279,8 @@ async def phase_recall(dsn: str, args) -> None:
                     flush=True,
                 )
         if (m, efc) == builds[0]:
-            # The vector mode through the fused query (as the bench measures) against the vector
-            # arm alone: same ids, same order?
+            # The vector mode through the store's search (as the bench measures) against the
+            # vector arm alone: same ids, same order?
             pool = await open_pool(dsn, max_size=1)
             corpus = PgCorpus(pool, IDENTITY)
             same, same_set = 0, 0
@@ -305,7 +305,7 @@ async def phase_recall(dsn: str, args) -> None:
 # --- Full-text arm variants -------------------------------------------------------------------
 
 # The production query before this study (commit 2b9eeea), the baseline of every comparison;
-# the variant `store` is adapters/postgres/store.py as it is now.
+# the variant `store` is the one statement of 2441c38 (one_statement() below).
 _SEARCH_BEFORE = """
 WITH terms AS (
     -- The question's lexemes (stemmed in its language), the longest (rarest) first, bounded.

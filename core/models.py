@@ -79,7 +79,7 @@ class Passage:
     document: DocumentMeta
     content_hash: str
     similarity: float  # cosine similarity of the embeddings, in [-1, 1]
-    text_rank: float  # full-text rank; 0.0 when the words did not match
+    text_rank: float  # full-text rank; 0.0 when the words did not match or were not searched
     score: float  # fused rank score (reciprocal rank fusion)
 
 

@@ -111,15 +111,19 @@ ORDER BY rank DESC, p.id
 LIMIT $4
 """
 
-# The fused passages, whole; checked live again (a document retired between the statements is
-# left out).
-_PASSAGES = """
+# The first k fused passages, whole, in fused order, among those still live: the arms ran as
+# separate statements, so a document retired or replaced in between is passed over and the next
+# candidate takes its place.
+_PASSAGES = f"""
 SELECT p.id, p.document_id, p.text, p.section_path,
-       1 - (p.embedding::vector({dim}) <=> $1::vector({dim})) AS similarity,
+       1 - (p.embedding::vector({{dim}}) <=> $5::vector({{dim}})) AS similarity,
        d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
        d.source_title, d.is_demo, d.subjects, d.content_hash
-FROM passages p JOIN documents d ON d.id = p.document_id
-WHERE p.id = ANY($2::bigint[]) AND d.retired_at IS NULL
+FROM unnest($1::bigint[]) WITH ORDINALITY AS f(id, position)
+JOIN passages p ON p.id = f.id JOIN documents d ON d.id = p.document_id
+WHERE {_DOCUMENT_FILTER}
+ORDER BY f.position
+LIMIT $4
 """
 
 # The words that no passage holds, even as the start of a longer word (each lexeme of the word of
@@ -227,13 +231,15 @@ class PgCorpus:
                 _arm(pool, weights[1], text_sql, query.text, *arm_args, config),
             )
             fused = fuse([r["id"] for r in vector], [(r["id"], r["rank"]) for r in text], weights)
-            best = fused[: query.k]
-            ids = [id_ for id_, *_ in best]
-            rows = await pool.fetch(_PASSAGES.format(dim=dim), embedding, ids) if ids else []
-        by_id = {row["id"]: row for row in rows}
-        return [
-            _passage(by_id[id_], text_rank, score) for id_, score, text_rank in best if id_ in by_id
-        ]
+            ranks = {id_: (text_rank, score) for id_, score, text_rank in fused}  # best first
+            rows = (
+                await pool.fetch(
+                    _PASSAGES.format(dim=dim), list(ranks), *arm_args[:2], query.k, embedding
+                )
+                if ranks
+                else []
+            )
+        return [_passage(row, *ranks[row["id"]]) for row in rows]
 
     async def unknown_words(self, words: Sequence[str], language: Language) -> set[str]:
         if not words:

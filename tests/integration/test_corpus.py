@@ -186,6 +186,31 @@ async def test_filters_never_starve_the_result(corpus: PgCorpus, embedder: Local
     assert {p.document.publisher for p in ansm} == {"ANSM"}
 
 
+async def test_a_source_retired_while_searching_is_passed_over_and_k_still_found(
+    corpus: PgCorpus, embedder: LocalEmbedder, pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The two arms and the read of their passages are separate statements: a note withdrawn in
+    between is never quoted, and the clinician still gets k passages."""
+    await Ingestor(embedder, corpus).ingest(read_files([demo_corpus_dir()], demo=True))
+    question = "Quelle est la dose maximale de paracétamol chez l'adulte ?"
+    before = await _search(corpus, embedder, question)
+    arm = store._arm
+
+    async def then_retire(*args: object) -> list[asyncpg.Record]:
+        rows = await arm(*args)  # type: ignore[arg-type]
+        await pool.execute(
+            "UPDATE documents SET retired_at = now() WHERE id = $1", before[0].document_id
+        )
+        return rows
+
+    monkeypatch.setattr(store, "_arm", then_retire)
+    after = await _search(corpus, embedder, question)
+    assert len(after) == len(before) == 5
+    assert before[0].document_id not in {p.document_id for p in after}
+    kept = [p.passage_id for p in before if p.document_id != before[0].document_id]
+    assert [p.passage_id for p in after][: len(kept)] == kept  # the rest, in the same order
+
+
 async def test_index_built_by_another_model_is_a_clear_error(pool: asyncpg.Pool) -> None:
     """Mixing embeddings of two models would return garbage: refuse, and say how to fix it."""
     await PgCorpus(pool, EmbedderIdentity("model-a", 384, "aaa")).ensure_index()

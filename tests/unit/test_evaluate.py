@@ -42,11 +42,16 @@ def test_held_out_check_measures_the_chosen_thresholds_on_questions_not_used_to_
     other half, next to the default; a tie keeps the default."""
     strict = EvidencePolicy(min_similarity=0.7, min_coverage=0.8, unknown_word_length=0)
     lenient = EvidencePolicy(min_similarity=0.6, min_coverage=0.5, unknown_word_length=0)
-    right = [("gold", passage("Le SMR de TAHOR est important.", similarity=0.9))]
     look_alike = [("other", passage("Le SMR de CRESTOR est important.", similarity=0.65))]
     retrieved = [
-        *(Retrieval(Case("SMR de TAHOR ?", "gold", "fr"), right) for _ in range(20)),
-        *(Retrieval(Case("SMR de ZOCOR ?", "", "fr"), look_alike) for _ in range(20)),
+        *(
+            Retrieval(
+                Case(f"SMR de TAHOR {i} ?", f"gold{i}", "fr"),
+                [(f"gold{i}", passage("Le SMR de TAHOR est important.", similarity=0.9))],
+            )
+            for i in range(20)
+        ),
+        *(Retrieval(Case(f"SMR de ZOCOR {i} ?", "", "fr"), look_alike) for i in range(20)),
     ]
     rows = held_out_policies(retrieved, [lenient, strict])
     assert "two halves of 20 and 20" in rows[1]
@@ -59,6 +64,27 @@ def test_held_out_check_measures_the_chosen_thresholds_on_questions_not_used_to_
     assert best.startswith("| best on the held-out half | 0.7 |")
     tie = held_out_policies(retrieved[:20], [lenient, strict])  # answerable only: both right
     assert tie[-2].startswith("| chosen on the tuning half | 0.6 |")
+    assert held_out_policies(retrieved[:1], [lenient])  # a half with no question still reports
+
+
+def test_held_out_half_never_repeats_a_question_of_the_tuning_half() -> None:
+    """A pair asked both ways round, or two questions answered by one document, stay in one
+    half: otherwise the held-out figures would be the tuning figures again."""
+    pair = passage("AMIODARONE + SIMVASTATINE : contre-indication.", similarity=0.9)
+    retrieved = [
+        Retrieval(Case(f"Peut-on associer {x} et {y} ?", gold, "fr", also=frozenset({other})), [])
+        for x, y, gold, other in (
+            ("amiodarone", "simvastatine", "ab", "ba"),
+            ("simvastatine", "amiodarone", "ba", "ab"),
+            ("fluconazole", "warfarine", "cd", "dc"),
+            ("warfarine", "fluconazole", "dc", "cd"),
+        )
+    ] + [
+        Retrieval(Case(q, "", "fr"), [("ab", pair)])
+        for q in ("Peut-on associer X et Y ?", "Peut-on associer Y et X ?")
+    ]
+    # Three groups of two: 4 and 2, where a split by question would give 3 and 3.
+    assert "two halves of 4 and 2" in held_out_policies(retrieved, [POLICY])[1]
 
 
 def test_unmatched_words_are_long_content_words_no_passage_holds() -> None:
