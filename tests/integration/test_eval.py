@@ -12,7 +12,7 @@ import pytest
 from adapters.postgres.store import TEXT_WEIGHT
 from adapters.sources import ansm
 from bots.cli import main
-from bots.evaluate import BDPM_DISTRACTORS, interaction_cases
+from bots.evaluate import BDPM_DISTRACTORS, MISLEAD_COST, interaction_cases
 from core.text import fold
 from tests.integration.test_sources import BDPM, SHARED, THESAURUS
 
@@ -160,7 +160,7 @@ def test_eval_abstention_asks_what_the_index_cannot_answer(
         for line in report.rsplit("Held-out check", 1)[1].splitlines()
         if line.startswith(("| default |", "| chosen")) and (cells := line.split(" | "))
     }
-    objective = {policy: r - 2 * (w + u) for policy, (r, w, u) in tuning.items()}
+    objective = {policy: r - MISLEAD_COST * (w + u) for policy, (r, w, u) in tuning.items()}
     assert objective["chosen on the tuning half"] >= objective["default"]
 
 
