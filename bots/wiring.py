@@ -30,7 +30,7 @@ from adapters.postgres.store import PgCorpus
 from adapters.privacy.presidio import PresidioNames
 from bots.health import Check, Health
 from bots.settings import Settings
-from core.errors import DocumentError
+from core.errors import DocumentError, StoreError
 from core.evidence import EvidencePolicy
 from core.ingestion import Ingestor, IngestReport, SourceFile
 from core.models import UserId
@@ -87,8 +87,11 @@ class App:
 
 
 @asynccontextmanager
-async def build_app(settings: Settings, check_index: bool = True) -> AsyncIterator[App]:
-    """Start (or reach) the database, load the embedder, check the index; stop all on exit."""
+async def build_app(
+    settings: Settings, check_index: bool = True, prewarm: bool = False
+) -> AsyncIterator[App]:
+    """Start (or reach) the database, load the embedder, check the index; stop all on exit.
+    A bot (`prewarm`) also reads the corpus into the database's cache, in the background."""
     embedded = None
     dsn = settings.database_url
     if dsn is None:
@@ -110,10 +113,37 @@ async def build_app(settings: Settings, check_index: bool = True) -> AsyncIterat
             metrics = PrometheusMetrics()
             pipeline = _pipeline(settings, pool, embedder, corpus)
             pipeline.observer = metrics
-            yield App(settings, pool, embedder, corpus, pipeline, metrics)
+            warming = asyncio.create_task(_prewarm(corpus, settings)) if prewarm else None
+            try:
+                yield App(settings, pool, embedder, corpus, pipeline, metrics)
+            finally:
+                if warming is not None:
+                    warming.cancel()
+                    await asyncio.gather(warming, return_exceptions=True)
     finally:
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
+
+
+async def _prewarm(corpus: PgCorpus, settings: Settings) -> None:
+    """Questions are answered meanwhile; a failure costs only the warm cache."""
+    budget = prewarm_budget(settings)
+    if budget:
+        try:
+            await corpus.prewarm(budget)
+        except StoreError as exc:
+            log.warning("corpus_prewarm_failed", reason=str(exc))
+
+
+def prewarm_budget(settings: Settings) -> int:
+    """Bytes of the corpus to prewarm: MEDGPT_PREWARM_MB, else half this machine's memory (the
+    embedded database's; set the setting for a server elsewhere)."""
+    if settings.prewarm_mb is not None:
+        return settings.prewarm_mb * 2**20
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (AttributeError, ValueError, OSError):  # not POSIX: no default
+        return 0
 
 
 async def _embedder(settings: Settings) -> Embedder:

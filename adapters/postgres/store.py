@@ -4,6 +4,7 @@ that ingestion uses (atomic replacement of a document's passages)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -11,7 +12,7 @@ import asyncpg
 import structlog
 
 from core.documents import Chunk, ParsedDocument
-from core.errors import IndexMismatch
+from core.errors import IndexMismatch, StoreError
 from core.models import DocumentMeta, Language, Passage
 from core.ports import EmbedderIdentity, SearchQuery
 from core.text import subject_tokens
@@ -38,6 +39,9 @@ MAX_PAIR_CANDIDATES = 1000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
 LOCK_TIMEOUT = "5s"  # a writer waiting longer than this on another process reports StoreBusy
+# The warm-up reads this many blocks per statement, and waits between two while a search runs:
+# a question waits behind one read at most (32 MB of 8 kB blocks, ~0.1 s from a disk).
+PREWARM_BLOCKS = 4096
 
 # The two arms of the hybrid search run as two statements on two connections, at the same time
 # (each is one backend, one core), and are fused here: a search takes as long as its slower arm,
@@ -157,11 +161,33 @@ WHERE probe.q IS NOT NULL
 
 # The subjects of live documents whose words are all among the question's: found by their
 # longest word, then checked whole.
+# What a search reads, for the prewarm: these tables, their indexes (the HNSW and full-text ones
+# among them) and their out-of-line storage. Indexes first, then tables, each group smallest first.
+_SEARCHED_RELATIONS = """
+WITH t(oid) AS (SELECT unnest(ARRAY['documents', 'passages', 'document_subjects']::regclass[]))
+SELECT r.oid::regclass::text AS name, pg_relation_size(r.oid) AS bytes,
+    current_setting('block_size')::int AS block_size
+FROM (
+    SELECT indexrelid AS oid, 0 AS kind FROM pg_index WHERE indrelid IN (SELECT oid FROM t)
+    UNION ALL SELECT oid, 1 FROM t
+    UNION ALL SELECT reltoastrelid, 2 FROM pg_class WHERE oid IN (SELECT oid FROM t)
+        AND reltoastrelid <> 0
+) r
+ORDER BY r.kind, bytes, name
+"""
 _NAMED_SUBJECTS = """
 SELECT DISTINCT s.words
 FROM document_subjects s JOIN documents d ON d.id = s.document_id
 WHERE s.longest = ANY($1::text[]) AND s.words <@ $1::text[] AND d.retired_at IS NULL
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Prewarmed:
+    relations: tuple[str, ...]  # read into the cache
+    skipped: tuple[str, ...]  # larger than what was left of the budget
+    bytes: int  # as the server counted the blocks it read
+    seconds: float
 
 
 @dataclass
@@ -172,6 +198,9 @@ class PgCorpus:
     # A read replica for retrieval (DATABASE_READ_URL); writes always go to `pool`.
     read_pool: asyncpg.Pool | None = None
     text_config: Mapping[Language, str] = field(default_factory=lambda: dict(TEXT_CONFIG))
+    # Searches in flight, and set when there are none: the warm-up gives way to questions.
+    _searching: int = field(default=0, init=False, repr=False)
+    _quiet: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
     async def ensure_index(self) -> None:
         """Record the embedder on first use; refuse to mix embeddings of different models."""
@@ -211,6 +240,16 @@ class PgCorpus:
             )
 
     async def search(self, query: SearchQuery) -> list[Passage]:
+        self._searching += 1
+        self._quiet.clear()
+        try:
+            return await self._search(query)
+        finally:
+            self._searching -= 1
+            if not self._searching:
+                self._quiet.set()
+
+    async def _search(self, query: SearchQuery) -> list[Passage]:
         dim = int(self.identity.dimension)
         pool = self.read_pool or self.pool
         arm_args = (  # the filters, then how many candidates each arm brings
@@ -240,6 +279,62 @@ class PgCorpus:
                 else []
             )
         return [_passage(row, *ranks[row["id"]]) for row in rows]
+
+    async def prewarm(self, budget_bytes: int) -> Prewarmed | None:
+        """Read what searches read (`_SEARCHED_RELATIONS`) into the database server's page cache,
+        up to `budget_bytes`, so that the first questions after a restart do not wait on the
+        disk (docs/performance.md, "Cold start"); a piece at a time, none while this process
+        searches. None, with a warning, where the server lacks pg_prewarm or this role may not
+        enable it: searches then warm the cache themselves."""
+        started = time.perf_counter()
+        try:
+            with mapped_errors():
+                # On the primary: a replica follows it, and cannot run DDL itself.
+                await self.pool.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        except StoreError as exc:
+            log.warning("corpus_prewarm_unavailable", reason=str(exc))
+            return None
+        pool = self.read_pool or self.pool  # the server that answers searches
+        read: list[str] = []
+        skipped: list[str] = []
+        left, done_bytes = budget_bytes, 0
+        with mapped_errors():
+            for row in await pool.fetch(_SEARCHED_RELATIONS):
+                if row["bytes"] > left:
+                    skipped.append(row["name"])
+                    continue
+                left -= row["bytes"]
+                blocks = await self._prewarm(pool, row["name"], row["bytes"] // row["block_size"])
+                done_bytes += blocks * row["block_size"]
+                read.append(row["name"])
+        done = Prewarmed(tuple(read), tuple(skipped), done_bytes, time.perf_counter() - started)
+        log.info(
+            "corpus_prewarmed",
+            relations=len(read),
+            megabytes=round(done.bytes / 1e6),
+            skipped=skipped,
+            seconds=round(done.seconds, 1),
+        )
+        return done
+
+    async def _prewarm(self, pool: asyncpg.Pool, relation: str, blocks: int) -> int:
+        """Blocks of `relation` read, up to `blocks`, the server's count."""
+        read = 0
+        for first in range(0, blocks, PREWARM_BLOCKS):
+            if self._searching:
+                await self._quiet.wait()
+            last = min(first + PREWARM_BLOCKS, blocks) - 1
+            try:
+                # 'read': into the operating system's cache, whatever shared_buffers holds.
+                read += await pool.fetchval(
+                    "SELECT pg_prewarm($1::regclass, 'read', 'main', $2, $3)",
+                    relation,
+                    first,
+                    last,
+                )
+            except (asyncpg.UndefinedTableError, asyncpg.InvalidParameterValueError):
+                break  # dropped or truncated since it was listed (an index being rebuilt)
+        return read
 
     async def unknown_words(self, words: Sequence[str], language: Language) -> set[str]:
         if not words:

@@ -1,0 +1,140 @@
+"""The warm-up at a bot's start: the corpus read into the database's cache (pg_prewarm)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+import pytest
+from structlog.testing import capture_logs
+
+from adapters.embedders.local import LocalEmbedder
+from adapters.postgres import store
+from adapters.postgres.store import PgCorpus
+from bots.settings import load_settings
+from bots.wiring import build_app, read_files
+from core.ingestion import Ingestor
+from core.ports import SearchQuery
+from tests.conftest import note, write
+from tests.integration.test_corpus import ADRENALINE, PARACETAMOL
+
+pytestmark = pytest.mark.integration
+
+
+async def test_prewarm_reads_what_searches_read_within_its_budget(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder, pool: asyncpg.Pool
+) -> None:
+    """After a restart the first questions need not wait on the disk: the bot reads the
+    corpus's indexes and tables into the cache at start, never more than its budget."""
+    write(tmp_path, "paracetamol.md", PARACETAMOL)
+    write(tmp_path, "adrenaline.md", ADRENALINE)
+    await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
+    sizes = {r["name"]: r["bytes"] for r in await pool.fetch(store._SEARCHED_RELATIONS)}
+    assert {"passages_embedding_hnsw", "passages_tsv", "passages", "documents"} <= set(sizes)
+
+    everything = await corpus.prewarm(2**30)
+    assert everything is not None
+    assert set(everything.relations) == set(sizes)
+    assert everything.skipped == ()
+    assert everything.bytes == sum(sizes.values())  # the blocks the server says it read
+
+    budget = sum(sizes.values()) - sizes["passages_embedding_hnsw"]
+    part = await corpus.prewarm(budget)
+    assert part is not None
+    assert part.bytes <= budget
+    assert part.skipped
+    assert sorted([*part.relations, *part.skipped]) == sorted(sizes)
+
+
+async def test_a_database_without_pg_prewarm_skips_the_warm_up(
+    database_url: str, embedder: LocalEmbedder
+) -> None:
+    """A managed database where the bot's role may not enable pg_prewarm: the bot still
+    starts and answers; the warm-up is skipped with a warning, not an error."""
+    role = f"reader_{abs(hash(database_url)) % 10**8}"
+    admin = await asyncpg.connect(database_url)
+    await admin.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        reader = await asyncpg.create_pool(database_url, user=role, min_size=1, max_size=2)
+        try:
+            with capture_logs() as logs:
+                assert await PgCorpus(reader, embedder.identity).prewarm(2**30) is None
+        finally:
+            await reader.close()
+        [warning] = [e for e in logs if e["event"] == "corpus_prewarm_unavailable"]
+        assert "permission denied" in warning["reason"]
+    finally:
+        await admin.execute(f"DROP ROLE {role}")
+        await admin.close()
+
+
+@pytest.mark.parametrize(("setting", "warmed"), [(None, True), ("0", False)])
+async def test_a_bot_warms_the_corpus_at_start_unless_told_not_to(
+    setting: str | None,
+    warmed: bool,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An operator restarting the bot gets the warm-up by default, in the background, and
+    turns it off with MEDGPT_PREWARM_MB=0."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "patterns")
+    if setting is not None:
+        monkeypatch.setenv("MEDGPT_PREWARM_MB", setting)
+    write(tmp_path / "corpus", "avk.md", note("AVK", "La cible d'INR sous AVK est de 2 à 3."))
+    with capture_logs() as logs:
+        async with build_app(load_settings(), prewarm=True) as app:
+            await app.ingestor().ingest(read_files([tmp_path / "corpus"]))
+            for _ in range(100):  # the warm-up runs beside the bot: wait for its word
+                if any(e["event"] == "corpus_prewarmed" for e in logs):
+                    break
+                await asyncio.sleep(0.05)
+    warm = [e for e in logs if e["event"] == "corpus_prewarmed"]
+    assert len(warm) == int(warmed)
+    if warmed:
+        assert warm[0]["relations"] > 0
+        assert warm[0]["skipped"] == []
+
+
+async def test_the_warm_up_gives_way_to_questions(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clinician's question is not queued behind the warm-up's disk reads: the warm-up reads
+    nothing while a search runs, and goes on once it is answered."""
+    write(tmp_path, "paracetamol.md", PARACETAMOL)
+    await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
+    reads: list[object] = []
+    fetchval = asyncpg.Pool.fetchval
+
+    async def counted(pool: asyncpg.Pool, sql: str, *args: object) -> object:
+        if "pg_prewarm(" in sql:
+            reads.append(args)
+        return await fetchval(pool, sql, *args)
+
+    monkeypatch.setattr(asyncpg.Pool, "fetchval", counted)
+    arm, entered, release = store._arm, asyncio.Event(), asyncio.Event()
+
+    async def held_arm(*args: object) -> list[asyncpg.Record]:
+        entered.set()
+        await release.wait()
+        return await arm(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "_arm", held_arm)
+    [vector] = await embedder.embed(["dose maximale de paracétamol"])
+    searching = asyncio.create_task(
+        corpus.search(SearchQuery("dose maximale de paracétamol", vector, "fr", 5))
+    )
+    await entered.wait()
+    warming = asyncio.create_task(corpus.prewarm(2**30))
+    await asyncio.sleep(0.5)
+    assert reads == []  # a search is running
+    release.set()
+    assert await searching
+    done = await asyncio.wait_for(warming, 30)
+    assert done is not None
+    assert len(reads) == len(done.relations) - sum(
+        1 for r in await corpus.pool.fetch(store._SEARCHED_RELATIONS) if r["bytes"] == 0
+    )
