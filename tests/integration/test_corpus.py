@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import asyncpg
@@ -209,6 +210,41 @@ async def test_a_source_retired_while_searching_is_passed_over_and_k_still_found
     assert before[0].document_id not in {p.document_id for p in after}
     kept = [p.passage_id for p in before if p.document_id != before[0].document_id]
     assert [p.passage_id for p in after][: len(kept)] == kept  # the rest, in the same order
+
+
+async def test_a_note_replaced_while_searching_is_quoted_only_as_it_now_stands(
+    tmp_path: Path,
+    corpus: PgCorpus,
+    embedder: LocalEmbedder,
+    pool: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An import can replace a note while a question is searched (one arm sees the old version,
+    the other the new): the clinician is never quoted the old text, and still gets k passages."""
+    await Ingestor(embedder, corpus).ingest(read_files([demo_corpus_dir()], demo=True))
+    write(tmp_path, "zorbitol.md", note("Zorbitol", "La dose maximale de zorbitol est 2 g/j."))
+    await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
+    arm, replaced = store._arm, asyncio.Event()
+
+    async def replaced_between_the_arms(
+        pool_: asyncpg.Pool, weight: float, sql: str, *args: object
+    ) -> list[asyncpg.Record]:
+        if "<=>" not in sql:  # the text arm runs on the new version
+            await replaced.wait()
+            return await arm(pool_, weight, sql, *args)
+        rows = await arm(pool_, weight, sql, *args)  # the vector arm, on the old one
+        write(tmp_path, "zorbitol.md", note("Zorbitol", "La dose maximale de zorbitol est 3 g/j."))
+        await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
+        replaced.set()
+        return rows
+
+    monkeypatch.setattr(store, "_arm", replaced_between_the_arms)
+    found = await _search(corpus, embedder, "dose maximale de zorbitol")
+    assert len(found) == 5
+    quoted = [p.text for p in found if "zorbitol" in p.text]
+    assert quoted == ["La dose maximale de zorbitol est 3 g/j."]
+    live = {r["id"] for r in await pool.fetch("SELECT id FROM passages")}
+    assert {p.passage_id for p in found} <= live
 
 
 async def test_index_built_by_another_model_is_a_clear_error(pool: asyncpg.Pool) -> None:
