@@ -2,11 +2,12 @@
 
 Usage: python bench/cold_start.py [--pgdata /tmp/scale1m/pgdata] [--queries 100] [--rounds 2]
                                   [--starts none,beside,after] [--page-cache drop|keep]
+                                  [--interval-ms 0]
 Works on a corpus kept by `bench/search_scale.py --keep DIR` (DIR/pgdata). Each round, for each
 way of starting, the database's files are first dropped from the operating system's page cache
 (as after a reboot; Linux; `--page-cache keep` leaves them, as when only the bot and its
 embedded server restart), then the embedded server starts and PubMedQA questions are searched
-one at a time, as a bot serves them:
+one at a time, as a bot serves them (back to back, or `--interval-ms` apart):
 - none: no warm-up;
 - beside: the warm-up a bot runs (`PgCorpus.prewarm`, budget as `MEDGPT_PREWARM_MB` or half
   this machine's memory) in the background, the questions arriving at once;
@@ -58,6 +59,7 @@ async def one_start(
     embedder: LocalEmbedder,
     budget: int,
     drop: bool,
+    interval_s: float,
 ) -> dict[str, float]:
     if drop:
         drop_from_page_cache(pgdata)
@@ -71,7 +73,10 @@ async def one_start(
         if warming is not None and start == "after":
             await warming
         latencies = []
-        for query in queries:
+        first_at = time.perf_counter()
+        for i, query in enumerate(queries):
+            # One question every `interval_s` (none waits for the one before it to be late).
+            await asyncio.sleep(max(0.0, first_at + i * interval_s - time.perf_counter()))
             started = time.perf_counter()
             await corpus.search(query)
             latencies.append(time.perf_counter() - started)
@@ -93,7 +98,7 @@ async def one_start(
 
 
 async def run(
-    pgdata: Path, n_queries: int, rounds: int, starts: list[str], drop: bool
+    pgdata: Path, n_queries: int, rounds: int, starts: list[str], drop: bool, interval_s: float
 ) -> list[tuple[str, dict[str, float]]]:
     embedder = LocalEmbedder()
     embedder.load()
@@ -104,7 +109,9 @@ async def run(
     results = []
     for _ in range(rounds):
         for start in starts:
-            results.append((start, await one_start(pgdata, start, queries, embedder, budget, drop)))
+            results.append(
+                (start, await one_start(pgdata, start, queries, embedder, budget, drop, interval_s))
+            )
             print(start, results[-1], flush=True)
     return results
 
@@ -121,12 +128,20 @@ def main() -> None:
         default="drop",
         help="keep: the files stay cached, as when only the bot and its embedded server restart",
     )
+    parser.add_argument(
+        "--interval-ms",
+        type=float,
+        default=0.0,
+        help="one question every this many ms (0: back to back, the worst case for the warm-up)",
+    )
     args = parser.parse_args()
     if not (args.pgdata / "PG_VERSION").exists():
         parser.error(f"no database in {args.pgdata}: build one with bench/search_scale.py --keep")
     starts = args.starts.split(",")
     drop = args.page_cache == "drop"
-    results = asyncio.run(run(args.pgdata, args.queries, args.rounds, starts, drop))
+    results = asyncio.run(
+        run(args.pgdata, args.queries, args.rounds, starts, drop, args.interval_ms / 1000)
+    )
     print("\n| start | search median | p99 | last answer after | warm-up (read) |")
     print("|---|---|---|---|---|")
     for start, r in results:

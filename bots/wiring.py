@@ -26,11 +26,11 @@ from adapters.parsers import SUPPORTED, parse_file
 from adapters.postgres.audit import PgAuditLog
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
-from adapters.postgres.store import PgCorpus
+from adapters.postgres.store import PgCorpus, Prewarmed
 from adapters.privacy.presidio import PresidioNames
 from bots.health import Check, Health
 from bots.settings import Settings
-from core.errors import DocumentError, StoreError
+from core.errors import DocumentError
 from core.evidence import EvidencePolicy
 from core.ingestion import Ingestor, IngestReport, SourceFile
 from core.models import UserId
@@ -50,6 +50,8 @@ class App:
     corpus: PgCorpus
     pipeline: Pipeline
     metrics: PrometheusMetrics
+    # The corpus warm-up a bot runs in the background (build_app's `prewarm`), if any.
+    warm_up: asyncio.Task[Prewarmed | None] | None = None
 
     def health(self, chat: Check | None = None) -> Health:
         """Readiness of every dependency this process talks to."""
@@ -115,7 +117,7 @@ async def build_app(
             pipeline.observer = metrics
             warming = asyncio.create_task(_prewarm(corpus, settings)) if prewarm else None
             try:
-                yield App(settings, pool, embedder, corpus, pipeline, metrics)
+                yield App(settings, pool, embedder, corpus, pipeline, metrics, warming)
             finally:
                 if warming is not None:
                     warming.cancel()
@@ -125,25 +127,39 @@ async def build_app(
             await asyncio.to_thread(embedded.stop)
 
 
-async def _prewarm(corpus: PgCorpus, settings: Settings) -> None:
-    """Questions are answered meanwhile; a failure costs only the warm cache."""
+async def _prewarm(corpus: PgCorpus, settings: Settings) -> Prewarmed | None:
+    """Questions are answered meanwhile; a failure costs only the warm cache, and nothing
+    awaits this task: it says so in the log."""
     budget = prewarm_budget(settings)
-    if budget:
-        try:
-            await corpus.prewarm(budget)
-        except StoreError as exc:
-            log.warning("corpus_prewarm_failed", reason=str(exc))
+    if not budget:
+        return None
+    try:
+        return await corpus.prewarm(budget)
+    except Exception as exc:
+        log.warning("corpus_prewarm_failed", error=type(exc).__name__, reason=str(exc))
+        return None
 
 
 def prewarm_budget(settings: Settings) -> int:
-    """Bytes of the corpus to prewarm: MEDGPT_PREWARM_MB, else half this machine's memory (the
-    embedded database's; set the setting for a server elsewhere)."""
+    """Bytes of the corpus to prewarm: MEDGPT_PREWARM_MB (MiB), else half the memory of this
+    machine or of its container (the embedded database's; set the setting for a server
+    elsewhere)."""
     if settings.prewarm_mb is not None:
         return settings.prewarm_mb * 2**20
+    return _memory_bytes() // 2
+
+
+def _memory_bytes() -> int:
+    """Physical memory, or the container's limit (cgroup v2) where lower; 0 when unknown."""
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-    except (AttributeError, ValueError, OSError):  # not POSIX: no default
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not POSIX
         return 0
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    except OSError:
+        return memory
+    return min(memory, int(limit)) if limit.isdigit() else memory
 
 
 async def _embedder(settings: Settings) -> Embedder:

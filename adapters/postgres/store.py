@@ -159,10 +159,9 @@ WHERE probe.q IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM passages p WHERE p.tsv @@ probe.q)
 """
 
-# The subjects of live documents whose words are all among the question's: found by their
-# longest word, then checked whole.
-# What a search reads, for the prewarm: these tables, their indexes (the HNSW and full-text ones
-# among them) and their out-of-line storage. Indexes first, then tables, each group smallest first.
+# What a search reads, for the warm-up: these tables, their indexes (the HNSW and full-text ones
+# among them) and their out-of-line storage, the empty ones left out. By priority: indexes, then
+# tables, then out-of-line storage, each group smallest first.
 _SEARCHED_RELATIONS = """
 WITH t(oid) AS (SELECT unnest(ARRAY['documents', 'passages', 'document_subjects']::regclass[]))
 SELECT r.oid::regclass::text AS name, pg_relation_size(r.oid) AS bytes,
@@ -173,8 +172,11 @@ FROM (
     UNION ALL SELECT reltoastrelid, 2 FROM pg_class WHERE oid IN (SELECT oid FROM t)
         AND reltoastrelid <> 0
 ) r
+WHERE pg_relation_size(r.oid) > 0
 ORDER BY r.kind, bytes, name
 """
+# The subjects of live documents whose words are all among the question's: found by their
+# longest word, then checked whole.
 _NAMED_SUBJECTS = """
 SELECT DISTINCT s.words
 FROM document_subjects s JOIN documents d ON d.id = s.document_id
@@ -284,8 +286,10 @@ class PgCorpus:
         """Read what searches read (`_SEARCHED_RELATIONS`) into the database server's page cache,
         up to `budget_bytes`, so that the first questions after a restart do not wait on the
         disk (docs/performance.md, "Cold start"); a piece at a time, none while this process
-        searches. None, with a warning, where the server lacks pg_prewarm or this role may not
-        enable it: searches then warm the cache themselves."""
+        searches. What fits the budget is chosen by priority and read least important first:
+        should the budget exceed what the server can cache, the indexes are what stays. None,
+        with a warning, where the server lacks pg_prewarm or this role may not enable it:
+        searches then warm the cache themselves."""
         started = time.perf_counter()
         try:
             with mapped_errors():
@@ -295,42 +299,55 @@ class PgCorpus:
             log.warning("corpus_prewarm_unavailable", reason=str(exc))
             return None
         pool = self.read_pool or self.pool  # the server that answers searches
-        read: list[str] = []
-        skipped: list[str] = []
-        left, done_bytes = budget_bytes, 0
+        chosen: list[asyncpg.Record] = []
+        skipped: list[str] = []  # larger than what was left of the budget, or not readable
+        left = budget_bytes
         with mapped_errors():
             for row in await pool.fetch(_SEARCHED_RELATIONS):
                 if row["bytes"] > left:
                     skipped.append(row["name"])
+                else:
+                    left -= row["bytes"]
+                    chosen.append(row)
+            read: list[str] = []
+            done_bytes = 0
+            for row in reversed(chosen):
+                try:
+                    blocks = await self._prewarm(
+                        pool, row["name"], row["bytes"] // row["block_size"]
+                    )
+                except asyncpg.InsufficientPrivilegeError:  # a replica's role, not the owner
+                    skipped.append(row["name"])
                     continue
-                left -= row["bytes"]
-                blocks = await self._prewarm(pool, row["name"], row["bytes"] // row["block_size"])
+                except asyncpg.UndefinedFunctionError as exc:  # not on this server (yet)
+                    log.warning("corpus_prewarm_unavailable", reason=str(exc))
+                    return None
                 done_bytes += blocks * row["block_size"]
                 read.append(row["name"])
         done = Prewarmed(tuple(read), tuple(skipped), done_bytes, time.perf_counter() - started)
         log.info(
             "corpus_prewarmed",
             relations=len(read),
-            megabytes=round(done.bytes / 1e6),
+            mib=round(done.bytes / 2**20),
             skipped=skipped,
             seconds=round(done.seconds, 1),
         )
         return done
 
     async def _prewarm(self, pool: asyncpg.Pool, relation: str, blocks: int) -> int:
-        """Blocks of `relation` read, up to `blocks`, the server's count."""
+        """Blocks of `relation` read, up to `blocks`, as the server counts them; between
+        two statements, it waits until no search of this process is in flight."""
         read = 0
         for first in range(0, blocks, PREWARM_BLOCKS):
-            if self._searching:
+            while self._searching:  # a search may start before this wakes: look again
                 await self._quiet.wait()
-            last = min(first + PREWARM_BLOCKS, blocks) - 1
             try:
                 # 'read': into the operating system's cache, whatever shared_buffers holds.
                 read += await pool.fetchval(
                     "SELECT pg_prewarm($1::regclass, 'read', 'main', $2, $3)",
                     relation,
                     first,
-                    last,
+                    min(first + PREWARM_BLOCKS, blocks) - 1,
                 )
             except (asyncpg.UndefinedTableError, asyncpg.InvalidParameterValueError):
                 break  # dropped or truncated since it was listed (an index being rebuilt)

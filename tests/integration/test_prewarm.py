@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import asyncpg
@@ -12,8 +13,9 @@ from structlog.testing import capture_logs
 from adapters.embedders.local import LocalEmbedder
 from adapters.postgres import store
 from adapters.postgres.store import PgCorpus
-from bots.settings import load_settings
-from bots.wiring import build_app, read_files
+from bots import wiring
+from bots.settings import Settings, load_settings
+from bots.wiring import build_app, prewarm_budget, read_files
 from core.ingestion import Ingestor
 from core.ports import SearchQuery
 from tests.conftest import note, write
@@ -50,8 +52,8 @@ async def test_prewarm_reads_what_searches_read_within_its_budget(
 async def test_a_database_without_pg_prewarm_skips_the_warm_up(
     database_url: str, embedder: LocalEmbedder
 ) -> None:
-    """A managed database where the bot's role may not enable pg_prewarm: the bot still
-    starts and answers; the warm-up is skipped with a warning, not an error."""
+    """A managed database where the bot's role may not enable pg_prewarm: the warm-up is
+    skipped with a warning, not an error that would stop the bot."""
     role = f"reader_{abs(hash(database_url)) % 10**8}"
     admin = await asyncpg.connect(database_url)
     await admin.execute(f"CREATE ROLE {role} LOGIN")
@@ -69,34 +71,43 @@ async def test_a_database_without_pg_prewarm_skips_the_warm_up(
         await admin.close()
 
 
-@pytest.mark.parametrize(("setting", "warmed"), [(None, True), ("0", False)])
-async def test_a_bot_warms_the_corpus_at_start_unless_told_not_to(
-    setting: str | None,
-    warmed: bool,
-    database_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+async def test_a_bot_warms_the_corpus_at_start(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An operator restarting the bot gets the warm-up by default, in the background, and
-    turns it off with MEDGPT_PREWARM_MB=0."""
+    """An operator restarting the bot gets the warm-up by default, in the background."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MEDGPT_NAME_DETECTION", "patterns")
-    if setting is not None:
-        monkeypatch.setenv("MEDGPT_PREWARM_MB", setting)
     write(tmp_path / "corpus", "avk.md", note("AVK", "La cible d'INR sous AVK est de 2 à 3."))
+    async with build_app(load_settings(), prewarm=True) as app:
+        await app.ingestor().ingest(read_files([tmp_path / "corpus"]))
+        assert app.warm_up is not None
+        warm = await asyncio.wait_for(app.warm_up, 60)  # it runs beside the bot
+    assert warm is not None
+    assert "passages_embedding_hnsw" in warm.relations
+    assert warm.skipped == ()
+
+
+async def test_the_warm_up_budget_is_the_setting_or_half_the_memory() -> None:
+    """An operator sizes the warm-up with MEDGPT_PREWARM_MB, or turns it off with 0."""
+    assert prewarm_budget(Settings(MEDGPT_PREWARM_MB=0)) == 0
+    assert prewarm_budget(Settings(MEDGPT_PREWARM_MB=512)) == 512 * 2**20
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert 0 < prewarm_budget(Settings()) <= memory // 2
+
+
+async def test_a_failed_warm_up_is_logged_and_the_bot_goes_on() -> None:
+    """Nothing awaits the warm-up: a failure of it must reach the operator's log, not vanish
+    or stop the bot."""
+
+    class Broken:
+        async def prewarm(self, budget: int) -> None:
+            raise ConnectionResetError("the server went away")
+
     with capture_logs() as logs:
-        async with build_app(load_settings(), prewarm=True) as app:
-            await app.ingestor().ingest(read_files([tmp_path / "corpus"]))
-            for _ in range(100):  # the warm-up runs beside the bot: wait for its word
-                if any(e["event"] == "corpus_prewarmed" for e in logs):
-                    break
-                await asyncio.sleep(0.05)
-    warm = [e for e in logs if e["event"] == "corpus_prewarmed"]
-    assert len(warm) == int(warmed)
-    if warmed:
-        assert warm[0]["relations"] > 0
-        assert warm[0]["skipped"] == []
+        await wiring._prewarm(Broken(), Settings(MEDGPT_PREWARM_MB=1))  # type: ignore[arg-type]
+    [failed] = [e for e in logs if e["event"] == "corpus_prewarm_failed"]
+    assert failed["error"] == "ConnectionResetError"
 
 
 async def test_the_warm_up_gives_way_to_questions(
@@ -106,12 +117,13 @@ async def test_the_warm_up_gives_way_to_questions(
     nothing while a search runs, and goes on once it is answered."""
     write(tmp_path, "paracetamol.md", PARACETAMOL)
     await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
-    reads: list[object] = []
+    monkeypatch.setattr(store, "PREWARM_BLOCKS", 1)  # many reads, to interleave with searches
+    reads: list[int] = []  # searches in flight as each read began
     fetchval = asyncpg.Pool.fetchval
 
     async def counted(pool: asyncpg.Pool, sql: str, *args: object) -> object:
         if "pg_prewarm(" in sql:
-            reads.append(args)
+            reads.append(corpus._searching)
         return await fetchval(pool, sql, *args)
 
     monkeypatch.setattr(asyncpg.Pool, "fetchval", counted)
@@ -123,18 +135,21 @@ async def test_the_warm_up_gives_way_to_questions(
         return await arm(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(store, "_arm", held_arm)
-    [vector] = await embedder.embed(["dose maximale de paracétamol"])
-    searching = asyncio.create_task(
-        corpus.search(SearchQuery("dose maximale de paracétamol", vector, "fr", 5))
-    )
+    question = "dose maximale de paracétamol"
+    [vector] = await embedder.embed([question])
+    query = SearchQuery(question, vector, "fr", 5)
+    searching = asyncio.create_task(corpus.search(query))
     await entered.wait()
     warming = asyncio.create_task(corpus.prewarm(2**30))
     await asyncio.sleep(0.5)
     assert reads == []  # a search is running
     release.set()
     assert await searching
+    for _ in range(5):  # questions back to back: none waits behind a read begun meanwhile
+        assert await corpus.search(query)
     done = await asyncio.wait_for(warming, 30)
     assert done is not None
-    assert len(reads) == len(done.relations) - sum(
-        1 for r in await corpus.pool.fetch(store._SEARCHED_RELATIONS) if r["bytes"] == 0
-    )
+    sizes = [r["bytes"] for r in await corpus.pool.fetch(store._SEARCHED_RELATIONS)]
+    assert done.bytes == sum(sizes)  # it went on once the questions were answered
+    assert reads
+    assert set(reads) == {0}
