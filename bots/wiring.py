@@ -130,11 +130,9 @@ async def build_app(
 async def _prewarm(corpus: PgCorpus, settings: Settings) -> Prewarmed | None:
     """Questions are answered meanwhile; a failure costs only the warm cache, and nothing
     awaits this task: it says so in the log."""
-    budget = prewarm_budget(settings)
-    if not budget:
-        return None
     try:
-        return await corpus.prewarm(budget)
+        budget = prewarm_budget(settings)
+        return await corpus.prewarm(budget) if budget else None
     except Exception as exc:
         log.warning("corpus_prewarm_failed", error=type(exc).__name__, reason=str(exc))
         return None

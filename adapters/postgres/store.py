@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -39,8 +40,9 @@ MAX_PAIR_CANDIDATES = 1000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
 LOCK_TIMEOUT = "5s"  # a writer waiting longer than this on another process reports StoreBusy
-# The warm-up reads this many blocks per statement, and waits between two while a search runs:
-# a question waits behind one read at most (32 MB of 8 kB blocks, ~0.1 s from a disk).
+# The warm-up reads this many blocks per statement, and starts none while a read for a question
+# runs: such a read waits behind one of them at most (32 MiB of 8 kiB blocks; 35-80 ms from this
+# machine's disk, docs/performance.md).
 PREWARM_BLOCKS = 4096
 
 # The two arms of the hybrid search run as two statements on two connections, at the same time
@@ -187,7 +189,7 @@ WHERE s.longest = ANY($1::text[]) AND s.words <@ $1::text[] AND d.retired_at IS 
 @dataclass(frozen=True, slots=True)
 class Prewarmed:
     relations: tuple[str, ...]  # read into the cache
-    skipped: tuple[str, ...]  # larger than what was left of the budget
+    skipped: tuple[str, ...]  # larger than what was left of the budget, or not readable
     bytes: int  # as the server counted the blocks it read
     seconds: float
 
@@ -200,8 +202,9 @@ class PgCorpus:
     # A read replica for retrieval (DATABASE_READ_URL); writes always go to `pool`.
     read_pool: asyncpg.Pool | None = None
     text_config: Mapping[Language, str] = field(default_factory=lambda: dict(TEXT_CONFIG))
-    # Searches in flight, and set when there are none: the warm-up gives way to questions.
-    _searching: int = field(default=0, init=False, repr=False)
+    # Reads for questions in flight (searches and the evidence check's look-ups), and an event
+    # set when there are none: the warm-up gives way to questions.
+    _reading: int = field(default=0, init=False, repr=False)
     _quiet: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
     async def ensure_index(self) -> None:
@@ -241,15 +244,21 @@ class PgCorpus:
                 " the index with `medgpt db reset --yes` then `medgpt ingest`"
             )
 
-    async def search(self, query: SearchQuery) -> list[Passage]:
-        self._searching += 1
+    @contextmanager
+    def _for_a_question(self) -> Iterator[None]:
+        """Counts a read a question waits for, which the warm-up lets pass."""
+        self._reading += 1
         self._quiet.clear()
         try:
-            return await self._search(query)
+            yield
         finally:
-            self._searching -= 1
-            if not self._searching:
+            self._reading -= 1
+            if not self._reading:
                 self._quiet.set()
+
+    async def search(self, query: SearchQuery) -> list[Passage]:
+        with self._for_a_question():
+            return await self._search(query)
 
     async def _search(self, query: SearchQuery) -> list[Passage]:
         dim = int(self.identity.dimension)
@@ -286,10 +295,10 @@ class PgCorpus:
         """Read what searches read (`_SEARCHED_RELATIONS`) into the database server's page cache,
         up to `budget_bytes`, so that the first questions after a restart do not wait on the
         disk (docs/performance.md, "Cold start"); a piece at a time, none while this process
-        searches. What fits the budget is chosen by priority and read least important first:
-        should the budget exceed what the server can cache, the indexes are what stays. None,
-        with a warning, where the server lacks pg_prewarm or this role may not enable it:
-        searches then warm the cache themselves."""
+        reads for a question. What fits the budget is chosen by priority and read least
+        important first: should the budget exceed what the server can cache, the indexes are
+        what stays. None, with a warning, where the server lacks pg_prewarm or this role may
+        not enable it: searches then warm the cache themselves."""
         started = time.perf_counter()
         try:
             with mapped_errors():
@@ -322,8 +331,9 @@ class PgCorpus:
                 except asyncpg.UndefinedFunctionError as exc:  # not on this server (yet)
                     log.warning("corpus_prewarm_unavailable", reason=str(exc))
                     return None
-                done_bytes += blocks * row["block_size"]
-                read.append(row["name"])
+                if blocks:  # none where it was dropped meanwhile
+                    done_bytes += blocks * row["block_size"]
+                    read.append(row["name"])
         done = Prewarmed(tuple(read), tuple(skipped), done_bytes, time.perf_counter() - started)
         log.info(
             "corpus_prewarmed",
@@ -336,10 +346,10 @@ class PgCorpus:
 
     async def _prewarm(self, pool: asyncpg.Pool, relation: str, blocks: int) -> int:
         """Blocks of `relation` read, up to `blocks`, as the server counts them; between
-        two statements, it waits until no search of this process is in flight."""
+        two statements, it waits until no read of this process for a question is in flight."""
         read = 0
         for first in range(0, blocks, PREWARM_BLOCKS):
-            while self._searching:  # a search may start before this wakes: look again
+            while self._reading:  # a question may start before this wakes: look again
                 await self._quiet.wait()
             try:
                 # 'read': into the operating system's cache, whatever shared_buffers holds.
@@ -356,7 +366,7 @@ class PgCorpus:
     async def unknown_words(self, words: Sequence[str], language: Language) -> set[str]:
         if not words:
             return set()
-        with mapped_errors():
+        with mapped_errors(), self._for_a_question():
             rows = await (self.read_pool or self.pool).fetch(
                 _UNKNOWN_WORDS, list(words), self.text_config[language]
             )
@@ -365,7 +375,7 @@ class PgCorpus:
     async def named_subjects(self, words: Collection[str]) -> list[tuple[str, ...]]:
         if not words:
             return []
-        with mapped_errors():
+        with mapped_errors(), self._for_a_question():
             rows = await (self.read_pool or self.pool).fetch(_NAMED_SUBJECTS, sorted(words))
         return [tuple(r["words"]) for r in rows]
 

@@ -224,7 +224,8 @@ async def test_a_note_replaced_while_searching_is_quoted_only_as_it_now_stands(
     await Ingestor(embedder, corpus).ingest(read_files([demo_corpus_dir()], demo=True))
     write(tmp_path, "zorbitol.md", note("Zorbitol", "La dose maximale de zorbitol est 2 g/j."))
     await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
-    arm, replaced = store._arm, asyncio.Event()
+    old = await pool.fetchval("SELECT id FROM passages WHERE text LIKE '%zorbitol est 2 g%'")
+    arm, replaced, seen_by_vector = store._arm, asyncio.Event(), []
 
     async def replaced_between_the_arms(
         pool_: asyncpg.Pool, weight: float, sql: str, *args: object
@@ -233,6 +234,7 @@ async def test_a_note_replaced_while_searching_is_quoted_only_as_it_now_stands(
             await replaced.wait()
             return await arm(pool_, weight, sql, *args)
         rows = await arm(pool_, weight, sql, *args)  # the vector arm, on the old one
+        seen_by_vector.extend(r["id"] for r in rows)
         write(tmp_path, "zorbitol.md", note("Zorbitol", "La dose maximale de zorbitol est 3 g/j."))
         await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
         replaced.set()
@@ -240,6 +242,7 @@ async def test_a_note_replaced_while_searching_is_quoted_only_as_it_now_stands(
 
     monkeypatch.setattr(store, "_arm", replaced_between_the_arms)
     found = await _search(corpus, embedder, "dose maximale de zorbitol")
+    assert old in seen_by_vector  # the old version was a candidate
     assert len(found) == 5
     quoted = [p.text for p in found if "zorbitol" in p.text]
     assert quoted == ["La dose maximale de zorbitol est 3 g/j."]

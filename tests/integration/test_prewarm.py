@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -12,13 +13,15 @@ from structlog.testing import capture_logs
 
 from adapters.embedders.local import LocalEmbedder
 from adapters.postgres import store
+from adapters.postgres.database import close_pool, open_pool
+from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus
 from bots import wiring
 from bots.settings import Settings, load_settings
 from bots.wiring import build_app, prewarm_budget, read_files
 from core.ingestion import Ingestor
 from core.ports import SearchQuery
-from tests.conftest import note, write
+from tests.conftest import note, scratch_database, write
 from tests.integration.test_corpus import ADRENALINE, PARACETAMOL
 
 pytestmark = pytest.mark.integration
@@ -41,12 +44,72 @@ async def test_prewarm_reads_what_searches_read_within_its_budget(
     assert everything.skipped == ()
     assert everything.bytes == sum(sizes.values())  # the blocks the server says it read
 
-    budget = sum(sizes.values()) - sizes["passages_embedding_hnsw"]
-    part = await corpus.prewarm(budget)
+    indexes = {
+        r["name"]
+        for r in await pool.fetch(
+            "SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indrelid IN"
+            " ('documents'::regclass, 'passages'::regclass, 'document_subjects'::regclass)"
+        )
+    } & set(sizes)
+    assert set(everything.relations[-len(indexes) :]) == indexes  # read last, so they stay
+
+    budget = sum(sizes[name] for name in indexes)
+    part = await corpus.prewarm(budget)  # room for the indexes alone: they come first
     assert part is not None
+    assert set(part.relations) == indexes
     assert part.bytes <= budget
-    assert part.skipped
     assert sorted([*part.relations, *part.skipped]) == sorted(sizes)
+
+
+async def test_relations_the_role_may_not_read_are_skipped_and_named(
+    tmp_path: Path,
+    corpus: PgCorpus,
+    embedder: LocalEmbedder,
+    pool: asyncpg.Pool,
+    database_url: str,
+) -> None:
+    """A replica's read-only role that owns none of the tables: the warm-up names what it could
+    not read instead of failing."""
+    write(tmp_path, "paracetamol.md", PARACETAMOL)
+    await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
+    await pool.execute("CREATE EXTENSION pg_prewarm")  # as a DBA would
+    sizes = {r["name"]: r["bytes"] for r in await pool.fetch(store._SEARCHED_RELATIONS)}
+    role = f"reader_{abs(hash(str(tmp_path))) % 10**8}"
+    await pool.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        reader = await asyncpg.create_pool(database_url, user=role, min_size=1, max_size=2)
+        try:
+            done = await PgCorpus(reader, embedder.identity).prewarm(2**30)
+        finally:
+            await reader.close()
+    finally:
+        await pool.execute(f"DROP ROLE {role}")
+    assert done is not None
+    assert done.relations == ()
+    assert sorted(done.skipped) == sorted(sizes)
+
+
+@pytest.fixture
+def replica_url(postgres: EmbeddedPostgres) -> Iterator[str]:
+    """A second database standing for the read replica."""
+    with scratch_database(postgres) as url:
+        yield url
+
+
+async def test_a_replica_without_pg_prewarm_skips_the_warm_up(
+    replica_url: str, pool: asyncpg.Pool, embedder: LocalEmbedder
+) -> None:
+    """Retrieval on a replica where pg_prewarm is not (yet) installed: the warm-up is skipped
+    with a warning, not an error."""
+    replica = await open_pool(replica_url)  # migrated: the corpus's tables, no extension
+    try:
+        corpus = PgCorpus(pool, embedder.identity, read_pool=replica)
+        with capture_logs() as logs:
+            assert await corpus.prewarm(2**30) is None
+    finally:
+        await close_pool(replica)
+    [warning] = [e for e in logs if e["event"] == "corpus_prewarm_unavailable"]
+    assert "pg_prewarm" in warning["reason"]
 
 
 async def test_a_database_without_pg_prewarm_skips_the_warm_up(
@@ -90,10 +153,10 @@ async def test_a_bot_warms_the_corpus_at_start(
 
 async def test_the_warm_up_budget_is_the_setting_or_half_the_memory() -> None:
     """An operator sizes the warm-up with MEDGPT_PREWARM_MB, or turns it off with 0."""
-    assert prewarm_budget(Settings(MEDGPT_PREWARM_MB=0)) == 0
-    assert prewarm_budget(Settings(MEDGPT_PREWARM_MB=512)) == 512 * 2**20
+    assert prewarm_budget(Settings(_env_file=None, MEDGPT_PREWARM_MB=0)) == 0
+    assert prewarm_budget(Settings(_env_file=None, MEDGPT_PREWARM_MB=512)) == 512 * 2**20
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    assert 0 < prewarm_budget(Settings()) <= memory // 2
+    assert 0 < prewarm_budget(Settings(_env_file=None)) <= memory // 2
 
 
 async def test_a_failed_warm_up_is_logged_and_the_bot_goes_on() -> None:
@@ -105,7 +168,7 @@ async def test_a_failed_warm_up_is_logged_and_the_bot_goes_on() -> None:
             raise ConnectionResetError("the server went away")
 
     with capture_logs() as logs:
-        await wiring._prewarm(Broken(), Settings(MEDGPT_PREWARM_MB=1))  # type: ignore[arg-type]
+        await wiring._prewarm(Broken(), Settings(_env_file=None, MEDGPT_PREWARM_MB=1))  # type: ignore[arg-type]
     [failed] = [e for e in logs if e["event"] == "corpus_prewarm_failed"]
     assert failed["error"] == "ConnectionResetError"
 
@@ -123,7 +186,7 @@ async def test_the_warm_up_gives_way_to_questions(
 
     async def counted(pool: asyncpg.Pool, sql: str, *args: object) -> object:
         if "pg_prewarm(" in sql:
-            reads.append(corpus._searching)
+            reads.append(corpus._reading)
         return await fetchval(pool, sql, *args)
 
     monkeypatch.setattr(asyncpg.Pool, "fetchval", counted)

@@ -110,7 +110,8 @@ def answered(fake: FakeSlack) -> list[dict[str, object]]:
 async def test_sigterm_drains_the_answer_in_flight(
     env: dict[str, str], fake: FakeSlack, pool: asyncpg.Pool
 ) -> None:
-    """A question being answered when SIGTERM arrives is still answered and audited."""
+    """A question being answered when SIGTERM arrives is still answered and audited (and the
+    bot had begun warming the corpus into the database's cache)."""
     process, events, _ = await _start_bot(env)
     try:
         body = json.dumps(payload("app_mention", text="<@UBOT> dose maximale de paracétamol ?"))
@@ -122,6 +123,7 @@ async def test_sigterm_drains_the_answer_in_flight(
         await _stop(process)
     assert answered(fake)
     assert await pool.fetchval("SELECT count(*) FROM audit_events WHERE event = 'answer_sent'") == 1
+    assert await pool.fetchval("SELECT count(*) FROM pg_extension WHERE extname = 'pg_prewarm'")
 
 
 async def test_two_replicas_answer_a_duplicated_event_once(
