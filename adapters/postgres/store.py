@@ -41,7 +41,7 @@ HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
 LOCK_TIMEOUT = "5s"  # a writer waiting longer than this on another process reports StoreBusy
 # The warm-up reads this many blocks per statement, and starts none while a read for a question
-# runs: such a read waits behind one of them at most (32 MiB of 8 kiB blocks; 35-80 ms from this
+# runs: such a read waits behind one of them at most (32 MiB of 8 kiB blocks; 40-85 ms from this
 # machine's disk, docs/performance.md).
 PREWARM_BLOCKS = 4096
 
