@@ -54,8 +54,8 @@ class Settings(BaseSettings):
     min_similarity_unknown: float = Field(
         0.7, ge=-1, le=1.01, validation_alias="MEDGPT_MIN_SIMILARITY_UNKNOWN"
     )
-    # Megabytes of the corpus read into the database's cache when a bot starts (None: half this
-    # machine's memory; 0: none).
+    # MiB of the corpus read into the database's cache when a bot starts (None: half the memory
+    # of this machine or its container; 0: none).
     prewarm_mb: int | None = Field(None, ge=0, validation_alias="MEDGPT_PREWARM_MB")
     max_question_chars: int = Field(
         4000, ge=10, le=100_000, validation_alias="MEDGPT_MAX_QUESTION_CHARS"
