@@ -29,7 +29,7 @@ from bots.wiring import read_files
 from core.ingestion import Ingestor
 from core.pipeline import Pipeline
 from tests import synapse as synapse_process
-from tests.conftest import note, write
+from tests.conftest import execute_sql, note, write
 from tests.integration.test_slack import COLCHICINE
 from tests.llm_server import free_port
 from tests.matrix_clinician import Clinician, Shown, answered, final
@@ -354,7 +354,7 @@ async def _sigterm(process: asyncio.subprocess.Process) -> int:
 async def test_two_replicas_one_syncer_and_failover(world: World, database_url: str) -> None:
     """`medgpt serve matrix` twice on one account: one syncs and answers, the other stands by;
     when the first is killed (SIGKILL: no clean-up, PostgreSQL drops its lock with its
-    connection) the second takes over and answers."""
+    connection) the second takes over and answers. (The bots began warming the corpus.)"""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("MATRIX_", "LLM_"))},
         "DATABASE_URL": database_url,
@@ -388,3 +388,5 @@ async def test_two_replicas_one_syncer_and_failover(world: World, database_url: 
             assert await _sigterm(second) == 0  # the survivor still stops cleanly
     assert len(final(await world.clinician.messages_from(room, world.bot_id))) == 2
     assert len(await audit_events(world.pool, "answer_sent")) == 2
+    prewarm = "SELECT count(*) FROM pg_extension WHERE extname = 'pg_prewarm'"
+    assert await execute_sql(database_url, prewarm) == 1
