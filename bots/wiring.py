@@ -50,7 +50,8 @@ class App:
     corpus: PgCorpus
     pipeline: Pipeline
     metrics: PrometheusMetrics
-    # The corpus warm-up a bot runs in the background (build_app's `prewarm`), if any.
+    # The warm-up a bot runs in the background (build_app's `prewarm`), if any: its models
+    # loaded, then what the corpus's warm-up read.
     warm_up: asyncio.Task[Prewarmed | None] | None = None
 
     def health(self, chat: Check | None = None) -> Health:
@@ -93,7 +94,8 @@ async def build_app(
     settings: Settings, check_index: bool = True, prewarm: bool = False
 ) -> AsyncIterator[App]:
     """Start (or reach) the database, load the embedder, check the index; stop all on exit.
-    A bot (`prewarm`) also reads the corpus into the database's cache, in the background."""
+    A bot (`prewarm`) also loads its models and reads the corpus into the database's cache, in
+    the background."""
     embedded = None
     dsn = settings.database_url
     if dsn is None:
@@ -115,7 +117,11 @@ async def build_app(
             metrics = PrometheusMetrics()
             pipeline = _pipeline(settings, pool, embedder, corpus)
             pipeline.observer = metrics
-            warming = asyncio.create_task(_prewarm(corpus, settings)) if prewarm else None
+            warming = (
+                asyncio.create_task(_warm_up(corpus, embedder, pipeline.redactor, settings))
+                if prewarm
+                else None
+            )
             try:
                 yield App(settings, pool, embedder, corpus, pipeline, metrics, warming)
             finally:
@@ -125,6 +131,30 @@ async def build_app(
     finally:
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
+
+
+async def _warm_up(
+    corpus: PgCorpus, embedder: Embedder, redactor: Redactor, settings: Settings
+) -> Prewarmed | None:
+    """The models and the corpus's cache at once: one is CPU, the other the disk."""
+    _, prewarmed = await asyncio.gather(
+        _load_models(embedder, redactor), _prewarm(corpus, settings)
+    )
+    return prewarmed
+
+
+async def _load_models(embedder: Embedder, redactor: Redactor) -> None:
+    """Without this, the first question after a start waits for the models it uses (~6 s for
+    the local embedder, ~9 s for Presidio's, which also holds the event loop: every other
+    message waits too). A question arriving meanwhile waits for the load under way."""
+    loads = []
+    if isinstance(embedder, LocalEmbedder):
+        loads.append(asyncio.to_thread(embedder.load))
+    if isinstance(redactor.names, PresidioNames):
+        loads.append(asyncio.to_thread(redactor.names.load))
+    for failed in await asyncio.gather(*loads, return_exceptions=True):
+        if isinstance(failed, Exception):  # the first question will say it
+            log.warning("model_load_failed", error=type(failed).__name__, reason=str(failed))
 
 
 async def _prewarm(corpus: PgCorpus, settings: Settings) -> Prewarmed | None:

@@ -31,6 +31,10 @@ class PresidioNames:
         results = _analyzer().analyze(text=text, language="fr", entities=["PERSON"])
         return [(r.start, r.end) for r in results if r.score >= MIN_SCORE]
 
+    def load(self) -> None:
+        """Load spaCy and Presidio now (~9 s here) rather than on the first question."""
+        _analyzer()
+
 
 def _analyzer() -> Any:
     with _lock:

