@@ -127,7 +127,8 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    async with build_app(settings) as app:
+    # The models load while the clinician types the first question.
+    async with build_app(settings, prewarm=True) as app:
         await _first_run(app)
         await console.chat(app.pipeline)
     return EXIT_OK

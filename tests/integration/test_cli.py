@@ -147,6 +147,39 @@ def test_db_reset_needs_confirmation_and_keeps_the_audit(
     assert asyncio.run(audit_rows()) == 1
 
 
+def test_chat_loads_its_models_while_the_clinician_types(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`medgpt chat` starts loading the models at once, off the event loop, so the first
+    question does not wait for them as a one-off `ask` does."""
+    import io
+    import threading
+    import time
+
+    from adapters.embedders.local import LocalEmbedder
+    from adapters.privacy.presidio import PresidioNames
+
+    loaded: list[tuple[str, bool]] = []  # (model, loaded on the main thread)
+    for cls, model in ((LocalEmbedder, "embedder"), (PresidioNames, "presidio")):
+        monkeypatch.setattr(
+            cls,
+            "load",
+            lambda _, m=model: loaded.append(
+                (m, threading.current_thread() is threading.main_thread())
+            ),
+        )
+    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "presidio")
+
+    class Typing(io.StringIO):
+        def readline(self, *args: object) -> str:
+            time.sleep(0.5)  # the clinician is typing, then leaves
+            return ""
+
+    monkeypatch.setattr("sys.stdin", Typing())
+    assert main(["chat"]) == 0
+    assert sorted(loaded) == [("embedder", False), ("presidio", False)]
+
+
 def test_chat_follow_up_uses_the_thread(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
