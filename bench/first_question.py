@@ -2,9 +2,10 @@
 
 Usage: python bench/first_question.py [--rounds 3] [--idle 20]
 A data folder with the demo corpus is built once (embedded PostgreSQL). Then, for each round and
-each way of starting (alternating), a fresh Python process starts the app as `medgpt serve` does
-(`build_app` with the warm-up, which loads the models and reads the corpus into the database's
-cache, or without it), stays idle `--idle` seconds (a bot waiting for its first mention), then
+each way of starting (alternating), a fresh Python process starts the app with the models loaded
+in the background at start (`build_app(load_models=True)`, as `medgpt serve` and `medgpt chat`
+do; the corpus warm-up is left out, to measure the models alone) or without, stays idle
+`--idle` seconds (a bot waiting for its first mention), then
 answers one demo question through the whole pipeline (identifier redaction with Presidio, the
 local embedder, retrieval, the evidence check, composition with the extractive generator, the
 audit rows), then a second one. Reports each question's latency per start.
@@ -39,7 +40,7 @@ async def child(start: str, idle_s: float) -> dict[str, float]:
         async with build_app(load_settings()) as app:
             await ensure_demo_corpus(app)
         return {}
-    async with build_app(load_settings(), prewarm=start == "with") as app:
+    async with build_app(load_settings(), load_models=start == "with") as app:
         await asyncio.sleep(idle_s)
         timings = {}
         for label, text in (("first_s", QUESTIONS[0]), ("second_s", QUESTIONS[2])):

@@ -128,7 +128,7 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     # The models load while the clinician types the first question.
-    async with build_app(settings, prewarm=True) as app:
+    async with build_app(settings, load_models=True) as app:
         await _first_run(app)
         await console.chat(app.pipeline)
     return EXIT_OK

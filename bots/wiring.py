@@ -50,8 +50,8 @@ class App:
     corpus: PgCorpus
     pipeline: Pipeline
     metrics: PrometheusMetrics
-    # The warm-up a bot runs in the background (build_app's `prewarm`), if any: its models
-    # loaded, then what the corpus's warm-up read.
+    # The warm-up run in the background (build_app's `load_models`, `prewarm`), if any: its
+    # result is what the corpus's warm-up read (the models load beside it).
     warm_up: asyncio.Task[Prewarmed | None] | None = None
 
     def health(self, chat: Check | None = None) -> Health:
@@ -91,11 +91,11 @@ class App:
 
 @asynccontextmanager
 async def build_app(
-    settings: Settings, check_index: bool = True, prewarm: bool = False
+    settings: Settings, check_index: bool = True, load_models: bool = False, prewarm: bool = False
 ) -> AsyncIterator[App]:
     """Start (or reach) the database, load the embedder, check the index; stop all on exit.
-    A bot (`prewarm`) also loads its models and reads the corpus into the database's cache, in
-    the background."""
+    In the background, a long-lived process also loads its models (`load_models`) and a bot
+    reads the corpus into the database's cache (`prewarm`)."""
     embedded = None
     dsn = settings.database_url
     if dsn is None:
@@ -118,8 +118,10 @@ async def build_app(
             pipeline = _pipeline(settings, pool, embedder, corpus)
             pipeline.observer = metrics
             warming = (
-                asyncio.create_task(_warm_up(corpus, embedder, pipeline.redactor, settings))
-                if prewarm
+                asyncio.create_task(
+                    _warm_up(corpus, pipeline, settings, models=load_models, cache=prewarm)
+                )
+                if load_models or prewarm
                 else None
             )
             try:
@@ -134,19 +136,22 @@ async def build_app(
 
 
 async def _warm_up(
-    corpus: PgCorpus, embedder: Embedder, redactor: Redactor, settings: Settings
+    corpus: PgCorpus, pipeline: Pipeline, settings: Settings, models: bool, cache: bool
 ) -> Prewarmed | None:
     """The models and the corpus's cache at once: one is CPU, the other the disk."""
+    loading = _load_models(pipeline.embedder, pipeline.redactor) if models else asyncio.sleep(0)
     _, prewarmed = await asyncio.gather(
-        _load_models(embedder, redactor), _prewarm(corpus, settings)
+        loading, _prewarm(corpus, settings) if cache else asyncio.sleep(0, None)
     )
     return prewarmed
 
 
 async def _load_models(embedder: Embedder, redactor: Redactor) -> None:
-    """Without this, the first question after a start waits for the models it uses (~6 s for
-    the local embedder, ~9 s for Presidio's, which also holds the event loop: every other
-    message waits too). A question arriving meanwhile waits for the load under way."""
+    """Without this, the first question after a start waits for the models it uses (~10 s
+    here for the local embedder and Presidio's, which holds the event loop: every other message
+    waits too). A question arriving meanwhile still waits for the load under way (and, for
+    Presidio, still holds the loop until it is done); a process stopped meanwhile exits once
+    the load is over (a thread cannot be cancelled)."""
     loads = []
     if isinstance(embedder, LocalEmbedder):
         loads.append(asyncio.to_thread(embedder.load))

