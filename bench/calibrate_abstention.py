@@ -13,9 +13,11 @@ import asyncio
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.scratch import data_dir
 from bots.evaluate import (
     Case,
     Retrieval,
@@ -136,9 +138,9 @@ def main() -> None:
 
     configure_logging()  # warnings only: the report goes to stdout
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else QUESTIONS
-    os.environ.setdefault("MEDGPT_DATA_DIR", tempfile.mkdtemp(prefix="medgpt-calibrate-"))
     os.environ.pop("DATABASE_URL", None)
-    results, replies = asyncio.run(retrieve_all(path.read_text().splitlines()))
+    with data_dir("medgpt-calibrate-"):
+        results, replies = asyncio.run(retrieve_all(path.read_text().splitlines()))
     titles = note_titles()
     print(f"end to end with the defaults: {end_to_end(results, replies, titles)}\n")
     r1, rk, mrr = retrieval_hits(results, titles)

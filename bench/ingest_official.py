@@ -13,13 +13,13 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.sources import ansm, bdpm
+from bench.scratch import data_dir
 from bots.settings import load_settings
 from bots.wiring import build_app
 
@@ -86,8 +86,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("EMBEDDINGS_URL", None)
-    os.environ.setdefault("MEDGPT_DATA_DIR", tempfile.mkdtemp(prefix="medgpt-ingest-bench-"))
-    rows = asyncio.run(run(args.data, args.bdpm_limit or None))
+    with data_dir("medgpt-ingest-bench-"):
+        rows = asyncio.run(run(args.data, args.bdpm_limit or None))
     print("| source | documents | passages | wall time | passages/s | embedding share |")
     print("|---|---|---|---|---|---|")
     for name, documents, passages, wall, embedding in rows:

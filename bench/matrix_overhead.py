@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -130,7 +131,10 @@ def main() -> None:
     os.environ.pop("DATABASE_URL", None)
     data = Path(tempfile.mkdtemp(prefix="medgpt-matrix-bench-"))
     os.environ.setdefault("MEDGPT_DATA_DIR", str(data / "app"))
-    figures = asyncio.run(run(args.questions, data))
+    try:
+        figures = asyncio.run(run(args.questions, data))
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
     print(f"| {args.questions} questions back to back | median | p99 |\n|---|---|---|")
     for name, values in figures.items():
         assert len(values) == args.questions, (name, len(values))

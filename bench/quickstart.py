@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -87,34 +88,38 @@ def main() -> None:
     )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="medgpt-bench-"))
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["MEDGPT_DATA_DIR"] = str(work / "data")
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env["MEDGPT_DATA_DIR"] = str(work / "data")
 
-    cold, cold_rss = _medgpt(["ask", QUESTIONS[0]], env)
-    warm = [_medgpt(["ask", QUESTIONS[i % len(QUESTIONS)]], env) for i in range(args.runs)]
-    os.environ["MEDGPT_DATA_DIR"] = env["MEDGPT_DATA_DIR"]
-    os.environ.pop("DATABASE_URL", None)
-    answers = asyncio.run(_in_process(args.runs))
+        cold, cold_rss = _medgpt(["ask", QUESTIONS[0]], env)
+        warm = [_medgpt(["ask", QUESTIONS[i % len(QUESTIONS)]], env) for i in range(args.runs)]
+        os.environ["MEDGPT_DATA_DIR"] = env["MEDGPT_DATA_DIR"]
+        os.environ.pop("DATABASE_URL", None)
+        answers = asyncio.run(_in_process(args.runs))
 
-    rate = ""
-    if args.pubmedqa.exists():
-        jsonl = _pubmedqa_jsonl(args.pubmedqa, work)
-        ingest_env = dict(env, MEDGPT_DATA_DIR=str(work / "ingest"))
-        _medgpt(["ingest", "--demo"], ingest_env)  # database and model ready; not timed
-        start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-m", "bots.cli", "ingest", str(jsonl)],
-            env=ingest_env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        seconds = time.perf_counter() - start
-        passages = int(done.stdout.split("(")[1].split()[0])
-        rate = (
-            "| ingestion, PubMedQA 1,000 abstracts (whole command) |"
-            f" {passages} passages in {seconds:.1f} s = **{passages / seconds:.1f} passages/s** |"
-        )
+        rate = ""
+        if args.pubmedqa.exists():
+            jsonl = _pubmedqa_jsonl(args.pubmedqa, work)
+            ingest_env = dict(env, MEDGPT_DATA_DIR=str(work / "ingest"))
+            _medgpt(["ingest", "--demo"], ingest_env)  # database and model ready; not timed
+            start = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-m", "bots.cli", "ingest", str(jsonl)],
+                env=ingest_env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            seconds = time.perf_counter() - start
+            passages = int(done.stdout.split("(")[1].split()[0])
+            per_second = passages / seconds
+            rate = (
+                "| ingestion, PubMedQA 1,000 abstracts (whole command) |"
+                f" {passages} passages in {seconds:.1f} s = **{per_second:.1f} passages/s** |"
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
     warm_wall = statistics.median(w for w, _ in warm)
     median_ms = statistics.median(answers) * 1000

@@ -14,7 +14,6 @@ import asyncio
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bench.quickstart import QUESTIONS
+from bench.scratch import data_dir
 from bots.settings import load_settings
 from bots.slack.app import SlackBot, SlackPolicy, web_client
 from bots.wiring import build_app, ensure_demo_corpus
@@ -108,8 +108,8 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=50)
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("MEDGPT_DATA_DIR", tempfile.mkdtemp(prefix="medgpt-slack-bench-"))
-    sign, final = asyncio.run(run(args.questions))
+    with data_dir("medgpt-slack-bench-"):
+        sign, final = asyncio.run(run(args.questions))
     assert len(sign) == len(final) == args.questions, (len(sign), len(final))
     print(f"| {args.questions} concurrent questions | median | p99 |\n|---|---|---|")
     for name, values in (("event -> first visible sign", sign), ("event -> final answer", final)):

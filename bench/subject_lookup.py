@@ -20,7 +20,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.postgres.store import PgCorpus
 from adapters.sources import ansm, bdpm
+from bench.scratch import data_dir
 from bots.evaluate import interaction_cases
 from bots.settings import load_settings
 from bots.wiring import build_app
@@ -105,8 +105,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("MEDGPT_DATA_DIR", tempfile.mkdtemp(prefix="medgpt-subjects-bench-"))
-    asyncio.run(run(args.data, args.questions))
+    with data_dir("medgpt-subjects-bench-"):
+        asyncio.run(run(args.data, args.questions))
 
 
 if __name__ == "__main__":
