@@ -140,9 +140,8 @@ async def _warm_up(
 ) -> Prewarmed | None:
     """The models and the corpus's cache at once: one is CPU, the other the disk."""
     loading = _load_models(pipeline.embedder, pipeline.redactor) if models else asyncio.sleep(0)
-    _, prewarmed = await asyncio.gather(
-        loading, _prewarm(corpus, settings) if cache else asyncio.sleep(0, None)
-    )
+    warming = _prewarm(corpus, settings) if cache else asyncio.sleep(0, None)
+    _, prewarmed = await asyncio.gather(loading, warming)
     return prewarmed
 
 

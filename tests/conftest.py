@@ -76,6 +76,21 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await slack.stop()
 
 
+@pytest.fixture
+def model_loads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """The models' loads, recorded instead of run: (model, on the main thread) for each."""
+    from adapters.privacy.presidio import PresidioNames
+
+    loaded: list[tuple[str, bool]] = []
+    for cls, model in ((LocalEmbedder, "embedder"), (PresidioNames, "presidio")):
+
+        def load(_: object, model: str = model) -> None:
+            loaded.append((model, threading.current_thread() is threading.main_thread()))
+
+        monkeypatch.setattr(cls, "load", load)
+    return loaded
+
+
 @pytest.fixture(scope="session")
 def embedder() -> LocalEmbedder:
     embedder = LocalEmbedder()

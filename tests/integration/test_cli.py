@@ -148,26 +148,13 @@ def test_db_reset_needs_confirmation_and_keeps_the_audit(
 
 
 def test_chat_loads_its_models_while_the_clinician_types(
-    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    env: Path, monkeypatch: pytest.MonkeyPatch, model_loads: list[tuple[str, bool]]
 ) -> None:
     """`medgpt chat` starts loading the models at once, off the event loop, so the first
     question does not wait for them as a one-off `ask` does."""
     import io
-    import threading
     import time
 
-    from adapters.embedders.local import LocalEmbedder
-    from adapters.privacy.presidio import PresidioNames
-
-    loaded: list[tuple[str, bool]] = []  # (model, loaded on the main thread)
-    for cls, model in ((LocalEmbedder, "embedder"), (PresidioNames, "presidio")):
-        monkeypatch.setattr(
-            cls,
-            "load",
-            lambda _, m=model: loaded.append(
-                (m, threading.current_thread() is threading.main_thread())
-            ),
-        )
     monkeypatch.setenv("MEDGPT_NAME_DETECTION", "presidio")
 
     class Typing(io.StringIO):
@@ -177,7 +164,7 @@ def test_chat_loads_its_models_while_the_clinician_types(
 
     monkeypatch.setattr("sys.stdin", Typing())
     assert main(["chat"]) == 0
-    assert sorted(loaded) == [("embedder", False), ("presidio", False)]
+    assert sorted(model_loads) == [("embedder", False), ("presidio", False)]
 
 
 def test_chat_follow_up_uses_the_thread(

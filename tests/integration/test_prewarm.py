@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -139,7 +138,10 @@ async def test_a_database_without_pg_prewarm_skips_the_warm_up(
 
 
 async def test_a_bot_warms_the_corpus_at_start(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    model_loads: list[tuple[str, bool]],
 ) -> None:
     """An operator restarting the bot gets the warm-up by default, in the background: the
     models loaded off the event loop, the corpus read into the cache."""
@@ -147,20 +149,11 @@ async def test_a_bot_warms_the_corpus_at_start(
     monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MEDGPT_NAME_DETECTION", "presidio")
     write(tmp_path / "corpus", "avk.md", note("AVK", "La cible d'INR sous AVK est de 2 à 3."))
-    loaded: list[tuple[str, bool]] = []  # (model, loaded on the event loop's thread)
-
-    def recorder(model: str) -> Callable[[object], None]:
-        return lambda _: loaded.append(
-            (model, threading.current_thread() is threading.main_thread())
-        )
-
-    monkeypatch.setattr(LocalEmbedder, "load", recorder("embedder"))
-    monkeypatch.setattr(PresidioNames, "load", recorder("presidio"))
     async with build_app(load_settings(), load_models=True, prewarm=True) as app:  # as serve
         await app.ingestor().ingest(read_files([tmp_path / "corpus"]))
         assert app.warm_up is not None
         warm = await asyncio.wait_for(app.warm_up, 60)  # it runs beside the bot
-    assert sorted(loaded) == [("embedder", False), ("presidio", False)]
+    assert sorted(model_loads) == [("embedder", False), ("presidio", False)]
     assert warm is not None
     assert "passages_embedding_hnsw" in warm.relations
     assert warm.skipped == ()
