@@ -97,7 +97,11 @@ async def run(n: int) -> tuple[list[float], list[float]]:
 
 
 def _p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100)[-1] if len(values) > 1 else values[0]
+    """Within the data at any count: the default (exclusive) method runs past the slowest value
+    under 100 of them (30 questions gave the slowest plus 0.7 of its gap to the next)."""
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[-1]
 
 
 def main() -> None:
