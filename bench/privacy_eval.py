@@ -10,11 +10,12 @@ the redaction removed although they had to stay.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 from collections import Counter
 from pathlib import Path
 
-from core.privacy import Redactor
+from core.privacy import Redactor, apply
 
 DATA = Path(__file__).parent.parent / "tests" / "data" / "pii_messages.jsonl"
 
@@ -39,12 +40,12 @@ def main() -> None:
     for line in args.path.read_text().splitlines():
         item = json.loads(line)
         text, language = item["text"], item["language"]
-        redacted = redactor.redact(text, language).text
+        chosen = asyncio.run(redactor.findings(text, language))
+        redacted = apply(text, chosen).text
         spans = [
             (e["type"], text.index(e["value"]), text.index(e["value"]) + len(e["value"]))
             for e in item["entities"]
         ]
-        chosen = redactor.findings(text, language)
         for kind, start, end in spans:
             gold[kind] += 1
             by_language[(kind, language)] += 1

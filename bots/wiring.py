@@ -147,10 +147,9 @@ async def _warm_up(
 
 async def _load_models(embedder: Embedder, redactor: Redactor) -> None:
     """Without this, the first question after a start waits for the models it uses (~10 s
-    here for the local embedder and Presidio's, which holds the event loop: every other message
-    waits too). A question arriving meanwhile still waits for the load under way (and, for
-    Presidio, still holds the loop until it is done); a process stopped meanwhile exits once
-    the load is over (a thread cannot be cancelled)."""
+    here for the local embedder and Presidio's). A question arriving meanwhile still waits for
+    the load under way (in a worker thread: the bot's other messages go on); a process stopped
+    meanwhile exits once the load is over (a thread cannot be cancelled)."""
     loads = []
     if isinstance(embedder, LocalEmbedder):
         loads.append(asyncio.to_thread(embedder.load))

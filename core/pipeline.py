@@ -63,7 +63,7 @@ class Pipeline:
         started = time.perf_counter()
         failures_before = self.audit_failures
         language = _language(message)
-        redaction = self.redactor.redact(message.text, language)
+        redaction = await self.redactor.redact(message.text, language)
         question = redaction.text.strip()  # from here on, no identifier of the patient
         draft: Draft | None = None
         details: dict[str, object] = {}

@@ -35,8 +35,8 @@ class Finding:
 
 
 class NameFinder(Protocol):
-    def names(self, text: str, language: Language) -> list[tuple[int, int]]:
-        """Spans of person names in the text."""
+    async def names(self, text: str, language: Language) -> list[tuple[int, int]]:
+        """Spans of person names in the text (a model: off the event loop)."""
         ...
 
 
@@ -186,15 +186,15 @@ class Redactor:
     # The hospital's own patient-id format (MEDGPT_IPP_PATTERN), on top of "IPP 123456".
     local_ids: re.Pattern[str] | None = None
 
-    def redact(self, text: str, language: Language) -> Redaction:
-        return apply(text, self.findings(text, language))
+    async def redact(self, text: str, language: Language) -> Redaction:
+        return apply(text, await self.findings(text, language))
 
-    def findings(self, text: str, language: Language) -> list[Finding]:
+    async def findings(self, text: str, language: Language) -> list[Finding]:
         found = find_patterns(text)
         if self.local_ids is not None:
             found += [Finding("IPP", m.start(), m.end()) for m in self.local_ids.finditer(text)]
         if self.names is not None:
-            spans = self.names.names(text, language)
+            spans = await self.names.names(text, language)
             found += [Finding("NOM", s, e) for s, e in spans if _plausible_name(text[s:e])]
         return found
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import structlog
 
+from adapters.models_thread import compute
 from core.errors import MedGPTError
 from core.models import Language
 
@@ -25,20 +26,22 @@ _lock = threading.Lock()
 
 
 class PresidioNames:
-    """spaCy and Presidio are loaded once per process, on first use."""
+    """spaCy and Presidio are loaded once per process, on first use; they analyse in the models'
+    thread (milliseconds a question, seconds while they load), off the event loop."""
 
-    def names(self, text: str, language: Language) -> list[tuple[int, int]]:
-        results = _analyzer().analyze(text=text, language="fr", entities=["PERSON"])
-        return [(r.start, r.end) for r in results if r.score >= MIN_SCORE]
+    async def names(self, text: str, language: Language) -> list[tuple[int, int]]:
+        return await compute(_person_spans, text)
 
     def load(self) -> None:
         """Load spaCy and Presidio now (~9 s here) rather than on the first question."""
-        _analyzer()
+        with _lock:
+            _build()
 
 
-def _analyzer() -> Any:
-    with _lock:
-        return _build()
+def _person_spans(text: str) -> list[tuple[int, int]]:
+    with _lock:  # not while load() builds them in another thread
+        results = _build().analyze(text=text, language="fr", entities=["PERSON"])
+    return [(r.start, r.end) for r in results if r.score >= MIN_SCORE]
 
 
 @functools.cache

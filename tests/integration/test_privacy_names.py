@@ -3,8 +3,13 @@ labelled messages: the figures docs/privacy.md reports, held as a floor."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
+import pytest
+
+from adapters.privacy import presidio
 from adapters.privacy.presidio import PresidioNames
 from core.privacy import Redactor
 from tests.conftest import DATA
@@ -12,13 +17,13 @@ from tests.conftest import DATA
 ITEMS = [json.loads(line) for line in (DATA / "pii_messages.jsonl").read_text().splitlines()]
 
 
-def test_labelled_identifiers_are_removed_and_look_alikes_kept() -> None:
+async def test_labelled_identifiers_are_removed_and_look_alikes_kept() -> None:
     """Every labelled identifier is removed; doses, lab values and other dates survive (at most
     1 % lost)."""
     redactor = Redactor(PresidioNames())
     names = caught_names = kept = destroyed = 0
     for item in ITEMS:
-        redacted = redactor.redact(item["text"], item["language"]).text
+        redacted = (await redactor.redact(item["text"], item["language"])).text
         for entity in item["entities"]:
             if entity["type"] == "NOM":
                 names += 1
@@ -31,11 +36,11 @@ def test_labelled_identifiers_are_removed_and_look_alikes_kept() -> None:
     assert destroyed / kept <= 0.01
 
 
-def test_eponyms_drugs_and_units_are_not_names() -> None:
+async def test_eponyms_drugs_and_units_are_not_names() -> None:
     """'Maladie de Parkinson', 'Vancomycine' at the start of a sentence and 'g/L' stay."""
     redactor = Redactor(PresidioNames())
     text = "Maladie de Parkinson. Vancomycine : résiduelle 25 mg/L. Patient Jean Dupont."
-    redacted = redactor.redact(text, "fr").text
+    redacted = (await redactor.redact(text, "fr")).text
     assert redacted == "Maladie de Parkinson. Vancomycine : résiduelle 25 mg/L. Patient <NOM>."
 
 
@@ -63,3 +68,34 @@ async def test_no_labelled_identifier_reaches_search_model_logs_or_audit() -> No
     )
     leaked = [e["value"] for item in ITEMS for e in item["entities"] if e["value"] in seen]
     assert leaked == []
+
+
+async def test_the_bot_goes_on_while_the_name_finder_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A question asked while Presidio loads (~9 s after a start) waits for it off the event
+    loop: the bot goes on acknowledging other messages and answering health probes."""
+    from core.models import Outcome
+    from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
+    from tests.unit.test_privacy import RecordingGenerator
+
+    class Engine:
+        def analyze(self, text: str, language: str, entities: list[str]) -> list[object]:
+            return []
+
+    def slow_build() -> Engine:
+        time.sleep(0.5)
+        return Engine()
+
+    monkeypatch.setattr(presidio, "_build", slow_build)
+    pipeline = pipeline_with(
+        FakeIndex([passage("Posologie usuelle et surveillance.")]),
+        FakeAudit(),
+        RecordingGenerator(),
+    )
+    pipeline.redactor = Redactor(PresidioNames())
+    answering = asyncio.create_task(pipeline.answer(message("Posologie usuelle ?")))
+    ticks = 0
+    while not answering.done():
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert (await answering).outcome is not Outcome.ERROR
+    assert ticks >= 20  # ~50 while the loop is free; 1 or 2 where the load held it

@@ -30,9 +30,9 @@ IDENTIFIERS = (
 KINDS = ("ADRESSE", "DATE_NAISSANCE", "EMAIL", "IPP", "NIR", "NOM", "TELEPHONE")  # MESSAGE has each
 
 
-def test_every_shaped_identifier_is_replaced_by_its_placeholder() -> None:
+async def test_every_shaped_identifier_is_replaced_by_its_placeholder() -> None:
     """The question still reads, with typed placeholders; doses, lab values and dates stay."""
-    redacted = Redactor().redact(MESSAGE, "fr")
+    redacted = await Redactor().redact(MESSAGE, "fr")
     assert all(value not in redacted.text for value in IDENTIFIERS)
     assert redacted.kinds == KINDS
     for kept in ("INR 2,5 le 03/04/2024", "500 mg", "dose maximale de paracétamol"):
@@ -123,7 +123,7 @@ def test_log_lines_are_scrubbed_whatever_a_developer_logs() -> None:
     assert "<NIR>" in line
 
 
-def test_labelled_messages_lose_no_shaped_identifier_to_the_pipeline_input() -> None:
+async def test_labelled_messages_lose_no_shaped_identifier_to_the_pipeline_input() -> None:
     """Over the labelled set, no identifier with a shape survives redaction (names: see the
     integration test with Presidio), and no look-alike is destroyed entirely."""
     path = DATA / "pii_messages.jsonl"
@@ -132,19 +132,21 @@ def test_labelled_messages_lose_no_shaped_identifier_to_the_pipeline_input() -> 
     redactor = Redactor()
     for line in path.read_text().splitlines():
         item = json.loads(line)
-        redacted = redactor.redact(item["text"], item["language"]).text
+        redacted = (await redactor.redact(item["text"], item["language"])).text
         for entity in item["entities"]:
             if entity["type"] != "NOM":
                 assert entity["value"] not in redacted, (item["id"], entity)
 
 
-def test_hospital_specific_patient_ids_are_configurable() -> None:
+async def test_hospital_specific_patient_ids_are_configurable() -> None:
     """A hospital whose ids look like 'PAT-2024-00042' sets MEDGPT_IPP_PATTERN and they go."""
     import re
 
     redactor = Redactor(local_ids=re.compile(r"PAT-\d{4}-\d{5}"))
-    assert redactor.redact("dossier PAT-2024-00042, INR 2,5", "fr").text == "dossier <IPP>, INR 2,5"
-    assert Redactor().redact("dossier PAT-2024-00042", "fr").text == "dossier PAT-2024-00042"
+    local = await redactor.redact("dossier PAT-2024-00042, INR 2,5", "fr")
+    assert local.text == "dossier <IPP>, INR 2,5"
+    elsewhere = await Redactor().redact("dossier PAT-2024-00042", "fr")
+    assert elsewhere.text == "dossier PAT-2024-00042"
 
 
 def test_invalid_ipp_pattern_is_a_clear_setting_error(monkeypatch: pytest.MonkeyPatch) -> None:
