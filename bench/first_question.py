@@ -8,7 +8,9 @@ do; the corpus warm-up is left out, to measure the models alone) or without, sta
 `--idle` seconds (a bot waiting for its first mention), then
 answers one demo question through the whole pipeline (identifier redaction with Presidio, the
 local embedder, retrieval, the evidence check, composition with the extractive generator, the
-audit rows), then a second one. Reports each question's latency per start.
+audit rows), then a second one. Reports each question's latency per start, and how long the
+event loop was held at most from the start to the second answer (with `--idle 1`, the first
+question arrives while the models load).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.pipeline_overhead import stalls
 from bench.quickstart import QUESTIONS
 from bots.settings import load_settings
 from bots.wiring import build_app, ensure_demo_corpus
@@ -41,6 +44,8 @@ async def child(start: str, idle_s: float) -> dict[str, float]:
             await ensure_demo_corpus(app)
         return {}
     async with build_app(load_settings(), load_models=start == "with") as app:
+        answered = asyncio.get_running_loop().create_future()
+        probe = asyncio.create_task(stalls(answered))
         await asyncio.sleep(idle_s)
         timings = {}
         for label, text in (("first_s", QUESTIONS[0]), ("second_s", QUESTIONS[2])):
@@ -50,6 +55,8 @@ async def child(start: str, idle_s: float) -> dict[str, float]:
             started = time.perf_counter()
             await app.pipeline.answer(message)
             timings[label] = time.perf_counter() - started
+        answered.set_result(None)
+        timings["longest_stall_s"] = max(await probe)
         return timings
 
 
@@ -81,13 +88,20 @@ def main() -> None:
                 print(start, results[start][-1], flush=True)
     finally:
         shutil.rmtree(data, ignore_errors=True)
-    print(f"\n| start ({args.idle:.0f} s idle, then two questions) | first question | second |")
-    print("|---|---|---|")
+    print(
+        f"\n| start ({args.idle:.0f} s idle, then two questions) | first question | second "
+        "| event loop held at most |"
+    )
+    print("|---|---|---|---|")
     for start in STARTS:
         for r in results[start]:
-            print(f"| {start} warm-up | {r['first_s']:.2f} s | {r['second_s']:.2f} s |")
+            print(
+                f"| {start} warm-up | {r['first_s']:.2f} s | {r['second_s']:.2f} s "
+                f"| {r['longest_stall_s']:.2f} s |"
+            )
         first = statistics.median(r["first_s"] for r in results[start])
-        print(f"| {start} warm-up, median of {args.rounds} | {first:.2f} s | |")
+        stall = statistics.median(r["longest_stall_s"] for r in results[start])
+        print(f"| {start} warm-up, median of {args.rounds} | {first:.2f} s | | {stall:.2f} s |")
 
 
 if __name__ == "__main__":

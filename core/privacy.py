@@ -36,7 +36,7 @@ class Finding:
 
 class NameFinder(Protocol):
     async def names(self, text: str, language: Language) -> list[tuple[int, int]]:
-        """Spans of person names in the text (a model: off the event loop)."""
+        """Spans of person names in the text (async: its model may load first, off the loop)."""
         ...
 
 

