@@ -22,13 +22,14 @@ from core.errors import InputError
 from core.evidence import EvidencePolicy, supporting
 from core.ingestion import SourceFile
 from core.models import DocumentMeta, Language, Passage
-from core.pipeline import named_subjects
+from core.pipeline import retrieve
 from core.pipeline import unknown_words as find_unknown_words
 from core.ports import SearchQuery
 from core.text import fold, keywords
 
 Mode = Literal["text", "vector", "hybrid"]
 MODES: tuple[Mode, ...] = ("text", "vector", "hybrid")
+PIPELINE = "bot (hybrid, then by subjects)"  # the pipeline's retrieval (core.pipeline.retrieve)
 K = 10
 BDPM_QUESTIONS = 400  # default --limit of `eval bdpm`
 BDPM_DISTRACTORS = 2  # medicines indexed at random for each medicine asked about
@@ -241,6 +242,7 @@ async def _run(
         scores: dict[str, Scores] = {
             mode: await _score(app, cases, vectors, mode) for mode in MODES
         }
+        scores[PIPELINE] = await _score(app, cases, vectors, "hybrid", subjects=True)
         for weight in args.text_weights:
             label = f"hybrid, text ×{weight:g}"
             scores[label] = await _score(app, cases, vectors, "hybrid", weight)
@@ -269,15 +271,23 @@ async def _score(
     vectors: Sequence[Sequence[float]],
     mode: Mode,
     text_weight: float | None = None,
+    subjects: bool = False,
 ) -> Scores:
+    """Recall of the search in `mode`; with `subjects`, of the pipeline's retrieval (the default
+    hybrid search, then the documents about the subjects the question names, core.pipeline)."""
     keys = {
         r["id"]: r["source_key"]
         for r in await app.pool.fetch("SELECT id, source_key FROM documents")
     }
     scores = Scores()
     for case, vector in zip(cases, vectors, strict=True):
-        found = await app.corpus.search(
-            SearchQuery(case.question, vector, case.language, K, mode=mode, text_weight=text_weight)
+        search = SearchQuery(
+            case.question, vector, case.language, K, mode=mode, text_weight=text_weight
+        )
+        found = (
+            (await retrieve(app.corpus, search)).passages
+            if subjects
+            else await app.corpus.search(search)
         )
         ranked = list(dict.fromkeys(keys[p.document_id] for p in found))
         right = [rank for rank, key in enumerate(ranked, 1) if key == case.gold or key in case.also]
@@ -314,10 +324,10 @@ async def _retrieve(
     }
     retrieved = []
     for case, vector in zip(cases, vectors, strict=True):
-        found = await app.corpus.search(SearchQuery(case.question, vector, case.language, k))
-        unknown = await unknown_words(app, case.question, found, case.language)
-        named = await named_subjects(app.corpus, case.question, found)
-        retrieved.append(Retrieval(case, [(keys[p.document_id], p) for p in found], unknown, named))
+        found = await retrieve(app.corpus, SearchQuery(case.question, vector, case.language, k))
+        passages = [(keys[p.document_id], p) for p in found.passages]
+        unknown = await unknown_words(app, case.question, found.passages, case.language)
+        retrieved.append(Retrieval(case, passages, unknown, found.named))
     return retrieved
 
 

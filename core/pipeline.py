@@ -11,7 +11,7 @@ import structlog
 
 from core import compose, triage
 from core.errors import EmbedderError, StoreError
-from core.evidence import EvidencePolicy, supporting, unmatched_words
+from core.evidence import EvidencePolicy, is_about, supporting, unmatched_words
 from core.grounding import describe, grounded_answer
 from core.models import IncomingMessage, Language, Outcome, Passage, Reply, Source, UserId
 from core.ports import (
@@ -85,16 +85,18 @@ class Pipeline:
             try:
                 # A follow-up ("et chez l'enfant ?") is read with the question it follows.
                 query = _in_context(question, message)
-                passages = await self._retrieve(query, language)
+                found = await self._retrieve(query, language)
+                passages, named = found.passages, found.named
                 stages["retrieve_ms"] = _ms_since(started)
                 unknown = await unknown_words(
                     self.index, query, passages, language, self.settings.evidence
                 )
                 if unknown:
                     details["unknown_words"] = sorted(unknown)
-                named = await named_subjects(self.index, query, passages)
                 if named:
                     details["subjects"] = sorted(spelt(query, subject) for subject in named)
+                if found.by_subjects:
+                    details["retrieved_by"] = "subjects"
                 evidence = supporting(query, passages, self.settings.evidence, unknown, named)
                 if evidence:
                     grounded = await grounded_answer(
@@ -136,12 +138,16 @@ class Pipeline:
         log.info("answer_done", outcome=reply.outcome, sources=len(reply.sources), ms=latency_ms)
         return replace(reply, audit_id=audit_id, asked=kept)
 
-    async def _retrieve(self, query: str, language: Language) -> list[Passage]:
+    async def _retrieve(self, query: str, language: Language) -> Found:
         [embedding] = await self.embedder.embed([query])
-        search = SearchQuery(query, embedding, language, self.settings.k)
-        passages = await self.index.search(search)
-        log.info("retrieval_done", k=self.settings.k, found=len(passages))
-        return passages
+        found = await retrieve(self.index, SearchQuery(query, embedding, language, self.settings.k))
+        log.info(
+            "retrieval_done",
+            k=self.settings.k,
+            found=len(found.passages),
+            by_subjects=found.by_subjects,
+        )
+        return found
 
     async def _audit(
         self,
@@ -254,6 +260,29 @@ async def unknown_words(
     corpus hold (none when nothing was found: the answer is to abstain anyway)."""
     words = unmatched_words(question, passages, policy) if passages else []
     return await index.unknown_words(words, language) if words else set()
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What retrieval found for a question."""
+
+    passages: list[Passage]
+    named: list[frozenset[str]]  # the corpus's subjects the question names
+    by_subjects: bool = False  # the passages were looked up by those subjects (retrieve)
+
+
+async def retrieve(index: PassageIndex, search: SearchQuery) -> Found:
+    """The search's passages, and the subjects the question names. Where no passage found is
+    about all of them, the evidence check would drop every one, though the corpus may state
+    them together further down the ranking ("Peut-on associer X et Y ?" where other pairs of
+    X or Y rank first): then the passages of the documents about all of them, nearest first."""
+    passages = await index.search(search)
+    named = await named_subjects(index, search.text, passages)
+    if named and not any(is_about(p, named) for p in passages):
+        about = await index.about(named, search)
+        if about:
+            return Found(about, named, by_subjects=True)
+    return Found(passages, named)
 
 
 async def named_subjects(

@@ -62,6 +62,14 @@ class PassageIndex(Protocol):
         words are all among `words`, each as its words in order (core.text.subject_tokens)."""
         ...
 
+    async def about(
+        self, subjects: Collection[frozenset[str]], query: SearchQuery
+    ) -> list[Passage]:
+        """The passages of live documents about every one of `subjects` (a subject they declare
+        holds all its words), nearest to the query's embedding first, at most `query.k`, with
+        the query's filters; none when no subject is given."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Draft:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from core.documents import ChunkBudget
 from core.errors import StoreUnavailable
-from core.evidence import passage_keywords
+from core.evidence import is_about, passage_keywords
 from core.models import (
     ConversationId,
     DocumentMeta,
@@ -54,6 +54,16 @@ class FakeIndex:
         """As the store: the declared subjects whose words are all among `words`."""
         declared = {subject_tokens(s) for p in self.passages for s in p.document.subjects}
         return sorted(s for s in declared if s and set(s) <= set(words))
+
+    async def about(
+        self, subjects: Collection[frozenset[str]], query: SearchQuery
+    ) -> list[Passage]:
+        """As the store: passages of documents that declare subjects covering all of them."""
+        if not subjects:
+            return []
+        return [p for p in self.passages if p.document.subjects and is_about(p, subjects)][
+            : query.k
+        ]
 
 
 @dataclass

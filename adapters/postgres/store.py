@@ -132,6 +132,29 @@ ORDER BY f.position
 LIMIT $4
 """
 
+# The passages of live documents about every subject named (each given as its words joined by
+# spaces): one of the document's subjects holds all the subject's words (GIN index on the words,
+# migration 0008). Nearest to the question first. For a question the search answered with no
+# passage about all the drugs it names (core.pipeline.retrieve).
+_ABOUT = f"""
+WITH named AS (
+    SELECT DISTINCT string_to_array(joined, ' ') AS words FROM unnest($5::text[]) AS joined
+), about AS (
+    SELECT s.document_id
+    FROM named n JOIN document_subjects s ON s.words @> n.words
+    GROUP BY s.document_id
+    HAVING count(DISTINCT n.words) = (SELECT count(*) FROM named)
+)
+SELECT p.id, p.document_id, p.text, p.section_path,
+       1 - (p.embedding::vector({{dim}}) <=> $1::vector({{dim}})) AS similarity,
+       d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
+       d.source_title, d.is_demo, d.subjects, d.content_hash
+FROM about a JOIN documents d ON d.id = a.document_id JOIN passages p ON p.document_id = d.id
+WHERE {_DOCUMENT_FILTER}
+ORDER BY similarity DESC, p.id
+LIMIT $4
+"""
+
 # The words that no passage holds, even as the start of a longer word (each lexeme of the word of
 # 3 letters or more as a prefix: "max" finds "maximal"); one index probe each. A word of stop
 # words only is known. A lexeme that PostgreSQL's statistics list among the most common, or that
@@ -378,6 +401,23 @@ class PgCorpus:
         with mapped_errors(), self._for_a_question():
             rows = await (self.read_pool or self.pool).fetch(_NAMED_SUBJECTS, sorted(words))
         return [tuple(r["words"]) for r in rows]
+
+    async def about(
+        self, subjects: Collection[frozenset[str]], query: SearchQuery
+    ) -> list[Passage]:
+        if not subjects:
+            return []
+        named = [" ".join(sorted(words)) for words in subjects]
+        with mapped_errors(), self._for_a_question():
+            rows = await (self.read_pool or self.pool).fetch(
+                _ABOUT.format(dim=int(self.identity.dimension)),
+                list(query.embedding),
+                list(query.languages) if query.languages else None,
+                list(query.publishers) if query.publishers else None,
+                query.k,
+                named,
+            )
+        return [_passage(row, 0.0, 0.0) for row in rows]
 
     async def known_hashes(self, source_keys: Sequence[str]) -> dict[str, str]:
         with mapped_errors():

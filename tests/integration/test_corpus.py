@@ -176,6 +176,34 @@ async def test_the_subjects_a_question_names_are_those_of_live_documents(
     assert await named("KARDEGIC et warfarine ?") == set()
 
 
+async def test_the_sources_about_every_drug_named_are_found_nearest_first(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder
+) -> None:
+    """The bot can look up the sources about two drugs together by what they declare: a
+    substance inside a longer subject counts ("chlorhydrate de metformine"); a source about one
+    of them only, or a withdrawn one, does not."""
+    drug, contrast_agent = "chlorhydrate de metformine", "produits de contraste iodés"
+    both = f"[{drug}, {contrast_agent}]"
+    write(tmp_path, "a.md", note("Metformine et iode", "Suspendre la metformine.", subjects=both))
+    write(tmp_path, "b.md", note("Metformine", "Biguanide.", subjects=f"[{drug}]"))
+    write(tmp_path, "c.md", note("Contraste", "Hydrater.", subjects=f"[{contrast_agent}]"))
+    write(tmp_path, "d.md", note("Ancienne fiche", "Retirée.", subjects=both))
+    await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
+    await corpus.retire_documents([str((tmp_path / "d.md").resolve())])
+    question = "Metformine et produits de contraste iodés ?"
+    [vector] = await embedder.embed([question])
+    query = SearchQuery(question, vector, "fr", 5)
+    metformin, contrast = subject_words("metformine"), subject_words(contrast_agent)
+
+    found = await corpus.about([metformin, contrast], query)
+    assert [p.document.title for p in found] == ["Metformine et iode"]
+    either = await corpus.about([metformin], query)
+    assert {p.document.title for p in either} == {"Metformine et iode", "Metformine"}
+    assert [p.similarity for p in either] == sorted((p.similarity for p in either), reverse=True)
+    assert await corpus.about([], query) == []
+    assert await corpus.about([metformin], SearchQuery(question, vector, "fr", 1)) == either[:1]
+
+
 async def test_filters_never_starve_the_result(corpus: PgCorpus, embedder: LocalEmbedder) -> None:
     """Filtering on language or publisher still returns the k best matching passages."""
     await Ingestor(embedder, corpus).ingest(read_files([demo_corpus_dir()], demo=True))

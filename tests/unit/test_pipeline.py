@@ -10,6 +10,7 @@ from structlog.testing import capture_logs
 from adapters.generators.extractive import ExtractiveGenerator
 from core.errors import MedGPTError
 from core.models import Outcome, Passage, Turn
+from core.pipeline import PipelineSettings
 from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 
 
@@ -119,6 +120,26 @@ async def test_a_pair_of_drugs_is_answered_only_from_a_source_on_both() -> None:
     reply = await pipeline_with(index, FakeAudit(), ExtractiveGenerator()).answer(question)
     assert reply.outcome is Outcome.ANSWERED
     assert [s.title for s in reply.sources] == [listed.document.title]
+
+
+async def test_a_pair_ranked_below_other_pairs_of_its_drugs_is_still_answered() -> None:
+    """Where the search's passages are all other pairs of the two drugs (a common drug has
+    dozens), the bot looks up the sources about both instead of abstaining, and the audit says
+    that it found them that way."""
+    k = PipelineSettings().k
+    others = [_interaction("AMIODARONE", f"MEDICAMENT{i}", 10 + i) for i in range(k)]
+    listed = _interaction("AMIODARONE", "INHIBITEURS DE L'HMG-COA REDUCTASE", 3, "simvastatine")
+    index, audit = FakeIndex([*others, listed]), FakeAudit()
+    question = message("Peut-on associer l'amiodarone et la simvastatine ?")
+    reply = await pipeline_with(index, audit, ExtractiveGenerator()).answer(question)
+    assert reply.outcome is Outcome.ANSWERED
+    assert [s.title for s in reply.sources] == [listed.document.title]
+    assert audit.answers[0].details["retrieved_by"] == "subjects"
+
+    index.passages[-1] = STATINS_CLARITHROMYCIN  # no source on both: it says so, as before
+    reply = await pipeline_with(index, FakeAudit(), ExtractiveGenerator()).answer(question)
+    assert reply.outcome is Outcome.ABSTAINED
+    assert reply.text.startswith("Les sources trouvées ne traitent pas ensemble")
 
 
 async def test_a_drug_is_named_by_its_words_in_a_row_not_scattered() -> None:
