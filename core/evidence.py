@@ -90,8 +90,19 @@ def is_about(passage: Passage, named: Collection[frozenset[str]]) -> bool:
     declared = passage.document.subjects
     if not named or not declared:
         return True
-    held = [subject_words(subject) for subject in declared]
-    return all(any(subject <= words for words in held) for subject in named)
+    sides = passage.document.subject_sides or (0,) * len(declared)
+    held = [(subject_words(subject), side) for subject, side in zip(declared, sides, strict=True)]
+    # The sides of the document's subjects that hold each named subject's words.
+    covering = [{side for words, side in held if subject <= words} for subject in named]
+    if not all(covering):
+        return False
+    if len(covering) < 2 or not any(sides):
+        return True
+    # A document about two sides (an interaction) is about two drugs together when each is on
+    # one side: not both on the same one ("SUBSTRATS DU CYP3A4 + X" for two substrates).
+    first = any(side & 1 for sides_of in covering for side in sides_of)
+    second = any(side & 2 for sides_of in covering for side in sides_of)
+    return first and second
 
 
 def passage_keywords(passage: Passage) -> set[str]:

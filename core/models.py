@@ -66,6 +66,10 @@ class DocumentMeta:
     # question naming one of the corpus's subjects is answered only from documents about it
     # (core/evidence.py); empty: not declared, and the document is never held to that.
     subjects: tuple[str, ...] = ()
+    # For a document about two sides (an interaction: a drug or class + another), the side of
+    # each subject, in the order of `subjects`: 1 the first, 2 the second, 3 both. Empty: one
+    # side. Two drugs of one side are not what such a document is about together.
+    subject_sides: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,6 +111,7 @@ def passage(
     title: str = "Note",
     section: tuple[str, ...] = ("Note", "Section"),
     subjects: tuple[str, ...] = (),
+    subject_sides: tuple[int, ...] = (),
 ) -> Passage:
     return Passage(
         passage_id=passage_id,
@@ -118,7 +119,12 @@ def passage(
         text=text,
         section_path=section,
         document=DocumentMeta(
-            title=title, publisher="HAS", language="fr", is_demo=True, subjects=subjects
+            title=title,
+            publisher="HAS",
+            language="fr",
+            is_demo=True,
+            subjects=subjects,
+            subject_sides=subject_sides,
         ),
         content_hash=f"hash{passage_id}",
         similarity=similarity,

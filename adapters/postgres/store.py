@@ -124,7 +124,7 @@ _PASSAGES = f"""
 SELECT p.id, p.document_id, p.text, p.section_path,
        1 - (p.embedding::vector({{dim}}) <=> $5::vector({{dim}})) AS similarity,
        d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
-       d.source_title, d.is_demo, d.subjects, d.content_hash
+       d.source_title, d.is_demo, d.subjects, d.subject_sides, d.content_hash
 FROM unnest($1::bigint[]) WITH ORDINALITY AS f(id, position)
 JOIN passages p ON p.id = f.id JOIN documents d ON d.id = p.document_id
 WHERE {_DOCUMENT_FILTER}
@@ -144,11 +144,16 @@ WITH named AS (
     FROM named n JOIN document_subjects s ON s.words @> n.words
     GROUP BY s.document_id
     HAVING count(DISTINCT n.words) = (SELECT count(*) FROM named)
+       -- a document about two sides: two of the subjects named on different sides
+       -- (core.evidence.is_about)
+       AND (max(s.side) = 0 OR count(DISTINCT n.words) < 2
+            OR (count(DISTINCT n.words) FILTER (WHERE s.side & 1 > 0) > 0
+                AND count(DISTINCT n.words) FILTER (WHERE s.side & 2 > 0) > 0))
 )
 SELECT p.id, p.document_id, p.text, p.section_path,
        1 - (p.embedding::vector({{dim}}) <=> $1::vector({{dim}})) AS similarity,
        d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
-       d.source_title, d.is_demo, d.subjects, d.content_hash
+       d.source_title, d.is_demo, d.subjects, d.subject_sides, d.content_hash
 FROM about a JOIN documents d ON d.id = a.document_id JOIN passages p ON p.document_id = d.id
 WHERE {_DOCUMENT_FILTER}
 ORDER BY similarity DESC, p.id
@@ -440,12 +445,14 @@ class PgCorpus:
                 doc_id = await conn.fetchval(
                     """
                     INSERT INTO documents (source_key, title, publisher, url, language, published,
-                        reviewed, licence, version, source_title, is_demo, content_hash, subjects)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                        reviewed, licence, version, source_title, is_demo, content_hash, subjects,
+                        subject_sides)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                     ON CONFLICT (source_key) DO UPDATE SET title = $2, publisher = $3, url = $4,
                         language = $5, published = $6, reviewed = $7, licence = $8,
                         version = $9, source_title = $10, is_demo = $11, content_hash = $12,
-                        subjects = $13, ingested_at = now(), retired_at = NULL
+                        subjects = $13, subject_sides = $14, ingested_at = now(),
+                        retired_at = NULL
                     RETURNING id
                     """,
                     doc.source_key,
@@ -461,14 +468,15 @@ class PgCorpus:
                     meta.is_demo,
                     doc.content_hash,
                     list(meta.subjects),
+                    list(meta.subject_sides),
                 )
                 await conn.execute("DELETE FROM document_subjects WHERE document_id = $1", doc_id)
                 await conn.executemany(
-                    "INSERT INTO document_subjects (document_id, words, longest)"
-                    " VALUES ($1, $2, $3)",
+                    "INSERT INTO document_subjects (document_id, words, longest, side)"
+                    " VALUES ($1, $2, $3, $4)",
                     [
-                        (doc_id, list(words), max(words, key=lambda w: (len(w), w)))
-                        for words in _subject_tokens(meta.subjects)
+                        (doc_id, list(words), max(words, key=lambda w: (len(w), w)), side)
+                        for words, side in _subject_tokens(meta).items()
                     ],
                 )
                 await conn.execute("DELETE FROM passages WHERE document_id = $1", doc_id)
@@ -537,8 +545,14 @@ def _like_prefix(prefix: str) -> str:
     return escaped + "%"
 
 
-def _subject_tokens(subjects: Sequence[str]) -> set[tuple[str, ...]]:
-    return {words for words in map(subject_tokens, subjects) if words}
+def _subject_tokens(meta: DocumentMeta) -> dict[tuple[str, ...], int]:
+    """Each subject's words, and its side (0: the document has one side)."""
+    tokens: dict[tuple[str, ...], int] = {}
+    sides = meta.subject_sides or (0,) * len(meta.subjects)
+    for subject, side in zip(meta.subjects, sides, strict=True):
+        if words := subject_tokens(subject):
+            tokens[words] = tokens.get(words, 0) | side
+    return tokens
 
 
 async def _arm(pool: asyncpg.Pool, weight: float, sql: str, *args: object) -> list[asyncpg.Record]:
@@ -576,6 +590,7 @@ def _passage(row: asyncpg.Record, text_rank: float, score: float) -> Passage:
         source_title=row["source_title"],
         is_demo=row["is_demo"],
         subjects=tuple(row["subjects"]),
+        subject_sides=tuple(row["subject_sides"]),
     )
     return Passage(
         passage_id=row["id"],

@@ -114,12 +114,13 @@ def _document(
     paragraphs += [f"{name} : {info}" for name, info in levels if info]
     if entry["mechanism"]:
         paragraphs.append(f"Mécanisme : {entry['mechanism']}")
-    subjects = [main, plus]
-    for protagonist in (main, plus):
+    sides: dict[str, int] = {}  # each subject's side: 1 main, 2 plus, 3 both
+    for side, protagonist in ((1, main), (2, plus)):
         substances = sorted(classes.get(fold(protagonist), []))
         if substances:  # a class: name its members so a substance finds the pair
             paragraphs.append(f"{protagonist} comprend : {', '.join(substances)}.")
-            subjects += substances
+        for subject in (protagonist, *substances):
+            sides[subject] = sides.get(subject, 0) | side
     if entry["members"] and not classes.get(fold(main)):
         paragraphs.append(f"{main} {entry['members']}.")
     meta = DocumentMeta(
@@ -129,8 +130,9 @@ def _document(
         language="fr",
         source_title="Thésaurus des interactions médicamenteuses",
         version=severity,
-        subjects=tuple(dict.fromkeys(subjects)),
+        subjects=tuple(sides),
+        subject_sides=tuple(sides.values()),
     )
-    facts = (sorted(entry.items()), meta.subjects, CHUNKER_VERSION)
+    facts = (sorted(entry.items()), meta.subjects, meta.subject_sides, CHUNKER_VERSION)
     digest = hashlib.sha256(repr(facts).encode()).hexdigest()
     return ParsedDocument(key, meta, (Section((title,), tuple(paragraphs)),), digest)

@@ -162,3 +162,14 @@ async def test_a_substance_finds_the_interactions_of_its_class(
     named = await corpus.named_subjects(subject_words(question))
     assert set(named) == {("gentamicine",), ("ataluren",)}
     assert is_about(best, [frozenset(subject) for subject in named])
+    # The class and its members on one side, the drug on the other: two aminosides together
+    # are not what this pair is about, and looking up the sources about both does not bring it.
+    sides = dict(zip(best.document.subjects, best.document.subject_sides, strict=True))
+    assert (sides["AMINOSIDES"], sides["gentamicine"], sides["ATALUREN"]) == (1, 1, 2)
+    two = "Peut-on associer gentamicine et amikacine ?"
+    [vector] = await embedder.embed([two])
+    aminosides = [subject_words("gentamicine"), subject_words("amikacine")]
+    found = await corpus.about(aminosides, SearchQuery(two, vector, "fr", 10))
+    assert best.document.title not in {p.document.title for p in found}
+    assert all(is_about(p, aminosides) for p in found)  # the store and the check agree
+    assert not is_about(best, aminosides)

@@ -86,6 +86,7 @@ def _interaction(first: str, second: str, passage_id: int, *members: str) -> Pas
         passage_id=passage_id,
         title=f"Interaction : {first} + {second}",
         subjects=(first, second, *members),
+        subject_sides=(1, 2, *(2 for _ in members)),
     )
 
 
@@ -140,6 +141,18 @@ async def test_a_pair_ranked_below_other_pairs_of_its_drugs_is_still_answered() 
     reply = await pipeline_with(index, FakeAudit(), ExtractiveGenerator()).answer(question)
     assert reply.outcome is Outcome.ABSTAINED
     assert reply.text.startswith("Les sources trouvées ne traitent pas ensemble")
+
+
+async def test_two_drugs_of_one_side_of_a_pair_are_not_answered_from_it() -> None:
+    """Two substrates of CYP3A4 are not answered from the pair "CYP3A4 substrates + idelalisib":
+    it says nothing of the two together. A substrate with idelalisib is."""
+    pair = _interaction("IDÉLALISIB", "SUBSTRATS À RISQUE DU CYP3A4", 7, "apixaban", "quinine")
+    pipeline = pipeline_with(FakeIndex([pair]), FakeAudit(), ExtractiveGenerator())
+    same_side = await pipeline.answer(message("Peut-on associer l'apixaban et la quinine ?"))
+    assert same_side.outcome is Outcome.ABSTAINED
+    across = await pipeline.answer(message("Peut-on associer l'apixaban et l'idélalisib ?"))
+    assert across.outcome is Outcome.ANSWERED
+    assert [s.title for s in across.sources] == [pair.document.title]
 
 
 async def test_a_drug_is_named_by_its_words_in_a_row_not_scattered() -> None:
