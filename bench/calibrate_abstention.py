@@ -32,7 +32,7 @@ from bots.settings import load_settings
 from bots.wiring import build_app, ensure_demo_corpus
 from core.evidence import EvidencePolicy
 from core.models import ConversationId, IncomingMessage, Outcome, Passage, Platform, Reply, UserId
-from core.pipeline import named_subjects
+from core.pipeline import retrieve
 from core.ports import SearchQuery
 from core.text import detect_language
 
@@ -55,12 +55,11 @@ async def retrieve_all(lines: list[str]) -> tuple[Results, list[Reply]]:
             question = str(item["question"])
             [vector] = await app.embedder.embed([question])
             language = detect_language(question)
-            passages = await app.corpus.search(
-                SearchQuery(question, vector, language, settings.retrieval_k)
+            found = await retrieve(
+                app.corpus, SearchQuery(question, vector, language, settings.retrieval_k)
             )
-            unknown = await unknown_words(app, question, passages, language)
-            named = await named_subjects(app.corpus, question, passages)
-            results.append((item, passages, unknown, named))
+            unknown = await unknown_words(app, question, found.passages, language)
+            results.append((item, found.passages, unknown, found.named))
             message = IncomingMessage(
                 question, Platform.CONSOLE, ConversationId("calibration"), UserId("bench")
             )

@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -102,6 +103,12 @@ def class_members(index: Path) -> Mapping[str, list[str]]:
     return members
 
 
+def _as_named(protagonist: str) -> str:
+    """A side as a question names it, without its bracketed qualifiers: "BÊTA-BLOQUANTS (SAUF
+    ESMOLOL) (Y COMPRIS COLLYRES)" is not about esmolol."""
+    return re.sub(r"\s*\([^)]*\)", "", protagonist).strip() or protagonist
+
+
 def _document(
     key: str, entry: Mapping[str, Any], classes: Mapping[str, list[str]]
 ) -> ParsedDocument:
@@ -119,7 +126,7 @@ def _document(
         substances = sorted(classes.get(fold(protagonist), []))
         if substances:  # a class: name its members so a substance finds the pair
             paragraphs.append(f"{protagonist} comprend : {', '.join(substances)}.")
-        for subject in (protagonist, *substances):
+        for subject in (_as_named(protagonist), *substances):
             sides[subject] = sides.get(subject, 0) | side
     if entry["members"] and not classes.get(fold(main)):
         paragraphs.append(f"{main} {entry['members']}.")

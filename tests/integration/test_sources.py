@@ -21,6 +21,8 @@ from core.text import subject_words
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 BDPM = SHARED / "bdpm"
 THESAURUS = SHARED / "ansm_thesaurus_interactions"
+THESAURUS_FILE = "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json"
+SUBSTANCES = "index-des-substances-20102020.json"
 FILES = ("CIS_bdpm.txt", "CIS_COMPO_bdpm.txt", "CIS_CPD_bdpm.txt", "CIS_HAS_SMR_bdpm.txt",
          "CIS_HAS_ASMR_bdpm.txt", "HAS_LiensPageCT_bdpm.txt")  # fmt: skip
 
@@ -132,10 +134,7 @@ def test_cli_trial_import_of_the_bdpm(
 
 def test_thesaurus_json_and_csv_forms_are_read() -> None:
     """Both published forms give one document per pair, each with a severity level."""
-    json_pairs = list(ansm.read_thesaurus(
-        THESAURUS / "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json",
-        THESAURUS / "index-des-substances-20102020.json",
-    ))  # fmt: skip
+    json_pairs = list(ansm.read_thesaurus(THESAURUS / THESAURUS_FILE, THESAURUS / SUBSTANCES))
     assert len(json_pairs) == 3138  # 3,139 entries, one pair stated twice and merged
     csv_pairs = list(ansm.read_thesaurus(THESAURUS / "thesaurusAout2016.csv"))
     assert len(csv_pairs) > 1400
@@ -148,10 +147,7 @@ async def test_a_substance_finds_the_interactions_of_its_class(
     corpus: PgCorpus, embedder: LocalEmbedder
 ) -> None:
     """'gentamicine + ataluren' finds the pair stated for the class AMINOSIDES, with its level."""
-    records = ansm.read_thesaurus(
-        THESAURUS / "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json",
-        THESAURUS / "index-des-substances-20102020.json",
-    )
+    records = ansm.read_thesaurus(THESAURUS / THESAURUS_FILE, THESAURUS / SUBSTANCES)
     subset = [r for r in itertools.islice(records, 400)]
     await Ingestor(embedder, corpus).ingest(subset)
     question = "Peut-on associer gentamicine et ataluren ?"
@@ -172,4 +168,14 @@ async def test_a_substance_finds_the_interactions_of_its_class(
     found = await corpus.about(aminosides, SearchQuery(two, vector, "fr", 10))
     assert best.document.title not in {p.document.title for p in found}
     assert all(is_about(p, aminosides) for p in found)  # the store and the check agree
+    # A class named with an exclusion is not about the drug it excludes.
+    [beta_blockers] = [
+        d
+        for r in ansm.read_thesaurus(THESAURUS / THESAURUS_FILE, THESAURUS / SUBSTANCES)
+        for d in r.documents
+        if d.meta.title == "Interaction : BÊTA-BLOQUANTS (SAUF ESMOLOL) (Y COMPRIS COLLYRES) + "
+        "ANTI-INFLAMMATOIRES NON STÉROÏDIENS"
+    ]
+    assert "BÊTA-BLOQUANTS" in beta_blockers.meta.subjects
+    assert not any("esmolol" in subject.lower() for subject in beta_blockers.meta.subjects)
     assert not is_about(best, aminosides)
