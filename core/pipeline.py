@@ -272,13 +272,16 @@ class Found:
 
 
 async def retrieve(index: PassageIndex, search: SearchQuery) -> Found:
-    """The search's passages, and the subjects the question names. Where no passage found is
-    about all of them, the evidence check would drop every one, though the corpus may state
-    them together further down the ranking ("Peut-on associer X et Y ?" where other pairs of
-    X or Y rank first): then the passages of the documents about all of them, nearest first."""
+    """The search's passages, and the subjects the question names. Where it names two or more
+    and no passage found is about all of them, the evidence check would drop every one, though
+    the corpus may state them together further down the ranking ("Peut-on associer X et Y ?"
+    where other pairs of X or Y rank first): then the passages of the documents about all of
+    them, nearest first. Not for one subject: the search ranks its documents by the question's
+    other words already, and the look-up answered a generic's SMR with its originator's
+    (docs/quality.md)."""
     passages = await index.search(search)
     named = await named_subjects(index, search.text, passages)
-    if named and not any(is_about(p, named) for p in passages):
+    if len(named) >= 2 and not any(is_about(p, named) for p in passages):
         about = await index.about(named, search)
         if about:
             return Found(about, named, by_subjects=True)

@@ -143,6 +143,28 @@ async def test_a_pair_ranked_below_other_pairs_of_its_drugs_is_still_answered() 
     assert reply.text.startswith("Les sources trouvées ne traitent pas ensemble")
 
 
+async def test_a_generic_the_corpus_lacks_is_not_answered_from_its_originator() -> None:
+    """Asked the SMR of a generic the corpus does not hold, the bot does not go looking for
+    other documents about its substance (the originator's opinion) beyond what the search
+    found: that look-up is for two drugs named together."""
+    k = PipelineSettings().k
+    others = [
+        passage("SMR important.", passage_id=20 + i, title=f"SMR de X{i}", subjects=(f"X{i}",))
+        for i in range(k)
+    ]
+    originator = passage(
+        "SMR important.",
+        passage_id=3,
+        title="SMR de CANCIDAS",
+        subjects=("CANCIDAS", "caspofungine"),
+    )
+    audit = FakeAudit()
+    pipeline = pipeline_with(FakeIndex([*others, originator]), audit, ExtractiveGenerator())
+    reply = await pipeline.answer(message("Quel est le SMR de CASPOFUNGINE HIKMA ?"))
+    assert reply.outcome is Outcome.ABSTAINED
+    assert "retrieved_by" not in audit.answers[0].details
+
+
 async def test_two_drugs_of_one_side_of_a_pair_are_not_answered_from_it() -> None:
     """Two substrates of CYP3A4 are not answered from the pair "CYP3A4 substrates + idelalisib":
     it says nothing of the two together. A substrate with idelalisib is."""
