@@ -117,14 +117,17 @@ ORDER BY rank DESC, p.id
 LIMIT $4
 """
 
+# What a Passage is built from (_passage), its similarity to the question's embedding {query}.
+_PASSAGE_COLUMNS = """p.id, p.document_id, p.text, p.section_path,
+       1 - (p.embedding::vector({{dim}}) <=> {query}::vector({{dim}})) AS similarity,
+       d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
+       d.source_title, d.is_demo, d.subjects, d.subject_sides, d.content_hash"""
+
 # The first k fused passages, whole, in fused order, among those still live: the arms ran as
 # separate statements, so a document retired or replaced in between is passed over and the next
 # candidate takes its place.
 _PASSAGES = f"""
-SELECT p.id, p.document_id, p.text, p.section_path,
-       1 - (p.embedding::vector({{dim}}) <=> $5::vector({{dim}})) AS similarity,
-       d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
-       d.source_title, d.is_demo, d.subjects, d.subject_sides, d.content_hash
+SELECT {_PASSAGE_COLUMNS.format(query="$5")}
 FROM unnest($1::bigint[]) WITH ORDINALITY AS f(id, position)
 JOIN passages p ON p.id = f.id JOIN documents d ON d.id = p.document_id
 WHERE {_DOCUMENT_FILTER}
@@ -150,10 +153,7 @@ WITH named AS (
             OR (count(DISTINCT n.words) FILTER (WHERE s.side & 1 > 0) > 0
                 AND count(DISTINCT n.words) FILTER (WHERE s.side & 2 > 0) > 0))
 )
-SELECT p.id, p.document_id, p.text, p.section_path,
-       1 - (p.embedding::vector({{dim}}) <=> $1::vector({{dim}})) AS similarity,
-       d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
-       d.source_title, d.is_demo, d.subjects, d.subject_sides, d.content_hash
+SELECT {_PASSAGE_COLUMNS.format(query="$1")}
 FROM about a JOIN documents d ON d.id = a.document_id JOIN passages p ON p.document_id = d.id
 WHERE {_DOCUMENT_FILTER}
 ORDER BY similarity DESC, p.id
@@ -291,11 +291,7 @@ class PgCorpus:
     async def _search(self, query: SearchQuery) -> list[Passage]:
         dim = int(self.identity.dimension)
         pool = self.read_pool or self.pool
-        arm_args = (  # the filters, then how many candidates each arm brings
-            list(query.languages) if query.languages else None,
-            list(query.publishers) if query.publishers else None,
-            query.k * CANDIDATES_PER_RESULT,
-        )
+        arm_args = (*_filters(query), query.k * CANDIDATES_PER_RESULT)  # then how many each
         weights = (
             0.0 if query.mode == "text" else 1.0,
             0.0 if query.mode == "vector" else _text_weight(query),
@@ -417,8 +413,7 @@ class PgCorpus:
             rows = await (self.read_pool or self.pool).fetch(
                 _ABOUT.format(dim=int(self.identity.dimension)),
                 list(query.embedding),
-                list(query.languages) if query.languages else None,
-                list(query.publishers) if query.publishers else None,
+                *_filters(query),
                 query.k,
                 named,
             )
@@ -602,6 +597,14 @@ def _passage(row: asyncpg.Record, text_rank: float, score: float) -> Passage:
         similarity=float(row["similarity"]),
         text_rank=text_rank,
         score=score,
+    )
+
+
+def _filters(query: SearchQuery) -> tuple[list[str] | None, list[str] | None]:
+    """The query's language and publisher filters, as _DOCUMENT_FILTER's $2 and $3 take them."""
+    return (
+        list(query.languages) if query.languages else None,
+        list(query.publishers) if query.publishers else None,
     )
 
 
