@@ -27,7 +27,7 @@ from core.ports import (
     SearchQuery,
 )
 from core.privacy import Redaction, Redactor, has_placeholders
-from core.text import detect_language, fold, names, spelt, subject_tokens
+from core.text import detect_language, fold, named_in, spelt, subject_tokens
 from core.triage import EmergencyNumbers
 
 log = structlog.get_logger(__name__)
@@ -291,10 +291,10 @@ async def retrieve(index: PassageIndex, search: SearchQuery) -> Found:
 async def named_subjects(
     index: PassageIndex, question: str, passages: Sequence[Passage]
 ) -> list[frozenset[str]]:
-    """The corpus's subjects that the question names, its words one after the other (none
-    looked up when no passage found declares any: then none is held to them)."""
+    """The corpus's subjects that the question names (core.text.named_in; none looked up when
+    no passage found declares any: then none is held to them)."""
     if not any(p.document.subjects for p in passages):
         return []
     tokens = subject_tokens(question)
     candidates = await index.named_subjects(set(tokens))
-    return [frozenset(subject) for subject in candidates if names(tokens, subject)]
+    return [frozenset(subject) for subject in named_in(tokens, candidates)]

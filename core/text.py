@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from core.models import Language
 
@@ -119,11 +119,32 @@ def subject_words(text: str) -> frozenset[str]:
     return frozenset(subject_tokens(text))
 
 
-def names(tokens: Sequence[str], subject: Sequence[str]) -> bool:
-    """Whether a text's tokens hold a subject's tokens one after the other: "le patient a une
-    carence en vitamine D" holds the words of "vitamine A", but does not name it."""
-    wanted, width = tuple(subject), len(subject)
-    return any(tuple(tokens[i : i + width]) == wanted for i in range(len(tokens) - width + 1))
+def named_in(tokens: Sequence[str], subjects: Iterable[Sequence[str]]) -> list[tuple[str, ...]]:
+    """The subjects that a text's tokens name, each by its tokens one after the other ("le
+    patient a une carence en vitamine D" holds the words of "vitamine A", but does not name
+    it), less those named only within a longer one: "l'insuline asparte" names one drug, not
+    insulin as well."""
+    places: dict[tuple[str, ...], list[range]] = {}
+    for subject in map(tuple, subjects):
+        width = len(subject)
+        found = [
+            range(i, i + width)
+            for i in range(len(tokens) - width + 1)
+            if tuple(tokens[i : i + width]) == subject
+        ]
+        if found:
+            places[subject] = found
+    every = [place for found in places.values() for place in found]
+    return [
+        subject
+        for subject, found in places.items()
+        if not all(any(_within(place, other) for other in every) for place in found)
+    ]
+
+
+def _within(place: range, other: range) -> bool:
+    """Whether a subject's place in a text lies inside a longer one's."""
+    return other.start <= place.start and place.stop <= other.stop and len(other) > len(place)
 
 
 def spelt(text: str, words: frozenset[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bots.evaluate import Case, Retrieval, abstention, held_out_policies
 from core.evidence import EvidencePolicy, is_about, unmatched_words
-from core.text import names, spelt, subject_tokens, subject_words
+from core.text import named_in, spelt, subject_tokens, subject_words
 from tests.fakes import passage
 
 POLICY = EvidencePolicy(min_similarity=0.6, min_coverage=0.5)
@@ -116,14 +116,30 @@ def test_a_document_is_about_a_subject_one_of_its_subjects_holds_whole() -> None
 def test_a_subject_is_named_by_all_its_words_in_a_row() -> None:
     """'vitamine A' is named only with its A, right after: "le patient a une carence en
     vitamine D" does not name it. The reply quotes the drug as the clinician wrote it."""
+    vitamins = [subject_tokens("VITAMINE A"), subject_tokens("vitamine D")]
     assert subject_words("Vitamine A") == {"vitamine", "a"}
-    assert names(subject_tokens("Faut-il de la vitamine A ?"), subject_tokens("VITAMINE A"))
+    assert named_in(subject_tokens("Faut-il de la vitamine A ?"), vitamins) == [("vitamine", "a")]
     deficient = subject_tokens("Le patient a une carence en vitamine D : quelle dose ?")
     assert set(subject_tokens("vitamine A")) <= set(deficient)
-    assert not names(deficient, subject_tokens("vitamine A"))
-    assert names(deficient, subject_tokens("vitamine D"))
-    assert not names(subject_tokens("vitamine"), subject_tokens("vitamine D"))
+    assert named_in(deficient, vitamins) == [("vitamine", "d")]
+    assert named_in(subject_tokens("vitamine"), vitamins) == []
     assert subject_words("l'acide acétylsalicylique") == {"l", "acide", "acetylsalicylique"}
     assert spelt("Et l'Acide acétylsalicylique ?", frozenset({"acide", "acetylsalicylique"})) == (
         "Acide acétylsalicylique"
     )
+
+
+def test_a_subject_within_a_longer_one_is_not_named_on_its_own() -> None:
+    """ "l'insuline asparte" names one drug: insulin is not named as well, unless the question
+    names it elsewhere. Else a question on one drug would be read as one on two drugs."""
+    insulins = [subject_tokens("INSULINE"), subject_tokens("insuline asparte")]
+    one = subject_tokens("Quelles interactions avec l'insuline asparte ?")
+    assert named_in(one, insulins) == [("insuline", "asparte")]
+    two = subject_tokens("Peut-on passer de l'insuline à l'insuline asparte ?")
+    assert sorted(named_in(two, insulins)) == [("insuline",), ("insuline", "asparte")]
+    salts = [subject_tokens(s) for s in ("sodium", "oxybate de sodium", "bicarbonate de sodium")]
+    both = subject_tokens("L'oxybate de sodium et le bicarbonate de sodium ?")
+    assert sorted(named_in(both, salts)) == [
+        ("bicarbonate", "de", "sodium"),
+        ("oxybate", "de", "sodium"),
+    ]

@@ -177,6 +177,19 @@ async def test_two_drugs_of_one_side_of_a_pair_are_not_answered_from_it() -> Non
     assert [s.title for s in across.sources] == [pair.document.title]
 
 
+async def test_one_drug_whose_name_holds_another_is_asked_about_alone() -> None:
+    """ "Quelles interactions avec l'insuline asparte ?" asks about one drug: the bot answers
+    from the pairs that list it, instead of saying that no source covers insulin and insulin
+    aspart together (both on one side of every pair)."""
+    pair = _interaction("MÉTOPROLOL", "INSULINE", 8, "insuline asparte")
+    audit = FakeAudit()
+    pipeline = pipeline_with(FakeIndex([pair]), audit, ExtractiveGenerator())
+    reply = await pipeline.answer(message("Quelles interactions avec l'insuline asparte ?"))
+    assert reply.outcome is Outcome.ANSWERED
+    assert [s.title for s in reply.sources] == [pair.document.title]
+    assert audit.answers[0].details["subjects"] == ["insuline asparte"]
+
+
 async def test_a_drug_is_named_by_its_words_in_a_row_not_scattered() -> None:
     """ "Le patient a une carence en vitamine D" holds the words of "vitamine A" ("a", the verb)
     but names only vitamin D: the vitamin D sheet answers."""
