@@ -1,13 +1,14 @@
 """Questions on one drug of the interaction thesaurus, through the whole pipeline.
 
-Usage: python bench/one_drug_questions.py [--data ../shared/data]
+Usage: python bench/one_drug_questions.py [--data ../shared/data] [--show 0]
 Imports the whole ANSM interaction thesaurus as `medgpt ingest --source ansm-interactions`
 does, into a throw-away embedded database (local embedder, the default generator), then asks
 "Quelles interactions avec X ?" for each drug or class X that a pair declares, in two groups:
 those whose name holds another declared subject ("insuline asparte" holds "insuline"), and as
 many others drawn at random. Reports, per group, the share answered, the share answered with a
 first source that declares X, and the share of abstentions that say no source covers the drugs
-"together" (the question read as naming two drugs).
+"together" (the question read as naming two drugs); --show N prints the first line of the
+reply to the first N questions of each group left unanswered.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def holds(name: tuple[str, ...], other: tuple[str, ...]) -> bool:
     )
 
 
-async def run(data: Path) -> None:
+async def run(data: Path, show: int) -> None:
     folder = data / "ansm_thesaurus_interactions"
     records = list(
         ansm.read_thesaurus(folder / THESAURUS, folder / "index-des-substances-20102020.json")
@@ -66,8 +67,10 @@ async def run(data: Path) -> None:
         print("| drugs asked about | questions | answered | first source declares it |", end="")
         print(" abstained as two drugs |")
         print("|---|---|---|---|---|")
+        shown: list[str] = []
         for group, drugs in (("name holds another subject", nested), ("the others", others)):
             answered = right = together = 0
+            unanswered = []
             for drug in drugs:
                 question = f"Quelles interactions avec {spelling[drug]} ?"
                 reply = await app.pipeline.answer(
@@ -78,20 +81,24 @@ async def run(data: Path) -> None:
                 if reply.outcome is Outcome.ANSWERED:
                     answered += 1
                     right += drug in declared.get(reply.sources[0].title, set())
-                elif TOGETHER in reply.text:
-                    together += 1
+                else:
+                    together += TOGETHER in reply.text
+                    unanswered.append(f"{question} -> {reply.text.splitlines()[0]}")
             n = len(drugs)
             print(f"| {group} | {n} | {answered / n:.3f} | {right / n:.3f} | {together / n:.3f} |")
+            shown.extend(unanswered[:show])
+        print("", *shown, sep="\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--show", type=int, default=0)
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("EMBEDDINGS_URL", None)
     with data_dir("medgpt-one-drug-bench-"):
-        asyncio.run(run(args.data))
+        asyncio.run(run(args.data, args.show))
 
 
 if __name__ == "__main__":
