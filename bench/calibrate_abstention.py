@@ -55,9 +55,8 @@ async def retrieve_all(lines: list[str]) -> tuple[Results, list[Reply]]:
             question = str(item["question"])
             [vector] = await app.embedder.embed([question])
             language = detect_language(question)
-            found = await retrieve(
-                app.corpus, SearchQuery(question, vector, language, settings.retrieval_k)
-            )
+            search = SearchQuery(question, vector, language, settings.retrieval_k)
+            found = await retrieve(app.corpus, search, app.pipeline.settings.evidence)
             unknown = await unknown_words(app, question, found.passages, language)
             results.append((item, found.passages, unknown, found.named))
             message = IncomingMessage(

@@ -285,7 +285,7 @@ async def _score(
             case.question, vector, case.language, K, mode=mode, text_weight=text_weight
         )
         found = (
-            (await retrieve(app.corpus, search)).passages
+            (await retrieve(app.corpus, search, app.pipeline.settings.evidence)).passages
             if subjects
             else await app.corpus.search(search)
         )
@@ -324,7 +324,8 @@ async def _retrieve(
     }
     retrieved = []
     for case, vector in zip(cases, vectors, strict=True):
-        found = await retrieve(app.corpus, SearchQuery(case.question, vector, case.language, k))
+        search = SearchQuery(case.question, vector, case.language, k)
+        found = await retrieve(app.corpus, search, app.pipeline.settings.evidence)
         passages = [(keys[p.document_id], p) for p in found.passages]
         unknown = await unknown_words(app, case.question, found.passages, case.language)
         retrieved.append(Retrieval(case, passages, unknown, found.named))

@@ -140,7 +140,8 @@ class Pipeline:
 
     async def _retrieve(self, query: str, language: Language) -> Found:
         [embedding] = await self.embedder.embed([query])
-        found = await retrieve(self.index, SearchQuery(query, embedding, language, self.settings.k))
+        search = SearchQuery(query, embedding, language, self.settings.k)
+        found = await retrieve(self.index, search, self.settings.evidence)
         log.info(
             "retrieval_done",
             k=self.settings.k,
@@ -271,19 +272,20 @@ class Found:
     by_subjects: bool = False  # the passages were looked up by those subjects (retrieve)
 
 
-async def retrieve(index: PassageIndex, search: SearchQuery) -> Found:
-    """The search's passages, and the subjects the question names. Where it names two or more
-    and no passage found is about all of them, the evidence check would drop every one, though
-    the corpus may state them together further down the ranking ("Peut-on associer X et Y ?"
-    where other pairs of X or Y rank first): then the passages of the documents about all of
-    them, nearest first. Not for one subject: the search ranks its documents by the question's
-    other words already, and the look-up answered a generic's SMR with its originator's
-    (docs/quality.md)."""
+async def retrieve(index: PassageIndex, search: SearchQuery, policy: EvidencePolicy) -> Found:
+    """The search's passages, and the subjects the question names. Where no passage found is
+    about all of them, the evidence check would drop every one, though the corpus may state
+    them further down the ranking ("Peut-on associer X et Y ?" where other pairs of X or Y rank
+    first; "Quelles interactions avec le périndopril ?" where the pairs that list it among a
+    class's members rank below others): then the passages of the documents about all of them,
+    nearest first. For one subject, only if those passages hold every word of the question
+    (`policy`'s length): "CASPOFUNGINE HIKMA", a generic the corpus lacks, names caspofungine,
+    but its originator's opinion does not answer it (docs/quality.md)."""
     passages = await index.search(search)
     named = await named_subjects(index, search.text, passages)
-    if len(named) >= 2 and not any(is_about(p, named) for p in passages):
+    if named and not any(is_about(p, named) for p in passages):
         about = await index.about(named, search)
-        if about:
+        if about and (len(named) >= 2 or not unmatched_words(search.text, about, policy)):
             return Found(about, named, by_subjects=True)
     return Found(passages, named)
 

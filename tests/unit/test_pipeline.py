@@ -144,16 +144,16 @@ async def test_a_pair_ranked_below_other_pairs_of_its_drugs_is_still_answered() 
 
 
 async def test_a_generic_the_corpus_lacks_is_not_answered_from_its_originator() -> None:
-    """Asked the SMR of a generic the corpus does not hold, the bot does not go looking for
-    other documents about its substance (the originator's opinion) beyond what the search
-    found: that look-up is for two drugs named together."""
+    """Asked the SMR of a generic the corpus does not hold, the bot does not answer from the
+    documents about its substance (the originator's opinion) that it looks up beyond what the
+    search found: they hold every word of the question but the generic's own."""
     k = PipelineSettings().k
     others = [
         passage("SMR important.", passage_id=20 + i, title=f"SMR de X{i}", subjects=(f"X{i}",))
         for i in range(k)
     ]
     originator = passage(
-        "SMR important.",
+        "Service médical rendu important de la caspofungine.",
         passage_id=3,
         title="SMR de CANCIDAS",
         subjects=("CANCIDAS", "caspofungine"),
@@ -163,6 +163,20 @@ async def test_a_generic_the_corpus_lacks_is_not_answered_from_its_originator() 
     reply = await pipeline.answer(message("Quel est le SMR de CASPOFUNGINE HIKMA ?"))
     assert reply.outcome is Outcome.ABSTAINED
     assert "retrieved_by" not in audit.answers[0].details
+
+
+async def test_one_drug_listed_in_pairs_ranked_below_others_is_still_answered() -> None:
+    """ "Quelles interactions avec le périndopril ?" where the search's passages are pairs
+    that do not list it: the bot looks up the pairs that do, instead of abstaining."""
+    k = PipelineSettings().k
+    others = [_interaction("AMIODARONE", f"MEDICAMENT{i}", 10 + i) for i in range(k)]
+    listed = _interaction("ALISKIREN", "INHIBITEURS DE L'ENZYME DE CONVERSION", 3, "périndopril")
+    audit = FakeAudit()
+    pipeline = pipeline_with(FakeIndex([*others, listed]), audit, ExtractiveGenerator())
+    reply = await pipeline.answer(message("Quelles interactions avec le périndopril ?"))
+    assert reply.outcome is Outcome.ANSWERED
+    assert [s.title for s in reply.sources] == [listed.document.title]
+    assert audit.answers[0].details["retrieved_by"] == "subjects"
 
 
 async def test_two_drugs_of_one_side_of_a_pair_are_not_answered_from_it() -> None:
