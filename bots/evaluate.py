@@ -39,6 +39,7 @@ CITED = 3  # --abstention: an answer is right when its first passages hold the g
 # (answered wrong, or answered although the index cannot answer) weighs this many times the rate
 # of right answers.
 MISLEAD_COST = 2.0
+MISANSWERED_SHOWN = 25  # --abstention: wrong answers listed, and unanswerable answered
 NAMED, PLAIN = "indication named", "medicine only"  # the two forms of BDPM questions
 
 
@@ -353,30 +354,66 @@ class Abstention:
     unanswerable: float  # questions the index cannot answer that were answered all the same
 
 
+def answered_from(one: Retrieval, policy: EvidencePolicy) -> list[str]:
+    """The source keys of the passages the policy would answer one question from, the first
+    cited first (none: it abstains)."""
+    by_passage = {id(p): key for key, p in one.found}
+    passages = [p for _, p in one.found]
+    unknown = unknown_for(policy, one.unknown)
+    support = supporting(one.case.question, passages, policy, unknown, one.named)
+    return [by_passage[id(p)] for p in support]
+
+
+def misanswered(one: Retrieval, keys: Sequence[str]) -> bool:
+    """Whether an answer from these sources is wrong: the question cannot be answered from the
+    index, or its gold document is not among the first cited."""
+    case = one.case
+    return not case.gold or not set(keys[:CITED]) & {case.gold, *case.also}
+
+
 def abstention(retrieved: Retrieved, policy: EvidencePolicy) -> Abstention:
     """The evidence policy replayed over retrieved passages (what the pipeline would answer from;
     the generator can still abstain after it)."""
     right = wrong = answered_unanswerable = 0
     for one in retrieved:
-        case = one.case
-        by_passage = {id(p): key for key, p in one.found}
-        passages = [p for _, p in one.found]
-        unknown = unknown_for(policy, one.unknown)
-        support = supporting(case.question, passages, policy, unknown, one.named)
-        if not support:
+        keys = answered_from(one, policy)
+        if not keys:
             continue
-        if not case.gold:
+        if not one.case.gold:
             answered_unanswerable += 1
-        elif {by_passage[id(p)] for p in support[:CITED]} & {case.gold, *case.also}:
-            right += 1
-        else:
+        elif misanswered(one, keys):
             wrong += 1
+        else:
+            right += 1
     answerable = sum(1 for one in retrieved if one.case.gold)
     return Abstention(
         right / max(1, answerable),
         wrong / max(1, answerable),
         answered_unanswerable / max(1, len(retrieved) - answerable),
     )
+
+
+def misanswered_report(retrieved: Retrieved, policy: EvidencePolicy) -> list[str]:
+    """The questions the default policy answers wrong, or answers though the index cannot, each
+    with the documents it answers from: what to read before tuning."""
+    lines = [
+        "",
+        f"Answered wrong or unanswerable, default policy (at most {MISANSWERED_SHOWN} of each;"
+        " the documents answered from, the first cited first):",
+        "",
+    ]
+    for answerable in (True, False):
+        shown = 0
+        for one in retrieved:
+            keys = answered_from(one, policy)
+            if bool(one.case.gold) != answerable or not keys or not misanswered(one, keys):
+                continue
+            expected = f" (expected {one.case.gold})" if answerable else " (not in the index)"
+            lines.append(f"- {one.case.question}{expected} → {', '.join(keys[:CITED])}")
+            shown += 1
+            if shown == MISANSWERED_SHOWN:
+                break
+    return lines
 
 
 def policy_grid(default: EvidencePolicy, subjects: bool = False) -> list[EvidencePolicy]:
@@ -429,7 +466,8 @@ def _abstention_report(retrieved: Retrieved, default: EvidencePolicy, k: int) ->
             f"{policy_cells(policy)} {rates.right:.3f} | {rates.wrong:.3f}"
             f" | {rates.unanswerable:.3f}{mark} |"
         )
-    return "\n".join([*lines, *held_out_policies(retrieved, grid)]) + "\n"
+    lines += held_out_policies(retrieved, grid)
+    return "\n".join([*lines, *misanswered_report(retrieved, default)]) + "\n"
 
 
 def utility(rates: Abstention) -> float:

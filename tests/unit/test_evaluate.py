@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bots.evaluate import Case, Retrieval, abstention, held_out_policies
+from bots.evaluate import Case, Retrieval, abstention, held_out_policies, misanswered_report
 from core.evidence import EvidencePolicy, is_about, unmatched_words
 from core.text import named_in, spelt, subject_tokens, subject_words
 from tests.fakes import passage
@@ -35,6 +35,11 @@ def test_abstention_counts_right_wrong_and_unanswerable_answers() -> None:
     # Without the unknown-word check, the question on KARDEGIC is answered from CRESTOR.
     rates = abstention(retrieved, EvidencePolicy(unknown_word_length=0))
     assert rates.unanswerable == 2 / 3
+    # The report lists the wrong answers and the unanswerable ones answered, with their sources.
+    assert misanswered_report(retrieved, POLICY)[3:] == [
+        "- SMR de TAHOR ? (expected gold) → other2, other3, other4",
+        "- SMR de ZOCOR ? (not in the index) → other2, other3, other4",
+    ]
 
 
 def test_held_out_check_measures_the_chosen_thresholds_on_questions_not_used_to_choose() -> None:
