@@ -26,7 +26,7 @@ from bots.evaluate import (
     held_out_policies,
     policy_cells,
     policy_grid,
-    unknown_words,
+    scarce_words,
 )
 from bots.settings import load_settings
 from bots.wiring import build_app, ensure_demo_corpus
@@ -41,7 +41,7 @@ QUESTIONS = Path(__file__).parent.parent / "tests" / "data" / "demo_questions.js
 
 # (labelled question, passages retrieved, its words that the corpus does not hold, the corpus's
 # subjects it names)
-Results = list[tuple[dict[str, str | None], list[Passage], set[str], list[frozenset[str]]]]
+Results = list[tuple[dict[str, str | None], list[Passage], dict[str, int], list[frozenset[str]]]]
 
 
 async def retrieve_all(lines: list[str]) -> tuple[Results, list[Reply]]:
@@ -57,8 +57,8 @@ async def retrieve_all(lines: list[str]) -> tuple[Results, list[Reply]]:
             language = detect_language(question)
             search = SearchQuery(question, vector, language, settings.retrieval_k)
             found = await retrieve(app.corpus, search, app.pipeline.settings.evidence)
-            unknown = await unknown_words(app, question, found.passages, language)
-            results.append((item, found.passages, unknown, found.named))
+            held = await scarce_words(app, question, found.passages, language, found.named)
+            results.append((item, found.passages, held, found.named))
             message = IncomingMessage(
                 question, Platform.CONSOLE, ConversationId("calibration"), UserId("bench")
             )
@@ -100,10 +100,10 @@ def as_retrieved(results: Results, titles: dict[str, str]) -> Retrieved:
                 detect_language(str(item["question"])),
             ),
             [(p.document.title, p) for p in passages],
-            unknown,
+            held,
             named,
         )
-        for item, passages, unknown, named in results
+        for item, passages, held, named in results
     ]
 
 
@@ -146,7 +146,8 @@ def main() -> None:
     print(f"recall@1 {r1:.2f}, recall@k {rk:.2f}, MRR {mrr:.2f}\n")
     print(
         "| min_similarity | min_coverage | min_sim_with_coverage | unknown word: length,"
-        " similarity | subjects | answered right | answered wrong | out-of-domain abstained |"
+        " similarity, scarce passages | subjects | answered right | answered wrong"
+        " | out-of-domain abstained |"
     )
     print("|---|---|---|---|---|---|---|---|")
     default = EvidencePolicy()

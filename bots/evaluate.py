@@ -23,7 +23,7 @@ from core.evidence import EvidencePolicy, supporting
 from core.ingestion import SourceFile
 from core.models import DocumentMeta, Language, Passage
 from core.pipeline import retrieve
-from core.pipeline import unknown_words as find_unknown_words
+from core.pipeline import scarce_words as find_scarce_words
 from core.ports import SearchQuery
 from core.text import fold, keywords
 
@@ -39,6 +39,9 @@ CITED = 3  # --abstention: an answer is right when its first passages hold the g
 # (answered wrong, or answered although the index cannot answer) weighs this many times the rate
 # of right answers.
 MISLEAD_COST = 2.0
+# --abstention's grid of unknown-word checks: (length, similarity, scarce word passages).
+UNKNOWN_WORD_GRID = ((0, 0.7, 0), (4, 0.7, 2), (5, 0.65, 2), (5, 0.7, 0), (5, 0.7, 2), (5, 0.7, 5))
+SCARCE_PROBED = max(scarce for *_, scarce in UNKNOWN_WORD_GRID)  # the passages a word is counted in
 MISANSWERED_SHOWN = 25  # --abstention: wrong answers listed, and unanswerable answered
 NAMED, PLAIN = "indication named", "medicine only"  # the two forms of BDPM questions
 
@@ -308,7 +311,9 @@ class Retrieval:
 
     case: Case
     found: list[tuple[str, Passage]]  # (source key, passage), best first
-    unknown: set[str] = field(default_factory=set)  # its words, any length, the corpus lacks
+    # Its words, any length, that the passages lack and at most SCARCE_PROBED passages of the
+    # corpus hold, each with how many (0: the corpus lacks it).
+    held: dict[str, int] = field(default_factory=dict)
     named: list[frozenset[str]] = field(default_factory=list)  # the corpus's subjects it names
 
 
@@ -328,23 +333,33 @@ async def _retrieve(
         search = SearchQuery(case.question, vector, case.language, k)
         found = await retrieve(app.corpus, search, app.pipeline.settings.evidence)
         passages = [(keys[p.document_id], p) for p in found.passages]
-        unknown = await unknown_words(app, case.question, found.passages, case.language)
-        retrieved.append(Retrieval(case, passages, unknown, found.named))
+        held = await scarce_words(app, case.question, found.passages, case.language, found.named)
+        retrieved.append(Retrieval(case, passages, held, found.named))
     return retrieved
 
 
-async def unknown_words(
-    app: App, question: str, passages: Sequence[Passage], language: Language
-) -> set[str]:
-    """The question's words, of any length, that neither the passages nor the corpus hold: a
-    replay keeps those as long as its policy's `unknown_word_length`."""
-    every = EvidencePolicy(unknown_word_length=1)
-    return await find_unknown_words(app.corpus, question, passages, language, every)
+async def scarce_words(
+    app: App,
+    question: str,
+    passages: Sequence[Passage],
+    language: Language,
+    named: Sequence[frozenset[str]],
+) -> dict[str, int]:
+    """The question's words, of any length, that the passages lack and at most SCARCE_PROBED
+    passages of the corpus hold, with how many: a replay keeps those its policy checks."""
+    every = EvidencePolicy(unknown_word_length=1, scarce_word_passages=SCARCE_PROBED)
+    return await find_scarce_words(app.corpus, question, passages, language, every, named)
 
 
-def unknown_for(policy: EvidencePolicy, unknown: set[str]) -> set[str]:
+def unknown_for(policy: EvidencePolicy, held: Mapping[str, int]) -> set[str]:
+    """The words that count as unknown under the policy: as long as it checks, and held by no
+    more passages than it allows."""
     length = policy.unknown_word_length
-    return {word for word in unknown if length and len(word) >= length}
+    return {
+        word
+        for word, count in held.items()
+        if length and len(word) >= length and count <= policy.scarce_word_passages
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +374,7 @@ def answered_from(one: Retrieval, policy: EvidencePolicy) -> list[str]:
     cited first (none: it abstains)."""
     by_passage = {id(p): key for key, p in one.found}
     passages = [p for _, p in one.found]
-    unknown = unknown_for(policy, one.unknown)
+    unknown = unknown_for(policy, one.held)
     support = supporting(one.case.question, passages, policy, unknown, one.named)
     return [by_passage[id(p)] for p in support]
 
@@ -427,12 +442,15 @@ def policy_grid(default: EvidencePolicy, subjects: bool = False) -> list[Evidenc
             min_similarity_with_coverage=with_coverage,
             unknown_word_length=length,
             min_similarity_unknown=unknown_similarity,
+            scarce_word_passages=scarce,
         )
-        for similarity, coverage, with_coverage, (length, unknown_similarity) in itertools.product(
-            (0.6, 0.7),
-            (0.5, 0.67, 0.8),
-            (0.15, 0.25),
-            ((0, default.min_similarity_unknown), (4, 0.7), (5, 0.65), (5, 0.7), (6, 0.7)),
+        for similarity, coverage, with_coverage, (length, unknown_similarity, scarce) in (
+            itertools.product(
+                (0.6, 0.7),
+                (0.5, 0.67, 0.8),
+                (0.15, 0.25),
+                UNKNOWN_WORD_GRID,
+            )
         )
     ]
     if subjects:
@@ -450,12 +468,14 @@ def _abstention_report(retrieved: Retrieved, default: EvidencePolicy, k: int) ->
         f" answer; each retrieves as the bot does (hybrid, k = {k}), then the evidence policy"
         " decides whether to answer. Right: the gold document is among the first"
         f" {CITED} passages answered from. Unknown word: a question word of at least this many"
-        " letters that no passage holds (0: not checked) leaves only passages this close."
+        " letters that no passage found holds, and at most this many passages of the corpus"
+        " (scarce; 0: none), leaves only passages this close (0: not checked)."
         " Subjects: a question naming the corpus's subjects (the drugs its documents are about)"
         " is answered only from documents about all of them.",
         "",
         "| min_similarity | min_coverage | min_similarity_with_coverage | unknown word: length,"
-        " similarity | subjects | answered right | answered wrong | unanswerable answered |",
+        " similarity, scarce passages | subjects | answered right | answered wrong"
+        " | unanswerable answered |",
         "|---|---|---|---|---|---|---|---|",
     ]
     grid = policy_grid(default, subjects=any(one.named for one in retrieved))
@@ -503,8 +523,9 @@ def held_out_policies(retrieved: Retrieved, grid: Sequence[EvidencePolicy]) -> l
         " questions: its row is a comparison, not a held-out figure.",
         "",
         "| policy | min_similarity | min_coverage | min_similarity_with_coverage | unknown word:"
-        " length, similarity | subjects | tuning half: right, wrong, unanswerable answered"
-        " | held-out half: right, wrong, unanswerable answered | held-out objective |",
+        " length, similarity, scarce passages | subjects | tuning half: right, wrong,"
+        " unanswerable answered | held-out half: right, wrong, unanswerable answered"
+        " | held-out objective |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for label, policy in (
@@ -535,7 +556,8 @@ def _rates(rates: Abstention) -> str:
 def policy_cells(policy: EvidencePolicy) -> str:
     """The first cells of a table row: the policy's thresholds."""
     unknown = (
-        f"{policy.unknown_word_length}, {policy.min_similarity_unknown:g}"
+        f"{policy.unknown_word_length}, {policy.min_similarity_unknown:g},"
+        f" {policy.scarce_word_passages}"
         if policy.unknown_word_length
         else "0"
     )

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     min_similarity_unknown: float = Field(
         0.7, ge=-1, le=1.01, validation_alias="MEDGPT_MIN_SIMILARITY_UNKNOWN"
     )
+    scarce_word_passages: int = Field(
+        2, ge=0, le=50, validation_alias="MEDGPT_SCARCE_WORD_PASSAGES"
+    )
     # MiB of the corpus read into the database's cache when a bot starts (None: half the memory
     # of this machine or its container; 0: none).
     prewarm_mb: int | None = Field(None, ge=0, validation_alias="MEDGPT_PREWARM_MB")

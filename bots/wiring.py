@@ -212,6 +212,7 @@ def _pipeline(
         settings.min_passages,
         settings.unknown_word_length,
         settings.min_similarity_unknown,
+        settings.scarce_word_passages,
     )
     return Pipeline(
         embedder=embedder,

@@ -118,6 +118,10 @@ _UNKNOWN: dict[Language, str] = {
     "fr": "Aucune source de la base ne contient {words} : vérifiez l'orthographe.",
     "en": "No source in the corpus contains {words}: check the spelling.",
 }
+_MISSING: dict[Language, str] = {
+    "fr": "Les sources trouvées ne contiennent pas {words}.",
+    "en": "The sources found do not contain {words}.",
+}
 _QUOTE: dict[Language, str] = {"fr": "« {} »", "en": "“{}”"}
 _NOT_ABOUT: dict[Language, tuple[str, str]] = {  # one subject, several
     "fr": (
@@ -133,12 +137,20 @@ _AND: dict[Language, str] = {"fr": " et ", "en": " and "}
 
 
 def abstained(
-    language: Language, unknown: Collection[str] = (), not_about: Sequence[str] = ()
+    language: Language,
+    unknown: Collection[str] = (),
+    not_about: Sequence[str] = (),
+    missing: Sequence[str] = (),
 ) -> Reply:
     """No answer; `unknown`: the question's words that no source holds, named to the asker
     (a typo, or a medicine the corpus lacks); `not_about`: the subjects it names that the
-    passages found do not cover together (a pair of drugs the thesaurus does not list)."""
+    passages found do not cover together (a pair of drugs the thesaurus does not list);
+    `missing`: its words that the passages found lack and only a few others hold (a medicine
+    the corpus lacks, cited by another's opinion)."""
     text = _ABSTAIN[language]
+    if missing:
+        words = ", ".join(_QUOTE[language].format(word) for word in missing)
+        text = f"{_MISSING[language].format(words=words)} {text}"
     if not_about:
         quoted = [_QUOTE[language].format(subject) for subject in not_about]
         subjects = ", ".join(quoted[:-1]) + _AND[language] + quoted[-1] if quoted[1:] else quoted[0]

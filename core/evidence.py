@@ -35,6 +35,10 @@ class EvidencePolicy:
     unknown_word_length: int = 5
     # With an unknown word, a passage supports an answer only when it is this close.
     min_similarity_unknown: float = 0.7
+    # A word that no passage found holds, and at most this many passages of the corpus, counts
+    # as unknown: the question is about what those few passages name (an absent medicine that
+    # another opinion cites as a comparator), not about what was found; 0: only unknown words.
+    scarce_word_passages: int = 2
     # A passage of a document that declares its subjects supports only questions whose named
     # subjects it is about (all of them); False: subjects are not checked.
     named_subjects: bool = True

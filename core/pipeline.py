@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -27,7 +27,7 @@ from core.ports import (
     SearchQuery,
 )
 from core.privacy import Redaction, Redactor, has_placeholders
-from core.text import detect_language, fold, named_in, spelt, subject_tokens
+from core.text import detect_language, fold, named_in, spelt, subject_tokens, subject_words
 from core.triage import EmergencyNumbers
 
 log = structlog.get_logger(__name__)
@@ -88,16 +88,19 @@ class Pipeline:
                 found = await self._retrieve(query, language)
                 passages, named = found.passages, found.named
                 stages["retrieve_ms"] = _ms_since(started)
-                unknown = await unknown_words(
-                    self.index, query, passages, language, self.settings.evidence
+                held = await scarce_words(
+                    self.index, query, passages, language, self.settings.evidence, named
                 )
+                unknown = {word for word, count in held.items() if not count}
                 if unknown:
                     details["unknown_words"] = sorted(unknown)
+                if scarce := sorted(set(held) - unknown):
+                    details["scarce_words"] = scarce
                 if named:
                     details["subjects"] = sorted(spelt(query, subject) for subject in named)
                 if found.by_subjects:
                     details["retrieved_by"] = "subjects"
-                evidence = supporting(query, passages, self.settings.evidence, unknown, named)
+                evidence = supporting(query, passages, self.settings.evidence, held, named)
                 if evidence:
                     grounded = await grounded_answer(
                         self.generator, self.fallback, query, language, evidence, on_progress
@@ -106,8 +109,10 @@ class Pipeline:
                     details = {**details, **grounded.details}
                     stages["generate_ms"] = _ms_since(started) - stages["retrieve_ms"]
                 else:
-                    apart = _not_about(query, passages, self.settings.evidence, unknown, named)
-                    reply = compose.abstained(language, unknown, apart)
+                    policy = self.settings.evidence
+                    apart = _not_about(query, passages, policy, held, named)
+                    missing = _missing(query, passages, policy, held, named)
+                    reply = compose.abstained(language, unknown, apart, missing)
             except (StoreError, EmbedderError) as exc:
                 log.error("answer_failed", error=type(exc).__name__, reason=str(exc))
                 details["error"] = describe(exc)
@@ -241,6 +246,22 @@ def _not_about(
     return sorted(spelling, key=lambda subject: fold(query).find(fold(subject).split()[0]))
 
 
+def _missing(
+    query: str,
+    passages: Sequence[Passage],
+    policy: EvidencePolicy,
+    held: Mapping[str, int],
+    named: Sequence[frozenset[str]],
+) -> list[str]:
+    """The question's scarce words (held by a few passages of the corpus, none of those found),
+    in its order, when they alone kept the passages from answering."""
+    unknown = {word for word, count in held.items() if not count}
+    scarce = set(held) - unknown
+    if not scarce or not supporting(query, passages, policy, unknown, named):
+        return []
+    return sorted(scarce, key=lambda word: fold(query).find(fold(word)))
+
+
 def _in_context(question: str, message: IncomingMessage) -> str:
     return f"{message.history[-1].question} {question}" if message.history else question
 
@@ -250,17 +271,25 @@ def _language(message: IncomingMessage) -> Language:
     return detect_language(message.text, default=previous)
 
 
-async def unknown_words(
+async def scarce_words(
     index: PassageIndex,
     question: str,
     passages: Sequence[Passage],
     language: Language,
     policy: EvidencePolicy,
-) -> set[str]:
-    """The question's words, as long as the policy checks, that neither the passages nor the
-    corpus hold (none when nothing was found: the answer is to abstain anyway)."""
+    named: Collection[frozenset[str]] = (),
+) -> dict[str, int]:
+    """The question's words, as long as the policy checks, that the passages lack and at most
+    `policy.scarce_word_passages` passages of the corpus hold, each with how many (0: a word no
+    source holds); none when nothing was found: the answer is to abstain anyway. The words of
+    the subjects it names are left to the subject check (a drug the thesaurus lists in one
+    pair only is scarce, and known)."""
     words = unmatched_words(question, passages, policy) if passages else []
-    return await index.unknown_words(words, language) if words else set()
+    named_words = frozenset().union(*named)
+    words = [word for word in words if not subject_words(word) <= named_words]
+    if not words:
+        return {}
+    return await index.scarce_words(words, language, policy.scarce_word_passages)
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,9 +52,12 @@ class PassageIndex(Protocol):
         """Best passages first, fused from vector and full-text search."""
         ...
 
-    async def unknown_words(self, words: Sequence[str], language: Language) -> set[str]:
-        """Those of `words` that no passage holds, even as the start of a longer word (compared
-        as full-text search does: stemmed in `language`, accents folded)."""
+    async def scarce_words(
+        self, words: Sequence[str], language: Language, at_most: int
+    ) -> dict[str, int]:
+        """Those of `words` that at most `at_most` passages hold, even as the start of a longer
+        word (compared as full-text search does: stemmed in `language`, accents folded), each
+        with how many: 0 for a word no passage holds."""
         ...
 
     async def named_subjects(self, words: Collection[str]) -> list[tuple[str, ...]]:

@@ -45,10 +45,16 @@ class FakeIndex:
         self.queries.append(query)
         return self.passages[: query.k]
 
-    async def unknown_words(self, words: Sequence[str], language: Language) -> set[str]:
-        """As the store: a word is known when some passage holds it or a longer word it starts."""
-        held = set().union(*map(passage_keywords, self.passages))
-        return {w for w in words if not any(k.startswith(fold(w)[:KEY_LENGTH]) for k in held)}
+    async def scarce_words(
+        self, words: Sequence[str], language: Language, at_most: int
+    ) -> dict[str, int]:
+        """As the store: the passages that hold a word, or a longer word it starts, counted."""
+        held = [passage_keywords(p) for p in self.passages]
+        counts = {
+            w: sum(any(k.startswith(fold(w)[:KEY_LENGTH]) for k in keys) for keys in held)
+            for w in words
+        }
+        return {w: n for w, n in counts.items() if n <= at_most}
 
     async def named_subjects(self, words: Collection[str]) -> list[tuple[str, ...]]:
         """As the store: the declared subjects whose words are all among `words`."""

@@ -160,21 +160,22 @@ ORDER BY similarity DESC, p.id
 LIMIT $4
 """
 
-# The words that no passage holds, even as the start of a longer word (each lexeme of the word of
-# 3 letters or more as a prefix: "max" finds "maximal"); one index probe each. A word of stop
-# words only is known. A lexeme that PostgreSQL's statistics list among the most common, or that
-# starts one of them, is known without a probe, and the probe looks only for the others: probing
-# common prefixes was the slow part ("causing" and "HDL-C", whose one-letter lexeme "c" matched
-# much of the vocabulary, took 18 ms at 100,000 passages; at 1,000,000 "terrorism-related" took
-# 112 ms, its "relat:*" reading the postings of every lexeme from "relate" to "relationship").
-_UNKNOWN_WORDS = """
+# The words that at most $3 passages hold (0: none), even as the start of a longer word (each
+# lexeme of the word of 3 letters or more as a prefix: "max" finds "maximal"), with how many; one
+# index probe each, that stops counting past $3. A word of stop words only is plentiful. A lexeme
+# that PostgreSQL's statistics list among the most common, or that starts one of them, is plentiful
+# without a probe, and the probe looks only for the others: probing common prefixes was the slow
+# part ("causing" and "HDL-C", whose one-letter lexeme "c" matched much of the vocabulary, took 18
+# ms at 100,000 passages; at 1,000,000 "terrorism-related" took 112 ms, its "relat:*" reading the
+# postings of every lexeme from "relate" to "relationship").
+_SCARCE_WORDS = """
 WITH common AS MATERIALIZED (
     SELECT e.elem
     FROM pg_stats s, unnest(s.most_common_elems::text::text[]) AS e(elem)
     WHERE s.schemaname = current_schema() AND s.tablename = 'passages' AND s.attname = 'tsv'
       AND e.elem IS NOT NULL
 )
-SELECT w.word
+SELECT w.word, held.n
 FROM unnest($1::text[]) AS w(word),
      LATERAL (SELECT (string_agg(quote_literal(lexeme)
                                  || CASE WHEN length(lexeme) >= 3 THEN ':*' ELSE '' END, ' & ')
@@ -184,9 +185,10 @@ FROM unnest($1::text[]) AS w(word),
                                OR (length(lexeme) >= 3 AND starts_with(c.elem, lexeme)))))::tsquery
                        AS q
               FROM unnest(tsvector_to_array(to_tsvector($2::regconfig, unaccent(w.word))))
-                   AS lexeme) AS probe
-WHERE probe.q IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM passages p WHERE p.tsv @@ probe.q)
+                   AS lexeme) AS probe,
+     LATERAL (SELECT count(*) AS n
+              FROM (SELECT 1 FROM passages p WHERE p.tsv @@ probe.q LIMIT $3 + 1) AS one) AS held
+WHERE probe.q IS NOT NULL AND held.n <= $3
 """
 
 # What a search reads, for the warm-up: these tables, their indexes (the HNSW and full-text ones
@@ -387,14 +389,16 @@ class PgCorpus:
                 break  # dropped or truncated since it was listed (an index being rebuilt)
         return read
 
-    async def unknown_words(self, words: Sequence[str], language: Language) -> set[str]:
+    async def scarce_words(
+        self, words: Sequence[str], language: Language, at_most: int
+    ) -> dict[str, int]:
         if not words:
-            return set()
+            return {}
         with mapped_errors(), self._for_a_question():
             rows = await (self.read_pool or self.pool).fetch(
-                _UNKNOWN_WORDS, list(words), self.text_config[language]
+                _SCARCE_WORDS, list(words), self.text_config[language], at_most
             )
-        return {r["word"] for r in rows}
+        return {r["word"]: r["n"] for r in rows}
 
     async def named_subjects(self, words: Collection[str]) -> list[tuple[str, ...]]:
         if not words:

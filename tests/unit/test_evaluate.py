@@ -19,7 +19,7 @@ def test_abstention_counts_right_wrong_and_unanswerable_answers() -> None:
         for i in range(2, 6)
     ] + [("gold", passage("Le SMR de TAHOR est important.", 0.65, passage_id=9))]
     far = [("other", passage("Sans rapport.", similarity=0.1, passage_id=7))]
-    none: set[str] = set()
+    none: dict[str, int] = {}  # every word of the question the passages lack is plentiful
     tahor, zocor = Case("SMR de TAHOR ?", "gold", "fr"), Case("SMR de ZOCOR ?", "", "fr")
     retrieved = [
         Retrieval(tahor, close, none),  # right
@@ -28,13 +28,17 @@ def test_abstention_counts_right_wrong_and_unanswerable_answers() -> None:
         Retrieval(Case("SMR de TAHOR ?", "x", "fr", also=frozenset({"gold"})), close, none),
         Retrieval(zocor, elsewhere, none),  # unanswerable, answered
         Retrieval(zocor, far, none),  # unanswerable, abstains
-        Retrieval(Case("SMR de KARDEGIC ?", "", "fr"), elsewhere, {"KARDEGIC"}),  # abstains
+        Retrieval(Case("SMR de KARDEGIC ?", "", "fr"), elsewhere, {"KARDEGIC": 0}),  # abstains
+        # One passage of the corpus holds ERBITUX (another opinion's comparator): abstains.
+        Retrieval(Case("SMR de ERBITUX ?", "", "fr"), elsewhere, {"ERBITUX": 1}),
     ]
     rates = abstention(retrieved, POLICY)
-    assert (rates.right, rates.wrong, rates.unanswerable) == (0.5, 0.25, 1 / 3)
-    # Without the unknown-word check, the question on KARDEGIC is answered from CRESTOR.
+    assert (rates.right, rates.wrong, rates.unanswerable) == (0.5, 0.25, 1 / 4)
+    # Without the unknown-word check, KARDEGIC and ERBITUX are answered from CRESTOR.
     rates = abstention(retrieved, EvidencePolicy(unknown_word_length=0))
-    assert rates.unanswerable == 2 / 3
+    assert rates.unanswerable == 3 / 4
+    # Counting only unknown words, ERBITUX is.
+    assert abstention(retrieved, EvidencePolicy(scarce_word_passages=0)).unanswerable == 2 / 4
     # The report lists the wrong answers and the unanswerable ones answered, with their sources.
     assert misanswered_report(retrieved, POLICY)[3:] == [
         "- SMR de TAHOR ? (expected gold) → other2, other3, other4",

@@ -66,6 +66,33 @@ async def test_a_medicine_the_corpus_does_not_hold_gets_no_answer_from_another()
     assert reply.outcome is Outcome.ANSWERED
 
 
+async def test_a_medicine_only_a_few_other_passages_cite_gets_no_answer_from_another() -> None:
+    """Asked the SMR of a medicine the corpus lacks, which another opinion cites as a
+    comparator, the bot abstains rather than answer with the opinion on another medicine for
+    the same indication, and says which word the sources found lack; so does the audit."""
+    k = PipelineSettings().k
+    vectibix = passage(
+        "Le service médical rendu par VECTIBIX est important dans le cancer colorectal.",
+        similarity=0.65,
+        title="VECTIBIX : avis de la HAS",
+    )
+    fillers = [passage("Sans rapport.", 0.1, passage_id=10 + i) for i in range(k - 1)]
+    comparator = passage("Comparateur : ERBITUX.", 0.1, passage_id=30, title="Avis sur LONSURF")
+    audit = FakeAudit()
+    index = FakeIndex([vectibix, *fillers, comparator])
+    pipeline = pipeline_with(index, audit, ExtractiveGenerator())
+    question = message("Quel est le service médical rendu par ERBITUX dans le cancer colorectal ?")
+    reply = await pipeline.answer(question)
+    assert reply.outcome is Outcome.ABSTAINED
+    assert reply.text.startswith("Les sources trouvées ne contiennent pas « ERBITUX ».")
+    assert audit.answers[0].details["scarce_words"] == ["ERBITUX"]
+
+    pipeline.settings = replace(
+        pipeline.settings, evidence=replace(pipeline.settings.evidence, scarce_word_passages=0)
+    )
+    assert (await pipeline.answer(question)).outcome is Outcome.ANSWERED  # what it did before
+
+
 async def test_an_unknown_word_still_answers_from_a_near_duplicate_passage() -> None:
     """A passage very close to the question (similarity 0.7 or more) still supports an answer;
     the audit keeps the word that no source holds."""
