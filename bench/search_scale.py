@@ -225,7 +225,7 @@ async def run(
                     words = unmatched_words(query.text, found, EvidencePolicy())
                     if words:
                         started = time.perf_counter()
-                        await corpus.scarce_words(words, query.language, 0)
+                        await corpus.scarce_words(words, query.language, 0, 0)
                         probes.append(time.perf_counter() - started)
                         probed.append(words)
                 slowest = sorted(range(len(probes)), key=probes.__getitem__)[-3:]

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     scarce_word_passages: int = Field(
         2, ge=0, le=50, validation_alias="MEDGPT_SCARCE_WORD_PASSAGES"
     )
+    scarce_word_share: float = Field(
+        1 / 2000, ge=0, le=1, validation_alias="MEDGPT_SCARCE_WORD_SHARE"
+    )
     # MiB of the corpus read into the database's cache when a bot starts (None: half the memory
     # of this machine or its container; 0: none).
     prewarm_mb: int | None = Field(None, ge=0, validation_alias="MEDGPT_PREWARM_MB")

@@ -213,6 +213,7 @@ def _pipeline(
         settings.unknown_word_length,
         settings.min_similarity_unknown,
         settings.scarce_word_passages,
+        settings.scarce_word_share,
     )
     return Pipeline(
         embedder=embedder,

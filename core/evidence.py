@@ -39,6 +39,9 @@ class EvidencePolicy:
     # as unknown: the question is about what those few passages name (an absent medicine that
     # another opinion cites as a comparator), not about what was found; 0: only unknown words.
     scarce_word_passages: int = 2
+    # ...and at most this share of them: a small corpus holds most of its words in a passage or
+    # two (the demo notes), and there it cost right answers.
+    scarce_word_share: float = 1 / 2000
     # A passage of a document that declares its subjects supports only questions whose named
     # subjects it is about (all of them); False: subjects are not checked.
     named_subjects: bool = True

@@ -289,7 +289,9 @@ async def scarce_words(
     words = [word for word in words if not subject_words(word) <= named_words]
     if not words:
         return {}
-    return await index.scarce_words(words, language, policy.scarce_word_passages)
+    return await index.scarce_words(
+        words, language, policy.scarce_word_passages, policy.scarce_word_share
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,11 +53,12 @@ class PassageIndex(Protocol):
         ...
 
     async def scarce_words(
-        self, words: Sequence[str], language: Language, at_most: int
+        self, words: Sequence[str], language: Language, at_most: int, share: float
     ) -> dict[str, int]:
-        """Those of `words` that at most `at_most` passages hold, even as the start of a longer
-        word (compared as full-text search does: stemmed in `language`, accents folded), each
-        with how many: 0 for a word no passage holds."""
+        """Those of `words` that at most `at_most` passages hold, and at most `share` of all the
+        passages, even as the start of a longer word (compared as full-text search does:
+        stemmed in `language`, accents folded), each with how many: 0 for a word no passage
+        holds."""
         ...
 
     async def named_subjects(self, words: Collection[str]) -> list[tuple[str, ...]]:

@@ -46,7 +46,7 @@ class FakeIndex:
         return self.passages[: query.k]
 
     async def scarce_words(
-        self, words: Sequence[str], language: Language, at_most: int
+        self, words: Sequence[str], language: Language, at_most: int, share: float
     ) -> dict[str, int]:
         """As the store: the passages that hold a word, or a longer word it starts, counted."""
         held = [passage_keywords(p) for p in self.passages]
@@ -54,7 +54,8 @@ class FakeIndex:
             w: sum(any(k.startswith(fold(w)[:KEY_LENGTH]) for k in keys) for keys in held)
             for w in words
         }
-        return {w: n for w, n in counts.items() if n <= at_most}
+        limit = min(at_most, int(share * len(self.passages)))
+        return {w: n for w, n in counts.items() if n <= limit}
 
     async def named_subjects(self, words: Collection[str]) -> list[tuple[str, ...]]:
         """As the store: the declared subjects whose words are all among `words`."""

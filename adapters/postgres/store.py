@@ -169,7 +169,14 @@ LIMIT $4
 # ms at 100,000 passages; at 1,000,000 "terrorism-related" took 112 ms, its "relat:*" reading the
 # postings of every lexeme from "relate" to "relationship").
 _SCARCE_WORDS = """
-WITH common AS MATERIALIZED (
+WITH corpus AS (
+    -- At most $3 passages, and $4 of them all: the planner's count, exact while it is unknown
+    -- (0 before the first ANALYZE) and when it lags behind, fewer words are scarce.
+    SELECT least($3, floor($4 * (SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples
+                                             ELSE (SELECT count(*) FROM passages) END
+                                  FROM pg_class c WHERE c.oid = 'passages'::regclass)))::int
+           AS at_most
+), common AS MATERIALIZED (
     SELECT e.elem
     FROM pg_stats s, unnest(s.most_common_elems::text::text[]) AS e(elem)
     WHERE s.schemaname = current_schema() AND s.tablename = 'passages' AND s.attname = 'tsv'
@@ -187,8 +194,9 @@ FROM unnest($1::text[]) AS w(word),
               FROM unnest(tsvector_to_array(to_tsvector($2::regconfig, unaccent(w.word))))
                    AS lexeme) AS probe,
      LATERAL (SELECT count(*) AS n
-              FROM (SELECT 1 FROM passages p WHERE p.tsv @@ probe.q LIMIT $3 + 1) AS one) AS held
-WHERE probe.q IS NOT NULL AND held.n <= $3
+              FROM (SELECT 1 FROM passages p WHERE p.tsv @@ probe.q
+                    LIMIT (SELECT at_most + 1 FROM corpus)) AS one) AS held
+WHERE probe.q IS NOT NULL AND held.n <= (SELECT at_most FROM corpus)
 """
 
 # What a search reads, for the warm-up: these tables, their indexes (the HNSW and full-text ones
@@ -390,13 +398,13 @@ class PgCorpus:
         return read
 
     async def scarce_words(
-        self, words: Sequence[str], language: Language, at_most: int
+        self, words: Sequence[str], language: Language, at_most: int, share: float
     ) -> dict[str, int]:
         if not words:
             return {}
         with mapped_errors(), self._for_a_question():
             rows = await (self.read_pool or self.pool).fetch(
-                _SCARCE_WORDS, list(words), self.text_config[language], at_most
+                _SCARCE_WORDS, list(words), self.text_config[language], at_most, share
             )
         return {r["word"]: r["n"] for r in rows}
 

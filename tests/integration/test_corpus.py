@@ -139,9 +139,9 @@ async def test_unknown_words_are_those_no_passage_holds(
     english = ["thighs", "intramuscular", "warfarin"]
     unknown = {"KARDEGIC": 0, "parcétamol": 0}
     for statistics in ("none yet", "analysed"):  # with statistics, common lexemes are known
-        assert await corpus.scarce_words(asked, "fr", 0) == unknown, statistics
-        assert await corpus.scarce_words(english, "en", 0) == {"warfarin": 0}, statistics
-        assert await corpus.scarce_words([], "fr", 0) == {}
+        assert await corpus.scarce_words(asked, "fr", 0, 0) == unknown, statistics
+        assert await corpus.scarce_words(english, "en", 0, 0) == {"warfarin": 0}, statistics
+        assert await corpus.scarce_words([], "fr", 0, 0) == {}
         await corpus.pool.execute("ANALYZE passages")
     listed = await corpus.pool.fetchval(
         "SELECT most_common_elems::text FROM pg_stats WHERE tablename = 'passages'"
@@ -154,18 +154,18 @@ async def test_scarce_words_are_counted_up_to_the_limit(
     tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder
 ) -> None:
     """A medicine that one opinion cites as a comparator is held by one passage: the evidence
-    check counts it as scarce; a word held by more passages than the limit is not listed."""
+    check counts it as scarce; a word held by more passages than the limits (a number, a share
+    of the corpus) is not listed."""
     write(tmp_path, "a.md", note("Avis A", "Cancer colorectal : cétuximab comparé à ERBITUX."))
     write(tmp_path, "b.md", note("Avis B", "Cancer colorectal : cétuximab en première ligne."))
     write(tmp_path, "c.md", note("Avis C", "Cancer colorectal : cétuximab, tolérance."))
     await Ingestor(embedder, corpus).ingest(read_files([tmp_path]))
     asked = ["ERBITUX", "cétuximab", "KARDEGIC"]
-    assert await corpus.scarce_words(asked, "fr", 2) == {"ERBITUX": 1, "KARDEGIC": 0}
-    assert await corpus.scarce_words(asked, "fr", 3) == {
-        "ERBITUX": 1,
-        "cétuximab": 3,
-        "KARDEGIC": 0,
-    }
+    assert await corpus.scarce_words(asked, "fr", 2, 1) == {"ERBITUX": 1, "KARDEGIC": 0}
+    every = {"ERBITUX": 1, "cétuximab": 3, "KARDEGIC": 0}
+    assert await corpus.scarce_words(asked, "fr", 3, 1) == every
+    # At most half the passages: 1 of 3.
+    assert await corpus.scarce_words(asked, "fr", 3, 0.5) == {"ERBITUX": 1, "KARDEGIC": 0}
 
 
 async def test_the_subjects_a_question_names_are_those_of_live_documents(

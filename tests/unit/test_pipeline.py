@@ -81,16 +81,17 @@ async def test_a_medicine_only_a_few_other_passages_cite_gets_no_answer_from_ano
     audit = FakeAudit()
     index = FakeIndex([vectibix, *fillers, comparator])
     pipeline = pipeline_with(index, audit, ExtractiveGenerator())
+    # A corpus of a few passages, where one passage of two thousand would be none.
+    evidence = replace(pipeline.settings.evidence, scarce_word_share=1.0)
+    pipeline.settings = replace(pipeline.settings, evidence=evidence)
     question = message("Quel est le service médical rendu par ERBITUX dans le cancer colorectal ?")
     reply = await pipeline.answer(question)
     assert reply.outcome is Outcome.ABSTAINED
     assert reply.text.startswith("Les sources trouvées ne contiennent pas « ERBITUX ».")
     assert audit.answers[0].details["scarce_words"] == ["ERBITUX"]
 
-    pipeline.settings = replace(
-        pipeline.settings, evidence=replace(pipeline.settings.evidence, scarce_word_passages=0)
-    )
-    assert (await pipeline.answer(question)).outcome is Outcome.ANSWERED  # what it did before
+    pipeline.settings = replace(pipeline.settings, evidence=replace(evidence, scarce_word_share=0))
+    assert (await pipeline.answer(question)).outcome is Outcome.ANSWERED  # a corpus this small
 
 
 async def test_an_unknown_word_still_answers_from_a_near_duplicate_passage() -> None:
