@@ -187,9 +187,13 @@ def _unlisted_pairs(
 
 
 def _sides(record: SourceFile) -> tuple[str, str]:
-    """The two sides of a thesaurus pair, as its title names them."""
-    main, plus = record.documents[0].meta.title.removeprefix("Interaction : ").split(" + ", 1)
-    return main, plus
+    """The two sides of a thesaurus pair, as its title names them. A side may hold " + "
+    ("GRAZOPREVIR + ELBASVIR"): the record's key (the folded sides, "|" between) says where
+    they part."""
+    parts = record.documents[0].meta.title.removeprefix("Interaction : ").split(" + ")
+    main = record.path.removeprefix(ansm.PREFIX).split("|", 1)[0]
+    cut = next((i for i in range(1, len(parts)) if fold(" + ".join(parts[:i])) == main), 1)
+    return " + ".join(parts[:cut]), " + ".join(parts[cut:])
 
 
 async def _bdpm(args: argparse.Namespace, settings: Settings) -> int:

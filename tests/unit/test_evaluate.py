@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from bots.evaluate import Case, Retrieval, abstention, held_out_policies, misanswered_report
+from bots.evaluate import (
+    Case,
+    Retrieval,
+    abstention,
+    held_out_policies,
+    interaction_cases,
+    misanswered_report,
+)
+from core.documents import DocumentMeta, ParsedDocument
 from core.evidence import EvidencePolicy, is_about, unmatched_words
+from core.ingestion import SourceFile
 from core.text import named_in, spelt, subject_tokens, subject_words
 from tests.fakes import passage
 
@@ -152,3 +161,25 @@ def test_a_subject_within_a_longer_one_is_not_named_on_its_own() -> None:
         ("bicarbonate", "de", "sodium"),
         ("oxybate", "de", "sodium"),
     ]
+
+
+def _pair(main: str, plus: str) -> SourceFile:
+    """A thesaurus pair as the importer reads it: its key, its title."""
+    meta = DocumentMeta(title=f"Interaction : {main} + {plus}")
+    key = f"ansm-interactions:{main.lower()}|{plus.lower()}"
+    return SourceFile(key, (ParsedDocument(key, meta, (), "hash"),))
+
+
+def test_a_pair_stated_under_each_drug_answers_either_question_even_with_a_plus_in_a_name() -> None:
+    """The thesaurus states most pairs twice, once under each drug; either statement answers.
+    A side named with " + " ("GRAZOPREVIR + ELBASVIR") is still one side: its mirror counts."""
+    first = _pair("INHIBITEURS PUISSANTS DU CYP3A4", "GRAZOPREVIR + ELBASVIR")
+    mirror = _pair("GRAZOPREVIR + ELBASVIR", "INHIBITEURS PUISSANTS DU CYP3A4")
+    cases = interaction_cases([first, mirror], {})
+    assert [case.also for case in cases] == [
+        frozenset({mirror.path}),
+        frozenset({first.path}),
+    ]
+    assert cases[1].question == (
+        "Peut-on associer grazoprevir + elbasvir et inhibiteurs puissants du cyp3a4 ?"
+    )
