@@ -170,8 +170,8 @@ LIMIT $4
 # postings of every lexeme from "relate" to "relationship").
 _SCARCE_WORDS = """
 WITH corpus AS (
-    -- At most $3 passages, and $4 of them all: the planner's count, exact while it is unknown
-    -- (0 before the first ANALYZE) and when it lags behind, fewer words are scarce.
+    -- At most $3 passages, and $4 of them all: the planner's estimate of how many, counted
+    -- while it has none (0 before the first ANALYZE); one that lags behind makes fewer scarce.
     SELECT least($3, floor($4 * (SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples
                                              ELSE (SELECT count(*) FROM passages) END
                                   FROM pg_class c WHERE c.oid = 'passages'::regclass)))::int
