@@ -218,14 +218,20 @@ async def run(
                         await corpus.search(query)
                         timings.append(time.perf_counter() - started)
                 # The evidence check's look-up that follows a search when the passages lack
-                # some of the question's words: does the corpus hold them at all?
+                # some of the question's words: how many passages of the corpus hold them?
                 probes, probed = [], []
+                policy = EvidencePolicy()
                 for query in queries:
                     found = await corpus.search(query)
-                    words = unmatched_words(query.text, found, EvidencePolicy())
+                    words = unmatched_words(query.text, found, policy)
                     if words:
                         started = time.perf_counter()
-                        await corpus.scarce_words(words, query.language, 0, 0)
+                        await corpus.scarce_words(
+                            words,
+                            query.language,
+                            policy.scarce_word_passages,
+                            policy.scarce_word_share,
+                        )
                         probes.append(time.perf_counter() - started)
                         probed.append(words)
                 slowest = sorted(range(len(probes)), key=probes.__getitem__)[-3:]
