@@ -421,18 +421,17 @@ def misanswered_report(retrieved: Retrieved, policy: EvidencePolicy) -> list[str
         " the documents answered from, the first cited first):",
         "",
     ]
-    for answerable in (True, False):
-        shown = 0
-        for one in retrieved:
-            keys = answered_from(one, policy)
-            if bool(one.case.gold) != answerable or not keys or not misanswered(one, keys):
-                continue
-            expected = f" (expected {one.case.gold})" if answerable else " (not in the index)"
-            lines.append(f"- {one.case.question}{expected} → {', '.join(keys[:CITED])}")
-            shown += 1
-            if shown == MISANSWERED_SHOWN:
-                break
-    return lines
+    wrong: list[str] = []  # answerable questions answered from other documents
+    unanswerable: list[str] = []
+    for one in retrieved:
+        keys = answered_from(one, policy)
+        if not keys or not misanswered(one, keys):
+            continue
+        gold = one.case.gold
+        listed = wrong if gold else unanswerable
+        expected = f" (expected {gold})" if gold else " (not in the index)"
+        listed.append(f"- {one.case.question}{expected} → {', '.join(keys[:CITED])}")
+    return [*lines, *wrong[:MISANSWERED_SHOWN], *unanswerable[:MISANSWERED_SHOWN]]
 
 
 def policy_grid(default: EvidencePolicy, subjects: bool = False) -> list[EvidencePolicy]:

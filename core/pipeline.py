@@ -111,7 +111,7 @@ class Pipeline:
                 else:
                     policy = self.settings.evidence
                     apart = _not_about(query, passages, policy, held, named)
-                    missing = _missing(query, passages, policy, held, named)
+                    missing = _missing(query, passages, policy, held, unknown, named)
                     reply = compose.abstained(language, unknown, apart, missing)
             except (StoreError, EmbedderError) as exc:
                 log.error("answer_failed", error=type(exc).__name__, reason=str(exc))
@@ -251,12 +251,13 @@ def _missing(
     passages: Sequence[Passage],
     policy: EvidencePolicy,
     held: Mapping[str, int],
+    unknown: Collection[str],
     named: Sequence[frozenset[str]],
 ) -> list[str]:
     """The question's scarce words (held by a few passages of the corpus, none of those found),
-    in its order, when they alone kept the passages from answering."""
-    unknown = {word for word, count in held.items() if not count}
-    scarce = set(held) - unknown
+    in its order, when they alone kept the passages from answering; `unknown`: those of `held`
+    that no passage holds."""
+    scarce = set(held) - set(unknown)
     if not scarce or not supporting(query, passages, policy, unknown, named):
         return []
     return sorted(scarce, key=lambda word: fold(query).find(fold(word)))
