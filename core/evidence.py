@@ -94,16 +94,15 @@ def is_about(passage: Passage, named: Collection[frozenset[str]]) -> bool:
     """Whether the passage's document is about every named subject: one of its subjects holds
     all the subject's words ("chlorhydrate de metformine" is about "metformine"). A document
     that declares no subjects is not held to it."""
-    declared = passage.document.subjects
+    declared = passage.document.sided_subjects()
     if not named or not declared:
         return True
-    sides = passage.document.subject_sides or (0,) * len(declared)
-    held = [(subject_words(subject), side) for subject, side in zip(declared, sides, strict=True)]
+    held = [(subject_words(subject), side) for subject, side in declared]
     # The sides of the document's subjects that hold each named subject's words.
     covering = [{side for words, side in held if subject <= words} for subject in named]
     if not all(covering):
         return False
-    if len(covering) < 2 or not any(sides):
+    if len(covering) < 2 or not any(side for _, side in held):
         return True
     # A document about two sides (an interaction) is about two drugs together when each is on
     # one side: not both on the same one ("SUBSTRATS DU CYP3A4 + X" for two substrates).

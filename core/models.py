@@ -71,6 +71,11 @@ class DocumentMeta:
     # side. Two drugs of one side are not what such a document is about together.
     subject_sides: tuple[int, ...] = ()
 
+    def sided_subjects(self) -> list[tuple[str, int]]:
+        """Each subject with its side (0 for every one when the document has one side)."""
+        sides = self.subject_sides or (0,) * len(self.subjects)
+        return list(zip(self.subjects, sides, strict=True))
+
 
 @dataclass(frozen=True, slots=True)
 class Passage:

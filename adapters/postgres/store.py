@@ -555,8 +555,7 @@ def _like_prefix(prefix: str) -> str:
 def _subject_tokens(meta: DocumentMeta) -> dict[tuple[str, ...], int]:
     """Each subject's words, and its side (0: the document has one side)."""
     tokens: dict[tuple[str, ...], int] = {}
-    sides = meta.subject_sides or (0,) * len(meta.subjects)
-    for subject, side in zip(meta.subjects, sides, strict=True):
+    for subject, side in meta.sided_subjects():
         if words := subject_tokens(subject):
             tokens[words] = tokens.get(words, 0) | side
     return tokens
