@@ -6,6 +6,7 @@ say where in the document the quoted text comes from.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -44,7 +45,7 @@ class ParsedDocument:
     source_key: str  # stable identity: a file path, or path#record id for JSON Lines
     meta: DocumentMeta
     sections: tuple[Section, ...]
-    content_hash: str  # of the source bytes and the chunker version
+    content_hash: str  # of the source bytes (or record_hash) and the chunker version
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,13 @@ class Chunk:
     ordinal: int
     section_path: tuple[str, ...]
     text: str
+
+
+def record_hash(meta: DocumentMeta, sections: Sequence[Section]) -> str:
+    """The content hash of a document built from records (an official source): of all that is
+    stored of it, so a newer release that changes anything shown (a link from another file, a
+    rewording) replaces it, and one that changes nothing leaves it."""
+    return hashlib.sha256(repr((meta, tuple(sections), CHUNKER_VERSION)).encode()).hexdigest()
 
 
 def chunk_document(doc: ParsedDocument, budget: ChunkBudget | None = None) -> list[Chunk]:

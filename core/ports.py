@@ -164,7 +164,9 @@ class EventLedger(Protocol):
 class CorpusWriter(Protocol):
     """What ingestion needs from the corpus store."""
 
-    async def known_hashes(self, source_keys: Sequence[str]) -> dict[str, str]: ...
+    async def known_hashes(self, source_keys: Sequence[str]) -> dict[str, str]:
+        """The content hashes of the live (not retired) documents among these keys."""
+        ...
 
     async def replace_document(
         self, doc: ParsedDocument, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]

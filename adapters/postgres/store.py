@@ -432,9 +432,12 @@ class PgCorpus:
         return [_passage(row, 0.0, 0.0) for row in rows]
 
     async def known_hashes(self, source_keys: Sequence[str]) -> dict[str, str]:
+        """The hashes of the live documents among these: a retired document that a newer
+        release holds again is stored anew, even unchanged (else it would stay retired)."""
         with mapped_errors():
             rows = await self.pool.fetch(
-                "SELECT source_key, content_hash FROM documents WHERE source_key = ANY($1)",
+                "SELECT source_key, content_hash FROM documents"
+                " WHERE source_key = ANY($1) AND retired_at IS NULL",
                 list(source_keys),
             )
         return {r["source_key"]: r["content_hash"] for r in rows}

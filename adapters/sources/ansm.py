@@ -6,7 +6,6 @@ substance finds the interactions of its class."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.parsers import decode
-from core.documents import CHUNKER_VERSION, ParsedDocument, Section
+from core.documents import ParsedDocument, Section, record_hash
 from core.errors import UnreadableDocument
 from core.ingestion import SourceFile
 from core.models import DocumentMeta
@@ -140,6 +139,5 @@ def _document(
         subjects=tuple(sides),
         subject_sides=tuple(sides.values()),
     )
-    facts = (sorted(entry.items()), meta.subjects, meta.subject_sides, CHUNKER_VERSION)
-    digest = hashlib.sha256(repr(facts).encode()).hexdigest()
-    return ParsedDocument(key, meta, (Section((title,), tuple(paragraphs)),), digest)
+    sections = (Section((title,), tuple(paragraphs)),)
+    return ParsedDocument(key, meta, sections, record_hash(meta, sections))

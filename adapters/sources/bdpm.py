@@ -3,7 +3,6 @@ Latin-1, CRLF. One document per medicine (CIS) and one per HAS opinion (SMR, ASM
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from adapters.parsers import decode
-from core.documents import CHUNKER_VERSION, ParsedDocument, Section
+from core.documents import ParsedDocument, Section, record_hash
 from core.errors import UnreadableDocument
 from core.ingestion import SourceFile
 from core.models import DocumentMeta
@@ -127,7 +126,7 @@ def _medicine(
         version=cis,
         subjects=subjects,
     )
-    return _document(f"{PREFIX}cis:{cis}", meta, sections, row, composition, conditions)
+    return ParsedDocument(f"{PREFIX}cis:{cis}", meta, tuple(sections), record_hash(meta, sections))
 
 
 def _opinion(
@@ -159,16 +158,9 @@ def _opinion(
         version=dossier,
         subjects=subjects,
     )
-    sections = [Section((meta.title, label), tuple(paragraphs))]
-    return _document(f"{PREFIX}{kind.lower()}:{dossier}:{cis}", meta, sections, *rows)
-
-
-def _document(
-    key: str, meta: DocumentMeta, sections: list[Section], *rows: object
-) -> ParsedDocument:
-    # The subjects are derived, so a change in how they are derived updates every document.
-    digest = hashlib.sha256(repr((rows, meta.subjects, CHUNKER_VERSION)).encode()).hexdigest()
-    return ParsedDocument(key, meta, tuple(sections), digest)
+    sections = (Section((meta.title, label), tuple(paragraphs)),)
+    key = f"{PREFIX}{kind.lower()}:{dossier}:{cis}"
+    return ParsedDocument(key, meta, sections, record_hash(meta, sections))
 
 
 def _date(text: str) -> date | None:

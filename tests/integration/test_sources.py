@@ -79,8 +79,9 @@ async def _search(corpus: PgCorpus, embedder: LocalEmbedder, text: str) -> list:
 async def test_bdpm_import_update_and_retire(
     tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder, pool: asyncpg.Pool
 ) -> None:
-    """A newer release replaces what changed, retires what was withdrawn (kept for the audit,
-    never retrieved), and leaves the rest untouched; opinions are found by their questions."""
+    """A newer release replaces what changed (a link to an opinion's page included), retires
+    what was withdrawn (kept for the audit, never retrieved) and leaves the rest; a withdrawn
+    medicine that a later release holds again is found again."""
     rows = _release(tmp_path / "v1", 40)
     first = await Ingestor(embedder, corpus).ingest(
         bdpm.read_release(tmp_path / "v1"), retire_under=[bdpm.PREFIX]
@@ -95,10 +96,31 @@ async def test_bdpm_import_update_and_retire(
     (tmp_path / "v2" / "CIS_bdpm.txt").write_text(
         "\r\n".join(["\t".join(changed), *rows[2:]]), encoding="utf-8"
     )
+    # The HAS moved the page of an opinion on a medicine that stays: only its link changes.
+    kept = {row.split("\t")[0] for row in rows[2:]}
+    smr = (tmp_path / "v1" / "CIS_HAS_SMR_bdpm.txt").read_text(encoding="utf-8").splitlines()
+    dossier = next(line.split("\t")[1] for line in smr if line.split("\t")[0] in kept)
+    moved = "https://www.has-sante.fr/jcms/page-deplacee"
+    links = (tmp_path / "v1" / "HAS_LiensPageCT_bdpm.txt").read_text(encoding="utf-8")
+    (tmp_path / "v2" / "HAS_LiensPageCT_bdpm.txt").write_text(
+        "\r\n".join(
+            f"{dossier}\t{moved}" if line.startswith(f"{dossier}\t") else line
+            for line in links.splitlines()
+        ),
+        encoding="utf-8",
+    )
+    relinked = await pool.fetchval(
+        "SELECT count(*) FROM documents WHERE source_key LIKE $1", f"bdpm:%:{dossier}:%"
+    )
+    assert relinked >= 1
     second = await Ingestor(embedder, corpus).ingest(
         bdpm.read_release(tmp_path / "v2"), retire_under=[bdpm.PREFIX]
     )
-    assert second.replaced == 1
+    assert second.replaced == 1 + relinked
+    urls = await pool.fetch(
+        "SELECT url FROM documents WHERE source_key LIKE $1", f"bdpm:%:{dossier}:%"
+    )
+    assert {r["url"] for r in urls} == {moved}
     assert f"bdpm:cis:{withdrawn[0]}" in second.pruned
     retired = await pool.fetchval(
         "SELECT retired_at FROM documents WHERE source_key = $1", f"bdpm:cis:{withdrawn[0]}"
@@ -108,6 +130,13 @@ async def test_bdpm_import_update_and_retire(
     assert all(p.document.title != withdrawn[1] for p in found)
     found = await _search(corpus, embedder, f"Titulaire de {changed[1]}")
     assert "NOUVEAU TITULAIRE" in found[0].text
+    # The first release again: the withdrawn medicine is back, though its record is unchanged.
+    third = await Ingestor(embedder, corpus).ingest(
+        bdpm.read_release(tmp_path / "v1"), retire_under=[bdpm.PREFIX]
+    )
+    assert third.added == len(second.pruned)  # the medicine and its opinions
+    found = await _search(corpus, embedder, withdrawn[1])
+    assert any(p.document.title == withdrawn[1] for p in found)
 
 
 def test_latin1_release_keeps_its_accents(tmp_path: Path) -> None:
