@@ -55,16 +55,15 @@ def parse_file(path: Path, source_key: str | None = None) -> list[ParsedDocument
 
 
 def decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252; anything else is refused."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1252, or Latin-1 (which reads any
+    byte: a C1 control that Windows-1252 leaves undefined, 0x81 say, does not refuse a whole
+    official release); what decodes to too many control characters is refused."""
     if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnreadableDocument("binary file (contains NUL bytes), not text")
     for encoding in (
         ("utf-8-sig", "utf-16")
         if raw.startswith((b"\xff\xfe", b"\xfe\xff"))
-        else (
-            "utf-8-sig",
-            "cp1252",
-        )
+        else ("utf-8-sig", "cp1252", "latin-1")
     ):
         try:
             text = raw.decode(encoding)
@@ -72,11 +71,15 @@ def decode(raw: bytes) -> str:
             continue
         if _looks_like_text(text):
             return text
-    raise UnreadableDocument("unknown text encoding (expected UTF-8, UTF-16 or Windows-1252)")
+    raise UnreadableDocument(
+        "unknown text encoding (expected UTF-8, UTF-16, Windows-1252 or Latin-1 text)"
+    )
 
 
 def _looks_like_text(text: str) -> bool:
-    controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\t\n\r\f")
+    controls = sum(
+        1 for c in text[:8192] if (ord(c) < 32 and c not in "\t\n\r\f") or 0x80 <= ord(c) < 0xA0
+    )
     return controls <= len(text[:8192]) // 100
 
 

@@ -87,6 +87,15 @@ def test_latin1_file_is_read(tmp_path: Path) -> None:
     assert "Fièvre." in doc.sections[0].paragraphs[0]
 
 
+def test_latin1_with_a_byte_windows_1252_lacks_is_read(tmp_path: Path) -> None:
+    """A Latin-1 export with a stray C1 control (0x81) is read, not refused whole."""
+    path = tmp_path / "old.txt"
+    advice = "Fièvre persistante au-delà de trois jours chez l'adulte : consulter un médecin. "
+    path.write_bytes(("Fièvre \x81persistante. " + 3 * advice).encode("latin-1"))
+    [doc] = parse_file(path)
+    assert doc.sections[0].paragraphs[0].startswith("Fièvre")
+
+
 def _pdf_with_text(text: str) -> bytes:
     """A minimal one-page PDF whose page shows `text` (Helvetica)."""
     stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
