@@ -169,7 +169,15 @@ async def _ingest_source(args: argparse.Namespace, settings: Settings) -> int:
     if args.source == "bdpm":
         records, prefix = bdpm.read_release(path, args.limit), bdpm.PREFIX
     else:
-        index = args.index or path.with_name("index-des-substances-20102020.json")
+        index = args.index or ansm.default_index(path)
+        if not index.exists():
+            if args.index:
+                raise InputError(f"{index}: no such file")
+            print(
+                f"medgpt: no substance index at {index}: pairs stated for a drug class will not"
+                " name its substances (give it with --index)",
+                file=sys.stderr,
+            )
         records, prefix = ansm.read_thesaurus(path, index), ansm.PREFIX
     if args.limit is not None:
         records = itertools.islice(records, args.limit)

@@ -126,7 +126,7 @@ async def _pubmedqa(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _interactions(args: argparse.Namespace, settings: Settings) -> int:
-    index = args.index or args.path.with_name("index-des-substances-20102020.json")
+    index = args.index or ansm.default_index(args.path)
     records = list(itertools.islice(ansm.read_thesaurus(args.path, index), args.limit))
     members = ansm.class_members(index)
     cases = interaction_cases(records, members)

@@ -93,12 +93,40 @@ def _csv_entries(text: str) -> Iterator[dict[str, Any]]:
         }
 
 
+def default_index(thesaurus: Path) -> Path:
+    """The substance index published beside a thesaurus, the same release: the JSON's
+    index-des-substances-DATE.json, the CSV's moleculesfamillesRELEASE.csv."""
+    if thesaurus.suffix.lower() == ".json":
+        return thesaurus.with_name(f"index-des-substances-{thesaurus.stem.rsplit('-', 1)[-1]}.json")
+    return thesaurus.with_name(f"moleculesfamilles{thesaurus.stem.removeprefix('thesaurus')}.csv")
+
+
 def class_members(index: Path) -> Mapping[str, list[str]]:
-    """Substances of each drug class (accent-folded class name), from the substance index."""
+    """Substances of each drug class (accent-folded class name), from the substance index: the
+    JSON (substance, drug_classes) or the TAB-separated CSV (molecule, famille; capitals)."""
+    text = decode(index.read_bytes())
+    try:
+        if index.suffix.lower() == ".json":
+            pairs = [
+                (drug_class, item["substance"])
+                for item in json.loads(text)
+                for drug_class in item.get("drug_classes", [])
+            ]
+        else:
+            rows = csv.DictReader(io.StringIO(text), delimiter="\t")
+            pairs = [
+                (row["famille"], row["molecule"].lower())
+                for row in rows
+                if (row["famille"] or "").strip()
+            ]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UnreadableDocument(
+            f"{index.name}: not a substance index (JSON substance/drug_classes, or TAB-separated"
+            f" molecule/famille): {exc!r}"
+        ) from exc
     members: dict[str, list[str]] = defaultdict(list)
-    for item in json.loads(decode(index.read_bytes())):
-        for drug_class in item.get("drug_classes", []):
-            members[fold(drug_class)].append(item["substance"])
+    for drug_class, substance in pairs:
+        members[fold(drug_class)].append(substance)
     return members
 
 

@@ -161,15 +161,58 @@ def test_cli_trial_import_of_the_bdpm(
     assert main(["ingest", "--source", "bdpm", str(tmp_path / "nope")]) == 2
 
 
+def test_cli_imports_the_csv_thesaurus_and_says_when_its_index_is_missing(
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An operator importing a thesaurus without its substance index is told what is lost; an
+    index given but missing is refused before anything is imported."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "patterns")
+    alone = tmp_path / "thesaurusAout2016.csv"
+    alone.write_bytes((THESAURUS / alone.name).read_bytes())
+    assert main(["ingest", "--source", "ansm-interactions", str(alone), "--limit", "3"]) == 0
+    captured = capsys.readouterr()
+    assert "failed 0" in captured.out
+    assert "no substance index at" in captured.err
+    assert "(give it with --index)" in captured.err
+    missing = ["--index", str(tmp_path / "nope.csv")]
+    assert main(["ingest", "--source", "ansm-interactions", str(alone), *missing]) == 2
+    assert "nope.csv: no such file" in capsys.readouterr().err
+
+
 def test_thesaurus_json_and_csv_forms_are_read() -> None:
     """Both published forms give one document per pair, each with a severity level."""
     json_pairs = list(ansm.read_thesaurus(THESAURUS / THESAURUS_FILE, THESAURUS / SUBSTANCES))
     assert len(json_pairs) == 3138  # 3,139 entries, one pair stated twice and merged
     csv_pairs = list(ansm.read_thesaurus(THESAURUS / "thesaurusAout2016.csv"))
-    assert len(csv_pairs) > 1400
-    levels = {d.meta.version for r in json_pairs for d in r.documents}
-    assert {"Contre-indication", "Association déconseillée", "Précaution d'emploi",
-            "À prendre en compte"} <= levels  # fmt: skip
+    assert len(csv_pairs) == 1463
+    for pairs in (json_pairs, csv_pairs):
+        levels = {d.meta.version for r in pairs for d in r.documents}
+        assert {"Contre-indication", "Association déconseillée", "Précaution d'emploi",
+                "À prendre en compte"} <= levels  # fmt: skip
+        assert not {level for level in levels if "non précisé" in level}
+
+
+def test_csv_thesaurus_classes_come_from_its_own_release() -> None:
+    """The 2016 CSV's classes are resolved through the molecule-family list published with it,
+    so a substance finds the pairs of its class, on the class's side."""
+    path = THESAURUS / "thesaurusAout2016.csv"
+    index = ansm.default_index(path)
+    assert index.name == "moleculesfamillesAout2016.csv"
+    assert ansm.default_index(THESAURUS / THESAURUS_FILE).name == SUBSTANCES
+    [pair] = [
+        d
+        for r in ansm.read_thesaurus(path, index)
+        for d in r.documents
+        if d.meta.title == "Interaction : AMIODARONE + BETA-BLOQUANTS (SAUF ESMOLOL ET SOTALOL)"
+    ]
+    sides = dict(zip(pair.meta.subjects, pair.meta.subject_sides, strict=True))
+    assert (sides["AMIODARONE"], sides["acebutolol"], sides["BETA-BLOQUANTS"]) == (1, 2, 2)
+    assert pair.meta.version == "Précaution d'emploi"
 
 
 async def test_a_substance_finds_the_interactions_of_its_class(
