@@ -108,6 +108,12 @@ def add_commands(commands: Any) -> None:
             " search configuration (e.g. fr=simple: no stemming, no stop words)",
         )
         command.set_defaults(run=run)
+    smr.add_argument(
+        "--whole-release",
+        action="store_true",
+        help="index the whole release (as in production; ~58,000 passages, about 20 minutes on"
+        " 2 cores), not only the medicines asked about and two others each drawn at random",
+    )
     for command in (interactions, smr):
         command.add_argument(
             "--abstention",
@@ -198,36 +204,76 @@ def _sides(record: SourceFile) -> tuple[str, str]:
 
 async def _bdpm(args: argparse.Namespace, settings: Settings) -> int:
     records = [record for record in bdpm.read_release(args.path) if record.documents]
-    cases, asked = _smr_cases(records, args.limit or BDPM_QUESTIONS)
+    sets = bdpm_sets(records, args.limit or BDPM_QUESTIONS, args.abstention, args.whole_release)
+    named = sum(1 for case in sets.cases if case.kind == NAMED)
+    note = (
+        f"{sets.index} Questions: {named} name an indication quoted from the opinion,"
+        f" {len(sets.cases) - named} only the medicine; the name is shortened to what precedes"
+        " the dosage and form. An answer is right when it is an SMR opinion on the same name"
+        " (stating that indication, if one is named)."
+    )
+    return await _run(
+        "BDPM : service médical rendu (HAS)",
+        sets.documents,
+        sets.cases,
+        args,
+        settings,
+        note,
+        sets.unanswerable,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BdpmSets:
+    documents: list[SourceFile]  # the medicines indexed, each with all its documents
+    cases: list[Case]  # questions the index answers
+    unanswerable: list[Case]  # --abstention: questions on medicines the index lacks
+    index: str  # what the report says of the index
+
+
+def bdpm_sets(records: Sequence[SourceFile], count: int, abstention: bool, whole: bool) -> BdpmSets:
+    """The index and the questions of `eval bdpm`: the medicines asked about and BDPM_DISTRACTORS
+    times as many drawn at random, or (`whole`) the whole release. With `abstention`, questions
+    on medicines whose brand (the name's first word) the index lacks altogether: their SMR
+    cannot be answered, though every opinion shares the question's other words, and many share
+    its indication."""
+    cases, asked = _smr_cases(records, count)
+    unanswerable: list[Case] = []
+    if whole:
+        # Brands other than those asked about are held out, each with every medicine it names.
+        held_out: set[str] = set()
+        if abstention:
+            brands = {brand(record) for record in records if record.path in asked}
+            others = [record for record in records if brand(record) not in brands]
+            absent_cases, absent_paths = _smr_cases(others, min(len(cases), UNANSWERABLE))
+            held_out = {brand(record) for record in others if record.path in absent_paths}
+            unanswerable = [replace(case, gold="", also=frozenset()) for case in absent_cases]
+        documents = [record for record in records if brand(record) not in held_out]
+        index = (
+            f"Index: the whole release, {len(documents)} medicines, each with all its documents"
+            f" (sheet, SMR and ASMR opinions), but the {len(held_out)} brands held out for the"
+            " questions it cannot answer."
+        )
+        return BdpmSets(documents, cases, unanswerable, index)
     others = [record for record in records if record.path not in asked]
     rng = random.Random(11)  # the same distractors every run
     distractors = rng.sample(others, min(len(others), BDPM_DISTRACTORS * len(asked)))
     documents = [record for record in records if record.path in asked] + distractors
-    named = sum(1 for case in cases if case.kind == NAMED)
-    note = (
-        f"Index: the {len(asked)} medicines asked about and {len(distractors)} others drawn at"
-        " random, each with all its documents (sheet, SMR and ASMR opinions). Questions: "
-        f"{named} name an indication quoted from the opinion, {len(cases) - named} only the"
-        " medicine; the name is shortened to what precedes the dosage and form. An answer is"
-        " right when it is an SMR opinion on the same name (stating that indication, if one is"
-        " named)."
-    )
-    unanswerable = []
-    if args.abstention:
-        # Medicines left out of the index whose brand (the name's first word) is not indexed
-        # either: their SMR cannot be answered, though every opinion shares the question's other
-        # words, and many share its indication.
-        brands = {_brand(record) for record in documents}
+    if abstention:
+        brands = {brand(record) for record in documents}
         indexed = {record.path for record in documents}
-        absent = [r for r in records if r.path not in indexed and _brand(r) not in brands]
-        asked_absent, _ = _smr_cases(absent, min(len(cases), UNANSWERABLE))
-        unanswerable = [replace(case, gold="", also=frozenset()) for case in asked_absent]
-    return await _run(
-        "BDPM : service médical rendu (HAS)", documents, cases, args, settings, note, unanswerable
+        absent = [r for r in records if r.path not in indexed and brand(r) not in brands]
+        absent_cases, _ = _smr_cases(absent, min(len(cases), UNANSWERABLE))
+        unanswerable = [replace(case, gold="", also=frozenset()) for case in absent_cases]
+    index = (
+        f"Index: the {len(asked)} medicines asked about and {len(distractors)} others drawn at"
+        " random, each with all its documents (sheet, SMR and ASMR opinions)."
     )
+    return BdpmSets(documents, cases, unanswerable, index)
 
 
-def _brand(record: SourceFile) -> str:
+def brand(record: SourceFile) -> str:
+    """A medicine's brand: the first word of its name (folded)."""
     return fold(bdpm.short_name(record.documents[0].meta.title)).split()[0]
 
 

@@ -10,9 +10,9 @@ import asyncpg
 import pytest
 
 from adapters.postgres.store import TEXT_WEIGHT
-from adapters.sources import ansm
+from adapters.sources import ansm, bdpm
 from bots.cli import main
-from bots.evaluate import BDPM_DISTRACTORS, MISLEAD_COST, interaction_cases
+from bots.evaluate import BDPM_DISTRACTORS, MISLEAD_COST, bdpm_sets, brand, interaction_cases
 from tests.integration.test_sources import BDPM, SHARED, THESAURUS
 
 PUBMEDQA = SHARED / "pubmedqa" / "ori_pqal.json"
@@ -121,6 +121,22 @@ def test_eval_refuses_a_text_search_configuration_postgres_lacks(
     assert main([*args, "--text-config", "fr=frenhc"]) == 2
     assert "no text search configuration 'frenhc'" in capsys.readouterr().err
     assert not (env / "x").exists()
+
+
+def test_eval_bdpm_on_the_whole_release_holds_out_only_the_absent_brands() -> None:
+    """--whole-release indexes what production holds: every medicine but those of the brands
+    held out for the questions the index cannot answer, each brand wholly absent."""
+    records = [record for record in bdpm.read_release(BDPM) if record.documents]
+    sets = bdpm_sets(records, 40, abstention=True, whole=True)
+    indexed = {record.path for record in sets.documents}
+    held_out = [record for record in records if record.path not in indexed]
+    assert len(sets.unanswerable) == 40
+    assert 40 <= len(held_out) < len(records) // 20
+    assert not {brand(r) for r in held_out} & {brand(r) for r in sets.documents}
+    keys = {doc.source_key for record in sets.documents for doc in record.documents}
+    assert all(case.gold in keys and case.also <= keys for case in sets.cases)
+    assert all(not case.gold for case in sets.unanswerable)
+    assert sets.index.startswith(f"Index: the whole release, {len(indexed)} medicines")
 
 
 @pytest.mark.parametrize(("dataset", "path"), [("bdpm", BDPM), ("interactions", INTERACTIONS)])
