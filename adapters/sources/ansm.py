@@ -167,7 +167,5 @@ def _document(
         subjects=tuple(sides),
         subject_sides=tuple(sides.values()),
     )
-    # The level heads the section, so every source line citing the pair shows it ("§
-    # Contre-indication"), though the sentences an answer quotes may be the classes' members.
-    sections = (Section((title, severity), tuple(paragraphs)),)
+    sections = (Section((title,), tuple(paragraphs)),)
     return ParsedDocument(key, meta, sections, record_hash(meta, sections))
