@@ -6,10 +6,11 @@ evaluation's question ("Peut-on associer X et Y ?", a substance of a class where
 as `medgpt eval interactions` draws them) and answers it with the extractive generator (the
 embedded default) from that statement's own passages, as if retrieval were perfect: no database,
 no model. Counts the replies whose quoted sentences state the level, and those whose reply
-states it in the quoted sentences or in the first source's line (its section, "§ Contre-
-indication"). Chunks are cut by characters (the importer's budget without the embedder's
-tokenizer); the thesaurus's pairs are mostly one passage either way. --show N prints N replies
-whose quoted sentences lack the level.
+states it in the quoted sentences or in the first source's line (the document's headline,
+"Interaction : A + B — Contre-indication — ANSM …", where the importer sets one). Chunks are
+cut by characters (the importer's budget without the embedder's tokenizer); the thesaurus's
+pairs are mostly one passage either way. --show N prints N replies whose quoted sentences lack
+the level.
 """
 
 from __future__ import annotations
@@ -49,15 +50,15 @@ async def run(data: Path, show: int) -> None:
         draft = await generator.generate(case.question, "fr", passages)
         text = draft.text if draft else ""
         level = case.expected_level or ""
-        section = passages[0].section_path[-1]
+        headline = doc.meta.headline or ""
         quoted += level in text
-        shown += level in text or level in section
+        shown += level in text or level in headline
         if level not in text:
             lacking.append(f"{case.question} ({level})\n{text}")
     print(f"{len(cases)} pair questions, each answered from its own statement")
     print(f"level in the quoted sentences: {quoted} ({quoted / len(cases):.3f})")
     share = shown / len(cases)
-    print(f"level in the reply (quoted, or the source line's §): {shown} ({share:.3f})")
+    print(f"level in the reply (quoted, or the source line): {shown} ({share:.3f})")
     for reply in lacking[:show]:
         print(f"\n{reply}")
 

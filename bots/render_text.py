@@ -23,6 +23,8 @@ def render_text(reply: Reply) -> str:
 
 def _source(source: Source, reply: Reply) -> str:
     facts = [source.title]
+    if source.headline:
+        facts.append(source.headline)
     if source.publisher:
         facts.append(source.publisher)
     if source.published:
@@ -69,12 +71,13 @@ def source_line(
     link: Callable[[str, str], str],
     emphasis: Callable[[str], str],
 ) -> str:
-    """'[n] title — publisher — date · § section' in a chat markup: `escape` for corpus text,
-    `link(url, escaped title)` for http(s) sources, `emphasis` for the demo label."""
+    """'[n] title — headline — publisher — date · § section' in a chat markup: `escape` for
+    corpus text, `link(url, escaped title)` for http(s) sources, `emphasis` for the demo label."""
     title = escape(source.title)
     if source.url and source.url.startswith(("https://", "http://")):
         title = link(source.url, title)
     facts = [title]
+    facts += [escape(source.headline)] if source.headline else []
     facts += [escape(source.publisher)] if source.publisher else []
     facts += [source.published.isoformat()] if source.published else []
     line = f"[{source.number}] " + " — ".join(facts)

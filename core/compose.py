@@ -213,4 +213,5 @@ def _source(number: int, passage: Passage) -> Source:
         content_hash=passage.content_hash,
         is_demo=meta.is_demo,
         version=meta.version,
+        headline=meta.headline,
     )

@@ -70,6 +70,9 @@ class DocumentMeta:
     # each subject, in the order of `subjects`: 1 the first, 2 the second, 3 both. Empty: one
     # side. Two drugs of one side are not what such a document is about together.
     subject_sides: tuple[int, ...] = ()
+    # Shown after the title in every source line citing the document, even where the sentences
+    # quoted leave it out (an interaction's level); never embedded nor searched.
+    headline: str | None = None
 
     def sided_subjects(self) -> list[tuple[str, int]]:
         """Each subject with its side (0 for every one when the document has one side)."""
@@ -107,6 +110,7 @@ class Source:
     content_hash: str
     is_demo: bool
     version: str | None = None  # the document's own version, as published
+    headline: str | None = None  # DocumentMeta.headline
 
 
 @dataclass(frozen=True, slots=True)

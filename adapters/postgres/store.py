@@ -121,7 +121,7 @@ LIMIT $4
 _PASSAGE_COLUMNS = """p.id, p.document_id, p.text, p.section_path,
        1 - (p.embedding::vector({{dim}}) <=> {query}::vector({{dim}})) AS similarity,
        d.title, d.publisher, d.url, d.language, d.published, d.reviewed, d.licence, d.version,
-       d.source_title, d.is_demo, d.subjects, d.subject_sides, d.content_hash"""
+       d.source_title, d.is_demo, d.subjects, d.subject_sides, d.headline, d.content_hash"""
 
 # The first k fused passages, whole, in fused order, among those still live: the arms ran as
 # separate statements, so a document retired or replaced in between is passed over and the next
@@ -456,12 +456,12 @@ class PgCorpus:
                     """
                     INSERT INTO documents (source_key, title, publisher, url, language, published,
                         reviewed, licence, version, source_title, is_demo, content_hash, subjects,
-                        subject_sides)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                        subject_sides, headline)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                     ON CONFLICT (source_key) DO UPDATE SET title = $2, publisher = $3, url = $4,
                         language = $5, published = $6, reviewed = $7, licence = $8,
                         version = $9, source_title = $10, is_demo = $11, content_hash = $12,
-                        subjects = $13, subject_sides = $14, ingested_at = now(),
+                        subjects = $13, subject_sides = $14, headline = $15, ingested_at = now(),
                         retired_at = NULL
                     RETURNING id
                     """,
@@ -479,6 +479,7 @@ class PgCorpus:
                     doc.content_hash,
                     list(meta.subjects),
                     list(meta.subject_sides),
+                    meta.headline,
                 )
                 await conn.execute("DELETE FROM document_subjects WHERE document_id = $1", doc_id)
                 await conn.executemany(
@@ -600,6 +601,7 @@ def _passage(row: asyncpg.Record, text_rank: float, score: float) -> Passage:
         is_demo=row["is_demo"],
         subjects=tuple(row["subjects"]),
         subject_sides=tuple(row["subject_sides"]),
+        headline=row["headline"],
     )
     return Passage(
         passage_id=row["id"],

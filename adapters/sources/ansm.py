@@ -166,6 +166,7 @@ def _document(
         version=severity,
         subjects=tuple(sides),
         subject_sides=tuple(sides.values()),
+        headline=severity,  # the sentences an answer quotes may be the classes' members only
     )
     sections = (Section((title,), tuple(paragraphs)),)
     return ParsedDocument(key, meta, sections, record_hash(meta, sections))

@@ -184,6 +184,31 @@ def test_cli_imports_the_csv_thesaurus_and_says_when_its_index_is_missing(
     assert "nope.csv: no such file" in capsys.readouterr().err
 
 
+def test_an_interaction_answer_shows_its_level(
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A clinician asking about two drugs sees the pair's level in the reply, even where the
+    sentences quoted are the lists of the classes' members that name the two drugs."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "patterns")
+    path = str(THESAURUS / THESAURUS_FILE)
+    assert main(["ingest", "--source", "ansm-interactions", path, "--limit", "100"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "Peut-on associer méthylergométrine et clarithromycine ?"]) == 0
+    out = capsys.readouterr().out
+    assert "INHIBITEURS PUISSANTS DU CYP3A4 comprend" in out  # what the answer quotes
+    assert "Contre-indication" not in out.split("Sources :")[0]  # ...without the level
+    [source] = [line for line in out.splitlines() if line.startswith("[1] ")]
+    assert source.startswith(
+        "[1] Interaction : ALCALOÏDES DE L'ERGOT DE SEIGLE VASOCONSTRICTEURS + INHIBITEURS"
+        " PUISSANTS DU CYP3A4 — Contre-indication — ANSM"
+    )
+
+
 def test_thesaurus_json_and_csv_forms_are_read() -> None:
     """Both published forms give one document per pair, each with a severity level."""
     json_pairs = list(ansm.read_thesaurus(THESAURUS / THESAURUS_FILE, THESAURUS / SUBSTANCES))
