@@ -47,9 +47,15 @@ async def test_streams_text_as_it_arrives_and_is_reproducible(llm_server: str) -
     assert len(seen) > 1
     assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(seen))
     assert seen[-1] == draft.text
-    again = await generator.generate("Dose maximale de paracétamol ?", "fr", EVIDENCE)
-    assert again is not None
-    assert again.text == draft.text
+    # llama.cpp reads a prompt it holds in its cache (all but the last token) along another path
+    # than a new one, and its portable build's two paths can part at a near tie: the answers
+    # compared are both served from the cache.
+    first, second = [
+        await generator.generate("Dose maximale de paracétamol ?", "fr", EVIDENCE) for _ in "ab"
+    ]
+    assert first is not None
+    assert second is not None
+    assert second.text == first.text
 
 
 async def test_length_limit_ends_the_answer_cleanly(llm_server: str) -> None:
