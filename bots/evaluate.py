@@ -111,7 +111,7 @@ def add_commands(commands: Any) -> None:
     smr.add_argument(
         "--whole-release",
         action="store_true",
-        help="index the whole release (as in production; ~58,000 passages, about 20 minutes on"
+        help="index the whole release (as in production; ~53,000 passages, about 25 minutes on"
         " 2 cores), not only the medicines asked about and two others each drawn at random",
     )
     for command in (interactions, smr):
@@ -238,7 +238,7 @@ def bdpm_sets(records: Sequence[SourceFile], count: int, abstention: bool, whole
     cannot be answered, though every opinion shares the question's other words, and many share
     its indication."""
     cases, asked = _smr_cases(records, count)
-    unanswerable: list[Case] = []
+    absent_cases: list[Case] = []
     if whole:
         # Brands other than those asked about are held out, each with every medicine it names.
         held_out: set[str] = set()
@@ -247,28 +247,27 @@ def bdpm_sets(records: Sequence[SourceFile], count: int, abstention: bool, whole
             others = [record for record in records if brand(record) not in brands]
             absent_cases, absent_paths = _smr_cases(others, min(len(cases), UNANSWERABLE))
             held_out = {brand(record) for record in others if record.path in absent_paths}
-            unanswerable = [replace(case, gold="", also=frozenset()) for case in absent_cases]
         documents = [record for record in records if brand(record) not in held_out]
         index = (
             f"Index: the whole release, {len(documents)} medicines, each with all its documents"
             f" (sheet, SMR and ASMR opinions), but the {len(held_out)} brands held out for the"
             " questions it cannot answer."
         )
-        return BdpmSets(documents, cases, unanswerable, index)
-    others = [record for record in records if record.path not in asked]
-    rng = random.Random(11)  # the same distractors every run
-    distractors = rng.sample(others, min(len(others), BDPM_DISTRACTORS * len(asked)))
-    documents = [record for record in records if record.path in asked] + distractors
-    if abstention:
-        brands = {brand(record) for record in documents}
-        indexed = {record.path for record in documents}
-        absent = [r for r in records if r.path not in indexed and brand(r) not in brands]
-        absent_cases, _ = _smr_cases(absent, min(len(cases), UNANSWERABLE))
-        unanswerable = [replace(case, gold="", also=frozenset()) for case in absent_cases]
-    index = (
-        f"Index: the {len(asked)} medicines asked about and {len(distractors)} others drawn at"
-        " random, each with all its documents (sheet, SMR and ASMR opinions)."
-    )
+    else:
+        others = [record for record in records if record.path not in asked]
+        rng = random.Random(11)  # the same distractors every run
+        distractors = rng.sample(others, min(len(others), BDPM_DISTRACTORS * len(asked)))
+        documents = [record for record in records if record.path in asked] + distractors
+        if abstention:
+            brands = {brand(record) for record in documents}
+            indexed = {record.path for record in documents}
+            absent = [r for r in records if r.path not in indexed and brand(r) not in brands]
+            absent_cases, _ = _smr_cases(absent, min(len(cases), UNANSWERABLE))
+        index = (
+            f"Index: the {len(asked)} medicines asked about and {len(distractors)} others drawn"
+            " at random, each with all its documents (sheet, SMR and ASMR opinions)."
+        )
+    unanswerable = [replace(case, gold="", also=frozenset()) for case in absent_cases]
     return BdpmSets(documents, cases, unanswerable, index)
 
 
