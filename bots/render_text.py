@@ -22,16 +22,7 @@ def render_text(reply: Reply) -> str:
 
 
 def _source(source: Source, reply: Reply) -> str:
-    facts = [source.title]
-    if source.headline:
-        facts.append(source.headline)
-    if source.publisher:
-        facts.append(source.publisher)
-    if source.published:
-        facts.append(source.published.isoformat())
-    line = f"[{source.number}] " + " — ".join(facts)
-    if source.section:
-        line += f" · § {source.section}"
+    line = _heading(source, source.title, str)
     details = [source.url] if source.url else []
     if source.is_demo:
         details.append(f"({demo_label(reply.language)})")
@@ -76,13 +67,19 @@ def source_line(
     title = escape(source.title)
     if source.url and source.url.startswith(("https://", "http://")):
         title = link(source.url, title)
-    facts = [title]
-    facts += [escape(source.headline)] if source.headline else []
-    facts += [escape(source.publisher)] if source.publisher else []
-    facts += [source.published.isoformat()] if source.published else []
+    line = _heading(source, title, escape)
+    if source.is_demo:
+        line += " " + emphasis(escape(f"({demo_label(reply.language)})"))
+    return line
+
+
+def _heading(source: Source, title: str, escape: Callable[[str], str]) -> str:
+    """'[n] title — headline — publisher — date · § section': the title as given (escaped or
+    linked by the caller), the other texts through `escape`."""
+    facts = [title, *(escape(text) for text in (source.headline, source.publisher) if text)]
+    if source.published:
+        facts.append(source.published.isoformat())
     line = f"[{source.number}] " + " — ".join(facts)
     if source.section:
         line += f" · § {escape(source.section)}"
-    if source.is_demo:
-        line += " " + emphasis(escape(f"({demo_label(reply.language)})"))
     return line
