@@ -44,6 +44,7 @@ UNKNOWN_WORD_GRID = ((0, 0.7, 0), (4, 0.7, 2), (5, 0.65, 2), (5, 0.7, 0), (5, 0.
 SCARCE_PROBED = max(scarce for *_, scarce in UNKNOWN_WORD_GRID)  # the passages a word is counted in
 MISANSWERED_SHOWN = 25  # --abstention: wrong answers listed, and unanswerable answered
 NAMED, PLAIN = "indication named", "medicine only"  # the two forms of BDPM questions
+INTERACTION = "interaction"  # `eval official`: the thesaurus's questions, beside the BDPM's
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +79,27 @@ def add_commands(commands: Any) -> None:
         "interactions", help="ANSM thesaurus: 'Peut-on associer X et Y ?'"
     )
     interactions.add_argument("path", type=Path, help="the thesaurus JSON")
-    interactions.add_argument("--index", type=Path, help="the substance index JSON")
     smr = sets.add_parser("bdpm", help="BDPM: 'Quel est le service médical rendu par X ?'")
     smr.add_argument("path", type=Path, help="the BDPM release folder")
+    official = sets.add_parser(
+        "official",
+        help="the BDPM and the ANSM thesaurus in one index, as production holds them; both"
+        " sets of questions",
+    )
+    official.add_argument("bdpm", type=Path, help="the BDPM release folder")
+    official.add_argument("thesaurus", type=Path, help="the thesaurus JSON")
+    for command in (interactions, official):
+        command.add_argument("--index", type=Path, help="the substance index JSON")
     limits = (
         (pubmedqa, _pubmedqa, "use only the first N records"),
         (interactions, _interactions, "use only the first N records"),
         (smr, _bdpm, f"ask N questions (default {BDPM_QUESTIONS})"),
+        (
+            official,
+            _official,
+            f"ask N BDPM questions (default {BDPM_QUESTIONS}) and index only the thesaurus's"
+            " first N pairs",
+        ),
     )
     for command, run, limit in limits:
         command.add_argument(
@@ -108,13 +123,15 @@ def add_commands(commands: Any) -> None:
             " search configuration (e.g. fr=simple: no stemming, no stop words)",
         )
         command.set_defaults(run=run)
-    smr.add_argument(
-        "--whole-release",
-        action="store_true",
-        help="index the whole release (as in production; ~53,000 passages, about 25 minutes on"
-        " 2 cores), not only the medicines asked about and two others each drawn at random",
-    )
-    for command in (interactions, smr):
+    for command in (smr, official):
+        command.add_argument(
+            "--whole-release",
+            action="store_true",
+            help="index the whole BDPM release (as in production; ~53,000 passages, about 25"
+            " minutes on 2 cores), not only the medicines asked about and two others each"
+            " drawn at random",
+        )
+    for command in (interactions, smr, official):
         command.add_argument(
             "--abstention",
             action="store_true",
@@ -132,18 +149,35 @@ async def _pubmedqa(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _interactions(args: argparse.Namespace, settings: Settings) -> int:
-    index = args.index or ansm.default_index(args.path)
-    records = list(itertools.islice(ansm.read_thesaurus(args.path, index), args.limit))
+    records, cases, unanswerable = _interaction_sets(args.path, args)
+    return await _run(
+        "Thésaurus ANSM des interactions",
+        records,
+        cases,
+        args,
+        settings,
+        INTERACTIONS_NOTE,
+        unanswerable,
+    )
+
+
+INTERACTIONS_NOTE = (
+    "One question per statement of a pair; the thesaurus states most pairs twice, once under"
+    " each drug, and either statement counts as the answer."
+)
+
+
+def _interaction_sets(
+    path: Path, args: argparse.Namespace
+) -> tuple[list[SourceFile], list[Case], list[Case]]:
+    """The thesaurus's pairs (its first --limit), a question on each, and with --abstention as
+    many on pairs it does not list."""
+    index = args.index or ansm.default_index(path)
+    records = list(itertools.islice(ansm.read_thesaurus(path, index), args.limit))
     members = ansm.class_members(index)
     cases = interaction_cases(records, members)
     unanswerable = _unlisted_pairs(records, members, len(cases)) if args.abstention else []
-    note = (
-        "One question per statement of a pair; the thesaurus states most pairs twice, once under"
-        " each drug, and either statement counts as the answer."
-    )
-    return await _run(
-        "Thésaurus ANSM des interactions", records, cases, args, settings, note, unanswerable
-    )
+    return records, cases, unanswerable
 
 
 def interaction_cases(
@@ -203,23 +237,48 @@ def _sides(record: SourceFile) -> tuple[str, str]:
 
 
 async def _bdpm(args: argparse.Namespace, settings: Settings) -> int:
-    records = [record for record in bdpm.read_release(args.path) if record.documents]
-    sets = bdpm_sets(records, args.limit or BDPM_QUESTIONS, args.abstention, args.whole_release)
-    named = sum(1 for case in sets.cases if case.kind == NAMED)
-    note = (
-        f"{sets.index} Questions: {named} name an indication quoted from the opinion,"
-        f" {len(sets.cases) - named} only the medicine; the name is shortened to what precedes"
-        " the dosage and form. An answer is right when it is an SMR opinion on the same name"
-        " (stating that indication, if one is named)."
-    )
+    sets = _bdpm_sets(args.path, args)
     return await _run(
         "BDPM : service médical rendu (HAS)",
         sets.documents,
         sets.cases,
         args,
         settings,
-        note,
+        _bdpm_note(sets),
         sets.unanswerable,
+    )
+
+
+async def _official(args: argparse.Namespace, settings: Settings) -> int:
+    """Both official sources in one index: each set's questions meet the other's documents
+    (a medicine's sheet names the substances a pair question asks about, an interaction names
+    the medicine's substance), as in production."""
+    medicines = _bdpm_sets(args.bdpm, args)
+    pairs, interactions, unlisted = _interaction_sets(args.thesaurus, args)
+    note = f"BDPM: {_bdpm_note(medicines)} Thesaurus: {len(pairs)} pairs. {INTERACTIONS_NOTE}"
+    return await _run(
+        "Sources officielles : BDPM et thésaurus ANSM, un seul index",
+        [*medicines.documents, *pairs],
+        [*medicines.cases, *(replace(case, kind=INTERACTION) for case in interactions)],
+        args,
+        settings,
+        note,
+        [*medicines.unanswerable, *(replace(case, kind=INTERACTION) for case in unlisted)],
+    )
+
+
+def _bdpm_sets(path: Path, args: argparse.Namespace) -> BdpmSets:
+    records = [record for record in bdpm.read_release(path) if record.documents]
+    return bdpm_sets(records, args.limit or BDPM_QUESTIONS, args.abstention, args.whole_release)
+
+
+def _bdpm_note(sets: BdpmSets) -> str:
+    named = sum(1 for case in sets.cases if case.kind == NAMED)
+    return (
+        f"{sets.index} Questions: {named} name an indication quoted from the opinion,"
+        f" {len(sets.cases) - named} only the medicine; the name is shortened to what precedes"
+        " the dosage and form. An answer is right when it is an SMR opinion on the same name"
+        " (stating that indication, if one is named)."
     )
 
 
@@ -534,8 +593,33 @@ def _abstention_report(retrieved: Retrieved, default: EvidencePolicy, k: int) ->
             f"{policy_cells(policy)} {rates.right:.3f} | {rates.wrong:.3f}"
             f" | {rates.unanswerable:.3f}{mark} |"
         )
+    lines += _abstention_by_kind(retrieved, default)
     lines += held_out_policies(retrieved, grid)
     return "\n".join([*lines, *misanswered_report(retrieved, default)]) + "\n"
+
+
+def _abstention_by_kind(retrieved: Retrieved, policy: EvidencePolicy) -> list[str]:
+    """The default policy's rates for each kind of question, where there are several."""
+    kinds = list(dict.fromkeys(one.case.kind for one in retrieved if one.case.kind))
+    if len(kinds) < 2:
+        return []
+    lines = [
+        "",
+        "The default policy by kind of question:",
+        "",
+        "| question | answerable | unanswerable | answered right | answered wrong"
+        " | unanswerable answered |",
+        "|---|---|---|---|---|---|",
+    ]
+    for kind in kinds:
+        part = [one for one in retrieved if one.case.kind == kind]
+        answerable = sum(1 for one in part if one.case.gold)
+        rates = abstention(part, policy)
+        lines.append(
+            f"| {kind} | {answerable} | {len(part) - answerable} | {rates.right:.3f}"
+            f" | {rates.wrong:.3f} | {rates.unanswerable:.3f} |"
+        )
+    return lines
 
 
 def utility(rates: Abstention) -> float:
@@ -624,6 +708,7 @@ def _report(
     scores: dict[str, Scores],
     note: str = "",
 ) -> str:
+    levelled = sum(1 for case in cases if case.expected_level)  # interactions
     lines = [
         f"## {title}",
         "",
@@ -632,13 +717,13 @@ def _report(
         "",
         *([note, ""] if note else []),
         "| mode | recall@1 | recall@5 | recall@10 | MRR@10 |"
-        + (" top answer has the right severity |" if cases[0].expected_level else ""),
-        "|---|---|---|---|---|" + ("---|" if cases[0].expected_level else ""),
+        + (f" top answer has the right severity ({levelled} questions) |" if levelled else ""),
+        "|---|---|---|---|---|" + ("---|" if levelled else ""),
     ]
     for mode, s in scores.items():
         row = f"| {mode} | {_figures(s)}"
-        if cases[0].expected_level:
-            row += f" {s.right_level / len(cases):.3f} |"
+        if levelled:
+            row += f" {s.right_level / levelled:.3f} |"
         lines.append(row)
     if sum(1 for mode in scores if mode.startswith("hybrid")) > 1:
         lines += _held_out(len(cases), scores)

@@ -179,6 +179,33 @@ def test_eval_abstention_asks_what_the_index_cannot_answer(
     assert objective["chosen on the tuning half"] >= objective["default"]
 
 
+def test_eval_official_asks_both_sources_of_one_index(env: Path) -> None:
+    """The BDPM's and the thesaurus's questions meet each other's documents, as in production;
+    the report gives each kind of question its own figures, so one is not hidden by the other."""
+    out = env / "official"
+    args = ["eval", "official", str(BDPM), str(INTERACTIONS), "--out", str(out), "--limit", "20"]
+    assert main([*args, "--abstention"]) == 0
+    report = (out / "report.md").read_text()
+    assert "Thesaurus: 20 pairs." in report
+    assert f"the 20 medicines asked about and {20 * BDPM_DISTRACTORS} others" in report
+    assert "40 questions, k = 10" in report
+    # The severity is measured on the interaction questions only.
+    assert "top answer has the right severity (20 questions)" in report
+    for kind in ("indication named", "medicine only", "interaction"):
+        [row] = [line for line in report.splitlines() if line.startswith(f"| hybrid, {kind} |")]
+        assert float(re.split(r"\s*\|\s*", row)[5]) >= 0.7  # recall@10 of its own questions
+    by_kind = report.split("The default policy by kind of question:", 1)[1].split("\n\n")[1]
+    rows = {
+        line.split(" | ")[0].strip("| "): line.split(" | ")[1:3]
+        for line in by_kind.splitlines()[2:]
+    }
+    assert rows == {
+        "indication named": ["10", "10"],
+        "medicine only": ["10", "10"],
+        "interaction": ["20", "20"],
+    }
+
+
 def test_either_statement_of_a_pair_answers_its_question() -> None:
     """The thesaurus states most pairs under each of their drugs: a question answered from the
     other statement is right, not counted against the bot."""
