@@ -44,6 +44,14 @@ class Settings(BaseSettings):
         validation_alias="MEDGPT_DATA_DIR",
     )
     retrieval_k: int = Field(6, ge=1, le=50, validation_alias="MEDGPT_RETRIEVAL_K")
+    # The full-text arm's weight in the hybrid search, the vector arm's being 1 (None: the
+    # store's default, adapters.postgres.store.TEXT_WEIGHT).
+    text_weight_fr: float | None = Field(
+        None, ge=0, le=100, validation_alias="MEDGPT_TEXT_WEIGHT_FR"
+    )
+    text_weight_en: float | None = Field(
+        None, ge=0, le=100, validation_alias="MEDGPT_TEXT_WEIGHT_EN"
+    )
     min_similarity: float = Field(0.6, ge=-1, le=1, validation_alias="MEDGPT_MIN_SIMILARITY")
     min_coverage: float = Field(0.5, ge=0, le=1, validation_alias="MEDGPT_MIN_COVERAGE")
     min_similarity_with_coverage: float = Field(

@@ -26,14 +26,14 @@ from adapters.parsers import SUPPORTED, parse_file
 from adapters.postgres.audit import PgAuditLog
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
-from adapters.postgres.store import PgCorpus, Prewarmed
+from adapters.postgres.store import TEXT_WEIGHT, PgCorpus, Prewarmed
 from adapters.privacy.presidio import PresidioNames
 from bots.health import Check, Health
 from bots.settings import Settings
 from core.errors import DocumentError
 from core.evidence import EvidencePolicy
 from core.ingestion import Ingestor, IngestReport, SourceFile
-from core.models import UserId
+from core.models import Language, UserId
 from core.pipeline import Pipeline, PipelineSettings
 from core.ports import Embedder, Generator
 from core.privacy import Redactor
@@ -111,7 +111,9 @@ async def build_app(
                 read_pool = await open_pool(settings.database_read_url, read_only=True)
                 pools.push_async_callback(close_pool, read_pool)
             embedder = await _embedder(settings)
-            corpus = PgCorpus(pool, embedder.identity, read_pool=read_pool)
+            corpus = PgCorpus(
+                pool, embedder.identity, read_pool=read_pool, text_weight=_text_weight(settings)
+            )
             if check_index:
                 await corpus.ensure_index()
             metrics = PrometheusMetrics()
@@ -200,6 +202,15 @@ async def _embedder(settings: Settings) -> Embedder:
         await remote.connect()
         return remote
     return LocalEmbedder()
+
+
+def _text_weight(settings: Settings) -> dict[Language, float]:
+    """The full-text arm's weight by language: the settings', or the store's default."""
+    chosen: dict[Language, float | None] = {
+        "fr": settings.text_weight_fr,
+        "en": settings.text_weight_en,
+    }
+    return {lang: TEXT_WEIGHT[lang] if w is None else w for lang, w in chosen.items()}
 
 
 def _pipeline(

@@ -28,6 +28,7 @@ TEXT_CONFIG: dict[Language, str] = {"fr": "french", "en": "english"}
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
 # Weight of the full-text arm in the fusion by question language, the vector arm's being 1,
 # chosen with `medgpt eval … --text-weights` (docs/quality.md): the default embedder is English.
+# A deployment sets its own (MEDGPT_TEXT_WEIGHT_FR, _EN), e.g. for a multilingual embedder.
 TEXT_WEIGHT: dict[Language, float] = {"fr": 1.0, "en": 0.25}
 CANDIDATES_PER_RESULT = 4  # each arm of the hybrid search fetches k * this many candidates
 MAX_QUERY_TERMS = 12  # at most 66 pairs in the full-text query
@@ -240,6 +241,7 @@ class PgCorpus:
     # A read replica for retrieval (DATABASE_READ_URL); writes always go to `pool`.
     read_pool: asyncpg.Pool | None = None
     text_config: Mapping[Language, str] = field(default_factory=lambda: dict(TEXT_CONFIG))
+    text_weight: Mapping[Language, float] = field(default_factory=lambda: dict(TEXT_WEIGHT))
     # Reads for questions in flight (searches and the evidence check's look-ups), and an event
     # set when there are none: the warm-up gives way to questions.
     _reading: int = field(default=0, init=False, repr=False)
@@ -304,7 +306,7 @@ class PgCorpus:
         arm_args = (*_filters(query), query.k * CANDIDATES_PER_RESULT)  # then how many each
         weights = (
             0.0 if query.mode == "text" else 1.0,
-            0.0 if query.mode == "vector" else _text_weight(query),
+            0.0 if query.mode == "vector" else self._text_weight(query),
         )
         text_sql = _TEXT_ARM.format(max_terms=MAX_QUERY_TERMS, max_pair=MAX_PAIR_CANDIDATES)
         config = self.text_config[query.language]
@@ -324,6 +326,10 @@ class PgCorpus:
                 else []
             )
         return [_passage(row, *ranks[row["id"]]) for row in rows]
+
+    def _text_weight(self, query: SearchQuery) -> float:
+        weight = query.text_weight
+        return self.text_weight[query.language] if weight is None else weight
 
     async def prewarm(self, budget_bytes: int) -> Prewarmed | None:
         """Read what searches read (`_SEARCHED_RELATIONS`) into the database server's page cache,
@@ -622,10 +628,6 @@ def _filters(query: SearchQuery) -> tuple[list[str] | None, list[str] | None]:
         list(query.languages) if query.languages else None,
         list(query.publishers) if query.publishers else None,
     )
-
-
-def _text_weight(query: SearchQuery) -> float:
-    return TEXT_WEIGHT[query.language] if query.text_weight is None else query.text_weight
 
 
 def hnsw_index_sql(dimension: int) -> str:

@@ -13,6 +13,7 @@ from adapters.postgres.store import TEXT_WEIGHT
 from adapters.sources import ansm, bdpm
 from bots.cli import main
 from bots.evaluate import BDPM_DISTRACTORS, MISLEAD_COST, bdpm_sets, brand, interaction_cases
+from bots.settings import SettingsError, load_settings
 from tests.integration.test_sources import BDPM, SHARED, THESAURUS
 
 PUBMEDQA = SHARED / "pubmedqa" / "ori_pqal.json"
@@ -88,6 +89,26 @@ def test_eval_compares_fusion_weights(env: Path) -> None:
     for mode in ("hybrid", "hybrid, text ×0", f"hybrid, text ×{default:g}", "hybrid, text ×5"):
         assert f"\n| {mode} | " in held_out
     assert "Chosen on the tuning half: hybrid" in held_out
+
+
+def test_the_text_weight_setting_reaches_the_search(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operator's MEDGPT_TEXT_WEIGHT_EN is the weight the bot's hybrid search fuses with."""
+    monkeypatch.setenv("MEDGPT_TEXT_WEIGHT_EN", "5")
+    out = env / "setting"
+    args = ["eval", "pubmedqa", str(PUBMEDQA), "--out", str(out), "--limit", "40"]
+    assert main([*args, "--text-weights", f"5,{TEXT_WEIGHT['en']:g}"]) == 0
+    report = (out / "report.md").read_text()
+    assert _figures(report, "hybrid") == _figures(report, "hybrid, text ×5")
+    assert _figures(report, "hybrid") != _figures(report, f"hybrid, text ×{TEXT_WEIGHT['en']:g}")
+
+
+def test_a_negative_text_weight_is_a_clear_setting_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrong weight stops the bot at start with the variable's name, not at the first question."""
+    monkeypatch.setenv("MEDGPT_TEXT_WEIGHT_FR", "-1")
+    with pytest.raises(SettingsError, match="MEDGPT_TEXT_WEIGHT_FR"):
+        load_settings()
 
 
 def test_eval_indexes_with_another_text_search_configuration(env: Path, database_url: str) -> None:
