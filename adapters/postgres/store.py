@@ -29,7 +29,7 @@ RRF_K = 60  # the usual reciprocal-rank-fusion constant
 # Weight of the full-text arm in the fusion by question language, the vector arm's being 1,
 # chosen with `medgpt eval … --text-weights` (docs/quality.md): the default embedder is English.
 # A deployment sets its own (MEDGPT_TEXT_WEIGHT_FR, _EN), e.g. for a multilingual embedder.
-TEXT_WEIGHT: dict[Language, float] = {"fr": 1.0, "en": 0.25}
+TEXT_WEIGHT: dict[Language, float] = {"fr": 1.5, "en": 0.25}
 CANDIDATES_PER_RESULT = 4  # each arm of the hybrid search fetches k * this many candidates
 MAX_QUERY_TERMS = 12  # at most 66 pairs in the full-text query
 # A pair of query terms whose rarer term is in more passages than this is left out of the
