@@ -40,7 +40,9 @@ CITED = 3  # --abstention: an answer is right when its first passages hold the g
 # of right answers.
 MISLEAD_COST = 2.0
 # --abstention's grid of unknown-word checks: (length, similarity, scarce word passages).
-UNKNOWN_WORD_GRID = ((0, 0.7, 0), (4, 0.7, 2), (5, 0.65, 2), (5, 0.7, 0), (5, 0.7, 2), (5, 0.7, 5))
+UNKNOWN_WORD_GRID = (
+    (0, 0.7, 0), (4, 0.7, 5), (5, 0.65, 5), (5, 0.7, 0), (5, 0.7, 2), (5, 0.7, 5), (5, 0.7, 10),
+)  # fmt: skip
 SCARCE_PROBED = max(scarce for *_, scarce in UNKNOWN_WORD_GRID)  # the passages a word is counted in
 MISANSWERED_SHOWN = 25  # --abstention: wrong answers listed, and unanswerable answered
 NAMED, PLAIN = "indication named", "medicine only"  # the two forms of BDPM questions

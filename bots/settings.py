@@ -63,7 +63,7 @@ class Settings(BaseSettings):
         0.7, ge=-1, le=1.01, validation_alias="MEDGPT_MIN_SIMILARITY_UNKNOWN"
     )
     scarce_word_passages: int = Field(
-        2, ge=0, le=50, validation_alias="MEDGPT_SCARCE_WORD_PASSAGES"
+        5, ge=0, le=50, validation_alias="MEDGPT_SCARCE_WORD_PASSAGES"
     )
     scarce_word_share: float = Field(
         1 / 2000, ge=0, le=1, validation_alias="MEDGPT_SCARCE_WORD_SHARE"

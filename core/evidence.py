@@ -38,7 +38,7 @@ class EvidencePolicy:
     # A word that no passage found holds, and at most this many passages of the corpus, counts
     # as unknown: the question is about what those few passages name (an absent medicine that
     # another opinion cites as a comparator), not about what was found; 0: only unknown words.
-    scarce_word_passages: int = 2
+    scarce_word_passages: int = 5
     # ...and at most this share of them: a small corpus holds most of its words in a passage or
     # two (the demo notes), and there it cost right answers.
     scarce_word_share: float = 1 / 2000
