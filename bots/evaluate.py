@@ -47,6 +47,10 @@ SCARCE_PROBED = max(scarce for *_, scarce in UNKNOWN_WORD_GRID)  # the passages 
 MISANSWERED_SHOWN = 25  # --abstention: wrong answers listed, and unanswerable answered
 NAMED, PLAIN = "indication named", "medicine only"  # the two forms of BDPM questions
 INTERACTION = "interaction"  # `eval official`: the thesaurus's questions, beside the BDPM's
+INTERACTIONS_NOTE = (
+    "One question per statement of a pair; the thesaurus states most pairs twice, once under"
+    " each drug, and either statement counts as the answer."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,12 +165,6 @@ async def _interactions(args: argparse.Namespace, settings: Settings) -> int:
         INTERACTIONS_NOTE,
         unanswerable,
     )
-
-
-INTERACTIONS_NOTE = (
-    "One question per statement of a pair; the thesaurus states most pairs twice, once under"
-    " each drug, and either statement counts as the answer."
-)
 
 
 def _interaction_sets(
