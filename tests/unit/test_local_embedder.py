@@ -56,3 +56,24 @@ def test_the_model_reads_every_passage_whole() -> None:
     assert all(len(split_sentences(text)) == 1 for text in over), over[:1]
     # The budget is used: passages are not cut much shorter than the model reads.
     assert max(pieces) > 200
+
+
+def test_an_import_embeds_on_single_threaded_workers_and_leaves_the_default() -> None:
+    """An import keeps its speed with the database busy on a core (each worker computes on
+    one core), and a question's pass still gets torch's usual threads."""
+    import threading
+
+    import torch
+
+    from adapters.embedders.local import _workers
+
+    default = torch.get_num_threads()
+    workers = _workers()
+    counts = [workers.submit(torch.get_num_threads).result() for _ in range(2 * default)]
+    assert counts == [1] * len(counts)
+    later: list[int] = []
+    thread = threading.Thread(target=lambda: later.append(torch.get_num_threads()))
+    thread.start()
+    thread.join()
+    assert later == [default]
+    assert torch.get_num_threads() == default
