@@ -52,6 +52,31 @@ class Ingestor:
         report = IngestReport()
         seen: set[str] = set()
         unreadable: set[str] = set()
+        async with self.writer.bulk():
+            await self._store(files, report, seen, unreadable)
+        if prune_under:
+            await self._prune(prune_under, seen, unreadable, report, retire=False)
+        if retire_under:
+            await self._prune(retire_under, seen, unreadable, report, retire=True)
+        log.info(
+            "ingest_done",
+            added=report.added,
+            replaced=report.replaced,
+            unchanged=report.unchanged,
+            failed=len(report.failed),
+            pruned=len(report.pruned),
+            passages=report.passages,
+        )
+        return report
+
+    async def _store(
+        self,
+        files: Iterable[SourceFile],
+        report: IngestReport,
+        seen: set[str],
+        unreadable: set[str],
+    ) -> None:
+        """Chunk, embed and write the new and changed documents."""
         pending: list[tuple[ParsedDocument, list[Chunk]]] = []
         budget = self.embedder.chunk_budget()
         # One batch is written while the next is embedded: the model (a thread, or a remote
@@ -74,20 +99,6 @@ class Ingestor:
                     writing.cancel()
                 await asyncio.gather(writing, return_exceptions=True)
             raise
-        if prune_under:
-            await self._prune(prune_under, seen, unreadable, report, retire=False)
-        if retire_under:
-            await self._prune(retire_under, seen, unreadable, report, retire=True)
-        log.info(
-            "ingest_done",
-            added=report.added,
-            replaced=report.replaced,
-            unchanged=report.unchanged,
-            failed=len(report.failed),
-            pruned=len(report.pruned),
-            passages=report.passages,
-        )
-        return report
 
     async def _changed(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -177,6 +178,10 @@ class CorpusWriter(Protocol):
     async def delete_documents(self, source_keys: Sequence[str]) -> None: ...
 
     async def retire_documents(self, source_keys: Sequence[str]) -> None: ...
+
+    def bulk(self) -> AbstractAsyncContextManager[None]:
+        """Around a whole import: the store may defer index upkeep to its end."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -374,6 +374,86 @@ async def test_model_failure_mid_import_keeps_what_was_embedded(
     assert (report.added, report.unchanged) == (2, 2)
 
 
+class _WatchesIndex:
+    """The real model, noting at each call whether the vector index exists (an import's
+    writes run beside the model)."""
+
+    def __init__(self, inner: LocalEmbedder, pool: asyncpg.Pool) -> None:
+        self.inner, self.pool, self.seen = inner, pool, []
+        self.identity = inner.identity
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        self.seen.append(await self.pool.fetchval(_INDEX_OID))
+        return await self.inner.embed(texts)
+
+    def chunk_budget(self) -> ChunkBudget:
+        return self.inner.chunk_budget()
+
+
+_INDEX_OID = "SELECT to_regclass('passages_embedding_hnsw')::oid"
+
+
+async def test_an_import_into_a_small_corpus_builds_the_vector_index_once_at_its_end(
+    tmp_path: Path,
+    corpus: PgCorpus,
+    embedder: LocalEmbedder,
+    pool: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A first import does not pay for the graph passage by passage (operator: import time),
+    and ends with the index searches need, built with the app's parameters."""
+    monkeypatch.setattr(ingestion, "EMBED_BATCH", 1)
+    for i in range(3):
+        write(tmp_path, f"n{i}.md", note(f"Note {i}", f"La note numéro {i} parle du rein."))
+    watching = _WatchesIndex(embedder, pool)
+    await Ingestor(watching, corpus).ingest(read_files([tmp_path]))
+    assert watching.seen == [None, None, None]
+    definition = await pool.fetchval(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'passages_embedding_hnsw'"
+    )
+    assert f"m='{HNSW_M}'" in definition
+    assert await _search(corpus, embedder, "numéro 2 rein")
+
+
+async def test_an_import_into_a_large_corpus_keeps_its_vector_index(
+    tmp_path: Path,
+    corpus: PgCorpus,
+    embedder: LocalEmbedder,
+    pool: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Searches on a production corpus keep their index while an update is imported."""
+    path = write(tmp_path, "p.md", PARACETAMOL)
+    await Ingestor(embedder, corpus).ingest(read_files([path]))
+    oid = await pool.fetchval(_INDEX_OID)
+    monkeypatch.setattr(store, "BULK_IMPORT_BELOW", 1)  # one passage is "large" here
+    path.write_text(PARACETAMOL.replace("4 g", "3 g"))
+    watching = _WatchesIndex(embedder, pool)
+    report = await Ingestor(watching, corpus).ingest(read_files([path]))
+    assert report.replaced == 1
+    assert watching.seen == [oid]
+    assert await pool.fetchval(_INDEX_OID) == oid
+
+
+async def test_a_failed_import_still_builds_the_vector_index(
+    tmp_path: Path,
+    corpus: PgCorpus,
+    embedder: LocalEmbedder,
+    pool: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What an import cut short did write is searchable through the index at once."""
+    monkeypatch.setattr(ingestion, "EMBED_BATCH", 1)
+    for i in range(3):
+        write(tmp_path, f"n{i}.md", note(f"Note {i}", f"La note numéro {i} parle du rein."))
+    with pytest.raises(EmbedderError):
+        await Ingestor(_FailsOnCall(embedder, failing_call=2), corpus).ingest(
+            read_files([tmp_path])
+        )
+    assert await _count(pool, "documents") == 1
+    assert await pool.fetchval(_INDEX_OID) is not None
+
+
 async def test_full_text_candidates_hold_the_three_rarest_terms_when_every_pair_is_common(
     tmp_path: Path,
     corpus: PgCorpus,

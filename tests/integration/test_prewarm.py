@@ -149,8 +149,9 @@ async def test_a_bot_warms_the_corpus_at_start(
     monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MEDGPT_NAME_DETECTION", "presidio")
     write(tmp_path / "corpus", "avk.md", note("AVK", "La cible d'INR sous AVK est de 2 à 3."))
-    async with build_app(load_settings(), load_models=True, prewarm=True) as app:  # as serve
+    async with build_app(load_settings()) as app:  # the corpus the bot restarts on
         await app.ingestor().ingest(read_files([tmp_path / "corpus"]))
+    async with build_app(load_settings(), load_models=True, prewarm=True) as app:  # as serve
         assert app.warm_up is not None
         warm = await asyncio.wait_for(app.warm_up, 60)  # it runs beside the bot
     assert sorted(model_loads) == [("embedder", False), ("presidio", False)]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
@@ -60,6 +61,10 @@ class _Store:
     async def delete_documents(self, source_keys: Sequence[str]) -> None: ...
 
     async def retire_documents(self, source_keys: Sequence[str]) -> None: ...
+
+    @contextlib.asynccontextmanager
+    async def bulk(self) -> AsyncIterator[None]:
+        yield
 
 
 @pytest.fixture(autouse=True)
