@@ -132,8 +132,8 @@ def _workers() -> ThreadPoolExecutor:
 def _cached_workers() -> ThreadPoolExecutor:
     """One worker per torch thread, each computing on one core. Two threads on one forward pass
     wait for each other at every step, so a core taken by something else (the database during
-    an import) stalls both: 17 passages/s against 92-96 with these workers, and an import of
-    the BDPM about a fifth faster (docs/performance.md)."""
+    an import) stalls both: 24 passages/s against 110 with these workers, idle 161 against 168
+    (bench/embed_contention.py); an import of the BDPM a fifth faster (docs/performance.md)."""
     import torch
 
     count = torch.get_num_threads()

@@ -41,8 +41,8 @@ MAX_PAIR_CANDIDATES = 1000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
 # An import into a corpus of fewer passages than this builds the HNSW graph once, at its end,
-# rather than passage by passage (~2.5 ms of the database's CPU each, beside the embedder: an
-# import 8 % faster, docs/performance.md); searches meanwhile scan exactly, as fast at that size.
+# rather than passage by passage on the cores the embedder needs (an import 5-10 % faster,
+# docs/performance.md); searches meanwhile scan exactly, as fast at that size.
 BULK_IMPORT_BELOW = 10_000
 # Memory for building the graph, per passage (pgvector needs about 2 kB: more slows the build).
 INDEX_BUILD_KB_PER_PASSAGE = 4
