@@ -42,10 +42,12 @@ HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
 # An import into a corpus of fewer passages than this builds the HNSW graph once, at its end,
 # rather than passage by passage on the cores the embedder needs (an import 5-10 % faster,
-# docs/performance.md); searches meanwhile scan exactly, as fast at that size.
+# docs/performance.md); searches meanwhile scan the passages exactly.
 BULK_IMPORT_BELOW = 10_000
-# Memory for building the graph, per passage (pgvector needs about 2 kB: more slows the build).
+# Memory for building the graph, per passage (pgvector needs about 2 kB: less slows the build),
+# raising the server's maintenance_work_mem for that session up to a cap, never lowering it.
 INDEX_BUILD_KB_PER_PASSAGE = 4
+INDEX_BUILD_MAX_KB = 1024 * 1024
 LOCK_TIMEOUT = "5s"  # a writer waiting longer than this on another process reports StoreBusy
 # The warm-up reads this many blocks per statement, and starts none while a read for a question
 # runs: such a read waits behind one of them at most (32 MiB of 8 kiB blocks; 40-85 ms from this
@@ -283,10 +285,14 @@ class PgCorpus:
     async def _build_index(self) -> None:
         """Build the HNSW index (a no-op when it exists), with the memory its graph needs."""
         async with self.pool.acquire() as conn:
-            passages = await conn.fetchval("SELECT count(*) FROM passages")
-            memory = max(64 * 1024, passages * INDEX_BUILD_KB_PER_PASSAGE)
-            # A session setting: the pool's RESET ALL gives the connection back without it.
-            await conn.execute(f"SET maintenance_work_mem = '{int(memory)}kB'")
+            row = await conn.fetchrow(
+                "SELECT (SELECT count(*) FROM passages) AS passages, (SELECT setting::bigint"
+                " FROM pg_settings WHERE name = 'maintenance_work_mem') AS setting"
+            )
+            assert row is not None
+            wanted = min(row["passages"] * INDEX_BUILD_KB_PER_PASSAGE, INDEX_BUILD_MAX_KB)
+            if wanted > row["setting"]:  # kB; the pool's RESET ALL gives the connection back
+                await conn.execute(f"SET maintenance_work_mem = '{int(wanted)}kB'")
             await conn.execute(hnsw_index_sql(int(self.identity.dimension)))
 
     @asynccontextmanager

@@ -454,6 +454,36 @@ async def test_a_failed_import_still_builds_the_vector_index(
     assert await pool.fetchval(_INDEX_OID) is not None
 
 
+async def test_the_index_build_raises_the_memory_for_its_graph_up_to_a_cap(
+    tmp_path: Path,
+    corpus: PgCorpus,
+    embedder: LocalEmbedder,
+    pool: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A large graph is built in memory (operator: rebuild time), never with more than the cap,
+    and a server given more keeps its own setting."""
+    await Ingestor(embedder, corpus).ingest(read_files([write(tmp_path, "p.md", PARACETAMOL)]))
+    executed: list[str] = []
+    execute = asyncpg.connection.Connection.execute
+
+    async def spy(
+        conn: asyncpg.connection.Connection, query: str, *args: object, **kw: object
+    ) -> str:
+        executed.append(query)
+        return await execute(conn, query, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(asyncpg.connection.Connection, "execute", spy)
+    monkeypatch.setattr(store, "INDEX_BUILD_KB_PER_PASSAGE", 10**6)  # as for a large corpus
+    for cap, expected in ((200_000, ["SET maintenance_work_mem = '200000kB'"]), (1_000, [])):
+        monkeypatch.setattr(store, "INDEX_BUILD_MAX_KB", cap)  # the server has 64 MB (65,536 kB)
+        await pool.execute("DROP INDEX passages_embedding_hnsw")
+        executed.clear()
+        await corpus.ensure_index()
+        assert [q for q in executed if "maintenance_work_mem" in q] == expected
+        assert await pool.fetchval(_INDEX_OID) is not None
+
+
 async def test_full_text_candidates_hold_the_three_rarest_terms_when_every_pair_is_common(
     tmp_path: Path,
     corpus: PgCorpus,
