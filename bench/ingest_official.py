@@ -1,12 +1,14 @@
 """Ingestion rate of the official French sources with the local embedder: passages per second.
 
-Usage: python bench/ingest_official.py [--bdpm-limit 1500] [--bulk-below N] [--data ../shared/data]
+Usage: python bench/ingest_official.py [--bdpm-limit 1500] [--bulk-below N] [--embed-batch N]
+           [--data ../shared/data]
 Runs the importers as `medgpt ingest --source …` does, into a throw-away embedded database: the
 whole ANSM interaction thesaurus, then the first --bdpm-limit medicines of the BDPM (0: the
 whole release, ~60,000 passages, 8 to 20 minutes on 2 cores). Reports documents, passages,
 wall time and passages/s for each, and the share of the time spent embedding.
 --bulk-below sets the store's BULK_IMPORT_BELOW: 0 keeps the vector index through every import,
-as before 2026-11-28 (the HNSW graph grown passage by passage).
+as before 2026-11-28 (the HNSW graph grown passage by passage). --embed-batch sets the
+passages per model call (`core.ingestion.EMBED_BATCH`; 128 before 2026-11-28).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from adapters.sources import ansm, bdpm
 from bench.scratch import data_dir
 from bots.settings import load_settings
 from bots.wiring import build_app
+from core import ingestion
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -86,9 +89,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bdpm-limit", type=int, default=1500)
     parser.add_argument("--bulk-below", type=int, default=store.BULK_IMPORT_BELOW)
+    parser.add_argument("--embed-batch", type=int, default=ingestion.EMBED_BATCH)
     parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
     store.BULK_IMPORT_BELOW = args.bulk_below
+    ingestion.EMBED_BATCH = args.embed_batch
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("EMBEDDINGS_URL", None)
     with data_dir("medgpt-ingest-bench-"):
