@@ -11,10 +11,15 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.errors import MedGPTError
+from core.evidence import EvidencePolicy
 
 
 class SettingsError(MedGPTError):
     """A setting is missing or invalid; the message names the variable."""
+
+
+# The evidence thresholds' defaults are the policy's own: one place to change them.
+_POLICY = EvidencePolicy()
 
 
 class Settings(BaseSettings):
@@ -52,21 +57,35 @@ class Settings(BaseSettings):
     text_weight_en: float | None = Field(
         None, ge=0, le=100, validation_alias="MEDGPT_TEXT_WEIGHT_EN"
     )
-    min_similarity: float = Field(0.6, ge=-1, le=1, validation_alias="MEDGPT_MIN_SIMILARITY")
-    min_coverage: float = Field(0.5, ge=0, le=1, validation_alias="MEDGPT_MIN_COVERAGE")
-    min_similarity_with_coverage: float = Field(
-        0.15, ge=-1, le=1, validation_alias="MEDGPT_MIN_SIMILARITY_WITH_COVERAGE"
+    min_similarity: float = Field(
+        _POLICY.min_similarity, ge=-1, le=1, validation_alias="MEDGPT_MIN_SIMILARITY"
     )
-    min_passages: int = Field(1, ge=1, le=20, validation_alias="MEDGPT_MIN_PASSAGES")
-    unknown_word_length: int = Field(5, ge=0, le=50, validation_alias="MEDGPT_UNKNOWN_WORD_LENGTH")
+    min_coverage: float = Field(
+        _POLICY.min_coverage, ge=0, le=1, validation_alias="MEDGPT_MIN_COVERAGE"
+    )
+    min_similarity_with_coverage: float = Field(
+        _POLICY.min_similarity_with_coverage,
+        ge=-1,
+        le=1,
+        validation_alias="MEDGPT_MIN_SIMILARITY_WITH_COVERAGE",
+    )
+    min_passages: int = Field(
+        _POLICY.min_passages, ge=1, le=20, validation_alias="MEDGPT_MIN_PASSAGES"
+    )
+    unknown_word_length: int = Field(
+        _POLICY.unknown_word_length, ge=0, le=50, validation_alias="MEDGPT_UNKNOWN_WORD_LENGTH"
+    )
     min_similarity_unknown: float = Field(
-        0.7, ge=-1, le=1.01, validation_alias="MEDGPT_MIN_SIMILARITY_UNKNOWN"
+        _POLICY.min_similarity_unknown,
+        ge=-1,
+        le=1.01,
+        validation_alias="MEDGPT_MIN_SIMILARITY_UNKNOWN",
     )
     scarce_word_passages: int = Field(
-        5, ge=0, le=50, validation_alias="MEDGPT_SCARCE_WORD_PASSAGES"
+        _POLICY.scarce_word_passages, ge=0, le=50, validation_alias="MEDGPT_SCARCE_WORD_PASSAGES"
     )
     scarce_word_share: float = Field(
-        1 / 2000, ge=0, le=1, validation_alias="MEDGPT_SCARCE_WORD_SHARE"
+        _POLICY.scarce_word_share, ge=0, le=1, validation_alias="MEDGPT_SCARCE_WORD_SHARE"
     )
     # MiB of the corpus read into the database's cache when a bot starts (None: half the memory
     # of this machine or its container; 0: none).
