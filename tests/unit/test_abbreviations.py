@@ -107,7 +107,7 @@ def test_the_abbreviations_named_in_the_issue_are_present(rows: list[dict[str, s
 
 
 def test_ipp_has_both_senses_chosen_by_context(rows: list[dict[str, str]]) -> None:
-    """'IPP' is a proton pump inhibitor next to omeprazole and a patient identifier next to a file."""
+    """'IPP' is a proton pump inhibitor beside omeprazole, a patient identifier beside a file."""
     ipp = {r["expansion"]: set(r["context"].split()) for r in rows if r["abbreviation"] == "IPP"}
     assert "omeprazole" in ipp["inhibiteurs de la pompe à protons"]
     assert "dossier" in ipp["identifiant permanent du patient"]
