@@ -1,9 +1,22 @@
 """Emergency triage, before and independent of retrieval or any model (pure).
 
-A message describing an emergency happening now (cardiac arrest, not breathing, anaphylaxis in
-progress, stroke signs, suicidal intent, overdose) gets an immediate fixed reply with the
-emergency numbers. A knowledge question that merely names the condition ("dose d'adrénaline dans
-l'anaphylaxie ?") is not an emergency: clinicians ask those all day, and they get an answer.
+A message describing an emergency happening now gets an emergency banner with the numbers; a
+knowledge question that merely names the condition ("dose d'adrénaline dans l'anaphylaxie ?") is
+not an emergency: clinicians ask those all day. The detector does not list example sentences. It
+reads a message as clauses and weighs, for each kind of emergency:
+
+- *events*: words that say it is happening to someone ("ne respire plus", "kill myself",
+  "a avalé 30 comprimés", "s'étouffe"): enough, unless the message is a generic question ("que
+  faire devant un patient qui ne respire plus ?") with nothing saying it is happening now;
+- *conditions*: the condition's name ("anaphylaxie", "AVC", "hémorragie"): an emergency only with
+  a cue that it is in progress (en cours, right now, depuis 20 min, au bloc, lit 4, TA 60/30, on
+  masse, vite);
+- *signs* described in plain words (a drooping face, slurred speech, a weak arm; swollen lips,
+  hives, wheeze): two of them in someone, or one with an onset time;
+
+and drops any of these that a negation ("pas de", "no", "denies") or a history marker
+("antécédent de", "history of", "en 2019", "il y a 3 ans") governs in its clause. Suicidal
+intent written in the first person counts even inside a question ("comment me suicider ?").
 """
 
 from __future__ import annotations
@@ -16,74 +29,14 @@ from core.text import fold
 
 
 class Emergency(enum.StrEnum):
+    # In order of precedence when a message describes several (the crisis line first).
+    SUICIDE = "suicide"
     CARDIAC_ARREST = "cardiac_arrest"
     ANAPHYLAXIS = "anaphylaxis"
+    OVERDOSE = "overdose"  # overdose or poisoning
+    BLEEDING = "bleeding"
+    BREATHING = "breathing"
     STROKE = "stroke"
-    SUICIDE = "suicide"
-    OVERDOSE = "overdose"
-
-
-# Phrases that describe an emergency by themselves (matched on accent-folded lower case).
-_ACUTE: dict[Emergency, tuple[str, ...]] = {
-    Emergency.CARDIAC_ARREST: (
-        r"ne respire (plus|pas)",
-        r"respire plus",
-        r"(n'a|n a) (plus|pas) de pouls",
-        r"pas de pouls",
-        r"(est|en|fait un) arret cardi",
-        r"inconscient et ne respire",
-        r"not breathing",
-        r"stopped breathing",
-        r"isn'?t breathing",
-        r"no pulse",
-        r"(is in|in|having a|went into) cardiac arrest",
-        r"collapsed and (is )?unresponsive",
-    ),
-    Emergency.ANAPHYLAXIS: (
-        r"(fait|fait un|en) choc anaphylactique",
-        r"anaphylaxie en cours",
-        r"(gorge|langue|levres?) (qui )?gonfle",
-        r"gonfle et (respire|n'arrive)",
-        r"(is having|having an?|in) anaphyla",
-        r"throat is (closing|swelling)",
-        r"(tongue|lips|face) (is )?swelling (up )?(and|after)",
-    ),
-    Emergency.STROKE: (
-        r"(fait|est en train de faire|fait peut-etre) un avc",
-        r"visage (qui )?se paralyse",
-        r"(bouche|visage) (de travers|deforme)e? (depuis|tout d'un coup|soudain)",
-        r"(is having|having|just had) a stroke",
-        r"face (is )?drooping (and|since|suddenly)",
-        r"(ne peut|n'arrive) plus (a )?parler (depuis|soudain|tout)",
-    ),
-    # First person or happening now: "patient suicidaire : quelle surveillance ?" is a question.
-    Emergency.SUICIDE: (
-        r"\bme suicider",
-        r"(veut|va) se suicider",
-        r"(envie de|veux|veut|vais|va) mourir",
-        r"en finir avec (la|ma|sa) vie",
-        r"(j'ai|j ai) des idees (suicidaires|noires)",
-        r"(kill|killing) (myself|himself|herself|themselves)",
-        r"(want|wants|going) to die",
-        r"end (my|his|her|their) life",
-        r"\bi('?m| am) suicidal",
-        r"(threatening|about) to jump",
-    ),
-    Emergency.OVERDOSE: (
-        r"(a|j'ai|il a|elle a) (avale|pris) (toute la|toute une|une) boite",
-        r"(a|j'ai|il a|elle a) (avale|pris) \d+ (comprimes|cachets|gelules)",
-        r"(fait|en) (une )?(overdose|surdose)",
-        r"(took|swallowed|has taken) (an? )?(overdose|"
-        r"the whole (box|bottle)|\d+ (pills|tablets))",
-        r"(has )?overdosed",
-    ),
-}
-# A knowledge question about a condition is not an emergency, even with an acute-sounding verb.
-_QUESTION_OPENERS = re.compile(
-    r"^(quelle?s?|quel|comment|que faire|conduite a tenir|cat|what|how|which|when|dose|"
-    r"posologie|traitement|treatment|management|prise en charge)\b"
-)
-_PATTERNS = {kind: [re.compile(p) for p in phrases] for kind, phrases in _ACUTE.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +44,451 @@ class EmergencyNumbers:
     emergency: str = "15 (SAMU)"
     european: str = "112"
     suicide: str = "3114"
+    hospital: str | None = None  # the in-hospital emergency call, where the deployment has one
+
+
+def _any(*alternatives: str) -> str:
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+# Words of the messages, matched on accent-folded lower case with ' for every apostrophe.
+_ME = r"(?:me|m')"
+_SELF_EN = r"(?:myself|himself|herself|themselves)"
+_POSS = r"(?:my|his|her|their)"
+_CHILD = _any(
+    r"(?:mon|ma|le|la|notre) (?:fils|fille|enfant|bebe|petite?|nourrisson)",
+    r"l'enfant",
+    r"\d+ (?:ans|mois)\b",
+    r"(?:my|our|a|the) (?:son|daughter|child|kid|toddler|baby|infant)",
+    r"\d+[- ](?:year|month)[- ]old",
+)
+_SUBSTANCE = _any(
+    r"comprimes?",
+    r"cachets?",
+    r"gelules?",
+    r"pilules?",
+    r"medicaments?",
+    r"\d+ ?cp\b",
+    r"plaquettes?",
+    r"boite",
+    r"flacon",
+    r"sirop",
+    r"produit",
+    r"javel",
+    r"destop",
+    r"soude",
+    r"caustique",
+    r"lessive",
+    r"pastilles?",
+    r"piles?",
+    r"pills?",
+    r"tablets?",
+    r"capsules?",
+    r"medicines?",
+    r"bleach",
+    r"batter(?:y|ies)",
+    r"detergent",
+    r"methadone",
+    r"heroine?",
+    r"opio",
+)
+_QUANTITY = _any(
+    r"\b\d+\b",
+    r"tout(?:e|es)? (?:la|le|sa|son|ses|une)",
+    r"(?:the )?whole",
+    r"handful",
+    r"all (?:of )?(?:the|his|her|my)",
+    r"a lot of",
+    r"(?:une )?dose (?:enorme|massive)",
+    r"trop de",
+    r"too many",
+)
+_INGESTED = _any(
+    r"(?:a|ai|as|ont) (?:avale|bu|mange|ingere|pris|croque|lech[ee])",
+    r"s'est (?:injecte|administre)",
+    r"(?:swallowed|drank|ate|ingested|took|has taken|chewed|got into|injected)",
+)
+
+# Each kind: events (enough by themselves), conditions (need a cue that it is happening now),
+# and groups of plain-word signs (two groups, or one with an onset time).
+_EVENTS: dict[Emergency, tuple[str, ...]] = {
+    Emergency.SUICIDE: (
+        rf"{_ME} (?:suicider|tuer|pendre|tirer une balle|defenestrer|foutre en l'air)",
+        rf"{_ME} jeter (?:sous|du|d'un|par|dans)",
+        r"se (?:suicider|tuer|pendre|tirer une balle|foutre en l'air|jeter (?:sous|du|d'un|par))",
+        r"sauter (?:du|d'un|par la|de la|sous) (?:pont|fenetre|toit|balcon|train|falaise)",
+        r"en finir\b(?! avec (?!(?:la|ma|sa|leur) vie))",
+        r"mettre fin a (?:mes|ses|ma|sa|leurs?) (?:jours|vie)",
+        r"(?:plus|pas|aucune) (?:envie|la force|le courage) de vivre",
+        r"(?:envie de|veux|veut|voulait|voudrais|vais|va|allait) mourir",
+        r"disparaitre pour (?:de bon|toujours)",
+        r"a quoi bon (?:vivre|continuer)",
+        r"(?:je suis|il est|elle est|suis) suicidaire",
+        r"(?:j'ai|il a|elle a) des idees (?:suicidaires|noires)",
+        rf"kill(?:ing)? {_SELF_EN}",
+        rf"hang(?:ing)? {_SELF_EN}",
+        r"end(?:ing)? it all",
+        rf"(?:end|take|ending|taking) {_POSS} (?:own )?life",
+        r"(?:want|wants|wanted|going|gonna|about) to die",
+        r"(?:don't|do not|doesn't|does not|can't|cannot) (?:want to live|see the point)",
+        r"no (?:point|reason) (?:in |to )?(?:living|go on|going on)",
+        r"can'?t go on",
+        r"better off (?:dead|without me|if i (?:was|were) dead)",
+        r"(?:i'm|i am|he's|he is|she's|she is|feeling) suicidal",
+        r"jump (?:off|from|in front)",
+    ),
+    Emergency.CARDIAC_ARREST: (
+        r"ne respire (?:plus|pas)\b",
+        r"\brespire plus\b",
+        r"(?:plus|pas) de pouls",
+        r"\bacr\b",
+        r"arret cardio-?respiratoire",
+        r"(?:est|en|fait un|faire un) arret\b",
+        r"\ben (?:asystolie|fv|tv sans pouls|dissociation)",
+        r"(?:on|a) (?:a )?(?:deja )?choque",
+        r"\bon masse\b",
+        r"(?:mce|rcp|massage|reanimation) (?:en cours|debute|commence)",
+        r"(?:on lance|on commence|debut) (?:la rea|le massage|le mce|la rcp)",
+        r"(?:not|isn't|isnt|stopped|wasn't|is not) breathing",
+        r"pulseless",
+        r"no pulse",
+        r"\b(?:in|into|having a) cardiac arrest",
+        r"\barrested\b",
+        r"code blue",
+        r"collapsed and (?:is )?unresponsive",
+        r"(?:cpr|compressions|resus) (?:in progress|ongoing|started|underway)",
+        r"(?:started|doing|starting) (?:cpr|compressions)",
+        r"(?:went into|in) (?:vf|vt|asystole|pea)\b",
+        r"shocked (?:once|twice|\w+ times)",
+    ),
+    Emergency.ANAPHYLAXIS: (
+        r"(?:fait|fait un|faire un|en) (?:choc|oedeme de quincke|reaction anaphylactique)",
+        r"(?:gorge|langue|levres?|bouche) (?:qui )?(?:gonfle|serre|enfle)",
+        r"gonfle de partout",
+        r"(?:is having|having|in|into) (?:an? )?anaphyla",
+        r"(?:throat|tongue|lips?|mouth) (?:is |are |feels )?(?:closing|swelling|swollen|tight)",
+        r"reacting to",
+    ),
+    Emergency.OVERDOSE: (
+        rf"{_INGESTED} (?:\w+ ){{0,3}}{_QUANTITY} (?:\w+ ){{0,4}}?{_SUBSTANCE}",
+        rf"{_CHILD} (?:\w+ ){{0,5}}{_INGESTED} (?:\S+ ){{0,5}}?{_SUBSTANCE}",
+        rf"{_INGESTED} (?:\S+ ){{0,4}}?{_any('javel', 'destop', 'soude', 'caustique', 'bleach', 'batter(?:y|ies)', 'lessive', 'lave-vaisselle', 'produit (?:menager|vaisselle)')}",
+        r"(?:fait|en) (?:une )?(?:overdose|surdose)",
+        r"(?:took|taken|has had) an? (?:overdose|od)\b",
+        r"\boverdosed\b",
+    ),
+    Emergency.BLEEDING: (
+        r"saigne (?:enormement|abondamment|beaucoup|a flots|sans arret|de partout|comme)",
+        r"(?:ca|le sang) gicle",
+        r"pisse le sang",
+        r"(?:vomit|crache|tousse|perd) (?:\w+ ){0,2}(?:du|de) sang",
+        r"saignement (?:\w+ )?(?:abondant|massif|incontrolable|qui ne s'arrete pas)",
+        r"hemorragie (?:\w+ )?(?:massive|incontrolable|cataclysmique)",
+        r"bleeding (?:heavily|profusely|badly|a lot|everywhere|out)",
+        r"(?:won't|will not|doesn't|does not) stop bleeding",
+        r"losing (?:a lot of|lots of|so much) blood",
+        r"(?:coughing|vomiting|throwing) up (?:\w+ ){0,3}blood",
+        r"(?:arterial|massive|uncontrolled|torrential) (?:bleed|bleeding|haemorrhage|hemorrhage)",
+    ),
+    Emergency.BREATHING: (
+        r"s'etouffe",
+        r"\betouffe\b",
+        r"(?:n'arrive|ne peut|n'arrivent|ne peuvent|arrive) (?:plus|pas) a respirer",
+        r"(?:respire|respirent) (?:tres |de plus en plus )?mal",
+        r"du mal a respirer",
+        r"devient (?:bleu|violet|gris)",
+        r"levres (?:sont |deviennent )?(?:bleues|violettes)",
+        r"\bil tire\b|\belle tire\b|\bgeint\b",
+        r"(?:can't|cannot|can not|unable to) (?:breathe|catch (?:his|her|my) breath)",
+        r"(?:struggling|fighting) (?:to breathe|for (?:air|breath))",
+        r"gasping",
+        r"(?:turning|gone|going) blue",
+        r"\bgrunting\b",
+        r"(?:is|he's|she's|he is|she is|i'm|baby|child|patient) choking",
+    ),
+    Emergency.STROKE: (
+        r"(?:fait|fait peut-etre|est en train de faire|faire) un (?:avc|accident vasculaire)",
+        r"(?:is having|having|just had|has had) a stroke",
+    ),
+}
+_CONDITIONS: dict[Emergency, tuple[str, ...]] = {
+    Emergency.SUICIDE: (
+        r"tentative de suicide",
+        r"\bts\b",
+        r"suicide attempt",
+        r"idees (?:suicidaires|noires)",
+        r"suicidal",
+    ),
+    Emergency.CARDIAC_ARREST: (r"arret cardiaque", r"cardiac arrest", r"asystol", r"\bfv\b"),
+    Emergency.ANAPHYLAXIS: (
+        r"anaphyla",
+        r"choc (?:allergique|anaphylactique)",
+        r"reaction allergique",
+        r"allergic reaction",
+        r"oedeme de quincke",
+        r"angioedema",
+    ),
+    Emergency.OVERDOSE: (
+        r"intoxi",
+        r"overdose",
+        r"surdos",
+        r"poison",
+        r"empoisonn",
+        r"ingestion",
+    ),
+    Emergency.BLEEDING: (
+        r"hemorragi",
+        r"haemorrhag|hemorrhag",
+        r"saignement",
+        r"haematemesis|hematemesis|hematemese|haemoptysis|hemoptysis|hemoptysie",
+        r"\bpph\b",
+        r"\bbleed(?:ing)?\b",
+    ),
+    Emergency.BREATHING: (
+        r"detresse respiratoire",
+        r"respiratory distress",
+        r"crise d'asthme",
+        r"asthma attack",
+        r"dyspnee",
+        r"short(?:ness)? of breath",
+        r"breathless",
+    ),
+    Emergency.STROKE: (
+        r"\bavc\b",
+        r"accident vasculaire",
+        r"\bstroke\b",
+        r"deficit (?:brutal|moteur|neurologique|de l'hemicorps)",
+        r"hemiplegi|hemiparesi",
+        r"aphasi",
+        r"dysarthri",
+    ),
+}
+_SIGNS: dict[Emergency, tuple[str, ...]] = {
+    Emergency.STROKE: (
+        # face
+        r"(?:bouche|visage|levre|commissure)s? (?:\w+ ){0,2}(?:de travers|deforme|tombe|"
+        r"asymetrique|paralyse|tordu)|moitie du visage|paralysie faciale|"
+        r"face (?:\w+ ){0,2}(?:drooping|dropped|droops|fallen|lopsided)|facial (?:droop|palsy)|"
+        r"side of (?:his|her|the|my) face|mouth (?:is )?(?:lopsided|drooping|twisted)",
+        # arm, leg, one side
+        r"(?:bras|main|jambe)s? (?:\w+ ){0,2}(?:qui tombe|tombe|faible|lourd|ne repond|paralyse|"
+        r"engourdi)|bouger (?:le|la|son|sa) (?:bras|main|jambe)|hemicorps|"
+        r"(?:lift|raise|move|feel) (?:his|her|my|the) (?:\w+ )?(?:arm|hand|leg)|"
+        r"(?:arm|hand|leg) (?:\w+ ){0,2}(?:weak|numb|heavy|limp|dropped|drift)|"
+        r"(?:arm|one-sided|sided) weakness",
+        # speech
+        r"parle (?:mal|bizarre|difficilement|de travers)|(?:n'arrive|ne peut) plus (?:a )?parler|"
+        r"(?:trouve plus|cherche) ses mots|melange (?:les|ses) mots|aphasi|dysarthri|"
+        r"slurr|garbled|(?:can't|cannot) (?:speak|talk|get (?:his|her) words)|"
+        r"words (?:are )?(?:coming out|jumbled)|speech (?:is )?(?:slurred|garbled|gone)",
+    ),
+    Emergency.ANAPHYLAXIS: (
+        r"(?:gorge|langue|levres?|visage|face|throat|tongue|lips?) (?:\w+ ){0,2}(?:gonfl|enfl|"
+        r"swell|swollen|tight|serre)|gonfle|swelling up",
+        r"urticaire|plaques (?:partout|rouges)|\bhives\b|\brash\b|boutons partout",
+        r"siffle|sibilan|wheez|respire mal|du mal a respirer|breath",
+        r"\b(?:ta|tension|bp|pa)(?: a)? [4-8]\d\b|hypotension|malaise",
+        r"apres (?:\w+ ){0,2}(?:antibiotique|injection|vaccin|piqure|cacahuete|sesame|noix|"
+        r"arachide|contraste|perfusion)|(?:after|from) (?:\w+ ){0,2}(?:antibiotic|injection|"
+        r"contrast|sting|vaccine|peanut|nuts?|infusion)|ate (?:a|some) (?:peanut|nut)|bee sting|"
+        r"piquer par|mange (?:\w+ ){0,2}(?:cacahuete|sesame|noix|arachide)",
+    ),
+}
+# That it is happening now, here.
+_NOW = re.compile(
+    _any(
+        r"en cours",
+        r"right now",
+        r"\bnow\b(?! on\b| taking| takes)",
+        r"maintenant",
+        r"actuellement",
+        r"en ce moment",
+        r"ongoing",
+        r"in progress",
+        r"currently",
+        r"ce soir",
+        r"tonight",
+        r"\bvite\b",
+        r"\bhelp\b",
+        r"au secours",
+        r"a l'aide",
+        r"\burgent",
+        r"urgence vitale",
+        r"depuis (?:\d+|une|deux|trois|quelques|dix|vingt|trente|tout a l'heure|ce matin)"
+        r" ?(?:min|h\b|heures?|minutes?|tout|ce matin)?",
+        r"il y a (?:\d+|une|deux|trois|quelques|dix|vingt|trente) ?(?:min|h\b|heures?|minutes?)",
+        r"\b\d+ ?(?:min|minutes?|hours?|h)\b ago",
+        r"(?:an|half an|a few|few|couple of) (?:hour|hours|minutes?) ago",
+        r"since \d+ ?(?:min|minutes?|h)",
+        r"\bstarted\b",
+        r"\bonset\b",
+        r"debut des symptomes",
+        r"vient de",
+        r"\bjust\b",
+        r"soudain",
+        r"brutal",
+        r"suddenly",
+        r"tout d'un coup",
+        r"\bau (?:bloc|scanner|cabinet|dechocage|sau)\b",
+        r"\ben salle\b",
+        r"\b(?:chambre|lit|box|bed|bay|room|salle) \d+",
+        r"\bde la \d+\b",
+        r"\bin (?:theatre|recovery|the ed|resus|the ward|a&e)\b",
+        r"\bon the ward\b",
+        r"\b(?:ta|bp|pa|tension a|sat|sats|spo2|saturation)(?: a| are| at| of)? \d",
+        r"\bon masse\b",
+        r"choque",
+        r"\bshocked\b",
+    )
+)
+# A generic question or teaching frame (where nothing says it is happening now).
+_GENERIC = re.compile(
+    r"^"
+    + _any(
+        r"quel",
+        r"comment",
+        r"pourquoi",
+        r"combien",
+        r"que faire",
+        r"conduite a tenir",
+        r"\bcat\b",
+        r"prise en charge",
+        r"protocole",
+        r"algorithme",
+        r"dose",
+        r"posologie",
+        r"traitement",
+        r"faut-il",
+        r"peut-on",
+        r"doit-on",
+        r"signes?\b",
+        r"criteres?",
+        r"score",
+        r"echelle",
+        r"definition",
+        r"difference",
+        r"cours\b",
+        r"formation",
+        r"what",
+        r"how",
+        r"which",
+        r"why",
+        r"when (?:should|to|do you)",
+        r"should",
+        r"is\b",
+        r"are\b",
+        r"can\b",
+        r"does",
+        r"do\b",
+        r"management",
+        r"protocol",
+        r"algorithm",
+        r"features",
+        r"symptoms",
+        r"dosing",
+        r"teaching",
+    )
+    + r"|"
+    + _any(
+        r"\bun patient\b",
+        r"\bune patiente\b",
+        r"\bun enfant\b",
+        r"\bune personne\b",
+        r"\bles patients\b",
+        r"\ba patient\b",
+        r"\bpatients who\b",
+        r"\bif an?\b",
+        r"\bsi (?:un|une|le|la)\b",
+        r"\ben cas d",
+        r"\bin case of\b",
+        r"\bdevant (?:un|une)\b",
+        r"\bwhen an?\b",
+    )
+)
+_NEGATION = re.compile(
+    r"\b(?:pas|sans|aucune?|ni|jamais|absence|no|not|without|denies|denied|never|nor|absent)\b"
+)
+_HISTORY = re.compile(
+    _any(
+        r"\bantecedents?\b",
+        r"\batcd\b",
+        r"\bhistory of\b",
+        r"\bfamily history\b",
+        r"\bh/o\b",
+        r"\bprevious\b",
+        r"\bprior\b",
+        r"\bpast\b",
+        r"\bil y a \d+ ans\b",
+        r"\b\d+ (?:years?|ans) ago\b",
+        r"\b(?:two|three|four|five|several|many) years ago\b",
+        r"\bl'an dernier\b",
+        r"\bl'annee derniere\b",
+        r"\blast (?:year|month)\b",
+        r"\ben (?:19|20)\d\d\b",
+        r"\bin (?:19|20)\d\d\b",
+        r"\bayant fait\b",
+        r"\ba eu\b",
+        r"\brecupere\b",
+        r"\bapres (?:un|une)\b",
+        r"\bafter an?\b",
+        r"\bprevention\b",
+    )
+)
+_CLAUSE = re.compile(r"[.;:!?,\n]+|\s[-—–]\s|\bmais\b|\bbut\b")
+_PERSON = re.compile(
+    r"\b(?:il|elle|je|j'|mon|ma|mes|son|sa|ses|he|she|his|her|my|i|patient|patiente|dad|mum|"
+    r"mom|pere|mere)\b"
+)
+_FIRST_PERSON_SUICIDE = re.compile(
+    rf"{_ME} (?:suicider|tuer|pendre|jeter)|kill(?:ing)? myself|\bi (?:want|wanna) to die"
+)
 
 
 def detect(text: str) -> Emergency | None:
     """The emergency a message describes, or None."""
-    folded = fold(" ".join(text.split())).replace("’", "'")
-    for kind, patterns in _PATTERNS.items():
-        if any(p.search(folded) for p in patterns):
-            if kind is not Emergency.SUICIDE and _QUESTION_OPENERS.match(folded):
-                continue  # "que faire si un patient ne respire plus ?" asks for a protocol
+    folded = fold(" ".join(text.split())).replace("’", "'").replace("`", "'")
+    if _FIRST_PERSON_SUICIDE.search(folded):
+        return Emergency.SUICIDE  # even as a question: "comment me suicider ?"
+    clauses = [c.strip() for c in _CLAUSE.split(folded) if c.strip()]
+    current = [c for c in clauses if not _HISTORY.search(c)]
+    now = any(_NOW.search(c) for c in current)
+    generic = bool(_GENERIC.search(folded))
+    for kind in Emergency:
+        if _described(kind, current, now, generic):
             return kind
     return None
+
+
+def _described(kind: Emergency, clauses: list[str], now: bool, generic: bool) -> bool:
+    """Whether the message's current clauses describe `kind` happening now."""
+    if any(_found(_PATTERNS[kind], c) for c in clauses) and (now or not generic):
+        return True
+    if now and any(_found(_CONDITION_PATTERNS[kind], c) for c in clauses):
+        return True
+    groups = _SIGN_PATTERNS.get(kind, [])
+    seen = sum(any(_found([group], c) for c in clauses) for group in groups)
+    person = any(_PERSON.search(c) for c in clauses)
+    return seen >= 2 and (person or now) and not generic or (seen >= 1 and now and kind is
+                                                             Emergency.STROKE)
+
+
+def _found(patterns: list[re.Pattern[str]], clause: str) -> bool:
+    """A pattern matches the clause and no negation governs it (up to 3 words before it, or
+    French "ne … plus/pas" around it)."""
+    for pattern in patterns:
+        for match in pattern.finditer(clause):
+            before = clause[: match.start()].split()[-3:]
+            after = clause[match.end() :].split()[:1]
+            if _NEGATION.search(" ".join(before)):
+                continue
+            if before[-1:] in (["ne"], ["n'"]) and after[:1] in (["plus"], ["pas"]):
+                continue
+            if before and before[-1].endswith("n'") and after[:1] in (["plus"], ["pas"]):
+                continue
+            return True
+    return False
+
+
+_PATTERNS = {kind: [re.compile(p) for p in phrases] for kind, phrases in _EVENTS.items()}
+_CONDITION_PATTERNS = {kind: [re.compile(p) for p in ps] for kind, ps in _CONDITIONS.items()}
+_SIGN_PATTERNS = {kind: [re.compile(p) for p in ps] for kind, ps in _SIGNS.items()}
