@@ -93,7 +93,7 @@ _SUBSTANCE = _any(
     r"opio",
 )
 _QUANTITY = _any(
-    r"\b\d+\b",
+    r"\b(?:[5-9]|[1-9]\d+)\b",
     r"tout(?:e|es)? (?:la|le|sa|son|ses|une)",
     r"(?:the )?whole",
     r"handful",
@@ -106,20 +106,62 @@ _QUANTITY = _any(
 _INGESTED = _any(
     r"(?:a|ai|as|ont) (?:avale|bu|mange|ingere|pris|croque|lech[ee])",
     r"s'est (?:injecte|administre)",
-    r"(?:swallowed|drank|ate|ingested|took|has taken|chewed|got into|injected)",
+    r"(?:swallowed|drank|ate|ingested|took|taking|has taken|chewed|got into|injected)",
+)
+_TOXIC = _any(
+    r"javel",
+    r"destop",
+    r"soude",
+    r"caustique",
+    r"lessive",
+    r"lave-vaisselle",
+    r"produit (?:menager|vaisselle|d'entretien)",
+    r"white-spirit",
+    r"essence",
+    r"petrole",
+    r"antigel",
+    r"insecticide",
+    r"pesticide",
+    r"raticide",
+    r"mort-aux-rats",
+    r"champignons?",
+    r"alcool a bruler",
+    r"ammoniaque",
+    r"\bacide\b",
+    r"bleach",
+    r"batter(?:y|ies)",
+    r"detergent",
+    r"antifreeze",
+    r"weedkiller",
+    r"rat poison",
+    r"mushrooms?",
+    r"paraffin",
+    r"lamp oil",
+)
+_UNITS = r"(?:min|minutes?|h|heures?|hours?|ans|years?|jours?|days?|mg|g|ml|kg|mcg|ui|iu|units?)"
+# Doing the condition, now: "il fait une hémorragie", "she is having an asthma attack".
+_DOING = (
+    r"(?:fait|fait un|fait une|faire un|faire une|est en train de faire|is having|are having|"
+    r"having|has got) (?:an? |un |une )?(?:\w+ )?"
 )
 
 # Each kind: events (enough by themselves), conditions (need a cue that it is happening now),
 # and groups of plain-word signs (two groups, or one with an onset time).
 _EVENTS: dict[Emergency, tuple[str, ...]] = {
     Emergency.SUICIDE: (
-        rf"{_ME} (?:suicider|tuer|pendre|tirer une balle|defenestrer|foutre en l'air)",
+        rf"{_ME} (?:suicider|pendre|tirer une balle|defenestrer|foutre en l'air)",
+        rf"(?<!va )(?<!vont )(?<!ca )(?<!vas ){_ME} tuer",
         rf"{_ME} jeter (?:sous|du|d'un|par|dans)",
         r"se (?:suicider|tuer|pendre|tirer une balle|foutre en l'air|jeter (?:sous|du|d'un|par))",
         r"sauter (?:du|d'un|par la|de la|sous) (?:pont|fenetre|toit|balcon|train|falaise)",
         r"en finir\b(?! avec (?!(?:la|ma|sa|leur) vie))",
         r"mettre fin a (?:mes|ses|ma|sa|leurs?) (?:jours|vie)",
         r"(?:plus|pas|aucune) (?:envie|la force|le courage) de vivre",
+        r"(?:veux|veut|voulait|voudrais|envie de) plus vivre",
+        rf"(?:{_ME}|se) faire du mal",
+        r"lettre d'adieu|dit adieu|(?:goodbye|suicide|farewell) (?:note|letter|message)",
+        rf"(?:hurt|harm|cut)(?:ing)? {_SELF_EN}",
+        r"self-harm(?:ing)? (?:now|tonight|again)",
         r"(?:envie de|veux|veut|voulait|voudrais|vais|va|allait) mourir",
         r"disparaitre pour (?:de bon|toujours)",
         r"a quoi bon (?:vivre|continuer)",
@@ -138,7 +180,8 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         r"jump (?:off|from|in front)",
     ),
     Emergency.CARDIAC_ARREST: (
-        r"ne respire (?:plus|pas)\b",
+        r"ne respire (?:plus|pas)\b(?! bien)",
+        r"ne respire (?:presque|quasiment) plus",
         r"\brespire plus\b",
         r"(?:plus|pas) de pouls",
         r"\bacr\b",
@@ -149,7 +192,7 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         r"\bon masse\b",
         r"(?:mce|rcp|massage|reanimation) (?:en cours|debute|commence)",
         r"(?:on lance|on commence|debut) (?:la rea|le massage|le mce|la rcp)",
-        r"(?:not|isn't|isnt|stopped|wasn't|is not) breathing",
+        r"(?:not|isn't|isnt|stopped|wasn't|is not) breathing\b(?! through| well)",
         r"pulseless",
         r"no pulse",
         r"\b(?:in|into|having a) cardiac arrest",
@@ -172,7 +215,8 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
     Emergency.OVERDOSE: (
         rf"{_INGESTED} (?:\w+ ){{0,3}}{_QUANTITY} (?:\w+ ){{0,4}}?{_SUBSTANCE}",
         rf"{_CHILD} (?:\w+ ){{0,5}}{_INGESTED} (?:\S+ ){{0,5}}?{_SUBSTANCE}",
-        rf"{_INGESTED} (?:\S+ ){{0,4}}?{_any('javel', 'destop', 'soude', 'caustique', 'bleach', 'batter(?:y|ies)', 'lessive', 'lave-vaisselle', 'produit (?:menager|vaisselle)')}",
+        rf"{_INGESTED} (?:\S+ ){{0,4}}?{_TOXIC}",
+        rf"{_INGESTED} (?:\w+ ){{0,2}}[1-9]\d+ (?!{_UNITS}\b)[a-z]",
         r"(?:fait|en) (?:une )?(?:overdose|surdose)",
         r"(?:took|taken|has had) an? (?:overdose|od)\b",
         r"\boverdosed\b",
@@ -188,7 +232,10 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         r"(?:won't|will not|doesn't|does not) stop bleeding",
         r"losing (?:a lot of|lots of|so much) blood",
         r"(?:coughing|vomiting|throwing) up (?:\w+ ){0,3}blood",
-        r"(?:arterial|massive|uncontrolled|torrential) (?:bleed|bleeding|haemorrhage|hemorrhage)",
+        r"(?:arterial|massive|uncontrolled|torrential|major) (?:bleed|bleeding|haemorrhage|hemorrhage)",
+        r"(?:hemorragi|metrorragi|rectorragi|epistaxis|hematemese|saignement|haemorrhag|hemorrhag|"
+        r"bleed)\w* (?:\w+ ){0,2}(?:abondant|massi|important|incontrol|cataclysm|profuse|heavy|"
+        r"severe|torrenti)",
     ),
     Emergency.BREATHING: (
         r"s'etouffe",
@@ -205,6 +252,8 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         r"(?:turning|gone|going) blue",
         r"\bgrunting\b",
         r"(?:is|he's|she's|he is|she is|i'm|baby|child|patient) choking",
+        r"(?:finir|terminer) (?:ses|mes|une) phrases?",
+        r"(?:can't|cannot) (?:finish|complete) (?:a |his |her |my )?sentences?",
     ),
     Emergency.STROKE: (
         r"(?:fait|fait peut-etre|est en train de faire|faire) un (?:avc|accident vasculaire)",
@@ -237,7 +286,7 @@ _CONDITIONS: dict[Emergency, tuple[str, ...]] = {
         r"ingestion",
     ),
     Emergency.BLEEDING: (
-        r"hemorragi",
+        r"hemorragi|metrorragi|rectorragi|epistaxis|hematurie",
         r"haemorrhag|hemorrhag",
         r"saignement",
         r"haematemesis|hematemesis|hematemese|haemoptysis|hemoptysis|hemoptysie",
@@ -264,20 +313,32 @@ _CONDITIONS: dict[Emergency, tuple[str, ...]] = {
     ),
 }
 _SIGNS: dict[Emergency, tuple[str, ...]] = {
+    Emergency.BREATHING: (
+        # effort, rate
+        r"respire (?:\w+ )?(?:vite|fort|mal)|polypn|tachypn|\btire\b|tirage|grunting|geint|"
+        r"breathing (?:fast|hard|rapidly)|wheez|siffl|essouffl|breathless|short of breath",
+        # oxygen
+        r"\b(?:sat|sats|spo2|saturation)(?: a| are| at| of| est a)? [4-8]\d\b|cyanos|bleue?s?\b|"
+        r"\bblue\b|\bgris\b|\bgrey\b",
+        # speech
+        r"(?:finir|terminer) (?:ses|une) phrases?|single words|ne peut (?:plus|pas) parler|"
+        r"(?:can't|cannot) (?:speak|talk)",
+    ),
     Emergency.STROKE: (
         # face
         r"(?:bouche|visage|levre|commissure)s? (?:\w+ ){0,2}(?:de travers|deforme|tombe|"
         r"asymetrique|paralyse|tordu)|moitie du visage|paralysie faciale|"
-        r"face (?:\w+ ){0,2}(?:drooping|dropped|droops|fallen|lopsided)|facial (?:droop|palsy)|"
+        r"face (?:\w+ ){0,2}(?:drooping|dropping|dropped|droops?|fallen|lopsided)|facial (?:droop|palsy)|"
         r"side of (?:his|her|the|my) face|mouth (?:is )?(?:lopsided|drooping|twisted)",
         # arm, leg, one side
         r"(?:bras|main|jambe)s? (?:\w+ ){0,2}(?:qui tombe|tombe|faible|lourd|ne repond|paralyse|"
         r"engourdi)|bouger (?:le|la|son|sa) (?:bras|main|jambe)|hemicorps|"
-        r"(?:lift|raise|move|feel) (?:his|her|my|the) (?:\w+ )?(?:arm|hand|leg)|"
+        r"(?:lift|raise|move|feel) (?:(?:his|her|my|the) )?(?:\w+ )?(?:arm|hand|leg)|"
         r"(?:arm|hand|leg) (?:\w+ ){0,2}(?:weak|numb|heavy|limp|dropped|drift)|"
         r"(?:arm|one-sided|sided) weakness",
         # speech
-        r"parle (?:mal|bizarre|difficilement|de travers)|(?:n'arrive|ne peut) plus (?:a )?parler|"
+        r"parle (?:mal|bizarre|difficilement|de travers|plus)|(?:du mal|difficulte)s? a parler|"
+        r"troubles? (?:de la parole|du langage)|(?:n'arrive|ne peut) plus (?:a )?parler|"
         r"(?:trouve plus|cherche) ses mots|melange (?:les|ses) mots|aphasi|dysarthri|"
         r"slurr|garbled|(?:can't|cannot) (?:speak|talk|get (?:his|her) words)|"
         r"words (?:are )?(?:coming out|jumbled)|speech (?:is )?(?:slurred|garbled|gone)",
@@ -403,6 +464,17 @@ _GENERIC = re.compile(
         r"\bin case of\b",
         r"\bdevant (?:un|une)\b",
         r"\bwhen an?\b",
+        r"\bprotocol",
+        r"\bprotocole",
+        r"\balgorithm",
+        r"\bguideline",
+        r"\brecommandation",
+        r"\bscale\b",
+        r"\bscreening\b",
+        r"\blecture\b",
+        r"\bteaching\b",
+        r"\bformation\b",
+        r"\bje prepare un cours\b",
     )
 )
 _NEGATION = re.compile(
@@ -423,14 +495,14 @@ _HISTORY = re.compile(
         r"\b(?:two|three|four|five|several|many) years ago\b",
         r"\bl'an dernier\b",
         r"\bl'annee derniere\b",
+        r"\bhier\b",
+        r"\byesterday\b",
         r"\blast (?:year|month)\b",
         r"\ben (?:19|20)\d\d\b",
         r"\bin (?:19|20)\d\d\b",
         r"\bayant fait\b",
         r"\ba eu\b",
         r"\brecupere\b",
-        r"\bapres (?:un|une)\b",
-        r"\bafter an?\b",
         r"\bprevention\b",
     )
 )
@@ -440,7 +512,8 @@ _PERSON = re.compile(
     r"mom|pere|mere)\b"
 )
 _FIRST_PERSON_SUICIDE = re.compile(
-    rf"{_ME} (?:suicider|tuer|pendre|jeter)|kill(?:ing)? myself|\bi (?:want|wanna) to die"
+    rf"{_ME} (?:suicider|pendre|jeter)|(?<!va )(?<!vont )(?<!ca )(?<!vas ){_ME} tuer|"
+    r"kill(?:ing)? myself|\bi (?:want|wanna) to die"
 )
 
 
@@ -468,8 +541,9 @@ def _described(kind: Emergency, clauses: list[str], now: bool, generic: bool) ->
     groups = _SIGN_PATTERNS.get(kind, [])
     seen = sum(any(_found([group], c) for c in clauses) for group in groups)
     person = any(_PERSON.search(c) for c in clauses)
-    return seen >= 2 and (person or now) and not generic or (seen >= 1 and now and kind is
-                                                             Emergency.STROKE)
+    # One FAST sign is a stroke until proven otherwise; elsewhere one sign is too common.
+    needed = 1 if kind is Emergency.STROKE else 2
+    return seen >= needed and (now or person) and not generic
 
 
 def _found(patterns: list[re.Pattern[str]], clause: str) -> bool:
@@ -489,6 +563,9 @@ def _found(patterns: list[re.Pattern[str]], clause: str) -> bool:
     return False
 
 
-_PATTERNS = {kind: [re.compile(p) for p in phrases] for kind, phrases in _EVENTS.items()}
+_PATTERNS = {
+    kind: [re.compile(p) for p in (*phrases, *(_DOING + c for c in _CONDITIONS[kind]))]
+    for kind, phrases in _EVENTS.items()
+}
 _CONDITION_PATTERNS = {kind: [re.compile(p) for p in ps] for kind, ps in _CONDITIONS.items()}
 _SIGN_PATTERNS = {kind: [re.compile(p) for p in ps] for kind, ps in _SIGNS.items()}
