@@ -142,7 +142,7 @@ _UNITS = r"(?:min|minutes?|h|heures?|hours?|ans|years?|jours?|days?|mg|g|ml|kg|m
 # Doing the condition, now: "il fait une hémorragie", "she is having an asthma attack".
 _DOING = (
     r"(?:fait|fait un|fait une|faire un|faire une|est en train de faire|is having|are having|"
-    r"having|has got) (?:an? |un |une )?(?:\w+ )?"
+    r"having|has got) (?:an? |un |une )?(?:(?!des\b|de\b|du\b)\w+ )?"
 )
 
 # Each kind: events (enough by themselves), conditions (need a cue that it is happening now),
@@ -171,7 +171,15 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         rf"hang(?:ing)? {_SELF_EN}",
         r"end(?:ing)? it all",
         rf"(?:end|take|ending|taking) {_POSS} (?:own )?life",
-        r"(?:want|wants|wanted|going|gonna|about) to die",
+        r"(?:want|wants|wanted|going|gonna|about) to die|wanna die",
+        r"\bkms\b|\bkys\b",
+        r"done with (?:life|living)",
+        r"(?:cut|slit|slashed) (?:my|his|her|their) wrists?",
+        r"(?:ouvert|ouvrir|taillade|tailler|couper|coupe) (?:les|ses|mes) veines",
+        r"envie de crever|veux crever|vais crever",
+        r"(?:me|se|te) buter\b",
+        r"(?:vais|va|allait|veux|veut) sauter (?:ce soir|maintenant|du|d'un|par|de la|sous)",
+        r"(?:marre|assez) de (?:vivre|la vie)",
         r"(?:don't|do not|doesn't|does not|can't|cannot) (?:want to live|see the point)",
         r"no (?:point|reason) (?:in |to )?(?:living|go on|going on)",
         r"can'?t go on",
@@ -183,7 +191,9 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         r"ne respire (?:plus|pas)\b(?! bien)",
         r"ne respire (?:presque|quasiment) plus",
         r"\brespire plus\b",
-        r"(?:plus|pas) de pouls",
+        r"(?:plus|pas|aucune?) de (?:pouls|respiration|signe de vie)",
+        r"flat-?lin",
+        r"no (?:signs of life|breathing|output)\b",
         r"\bacr\b",
         r"arret cardio-?respiratoire",
         r"(?:est|en|fait un|faire un) arret\b",
@@ -219,10 +229,10 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         rf"{_INGESTED} (?:\w+ ){{0,2}}[1-9]\d+ (?!{_UNITS}\b)[a-z]",
         r"(?:fait|en) (?:une )?(?:overdose|surdose)",
         r"(?:took|taken|has had) an? (?:overdose|od)\b",
-        r"\boverdosed\b",
+        r"\boverdos(?:ed|ing)\b|\bod'?(?:e?d)\b",
     ),
     Emergency.BLEEDING: (
-        r"saigne (?:enormement|abondamment|beaucoup|a flots|sans arret|de partout|comme)",
+        r"saigne (?:enormement|abondamment|beaucoup|a flots?|sans arret|de partout|comme)",
         r"(?:ca|le sang) gicle",
         r"pisse le sang",
         r"(?:vomit|crache|tousse|perd) (?:\w+ ){0,2}(?:du|de) sang",
@@ -240,7 +250,9 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
     Emergency.BREATHING: (
         r"s'etouffe",
         r"\betouffe\b",
-        r"(?:n'arrive|ne peut|n'arrivent|ne peuvent|arrive) (?:plus|pas) a respirer",
+        r"(?:n'arrive|ne peut|n'arrivent|ne peuvent|arrive) (?:plus|pas) (?:a )?respirer",
+        r"suffoqu|suffocat",
+        r"(?:can't|cannot|can not) get (?:any )?(?:air|breath)",
         r"(?:respire|respirent) (?:tres |de plus en plus )?mal",
         r"du mal a respirer",
         r"devient (?:bleu|violet|gris)",
@@ -270,7 +282,7 @@ _CONDITIONS: dict[Emergency, tuple[str, ...]] = {
     ),
     Emergency.CARDIAC_ARREST: (r"arret cardiaque", r"cardiac arrest", r"asystol", r"\bfv\b"),
     Emergency.ANAPHYLAXIS: (
-        r"anaphyla",
+        r"anaph",
         r"choc (?:allergique|anaphylactique)",
         r"reaction allergique",
         r"allergic reaction",
@@ -286,12 +298,10 @@ _CONDITIONS: dict[Emergency, tuple[str, ...]] = {
         r"ingestion",
     ),
     Emergency.BLEEDING: (
-        r"hemorragi|metrorragi|rectorragi|epistaxis|hematurie",
+        r"hemorragi",
         r"haemorrhag|hemorrhag",
-        r"saignement",
         r"haematemesis|hematemesis|hematemese|haemoptysis|hemoptysis|hemoptysie",
         r"\bpph\b",
-        r"\bbleed(?:ing)?\b",
     ),
     Emergency.BREATHING: (
         r"detresse respiratoire",
@@ -359,6 +369,10 @@ _SIGNS: dict[Emergency, tuple[str, ...]] = {
 _NOW = re.compile(
     _any(
         r"en cours",
+        r"\bstill\b",
+        r"\btoujours\b",
+        r"\b(?:epipen|stylo|adre|adrenaline) (?:\w+ )?(?:deja )?(?:used|given|faite?|injecte)",
+        r"used the (?:epipen|auto-?injector)",
         r"right now",
         r"\bnow\b(?! on\b| taking| takes)",
         r"maintenant",
@@ -490,7 +504,10 @@ _HISTORY = re.compile(
         r"\bprevious\b",
         r"\bprior\b",
         r"\bpast\b",
-        r"\bil y a \d+ ans\b",
+        r"\bil y a (?:\d+|deux|trois|quelques|plusieurs) (?:jours|semaines|mois|ans)\b",
+        r"\b(?:\d+|two|three|a few|several) (?:days|weeks|months) ago\b",
+        r"\b(?:la semaine|le mois) derniere?\b",
+        r"\blast (?:week|time)\b",
         r"\b\d+ (?:years?|ans) ago\b",
         r"\b(?:two|three|four|five|several|many) years ago\b",
         r"\bl'an dernier\b",
@@ -506,6 +523,14 @@ _HISTORY = re.compile(
         r"\bprevention\b",
     )
 )
+# Past tense that a cue of "now" in the same clause overrides ("il a fait un arrêt il y a 2 min").
+_PAST = re.compile(r"\b(?:a|ai|avait|ont|ayant) fait (?:un|une|des)\b|\bhad (?:a|an)\b|\blors de\b")
+# Someone the writer is with: a condition named about them is happening now.
+_SOMEONE = re.compile(
+    r"\b(?:mon|ma|notre|my|our) (?:patient|patiente|pere|mere|fils|fille|mari|femme|bebe|ami|"
+    r"amie|collegue|voisin|voisine|frere|soeur|enfant|dad|mum|mom|father|mother|son|daughter|"
+    r"husband|wife|baby|friend|colleague|neighbour|brother|sister|child)\b"
+)
 _CLAUSE = re.compile(r"[.;:!?,\n]+|\s[-—–]\s|\bmais\b|\bbut\b")
 _PERSON = re.compile(
     r"\b(?:il|elle|je|j'|mon|ma|mes|son|sa|ses|he|she|his|her|my|i|patient|patiente|dad|mum|"
@@ -513,7 +538,7 @@ _PERSON = re.compile(
 )
 _FIRST_PERSON_SUICIDE = re.compile(
     rf"{_ME} (?:suicider|pendre|jeter)|(?<!va )(?<!vont )(?<!ca )(?<!vas ){_ME} tuer|"
-    r"kill(?:ing)? myself|\bi (?:want|wanna) to die"
+    r"kill(?:ing)? myself|\bi (?:want to|wanna) die"
 )
 
 
@@ -523,8 +548,8 @@ def detect(text: str) -> Emergency | None:
     if _FIRST_PERSON_SUICIDE.search(folded):
         return Emergency.SUICIDE  # even as a question: "comment me suicider ?"
     clauses = [c.strip() for c in _CLAUSE.split(folded) if c.strip()]
-    current = [c for c in clauses if not _HISTORY.search(c)]
-    now = any(_NOW.search(c) for c in current)
+    current = [c for c in clauses if not _historic(c)]
+    now = any(_NOW.search(c) or _SOMEONE.search(c) for c in current)
     generic = bool(_GENERIC.search(folded))
     for kind in Emergency:
         if _described(kind, current, now, generic):
@@ -544,6 +569,10 @@ def _described(kind: Emergency, clauses: list[str], now: bool, generic: bool) ->
     # One FAST sign is a stroke until proven otherwise; elsewhere one sign is too common.
     needed = 1 if kind is Emergency.STROKE else 2
     return seen >= needed and (now or person) and not generic
+
+
+def _historic(clause: str) -> bool:
+    return bool(_HISTORY.search(clause) or _PAST.search(clause) and not _NOW.search(clause))
 
 
 def _found(patterns: list[re.Pattern[str]], clause: str) -> bool:
