@@ -73,7 +73,8 @@ def _report(name: str, s: Score) -> None:
     for kind in sorted(s.emergencies):
         n = s.emergencies[kind]
         print(f"{kind:16} {n:>4} {s.seen[kind] / n:>8.1%} {s.right[kind] / n:>11.1%}")
-    print(f"{'all':16} {total:>4} {seen / max(1, total):>8.1%} {sum(s.right.values()) / max(1, total):>11.1%}")
+    right = sum(s.right.values())
+    print(f"{'all':16} {total:>4} {seen / max(1, total):>8.1%} {right / max(1, total):>11.1%}")
     print(f"false alarms on near-misses: {alarms}/{near} = {alarms / max(1, near):.1%}", end="")
     by_style = ", ".join(f"{k} {s.alarms[k]}/{n}" for k, n in sorted(s.near_misses.items()))
     print(f"  ({by_style})\n")

@@ -25,6 +25,7 @@ import enum
 import re
 from dataclasses import dataclass
 
+from core.models import Language
 from core.text import fold
 
 
@@ -242,7 +243,7 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         r"(?:won't|will not|doesn't|does not) stop bleeding",
         r"losing (?:a lot of|lots of|so much) blood",
         r"(?:coughing|vomiting|throwing) up (?:\w+ ){0,3}blood",
-        r"(?:arterial|massive|uncontrolled|torrential|major) (?:bleed|bleeding|haemorrhage|hemorrhage)",
+        r"(?:arterial|massive|uncontrolled|torrential) (?:bleed|bleeding|haemorrhage|hemorrhage)",
         r"(?:hemorragi|metrorragi|rectorragi|epistaxis|hematemese|saignement|haemorrhag|hemorrhag|"
         r"bleed)\w* (?:\w+ ){0,2}(?:abondant|massi|important|incontrol|cataclysm|profuse|heavy|"
         r"severe|torrenti)",
@@ -302,6 +303,7 @@ _CONDITIONS: dict[Emergency, tuple[str, ...]] = {
         r"haemorrhag|hemorrhag",
         r"haematemesis|hematemesis|hematemese|haemoptysis|hemoptysis|hemoptysie",
         r"\bpph\b",
+        r"major (?:bleed|bleeding|haemorrhage|hemorrhage)",
     ),
     Emergency.BREATHING: (
         r"detresse respiratoire",
@@ -338,7 +340,8 @@ _SIGNS: dict[Emergency, tuple[str, ...]] = {
         # face
         r"(?:bouche|visage|levre|commissure)s? (?:\w+ ){0,2}(?:de travers|deforme|tombe|"
         r"asymetrique|paralyse|tordu)|moitie du visage|paralysie faciale|"
-        r"face (?:\w+ ){0,2}(?:drooping|dropping|dropped|droops?|fallen|lopsided)|facial (?:droop|palsy)|"
+        r"face (?:\w+ ){0,2}(?:drooping|dropping|dropped|droops?|fallen|lopsided)|"
+        r"facial (?:droop|palsy)|"
         r"side of (?:his|her|the|my) face|mouth (?:is )?(?:lopsided|drooping|twisted)",
         # arm, leg, one side
         r"(?:bras|main|jambe)s? (?:\w+ ){0,2}(?:qui tombe|tombe|faible|lourd|ne repond|paralyse|"
@@ -448,7 +451,7 @@ _GENERIC = re.compile(
         r"how",
         r"which",
         r"why",
-        r"when (?:should|to|do you)",
+        r"when (?:should|to|do you|is|are|does)\b",
         r"should",
         r"is\b",
         r"are\b",
@@ -542,9 +545,40 @@ _FIRST_PERSON_SUICIDE = re.compile(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Triage:
+    """An emergency described by a message, and what it asks besides."""
+
+    kind: Emergency
+    question: str  # the message's clauses that ask and do not narrate the emergency; "" if none
+    in_crisis: bool  # the writer's own suicidal intent (or nothing asked): the crisis reply only
+
+    def query(self, language: Language) -> str:
+        """What to search: the question with the condition's name, else the first steps."""
+        if self.question:
+            return f"{_NAMES[self.kind][language]} : {self.question}"
+        return _FIRST_STEPS[self.kind][language]
+
+
+def assess(text: str) -> Triage | None:
+    """The emergency a message describes, with its question; None for any other message."""
+    kind = detect(text)
+    if kind is None:
+        return None
+    clauses = [c.strip() for c in _ASKING_CLAUSE.split(" ".join(text.split())) if c.strip()]
+    asks = [c for c in clauses if _ASKS.search(_folded(c))]
+    if asks:
+        kept = [c for c in clauses if not _narrates(_folded(c))]
+        question = ", ".join(kept) if any(_ASKS.search(_folded(c)) for c in kept) else text
+    else:
+        question = ""
+    crisis = kind is Emergency.SUICIDE and (not question or bool(_WRITER.search(_folded(text))))
+    return Triage(kind, question.strip(), crisis)
+
+
 def detect(text: str) -> Emergency | None:
     """The emergency a message describes, or None."""
-    folded = fold(" ".join(text.split())).replace("’", "'").replace("`", "'")
+    folded = _folded(text)
     if _FIRST_PERSON_SUICIDE.search(folded):
         return Emergency.SUICIDE  # even as a question: "comment me suicider ?"
     clauses = [c.strip() for c in _CLAUSE.split(folded) if c.strip()]
@@ -571,8 +605,18 @@ def _described(kind: Emergency, clauses: list[str], now: bool, generic: bool) ->
     return seen >= needed and (now or person) and not generic
 
 
+def _folded(text: str) -> str:
+    return fold(" ".join(text.split())).replace("’", "'").replace("`", "'")
+
+
+def _narrates(clause: str) -> bool:
+    """Whether a clause describes the emergency (event, condition, sign or cue of now)."""
+    patterns = [*_PATTERNS.values(), *_CONDITION_PATTERNS.values(), *_SIGN_PATTERNS.values()]
+    return bool(_NOW.search(clause)) or any(_found(group, clause) for group in patterns)
+
+
 def _historic(clause: str) -> bool:
-    return bool(_HISTORY.search(clause) or _PAST.search(clause) and not _NOW.search(clause))
+    return bool(_HISTORY.search(clause) or (_PAST.search(clause) and not _NOW.search(clause)))
 
 
 def _found(patterns: list[re.Pattern[str]], clause: str) -> bool:
@@ -598,3 +642,53 @@ _PATTERNS = {
 }
 _CONDITION_PATTERNS = {kind: [re.compile(p) for p in ps] for kind, ps in _CONDITIONS.items()}
 _SIGN_PATTERNS = {kind: [re.compile(p) for p in ps] for kind, ps in _SIGNS.items()}
+
+# A clause that asks something (the "?" stays with its clause).
+_ASKING_CLAUSE = re.compile(r"(?<=\?)|[.;:!,\n]+|\s[-—–]\s")
+_ASKS = re.compile(
+    r"\?|\b(?:quel|quelle|quels|quelles|combien|comment|quand|pourquoi|que faire|faut-il|"
+    r"peut-on|dose|posologie|what|how|when|which|should|can we|do we|is it|dose)\b"
+)
+# The writer speaks of themself.
+_WRITER = re.compile(r"\b(?:je|j'|jveux|chuis|moi|i|i'm|i've|im|myself)\b|\bme (?!dit)")
+_NAMES: dict[Emergency, dict[Language, str]] = {
+    Emergency.SUICIDE: {"fr": "Risque suicidaire", "en": "Suicide risk"},
+    Emergency.CARDIAC_ARREST: {"fr": "Arrêt cardiaque", "en": "Cardiac arrest"},
+    Emergency.ANAPHYLAXIS: {"fr": "Anaphylaxie", "en": "Anaphylaxis"},
+    Emergency.OVERDOSE: {"fr": "Intoxication, surdosage", "en": "Poisoning, overdose"},
+    Emergency.BLEEDING: {"fr": "Hémorragie grave", "en": "Major haemorrhage"},
+    Emergency.BREATHING: {"fr": "Détresse respiratoire", "en": "Acute breathing difficulty"},
+    Emergency.STROKE: {"fr": "AVC", "en": "Stroke"},
+}
+# Searched when an emergency is described and nothing is asked: the first steps, if the corpus
+# holds them (the answer is held to the sources like any other).
+_FIRST_STEPS: dict[Emergency, dict[Language, str]] = {
+    Emergency.SUICIDE: {
+        "fr": "Crise suicidaire : premiers gestes et orientation",
+        "en": "Suicidal crisis: first steps and referral",
+    },
+    Emergency.CARDIAC_ARREST: {
+        "fr": "Arrêt cardiaque : compressions thoraciques, défibrillation, adrénaline",
+        "en": "Cardiac arrest: chest compressions, defibrillation, adrenaline",
+    },
+    Emergency.ANAPHYLAXIS: {
+        "fr": "Anaphylaxie : adrénaline intramusculaire, position, remplissage",
+        "en": "Anaphylaxis: intramuscular adrenaline dose, position, fluids",
+    },
+    Emergency.OVERDOSE: {
+        "fr": "Intoxication, surdosage : premiers gestes, antidote, naloxone",
+        "en": "Poisoning, overdose: first steps, antidote, naloxone",
+    },
+    Emergency.BLEEDING: {
+        "fr": "Hémorragie grave : compression, transfusion, acide tranexamique",
+        "en": "Major haemorrhage: pressure, transfusion, tranexamic acid",
+    },
+    Emergency.BREATHING: {
+        "fr": "Détresse respiratoire aiguë : oxygène, bronchodilatateur, signes de gravité",
+        "en": "Acute breathing difficulty: oxygen, bronchodilator, severity signs",
+    },
+    Emergency.STROKE: {
+        "fr": "AVC : délai de thrombolyse, alerte, imagerie",
+        "en": "Stroke: thrombolysis time window, alert, imaging",
+    },
+}
