@@ -57,7 +57,8 @@ _ME = r"(?:me|m')"
 _SELF_EN = r"(?:myself|himself|herself|themselves)"
 _POSS = r"(?:my|his|her|their)"
 _CHILD = _any(
-    r"(?:mon|ma|le|la|notre) (?:fils|fille|enfant|bebe|petite?|nourrisson)",
+    r"(?:mon|ma|le|la|notre) (?:fils|fille|enfant|bebe|petite?|nourrisson|petit-fils|"
+    r"petite-fille)",
     r"l'enfant",
     r"\d+ (?:ans|mois)\b",
     r"(?:my|our|a|the) (?:son|daughter|child|kid|toddler|baby|infant)",
@@ -75,6 +76,11 @@ _SUBSTANCE = _any(
     r"flacon",
     r"sirop",
     r"produit",
+    r"pack(?:et)?s?",
+    r"box(?:es)?",
+    r"bottles?",
+    r"strips?",
+    r"blisters?",
     r"javel",
     r"destop",
     r"soude",
@@ -95,6 +101,7 @@ _SUBSTANCE = _any(
 )
 _QUANTITY = _any(
     r"\b(?:[5-9]|[1-9]\d+)\b",
+    r"several|plusieurs|il en manque",
     r"tout(?:e|es)? (?:la|le|sa|son|ses|une)",
     r"(?:the )?whole",
     r"handful",
@@ -107,7 +114,9 @@ _QUANTITY = _any(
 _INGESTED = _any(
     r"(?:a|ai|as|ont) (?:avale|bu|mange|ingere|pris|croque|lech[ee])",
     r"s'est (?:injecte|administre)",
-    r"(?:swallowed|drank|ate|ingested|took|taking|has taken|chewed|got into|injected)",
+    r"(?:swallowed|drank|ate|ingested|took|taking|has taken|chewed|got into|got hold of|"
+    r"injected)",
+    r"(?:a|ont) trouve",
 )
 _TOXIC = _any(
     r"javel",
@@ -139,7 +148,10 @@ _TOXIC = _any(
     r"paraffin",
     r"lamp oil",
 )
-_UNITS = r"(?:min|minutes?|h|heures?|hours?|ans|years?|jours?|days?|mg|g|ml|kg|mcg|ui|iu|units?)"
+_UNITS = (
+    r"(?:min|minutes?|h|heures?|hours?|ans|years?|jours?|days?|semaines?|weeks?|mois|months?|"
+    r"mg|g|ml|kg|mcg|ui|iu|units?|puffs?|bouffees?|gouttes?|drops?|sachets?|fois|times)"
+)
 # Doing the condition, now: "il fait une hémorragie", "she is having an asthma attack".
 _DOING = (
     r"(?:fait|fait un|fait une|faire un|faire une|est en train de faire|is having|are having|"
@@ -155,7 +167,10 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         rf"{_ME} jeter (?:sous|du|d'un|par|dans)",
         r"se (?:suicider|tuer|pendre|tirer une balle|foutre en l'air|jeter (?:sous|du|d'un|par))",
         r"sauter (?:du|d'un|par la|de la|sous) (?:pont|fenetre|toit|balcon|train|falaise)",
-        r"en finir\b(?! avec (?!(?:la|ma|sa|leur) vie))",
+        r"en (?:finir|terminer)\b(?! avec (?!(?:la|ma|sa|leur) vie))",
+        r"(?:planning|plans?|going|want|wants|decided) to (?:overdose|od\b|take (?:all|every))",
+        r"(?:vais|veux|compte|va|veut) (?:avaler|prendre) (?:tous|toutes|toute|tout) "
+        r"(?:mes|ses|la|le)",
         r"mettre fin a (?:mes|ses|ma|sa|leurs?) (?:jours|vie)",
         r"(?:plus|pas|aucune) (?:envie|la force|le courage) de vivre",
         r"(?:veux|veut|voulait|voudrais|envie de) plus vivre",
@@ -226,8 +241,10 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
     Emergency.OVERDOSE: (
         rf"{_INGESTED} (?:\w+ ){{0,3}}{_QUANTITY} (?:\w+ ){{0,4}}?{_SUBSTANCE}",
         rf"{_CHILD} (?:\w+ ){{0,5}}{_INGESTED} (?:\S+ ){{0,5}}?{_SUBSTANCE}",
-        rf"{_INGESTED} (?:\S+ ){{0,4}}?{_TOXIC}",
-        rf"{_INGESTED} (?:\w+ ){{0,2}}[1-9]\d+ (?!{_UNITS}\b)[a-z]",
+        rf"{_INGESTED} (?:[^\s']+['\s]){{0,4}}?{_TOXIC}",
+        rf"{_INGESTED} (?:\w+ ){{0,2}}(?:[5-9]|[1-9]\d+) (?!{_UNITS}\b)[a-z]",
+        r"(?:intoxication|ingestion|tentative de suicide) (?:\w+ )?(?:volontaire|aigue|"
+        r"medicamenteuse)|deliberate (?:overdose|ingestion|poisoning)",
         r"(?:fait|en) (?:une )?(?:overdose|surdose)",
         r"(?:took|taken|has had) an? (?:overdose|od)\b",
         r"\boverdos(?:ed|ing)\b|\bod'?(?:e?d)\b",
@@ -242,6 +259,8 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         r"bleeding (?:heavily|profusely|badly|a lot|everywhere|out)",
         r"(?:won't|will not|doesn't|does not) stop bleeding",
         r"losing (?:a lot of|lots of|so much) blood",
+        r"(?:pumping|spurting|pouring|gushing) (?:out )?blood|blood (?:is )?(?:pumping|spurting|"
+        r"pouring|gushing)|(?:saigne|sang) a gros bouillons",
         r"(?:coughing|vomiting|throwing) up (?:\w+ ){0,3}blood",
         r"(?:arterial|massive|uncontrolled|torrential) (?:bleed|bleeding|haemorrhage|hemorrhage)",
         r"(?:hemorragi|metrorragi|rectorragi|epistaxis|hematemese|saignement|haemorrhag|hemorrhag|"
@@ -288,7 +307,9 @@ _CONDITIONS: dict[Emergency, tuple[str, ...]] = {
         r"reaction allergique",
         r"allergic reaction",
         r"oedeme de quincke",
-        r"angioedema",
+        r"angio-?oedeme|angioedema",
+        r"reaction (?:au produit de contraste|a la perfusion|to the (?:contrast|infusion))",
+        r"epipen|anapen|stylo d'adrenaline|auto-?inject",
     ),
     Emergency.OVERDOSE: (
         r"intoxi",
@@ -307,6 +328,8 @@ _CONDITIONS: dict[Emergency, tuple[str, ...]] = {
     ),
     Emergency.BREATHING: (
         r"detresse respiratoire",
+        r"faux croup|laryngite aigue|stridor|\bcroup\b|epiglottit|bronchospasm|"
+        r"etat de mal asthmatique|acute severe asthma",
         r"respiratory distress",
         r"crise d'asthme",
         r"asthma attack",
@@ -334,7 +357,8 @@ _SIGNS: dict[Emergency, tuple[str, ...]] = {
         r"\bblue\b|\bgris\b|\bgrey\b",
         # speech
         r"(?:finir|terminer) (?:ses|une) phrases?|single words|ne peut (?:plus|pas) parler|"
-        r"(?:can't|cannot) (?:speak|talk)",
+        r"(?:can't|cannot|barely) (?:speak|talk)|"
+        r"(?:peut|arrive) a peine (?:a )?(?:parler|respirer)",
     ),
     Emergency.STROKE: (
         # face
@@ -359,19 +383,29 @@ _SIGNS: dict[Emergency, tuple[str, ...]] = {
     Emergency.ANAPHYLAXIS: (
         r"(?:gorge|langue|levres?|visage|face|throat|tongue|lips?) (?:\w+ ){0,2}(?:gonfl|enfl|"
         r"swell|swollen|tight|serre)|gonfle|swelling up",
-        r"urticaire|plaques (?:partout|rouges)|\bhives\b|\brash\b|boutons partout",
+        r"urticaire|plaques (?:partout|rouges)|\bhives\b|\brash\b|boutons partout|tout rouge|"
+        r"erythem|flush",
+        r"du mal a avaler|dysphagi|hoarse|voix (?:rauque|qui change)|throat (?:\w+ )?(?:funny|"
+        r"tight|strange|itchy)|gorge (?:qui )?(?:gratte|serre)|stridor",
         r"siffle|sibilan|wheez|respire mal|du mal a respirer|breath",
-        r"\b(?:ta|tension|bp|pa)(?: a)? [4-8]\d\b|hypotension|malaise",
+        r"\b(?:ta|tension|bp|pa)(?: a)? [4-8]\d\b|hypotension|malaise|chute de (?:la )?tension|"
+        r"(?:ta|bp|pa) (?:imprenable|effondree|unrecordable|dropping)|collaps",
         r"apres (?:\w+ ){0,2}(?:antibiotique|injection|vaccin|piqure|cacahuete|sesame|noix|"
         r"arachide|contraste|perfusion)|(?:after|from) (?:\w+ ){0,2}(?:antibiotic|injection|"
         r"contrast|sting|vaccine|peanut|nuts?|infusion)|ate (?:a|some) (?:peanut|nut)|bee sting|"
-        r"piquer par|mange (?:\w+ ){0,2}(?:cacahuete|sesame|noix|arachide)",
+        r"piquer par|mange (?:\w+ ){0,2}(?:cacahuete|sesame|noix|arachide)|en a mange|just ate|"
+        r"ate some|"
+        r"(?:apres|after|recu|received|given) (?:\w+ ){0,3}(?:curare|rocephine|ceftriaxone|"
+        r"penicill|amox|cephalo|iode|latex|ains|nsaid)|"
+        r"(?:allergique|allergic) (?:a|aux|to) (?:\w+ ){0,3}"
+        r"(?:en a mange|just ate|ate some|a mange)",
     ),
 }
 # That it is happening now, here.
 _NOW = re.compile(
     _any(
         r"en cours",
+        r"per-?operatoire|intra-?operative|peri-?operative|en salle de reveil|\bsspi\b",
         r"\bstill\b",
         r"\btoujours\b",
         r"\b(?:epipen|stylo|adre|adrenaline) (?:\w+ )?(?:deja )?(?:used|given|faite?|injecte)",
@@ -583,8 +617,9 @@ def detect(text: str) -> Emergency | None:
         return Emergency.SUICIDE  # even as a question: "comment me suicider ?"
     clauses = [c.strip() for c in _CLAUSE.split(folded) if c.strip()]
     current = [c for c in clauses if not _historic(c)]
-    now = any(_NOW.search(c) or _SOMEONE.search(c) for c in current)
     generic = bool(_GENERIC.search(folded))
+    # Someone the writer is with says "now", except in a question about teaching or protocols.
+    now = any(_NOW.search(c) or (_SOMEONE.search(c) and not generic) for c in current)
     for kind in Emergency:
         if _described(kind, current, now, generic):
             return kind
@@ -606,7 +641,8 @@ def _described(kind: Emergency, clauses: list[str], now: bool, generic: bool) ->
 
 
 def _folded(text: str) -> str:
-    return fold(" ".join(text.split())).replace("’", "'").replace("`", "'")
+    folded = fold(" ".join(text.split())).replace("’", "'").replace("`", "'")
+    return folded.replace("œ", "oe").replace("æ", "ae")  # ligatures NFKD leaves whole
 
 
 def _narrates(clause: str) -> bool:
@@ -637,7 +673,7 @@ def _found(patterns: list[re.Pattern[str]], clause: str) -> bool:
 
 
 _PATTERNS = {
-    kind: [re.compile(p) for p in (*phrases, *(_DOING + c for c in _CONDITIONS[kind]))]
+    kind: [re.compile(p) for p in (*phrases, *(f"{_DOING}(?:{c})" for c in _CONDITIONS[kind]))]
     for kind, phrases in _EVENTS.items()
 }
 _CONDITION_PATTERNS = {kind: [re.compile(p) for p in ps] for kind, ps in _CONDITIONS.items()}
