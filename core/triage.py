@@ -94,9 +94,12 @@ _SUBSTANCE = _any(
     r"medicines?",
     r"bleach",
     r"batter(?:y|ies)",
+    r"piles?(?: bouton)?\b",
+    r"aimants?|magnets?",
     r"detergent",
     r"methadone",
     r"heroine?",
+    r"cocaine|crack|ecstasy|mdma|ghb|fentanyl|ketamine",
     r"opio",
 )
 _QUANTITY = _any(
@@ -117,6 +120,13 @@ _INGESTED = _any(
     r"(?:swallowed|drank|ate|ingested|took|taking|has taken|chewed|got into|got hold of|"
     r"injected)",
     r"(?:a|ont) trouve",
+    r"(?:a|ai|as|ont) (?:sniffe|fume|inhale)|snorted|smoked",
+)
+# Swallowing (not eating) so much of something that its name does not matter.
+_SWALLOWED_SO_MUCH = (
+    r"(?:(?:a|ai|as|ont) (?:avale|pris|ingere|sniffe)|s'est injecte|swallowed|took|has taken|"
+    r"ingested|snorted|injected) (?:\w+ ){0,2}(?:une poignee|enormement|a handful|handfuls|"
+    r"a (?:massive|huge) amount|massive amounts)"
 )
 _TOXIC = _any(
     r"javel",
@@ -140,6 +150,8 @@ _TOXIC = _any(
     r"\bacide\b",
     r"bleach",
     r"batter(?:y|ies)",
+    r"piles?(?: bouton)?\b",
+    r"aimants?|magnets?",
     r"detergent",
     r"antifreeze",
     r"weedkiller",
@@ -196,6 +208,9 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         r"(?:me|se|te) buter\b",
         r"(?:vais|va|allait|veux|veut) sauter (?:ce soir|maintenant|du|d'un|par|de la|sous)",
         r"(?:marre|assez) de (?:vivre|la vie)",
+        r"(?:plus )?que la mort|only death|better dead|mieux mort",
+        r"rope (?:is )?ready|corde (?:est )?prete|(?:prepare|achete|bought|got) (?:une|la|a) "
+        r"(?:corde|rope)",
         r"(?:don't|do not|doesn't|does not|can't|cannot) (?:want to live|see the point)",
         r"no (?:point|reason) (?:in |to )?(?:living|go on|going on)",
         r"can'?t go on",
@@ -213,7 +228,7 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         r"\bacr\b",
         r"arret cardio-?respiratoire",
         r"(?:est|en|fait un|faire un) arret\b",
-        r"\ben (?:asystolie|fv|tv sans pouls|dissociation)",
+        r"\ben (?:asystolie|fv|tv sans pouls|dissociation|aesp|rythme non choquable)",
         r"(?:on|a) (?:a )?(?:deja )?choque",
         r"\bon masse\b",
         r"(?:mce|rcp|massage|reanimation) (?:en cours|debute|commence)",
@@ -242,6 +257,7 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         rf"{_INGESTED} (?:\w+ ){{0,3}}{_QUANTITY} (?:\w+ ){{0,4}}?{_SUBSTANCE}",
         rf"{_CHILD} (?:\w+ ){{0,5}}{_INGESTED} (?:\S+ ){{0,5}}?{_SUBSTANCE}",
         rf"{_INGESTED} (?:[^\s']+['\s]){{0,4}}?{_TOXIC}",
+        _SWALLOWED_SO_MUCH,
         rf"{_INGESTED} (?:\w+ ){{0,2}}(?:[5-9]|[1-9]\d+) (?!{_UNITS}\b)[a-z]",
         r"(?:intoxication|ingestion|tentative de suicide) (?:\w+ )?(?:volontaire|aigue|"
         r"medicamenteuse)|deliberate (?:overdose|ingestion|poisoning)",
@@ -254,7 +270,8 @@ _EVENTS: dict[Emergency, tuple[str, ...]] = {
         r"(?:ca|le sang) gicle",
         r"pisse le sang",
         r"(?:vomit|crache|tousse|perd) (?:\w+ ){0,2}(?:du|de) sang",
-        r"saignement (?:\w+ )?(?:abondant|massif|incontrolable|qui ne s'arrete pas)",
+        r"saignement (?:\w+ ){0,3}(?:abondant|massif|incontrolable|qui ne s'arrete pas)",
+        r"haemorrhaging|hemorrhaging|hemorragie active|saigne activement|actively bleeding",
         r"hemorragie (?:\w+ )?(?:massive|incontrolable|cataclysmique)",
         r"bleeding (?:heavily|profusely|badly|a lot|everywhere|out)",
         r"(?:won't|will not|doesn't|does not) stop bleeding",
@@ -312,7 +329,7 @@ _CONDITIONS: dict[Emergency, tuple[str, ...]] = {
         r"epipen|anapen|stylo d'adrenaline|auto-?inject",
     ),
     Emergency.OVERDOSE: (
-        r"intoxi",
+        r"intox",
         r"overdose",
         r"surdos",
         r"poison",
@@ -351,7 +368,8 @@ _SIGNS: dict[Emergency, tuple[str, ...]] = {
     Emergency.BREATHING: (
         # effort, rate
         r"respire (?:\w+ )?(?:vite|fort|mal)|polypn|tachypn|\btire\b|tirage|grunting|geint|"
-        r"breathing (?:fast|hard|rapidly)|wheez|siffl|essouffl|breathless|short of breath",
+        r"breathing (?:\w+ )?(?:fast|hard|rapidly)|wheez|siffl|essouffl|breathless|"
+        r"short of breath",
         # oxygen
         r"\b(?:sat|sats|spo2|saturation)(?: a| are| at| of| est a)? [4-8]\d\b|cyanos|bleue?s?\b|"
         r"\bblue\b|\bgris\b|\bgrey\b",
@@ -366,19 +384,22 @@ _SIGNS: dict[Emergency, tuple[str, ...]] = {
         r"asymetrique|paralyse|tordu)|moitie du visage|paralysie faciale|"
         r"face (?:\w+ ){0,2}(?:drooping|dropping|dropped|droops?|fallen|lopsided)|"
         r"facial (?:droop|palsy)|"
-        r"side of (?:his|her|the|my) face|mouth (?:is )?(?:lopsided|drooping|twisted)",
+        r"side of (?:his|her|the|my) face|mouth (?:is )?(?:lopsided|drooping|twisted)|"
+        r"sourire (?:\w+ ){0,2}(?:d'un cote|asymetrique|de travers)|(?:can't|cannot) smile",
         # arm, leg, one side
         r"(?:bras|main|jambe)s? (?:\w+ ){0,2}(?:qui tombe|tombe|faible|lourd|ne repond|paralyse|"
         r"engourdi)|bouger (?:le|la|son|sa) (?:bras|main|jambe)|hemicorps|"
         r"(?:lift|raise|move|feel) (?:(?:his|her|my|the) )?(?:\w+ )?(?:arm|hand|leg)|"
         r"(?:arm|hand|leg) (?:\w+ ){0,2}(?:weak|numb|heavy|limp|dropped|drift)|"
-        r"(?:arm|one-sided|sided) weakness",
+        r"(?:arm|one-sided|sided) weakness|(?:main|bras) (?:\w+ )?lache|"
+        r"(?:side|cote|hemicorps) (?:\w+ ){0,2}(?:weak|faible|paralys|numb|engourdi)",
         # speech
         r"parle (?:mal|bizarre|difficilement|de travers|plus)|(?:du mal|difficulte)s? a parler|"
         r"troubles? (?:de la parole|du langage)|(?:n'arrive|ne peut) plus (?:a )?parler|"
         r"(?:trouve plus|cherche) ses mots|melange (?:les|ses) mots|aphasi|dysarthri|"
         r"slurr|garbled|(?:can't|cannot) (?:speak|talk|get (?:his|her) words)|"
-        r"words (?:are )?(?:coming out|jumbled)|speech (?:is )?(?:slurred|garbled|gone)",
+        r"words (?:are )?(?:coming out|jumbled)|speech (?:is )?(?:slurred|garbled|gone)|"
+        r"(?:can't|cannot|doesn't|does not) understand|ne comprend (?:plus|rien)",
     ),
     Emergency.ANAPHYLAXIS: (
         r"(?:gorge|langue|levres?|visage|face|throat|tongue|lips?) (?:\w+ ){0,2}(?:gonfl|enfl|"
