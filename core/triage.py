@@ -90,7 +90,10 @@ def detect(text: str) -> Emergency | None:
     current = [c for c in clauses if not _historic(c)]
     generic = bool(words.GENERIC.search(folded))
     # Someone the writer is with says "now", except in a question about teaching or protocols.
-    now = any(words.NOW.search(c) or (words.SOMEONE.search(c) and not generic) for c in current)
+    now = any(
+        words.NOW.search(c) or (not generic and (words.HERE.search(c) or words.SOMEONE.search(c)))
+        for c in current
+    )
     for kind in Emergency:
         if _described(kind, current, now, generic):
             return kind
@@ -119,7 +122,8 @@ def _folded(text: str) -> str:
 def _narrates(clause: str) -> bool:
     """Whether a clause describes the emergency (event, condition, sign or cue of now)."""
     patterns = [*_PATTERNS.values(), *_CONDITION_PATTERNS.values(), *_SIGN_PATTERNS.values()]
-    return bool(words.NOW.search(clause)) or any(_found(group, clause) for group in patterns)
+    cue = words.NOW.search(clause) or words.HERE.search(clause)
+    return bool(cue) or any(_found(group, clause) for group in patterns)
 
 
 def _historic(clause: str) -> bool:

@@ -55,6 +55,7 @@ _SUBSTANCE = _any(
     r"batter(?:y|ies)",
     r"piles?(?: bouton)?\b",
     r"aimants?|magnets?",
+    r"under the sink|sous l'evier|cleaning products?|produits menagers",
     r"detergent",
     r"methadone",
     r"heroine?",
@@ -64,6 +65,7 @@ _SUBSTANCE = _any(
 _QUANTITY = _any(
     r"\b(?:[5-9]|[1-9]\d+)\b",
     r"several|plusieurs|il en manque",
+    r"tous (?:mes|ses|les|leurs)|toutes (?:mes|ses|les|leurs)|all (?:my|his|her|their)",
     r"tout(?:e|es)? (?:la|le|sa|son|ses|une)",
     r"(?:the )?whole",
     r"handful",
@@ -111,6 +113,7 @@ _TOXIC = _any(
     r"batter(?:y|ies)",
     r"piles?(?: bouton)?\b",
     r"aimants?|magnets?",
+    r"under the sink|sous l'evier|cleaning products?|produits menagers",
     r"detergent",
     r"antifreeze",
     r"weedkiller",
@@ -167,6 +170,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:me|se|te) buter\b",
         r"(?:vais|va|allait|veux|veut) sauter (?:ce soir|maintenant|du|d'un|par|de la|sous)",
         r"(?:marre|assez) de (?:vivre|la vie)",
+        r"(?:je suis|i'm|i am) (?:sur le|on the|au bord du) (?:pont|bridge|toit|roof|ledge|rebord|"
+        r"balcon|quai)",
+        r"\bvais sauter$|going to jump$",
         r"(?:plus )?que la mort|only death|better dead|mieux mort",
         r"rope (?:is )?ready|corde (?:est )?prete|(?:prepare|achete|bought|got) (?:une|la|a) "
         r"(?:corde|rope)",
@@ -183,6 +189,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"\brespire plus\b",
         r"(?:plus|pas|aucune?) de (?:pouls|respiration|signe de vie)",
         r"flat-?lin",
+        r"respiration agonique|gasps? agoniques?|agonal (?:breathing|gasps?)",
+        r"(?:s'effondre|s'est effondre|collapsed|collapses) (?:\w+ ){0,3}(?:ne repond plus|"
+        r"inconscient|unresponsive|ne respire)",
         r"no (?:signs of life|breathing|output)\b",
         r"\bacr\b",
         r"arret cardio-?respiratoire",
@@ -217,6 +226,10 @@ EVENTS: dict[str, tuple[str, ...]] = {
         rf"{_CHILD} (?:\w+ ){{0,5}}{_INGESTED} (?:\S+ ){{0,5}}?{_SUBSTANCE}",
         rf"{_INGESTED} (?:[^\s']+['\s]){{0,4}}?{_TOXIC}",
         _SWALLOWED_SO_MUCH,
+        r"(?:pris|took|taken|given|donne|recu|avale|swallowed) (?:\w+ ){0,5}"
+        r"(?:par erreur|by mistake|accidentally|double dose|dose double)",
+        r"(?:respire|inhale|inhaled|breathed in) (?:\w+ ){0,2}"
+        r"(?:vapeurs?|fumees?|fumes|gaz|gas|smoke)",
         rf"{_INGESTED} (?:\w+ ){{0,2}}(?:[5-9]|[1-9]\d+) (?!{_UNITS}\b)[a-z]",
         r"(?:intoxication|ingestion|tentative de suicide) (?:\w+ )?(?:volontaire|aigue|"
         r"medicamenteuse)|deliberate (?:overdose|ingestion|poisoning)",
@@ -231,6 +244,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:vomit|crache|tousse|perd) (?:\w+ ){0,2}(?:du|de) sang",
         r"saignement (?:\w+ ){0,3}(?:abondant|massif|incontrolable|qui ne s'arrete pas)",
         r"haemorrhaging|hemorrhaging|hemorragie active|saigne activement|actively bleeding",
+        r"sang partout|blood (?:everywhere|all over)",
+        r"soaking (?:through )?(?:a |one )?(?:pad|towel|dressing)|"
+        r"(?:trempe|traverse) (?:une|les|sa) (?:protection|serviette|compresse|pansement)",
         r"hemorragie (?:\w+ )?(?:massive|incontrolable|cataclysmique)",
         r"bleeding (?:heavily|profusely|badly|a lot|everywhere|out)",
         r"(?:won't|will not|doesn't|does not) stop bleeding",
@@ -304,6 +320,7 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
     ),
     "breathing": (
         r"detresse respiratoire",
+        r"oedeme aigu du poumon|\boap\b|pulmonary oedema|crache mousseux|pink frothy",
         r"faux croup|laryngite aigue|stridor|\bcroup\b|epiglottit|bronchospasm|"
         r"etat de mal asthmatique|acute severe asthma",
         r"respiratory distress",
@@ -324,6 +341,25 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 SIGNS: dict[str, tuple[str, ...]] = {
+    "overdose": (
+        # consciousness
+        r"ne se reveille (?:pas|plus)|inconscient|(?:won't|doesn't|does not) wake|unconscious|"
+        r"unrousable|barely rousable|somnolent|drowsy|pupilles? en tete d'epingle|pinpoint|myosis",
+        # a drug behind it
+        r"(?:apres|after) (?:sa|son|ses|his|her|the) (?:morphine|methadone|oxycodone|opio|"
+        r"insuline|insulin|traitement|medicaments|pills|tablets)|(?:empty|vides?) (?:\w+ )?"
+        r"(?:pill|packets?|boites?|plaquettes?|bottles?|flacons?)|(?:pill|tablet) (?:packets|"
+        r"bottles) (?:\w+ )?empty|par erreur|by mistake",
+        # slow breathing
+        r"respire (?:\d|un|deux|trois|quatre|cinq|six|sept|huit) fois par minute|"
+        r"(?:resp(?:iratory)? rate|fr|rr) (?:of |a |is )?[1-8]\b|bradypn",
+    ),
+    "bleeding": (
+        r"\bsang\b|saign|\bbleed|\bblood|hemorrag|haemorrhag|(?:s'est )?coupe|\bcut\b|plaie|wound",
+        r"(?:ca|ils?|elles?) ne s'arrete (?:pas|plus)|(?:won't|doesn't|does not|will not) stop|"
+        r"partout|everywhere|soaking|trempe|a flots?|gicle|every \d+ minutes|"
+        r"toutes les \d+ minutes",
+    ),
     "breathing": (
         # effort, rate
         r"respire (?:\w+ )?(?:vite|fort|mal)|polypn|tachypn|\btire\b|tirage|grunting|geint|"
@@ -385,7 +421,6 @@ SIGNS: dict[str, tuple[str, ...]] = {
 NOW = re.compile(
     _any(
         r"en cours",
-        r"per-?operatoire|intra-?operative|peri-?operative|en salle de reveil|\bsspi\b",
         r"\bstill\b",
         r"\btoujours\b",
         r"\b(?:epipen|stylo|adre|adrenaline) (?:\w+ )?(?:deja )?(?:used|given|faite?|injecte)",
@@ -421,16 +456,23 @@ NOW = re.compile(
         r"brutal",
         r"suddenly",
         r"tout d'un coup",
-        r"\bau (?:bloc|scanner|cabinet|dechocage|sau)\b",
-        r"\ben salle\b",
-        r"\b(?:chambre|lit|box|bed|bay|room|salle) \d+",
+        r"\b(?:chambre|lit|box|bed|bay|room|salle) \d+",  # a numbered place: someone there
         r"\bde la \d+\b",
-        r"\bin (?:theatre|recovery|the ed|resus|the ward|a&e)\b",
-        r"\bon the ward\b",
         r"\b(?:ta|bp|pa|tension a|sat|sats|spo2|saturation)(?: a| are| at| of)? \d",
         r"\bon masse\b",
         r"choque",
         r"\bshocked\b",
+    )
+)
+# Where it is happening: "now" unless the message is a generic or teaching question ("protocol for
+# suspected stroke in the ED").
+HERE = re.compile(
+    _any(
+        r"per-?operatoire|intra-?operative|peri-?operative|en salle de reveil|\bsspi\b",
+        r"\bau (?:bloc|scanner|cabinet|dechocage|sau)\b",
+        r"\ben salle\b",
+        r"\bin (?:theatre|recovery|the ed|resus|the ward|a&e)\b",
+        r"\bon the ward\b",
     )
 )
 # A generic question or teaching frame (where nothing says it is happening now).
@@ -506,6 +548,8 @@ GENERIC = re.compile(
         r"\bteaching\b",
         r"\bformation\b",
         r"\bje prepare un cours\b",
+        r"\brevis",
+        r"\becn\b|\bedn\b|\bexam\b",
     )
 )
 NEGATION = re.compile(

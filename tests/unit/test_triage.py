@@ -19,7 +19,7 @@ DEMO_QUESTIONS = [
     for line in (DATA / "demo_questions.jsonl").read_text().splitlines()
 ]
 # Measured (bench/triage_eval.py, docs/safety.md); a change that lowers them fails here.
-FLOORS = {"dev": (1.0, 0.0), "test": (0.98, 0.031)}  # recall at least, false alarms at most
+FLOORS = {"dev": (1.0, 0.0), "test": (0.98, 0.016)}  # recall at least, false alarms at most
 
 
 @pytest.mark.parametrize("split", ["dev", "test"])
