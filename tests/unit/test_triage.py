@@ -7,8 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from core.models import Outcome
+from core.models import Outcome, Passage
 from core.pipeline import PipelineSettings
+from core.ports import Draft, OnText, Progress
 from core.triage import Emergency, EmergencyNumbers, assess, detect
 from tests.conftest import DATA
 from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
@@ -181,3 +182,31 @@ async def test_a_clinician_asking_about_a_suicidal_patient_gets_3114_then_the_an
 def test_settings_default_to_clinicians() -> None:
     """Without MEDGPT_AUDIENCE the pipeline answers clinicians under a banner."""
     assert PipelineSettings().audience == "clinicians"
+
+
+class StreamingGenerator:
+    """Streams its draft (the first passage, cited) before returning it."""
+
+    async def generate(
+        self, question: str, language: str, passages: list[Passage], on_text: OnText | None = None
+    ) -> Draft:
+        draft = f"{passages[0].text} [1]"
+        if on_text is not None:
+            await on_text(draft)
+        return Draft(draft, "streaming")
+
+
+async def test_an_answer_under_a_banner_is_not_streamed_ahead_of_it() -> None:
+    """Slack would show a streamed answer before the banner: under a banner, nothing streams."""
+    heard: list[Progress] = []
+
+    async def hear(progress: Progress) -> None:
+        heard.append(progress)
+
+    pipeline = pipeline_with(FakeIndex([ARREST]), FakeAudit(), StreamingGenerator())
+    await pipeline.answer(message("When is adrenaline given after shocks?"), hear)
+    assert heard  # an ordinary question streams
+    heard.clear()
+    reply = await pipeline.answer(message("Code blue in bed 4, when is adrenaline given?"), hear)
+    assert reply.banner
+    assert heard == []
