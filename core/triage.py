@@ -87,7 +87,7 @@ def detect(text: str) -> Emergency | None:
     if words.FIRST_PERSON_SUICIDE.search(folded):
         return Emergency.SUICIDE  # even as a question: "comment me suicider ?"
     clauses = [c.strip() for c in _CLAUSE.split(folded) if c.strip()]
-    current = [c for c in clauses if not _historic(c)]
+    current = [part for clause in clauses for part in _current(clause)]
     generic = bool(words.GENERIC.search(folded))
     # Someone the writer is with says "now", except in a question about teaching or protocols.
     now = any(
@@ -126,6 +126,15 @@ def _narrates(clause: str) -> bool:
     return bool(cue) or any(_found(group, clause) for group in patterns)
 
 
+def _current(clause: str) -> list[str]:
+    """The clause, or its parts not about the past ("elle a eu une piqûre et respire mal":
+    "respire mal")."""
+    parts = _AND.split(clause)
+    if not any(_historic(part) for part in parts):
+        return [clause]
+    return [part for part in parts if not _historic(part)]
+
+
 def _historic(clause: str) -> bool:
     return bool(
         words.HISTORY.search(clause) or (words.PAST.search(clause) and not words.NOW.search(clause))
@@ -150,6 +159,7 @@ def _found(patterns: list[re.Pattern[str]], clause: str) -> bool:
 
 
 _CLAUSE = re.compile(r"[.;:!?,\n]+|\s[-—–]\s|\bmais\b|\bbut\b")
+_AND = re.compile(r" et | and ")
 
 
 def _compiled(table: dict[str, tuple[str, ...]]) -> dict[Emergency, list[re.Pattern[str]]]:

@@ -56,6 +56,7 @@ _SUBSTANCE = _any(
     r"piles?(?: bouton)?\b",
     r"aimants?|magnets?",
     r"under the sink|sous l'evier|cleaning products?|produits menagers",
+    r"laundry|dishwasher|tide pod|dosettes? de lessive|capsules? de lessive",
     r"detergent",
     r"methadone",
     r"heroine?",
@@ -114,6 +115,7 @@ _TOXIC = _any(
     r"piles?(?: bouton)?\b",
     r"aimants?|magnets?",
     r"under the sink|sous l'evier|cleaning products?|produits menagers",
+    r"laundry|dishwasher|tide pod|dosettes? de lessive|capsules? de lessive",
     r"detergent",
     r"antifreeze",
     r"weedkiller",
@@ -245,6 +247,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"saignement (?:\w+ ){0,3}(?:abondant|massif|incontrolable|qui ne s'arrete pas)",
         r"haemorrhaging|hemorrhaging|hemorragie active|saigne activement|actively bleeding",
         r"sang partout|blood (?:everywhere|all over)",
+        r"\bspurting\b|pulsatile bleed|uterus (?:atone|mou)|atonie uterine|uterine atony|"
+        r"boggy uterus",
         r"soaking (?:through )?(?:a |one )?(?:pad|towel|dressing)|"
         r"(?:trempe|traverse) (?:une|les|sa) (?:protection|serviette|compresse|pansement)",
         r"hemorragie (?:\w+ )?(?:massive|incontrolable|cataclysmique)",
@@ -387,6 +391,7 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:lift|raise|move|feel) (?:(?:his|her|my|the) )?(?:\w+ )?(?:arm|hand|leg)|"
         r"(?:arm|hand|leg) (?:\w+ ){0,2}(?:weak|numb|heavy|limp|dropped|drift)|"
         r"(?:arm|one-sided|sided) weakness|(?:main|bras) (?:\w+ )?lache|"
+        r"(?:bras|main|jambe) (?:\w+ ){0,2}ne bouge (?:plus|pas)|"
         r"(?:side|cote|hemicorps) (?:\w+ ){0,2}(?:weak|faible|paralys|numb|engourdi)",
         # speech
         r"parle (?:mal|bizarre|difficilement|de travers|plus)|(?:du mal|difficulte)s? a parler|"
@@ -398,12 +403,12 @@ SIGNS: dict[str, tuple[str, ...]] = {
     ),
     "anaphylaxis": (
         r"(?:gorge|langue|levres?|visage|face|throat|tongue|lips?) (?:\w+ ){0,2}(?:gonfl|enfl|"
-        r"swell|swollen|tight|serre)|gonfle|swelling up",
+        r"swell|swollen|tight|serre|huge|enorme|puffy)|gonfle|swelling up",
         r"urticaire|plaques (?:partout|rouges)|\bhives\b|\brash\b|boutons partout|tout rouge|"
         r"erythem|flush",
         r"du mal a avaler|dysphagi|hoarse|voix (?:rauque|qui change)|throat (?:\w+ )?(?:funny|"
         r"tight|strange|itchy)|gorge (?:qui )?(?:gratte|serre)|stridor",
-        r"siffle|sibilan|wheez|respire mal|du mal a respirer|breath",
+        r"siffle|sibilan|wheez|respire (?:\w+ )?mal|du mal a respirer|breath",
         r"\b(?:ta|tension|bp|pa)(?: a)? [4-8]\d\b|hypotension|malaise|chute de (?:la )?tension|"
         r"(?:ta|bp|pa) (?:imprenable|effondree|unrecordable|dropping)|collaps",
         r"apres (?:\w+ ){0,2}(?:antibiotique|injection|vaccin|piqure|cacahuete|sesame|noix|"
@@ -574,6 +579,7 @@ HISTORY = re.compile(
         r"\bl'an dernier\b",
         r"\bl'annee derniere\b",
         r"\bhier\b",
+        r"\bdepuis des (?:annees|mois)\b|\bfor (?:years|months)\b|\bchroniques?\b|\bchronic\b",
         r"\byesterday\b",
         r"\blast (?:year|month)\b",
         r"\ben (?:19|20)\d\d\b",
