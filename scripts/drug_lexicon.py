@@ -32,8 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from adapters.sources.bdpm import short_name  # noqa: E402
-from core.text import fold  # noqa: E402
+from adapters.sources.bdpm import short_name
+from core.text import fold
+from core.understand import Entry, Sense, build_lexicon
 
 OUT = Path(__file__).resolve().parent.parent / "core" / "lexicon"
 BDPM = Path("/work/shared/data/bdpm")
@@ -54,7 +55,9 @@ _SALT_WORDS = frozenset(
     "sodique potassique calcique magnesien magnesienne lysine base anhydre humain humaine "
     "biogenetique monosodique disodique trisodique dipotassique".split()
 )
-_HYDRATE = re.compile(r"^(?:mono|di|tri|tetra|penta|hexa|hepta|hemi|sesqui|hemipenta)?hydrate[es]*$")
+_HYDRATE = re.compile(
+    r"^(?:mono|di|tri|tetra|penta|hexa|hepta|hemi|sesqui|hemipenta)?hydrate[es]*$"
+)
 # A salt named first ("CHLORHYDRATE DE METFORMINE"): dropped with its "de".
 _SALT_PREFIXES = frozenset(
     "chlorhydrate dichlorhydrate bromhydrate sulfate maleate fumarate hemifumarate tartrate "
@@ -77,7 +80,9 @@ def substance(raw: str) -> str:
     if len(words) > 2 and folded[0] in _SALT_PREFIXES and folded[1] in ("de", "d'"):
         words, folded = words[2:], folded[2:]
     kept = [
-        w for w, f in zip(words, folded, strict=True) if f not in _SALT_WORDS and not _HYDRATE.match(f)
+        w
+        for w, f in zip(words, folded, strict=True)
+        if f not in _SALT_WORDS and not _HYDRATE.match(f)
     ]
     return " ".join(kept or words).replace("' ", "'")
 
@@ -181,11 +186,6 @@ def _strings(data: object) -> list[str]:
 
 def near_names(words: set[str], names: set[str], length: int = 5) -> list[str]:
     """The words, of `length` letters or more and not names themselves, one edit from a name."""
-    sys.path.insert(0, str(OUT.parent.parent))
-    from core.understand import build_lexicon  # noqa: PLC0415
-
-    from core.understand import Entry, Sense  # noqa: PLC0415
-
     lexicon = build_lexicon((n, Entry(n, "substance", (Sense(n),))) for n in names)
     return sorted(w for w in words - names if len(w) >= length and lexicon.near(w))
 
@@ -201,8 +201,8 @@ def main() -> None:
     with (OUT / "common_words.txt").open("w", encoding="utf-8") as out:
         out.write(
             "# Ordinary words one letter away from a drug name of the lexicon: never corrected\n"
-            "# into it. Derived by scripts/drug_lexicon.py (word counts of PubMedQA, FrenchMedMCQA\n"
-            "# and the demo notes); re-run it.\n"
+            "# into it. Derived by scripts/drug_lexicon.py (word counts of PubMedQA,\n"
+            "# FrenchMedMCQA and the demo notes); re-run it.\n"
         )
         out.writelines(f"{word}\n" for word in near_names(common, names))
     with (OUT / "brands_bdpm.tsv").open("w", encoding="utf-8") as out:
@@ -216,7 +216,8 @@ def main() -> None:
     with (OUT / "classes_ansm.tsv").open("w", encoding="utf-8") as out:
         out.write(
             "# Drug classes of the ANSM interaction thesaurus and their member substances, from\n"
-            f"# its substance index ({index.name}). Derived by scripts/drug_lexicon.py; re-run it.\n"
+            f"# its substance index ({index.name}). Derived by scripts/drug_lexicon.py;\n"
+            "# re-run it.\n"
             "class\tmembers\n"
         )
         out.writelines(f"{name}\t{', '.join(m)}\n" for name, m in grouped.items())

@@ -88,11 +88,19 @@ FILES = {  # file: how to read it; of two entries of one name, the first file's 
 @functools.cache
 def default_lexicon() -> Lexicon:
     """Every lexicon file shipped with the package (a missing one is skipped), and the chatter."""
+    return shipped()
+
+
+def shipped(abbreviations_text: str | None = None) -> Lexicon:
+    """The shipped lexicon; with `abbreviations_text`, that abbreviation file instead of the
+    package's (tests, an institution's own list)."""
     folder = resources.files(__package__)
     entries: list[tuple[str, Entry]] = []
     for name, read in FILES.items():
         path = folder / name
-        if path.is_file():
+        if name == "abbreviations.tsv" and abbreviations_text is not None:
+            entries += read(abbreviations_text)
+        elif path.is_file():
             entries += read(path.read_text(encoding="utf-8"))
     chatter, common = (_lines((folder / name).read_text(encoding="utf-8")) for name in _LISTS)
     return build_lexicon(entries, chatter, common)
