@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from importlib import resources
 
 from core.text import keywords
-from core.understand import Entry, Lexicon, Sense, build_lexicon
+from core.understand import Entry, Lexicon, Sense, build_lexicon, key_of
 
 # An abbreviation of at most this many letters, written in capitals in the file, matches only
 # a word written in capitals in the message ("TA", "EP", "AF" are not "ta", "ep", "af").
@@ -103,7 +103,30 @@ def shipped(abbreviations_text: str | None = None) -> Lexicon:
         elif path.is_file():
             entries += read(path.read_text(encoding="utf-8"))
     chatter, common = (_lines((folder / name).read_text(encoding="utf-8")) for name in _LISTS)
-    return build_lexicon(entries, chatter, common)
+    return build_lexicon(with_synonyms(entries), chatter, common)
+
+
+def with_synonyms(entries: list[tuple[str, Entry]]) -> list[tuple[str, Entry]]:
+    """Each brand's or clipped form's substance also by its common name, where the lexicon
+    gives one (KARDEGIC: acide acétylsalicylique, and aspirine, as the notes call it)."""
+    common: dict[tuple[str, str], list[str]] = {}
+    for _, entry in entries:
+        if entry.kind == "synonym":
+            for sense in entry.senses:
+                common.setdefault((key_of(sense.meaning), sense.language), []).append(entry.written)
+    if not common:
+        return entries
+    return [(name, _widened(entry, common)) for name, entry in entries]
+
+
+def _widened(entry: Entry, common: dict[tuple[str, str], list[str]]) -> Entry:
+    if entry.kind not in ("brand", "clipped"):
+        return entry
+    senses = list(entry.senses)
+    for sense in entry.senses:
+        for name in common.get((key_of(sense.meaning), sense.language), []):
+            senses.append(Sense(name, sense.language, sense.context, sense.capitals))
+    return Entry(entry.written, entry.kind, tuple(senses))
 
 
 _LISTS = ("chatter.txt", "common_words.txt")
