@@ -4,7 +4,7 @@ the files are package data, read through importlib.resources)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 
 from core.text import keywords
@@ -91,9 +91,13 @@ def default_lexicon() -> Lexicon:
     return shipped()
 
 
-def shipped(abbreviations_text: str | None = None) -> Lexicon:
+def shipped(
+    abbreviations_text: str | None = None, stored: Iterable[tuple[str, str, Sequence[str]]] = ()
+) -> Lexicon:
     """The shipped lexicon; with `abbreviations_text`, that abbreviation file instead of the
-    package's (tests, an institution's own list)."""
+    package's (tests, an institution's own list); with `stored`, the (name, kind, meanings)
+    the importers stored (a brand: its substances; a class: its members), after the shipped
+    entries of the same names."""
     folder = resources.files(__package__)
     entries: list[tuple[str, Entry]] = []
     for name, read in FILES.items():
@@ -102,8 +106,15 @@ def shipped(abbreviations_text: str | None = None) -> Lexicon:
             entries += read(abbreviations_text)
         elif path.is_file():
             entries += read(path.read_text(encoding="utf-8"))
+    entries += (entry for name, kind, meanings in stored for entry in _stored(name, kind, meanings))
     chatter, common = (_lines((folder / name).read_text(encoding="utf-8")) for name in _LISTS)
     return build_lexicon(with_synonyms(entries), chatter, common)
+
+
+def _stored(name: str, kind: str, meanings: Sequence[str]) -> Iterator[tuple[str, Entry]]:
+    if kind == "brand":
+        return brands(f"brand\tsubstances\n{name}\t{' + '.join(meanings)}")
+    return classes(f"class\tmembers\n{name}\t{', '.join(meanings)}")
 
 
 def with_synonyms(entries: list[tuple[str, Entry]]) -> list[tuple[str, Entry]]:
