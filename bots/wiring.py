@@ -145,18 +145,24 @@ async def _warm_up(
     corpus: PgCorpus, pipeline: Pipeline, settings: Settings, models: bool, cache: bool
 ) -> Prewarmed | None:
     """The models and the corpus's cache at once: one is CPU, the other the disk."""
-    loading = _load_models(pipeline.embedder, pipeline.redactor) if models else asyncio.sleep(0)
+    loading = (
+        _load_models(pipeline.embedder, pipeline.redactor, pipeline.lexicon)
+        if models
+        else asyncio.sleep(0)
+    )
     warming = _prewarm(corpus, settings) if cache else asyncio.sleep(0, None)
     _, prewarmed = await asyncio.gather(loading, warming)
     return prewarmed
 
 
-async def _load_models(embedder: Embedder, redactor: Redactor) -> None:
+async def _load_models(
+    embedder: Embedder, redactor: Redactor, lexicon: Lexicon | None = None
+) -> None:
     """Without this, the first question after a start waits for the models it uses (~10 s
     here for the local embedder and Presidio's). A question arriving meanwhile still waits for
     the load under way (in a worker thread: the bot's other messages go on); a process stopped
     meanwhile exits once the load is over (a thread cannot be cancelled)."""
-    loads = []
+    loads = [asyncio.to_thread(lexicon.prepare)] if lexicon is not None else []
     if isinstance(embedder, LocalEmbedder):
         loads.append(asyncio.to_thread(embedder.load))
     if isinstance(redactor.names, PresidioNames):

@@ -133,16 +133,21 @@ class Lexicon:
     def exact(self, words: str) -> Sequence[Entry]:
         return self.entries.get(words, ())
 
+    def prepare(self) -> None:
+        """Build the index of near spellings now (~0.4 s), not on the first question."""
+        if self._typos is None:
+            self._typos = _deletion_index(k for k in self.entries if len(k) >= TYPO_MIN_LENGTH)
+
     def near(self, words: str) -> list[str]:
         """The keys one edit away (a letter wrong, missing, added or two swapped), same first
         letter, for keys of TYPO_MIN_LENGTH letters or more."""
         if len(words) < TYPO_MIN_LENGTH or words in self.common:
             return []
-        if self._typos is None:
-            self._typos = _deletion_index(k for k in self.entries if len(k) >= TYPO_MIN_LENGTH)
-        found = set(self._typos.get(words, ()))
+        self.prepare()
+        typos = self._typos or {}
+        found = set(typos.get(words, ()))
         for variant in _deletions(words):
-            found |= self._typos.get(variant, set())
+            found |= typos.get(variant, set())
         return sorted(k for k in found if k[0] == words[0] and _one_edit(words, k))
 
 
