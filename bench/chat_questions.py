@@ -69,6 +69,8 @@ async def run(sets: dict[str, list[tuple[str, str | None]]]) -> None:
                 answered = reply.outcome is Outcome.ANSWERED
                 if expected is None:
                     counts["out-of-domain answered" if answered else "out-of-domain abstained"] += 1
+                    if answered:
+                        print(f"- answered although out of scope: {question!r}")
                     continue
                 cited = {s.title for s in reply.sources}
                 key = (
@@ -81,6 +83,8 @@ async def run(sets: dict[str, list[tuple[str, str | None]]]) -> None:
                     )
                 )
                 counts[key] += 1
+                if key != "answered citing the note" and name != "chat":
+                    print(f"- {key}: {question!r}")
                 if name == "chat":
                     print(f"- {question!r}: {key}; {reply.text[:160]!r} {reply.notices[1:]}")
             print(f"{name}: {dict(sorted(counts.items()))}")

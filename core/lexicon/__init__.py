@@ -10,9 +10,17 @@ from importlib import resources
 from core.text import keywords
 from core.understand import Entry, Lexicon, Sense, build_lexicon, key_of
 
-# An abbreviation of at most this many letters, written in capitals in the file, matches only
-# a word written in capitals in the message ("TA", "EP", "AF" are not "ta", "ep", "af").
+# In a file without a `case` column, an abbreviation of at most this many letters written in
+# capitals matches only a word written in capitals ("TA", "EP", "AF" are not "ta", "ep", "af").
 CAPITALS_ONLY_LETTERS = 3
+
+
+def _header(text: str) -> list[str]:
+    """The column names of a TAB-separated lexicon file (its first line not a '#' comment)."""
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            return [cell.strip().lower() for cell in line.split("\t")]
+    return []
 
 
 def _rows(text: str) -> Iterator[list[str]]:
@@ -23,14 +31,21 @@ def _rows(text: str) -> Iterator[list[str]]:
 
 
 def abbreviations(text: str) -> Iterator[tuple[str, Entry]]:
-    """abbreviation, language, expansion, context, source: one row per sense."""
+    """abbreviation, language, expansion, context, source, case: one row per sense. `case`
+    "upper": the message must write it in capitals; empty: any case; no such column: the
+    capitals rule of CAPITALS_ONLY_LETTERS."""
+    cased = "case" in _header(text)
     for row in _rows(text):
         if len(row) < 3 or not row[0] or not row[2]:
             continue
         written, language, expansion = row[:3]
         context = frozenset(keywords(row[3])) if len(row) > 3 else frozenset()
         letters = [c for c in written if c.isalpha()]
-        capitals = written.isupper() and len(letters) <= CAPITALS_ONLY_LETTERS
+        capitals = (
+            len(row) > 5 and row[5].lower() == "upper"
+            if cased
+            else written.isupper() and len(letters) <= CAPITALS_ONLY_LETTERS
+        )
         sense = Sense(expansion, language or "both", context, capitals)
         yield written, Entry(written, "abbreviation", (sense,))
 

@@ -198,3 +198,13 @@ def test_the_reply_line_says_what_was_understood() -> None:
         "Compris : Coumadine → warfarine ; FA → fibrillation atriale"
     )
     assert compose.understood("en", changes[:1]) == "Understood: Coumadine → warfarine"
+
+
+def test_without_a_case_column_short_capitals_must_be_capitals() -> None:
+    """In an abbreviation file without a `case` column, "TA" (three letters or fewer, in
+    capitals) needs capitals in the message; "hypo" matches in any case."""
+    rows = "abbreviation\tlanguage\texpansion\tcontext\tsource\n"
+    rows += "TA\tfr\ttension artérielle\t\tHAS\nhypo\tfr\thypoglycémie\t\tusage\n"
+    lexicon = shipped(rows)
+    assert meanings("ta TA", lexicon) == {"TA": "tension artérielle"}
+    assert meanings("HYPO sévère", lexicon) == {"HYPO": "hypoglycémie"}
