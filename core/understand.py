@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.models import Language
 from core.privacy import PLACEHOLDERS
@@ -64,6 +64,7 @@ class Term:
     written: str
     meanings: tuple[str, ...] = ()
     kind: str = ""  # the Entry's kind, when understood
+    gap: str = " "  # what separates it from the term before, as the question has it
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +73,16 @@ class Understood:
 
     terms: tuple[Term, ...]
     dropped: tuple[str, ...] = ()
+    tail: str = ""  # what follows the last word ("?")
 
     @property
     def text(self) -> str:
-        """What both search arms read: each term, then its meanings in brackets."""
+        """What both search arms read: each term, then its meanings in brackets; the question
+        itself, punctuation and all, where nothing was left out or reinterpreted."""
         return _joined(
-            f"{t.written} ({' ; '.join(t.meanings)})" if t.meanings else t.written
+            (t, f"{t.written} ({' ; '.join(t.meanings)})" if t.meanings else t.written)
             for t in self.terms
-        )
+        ) + (self.tail if self.terms else "")
 
     @property
     def changes(self) -> tuple[tuple[str, str], ...]:
@@ -95,7 +98,7 @@ class Understood:
         """What the evidence checks read: each understood term as the one of its spelling and
         meanings that the passages found hold best (`held`: their core.text.keywords), its
         spelling when none is held."""
-        return _joined(_best(t, held) for t in self.terms)
+        return _joined((t, _best(t, held)) for t in self.terms) + (self.tail if self.terms else "")
 
     def glossed(self, question: str) -> str:
         """The question as asked, followed by what was understood, for the generator."""
@@ -114,10 +117,11 @@ def _share(wanted: set[str], held: Collection[str]) -> float:
     return len(wanted & set(held)) / len(wanted) if wanted else 0.0
 
 
-def _joined(parts: Iterable[str]) -> str:
+def _joined(parts: Iterable[tuple[Term, str]]) -> str:
+    """The terms as rendered, each after its gap (none before the first)."""
     text = ""
-    for part in parts:
-        text += part if not text or text.endswith(("'", "’")) else f" {part}"
+    for term, rendered in parts:
+        text += f"{term.gap if text else ''}{rendered}"
     return text
 
 
@@ -161,7 +165,7 @@ def build_lexicon(
         key = key_of(name)
         if key:
             grouped[key].append(entry)
-    phrases = frozenset(key_of(phrase.replace("#", "0"), numbers=True) for phrase in chatter)
+    phrases = frozenset(key_of(phrase.replace("{n}", "0"), numbers=True) for phrase in chatter)
     return Lexicon(dict(grouped), phrases - {""}, frozenset(key_of(word) for word in common))
 
 
@@ -179,19 +183,30 @@ def _key(token: str, numbers: bool = False) -> str:
 def understand(question: str, language: Language, lexicon: Lexicon) -> Understood:
     """The question's terms, chatter and placeholders left out, abbreviations and drug names
     given their meanings."""
-    tokens = _TOKEN.findall(_PLACEHOLDER.sub(" ", question))
+    cleaned = _PLACEHOLDER.sub("", question)
+    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(cleaned)]
+    tokens = [cleaned[start:end] for start, end in spans]
     context = frozenset(keywords(question))  # compared with each sense's, as keys
     terms: list[Term] = []
     dropped: list[str] = []
-    at = 0
+    at, kept_end = 0, 0  # kept_end: where the last term kept ends, 0 after a dropped one
     while at < len(tokens):
         width, term = _read(tokens, at, language, lexicon, context)
+        start, end = spans[at][0], spans[at + width - 1][1]
         if term is None:
-            dropped.append(_joined(tokens[at : at + width]))
+            dropped.append(cleaned[start:end])
+            kept_end = 0
         else:
-            terms.append(term)
+            gap = _spaced(cleaned[kept_end:start]) if kept_end else " "
+            terms.append(replace(term, written=cleaned[start:end], gap=gap))
+            kept_end = end
         at += width
-    return Understood(tuple(terms), tuple(dropped))
+    tail = _spaced(cleaned[spans[-1][1] :]).rstrip() if spans else ""
+    return Understood(tuple(terms), tuple(dropped), tail)
+
+
+def _spaced(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
 
 
 def _read(
@@ -231,7 +246,7 @@ def _entry_at(
     capitals_only: bool,
 ) -> tuple[int, Term] | None:
     for width in range(min(MAX_WORDS, len(tokens) - at), 0, -1):
-        written = _joined(tokens[at : at + width])
+        written = " ".join(tokens[at : at + width])
         entries = [
             e
             for e in lexicon.exact(" ".join(_key(t) for t in tokens[at : at + width]))
@@ -259,7 +274,7 @@ def _typo_at(
     """A drug name one edit away: only for words the question does not spell as a known
     word of the lexicon, never for a chatter or common word (content_words)."""
     for width in range(min(MAX_WORDS, len(tokens) - at), 0, -1):
-        written = _joined(tokens[at : at + width])
+        written = " ".join(tokens[at : at + width])
         if not content_words(written) or any(c.isdigit() for c in written):
             continue
         keys = lexicon.near(" ".join(_key(t) for t in tokens[at : at + width]))

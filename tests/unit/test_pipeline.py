@@ -315,7 +315,7 @@ async def test_follow_up_is_searched_with_the_question_it_follows() -> None:
     index = FakeIndex([passage("Chez l'enfant, 15 mg/kg par prise.")])
     history = (Turn("Quelle est la dose de paracétamol ?", "…"),)
     reply = await pipeline_with(index, FakeAudit()).answer(message("et chez l'enfant ?", history))
-    assert index.queries[0].text == "Quelle est la dose de paracétamol et chez l'enfant"
+    assert index.queries[0].text == "Quelle est la dose de paracétamol ? et chez l'enfant ?"
     assert reply.language == "fr"
 
 
