@@ -93,6 +93,7 @@ class Pipeline:
             reply = compose.question_too_long(language, len(question), limit)
         elif _nothing_asked(asked := understand(question, language, self.lexicon)):
             reply = compose.welcome(language)  # "bonjour à tous", "merci !"
+            details["understood"] = _understood(asked)
         else:
             try:
                 # A follow-up ("et chez l'enfant ?") is read with the question it follows.

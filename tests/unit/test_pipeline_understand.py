@@ -61,6 +61,7 @@ async def test_a_greeting_gets_a_welcome_not_a_search() -> None:
     assert "Signaler" in reply.text
     assert index.queries == []
     assert audit.answers[0].outcome is Outcome.ABSTAINED
+    assert audit.answers[0].details["understood"] == {"query": "", "dropped": ["Bonjour", "à tous"]}
     english = await pipeline_with(index, audit).answer(message("hello"))
     assert english.language == "en"
     assert "For example" in english.text
