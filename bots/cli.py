@@ -16,7 +16,7 @@ from bots import audit_cli, console, evaluate
 from bots.logs import configure_logging
 from bots.render_text import render_text
 from bots.settings import Settings, SettingsError, load_settings
-from bots.wiring import App, build_app, ensure_demo_corpus, read_files
+from bots.wiring import App, build_app, ensure_demo_corpus, read_files, store_drug_names
 from core.errors import InputError, MedGPTError, StoreError
 from core.models import ConversationId, IncomingMessage, Outcome, Platform, Reply
 
@@ -166,6 +166,7 @@ async def _ingest_source(args: argparse.Namespace, settings: Settings) -> int:
     [path] = args.paths
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
+    index = None
     if args.source == "bdpm":
         records, prefix = bdpm.read_release(path, args.limit), bdpm.PREFIX
     else:
@@ -186,7 +187,9 @@ async def _ingest_source(args: argparse.Namespace, settings: Settings) -> int:
     async with build_app(settings) as app:
         with console.progress("passages") as advance:
             report = await app.ingestor(advance).ingest(records, retire_under=retire)
+        names = await store_drug_names(app, args.source, path, index)
     console.print_report(report)
+    print(f"{names} drug names stored for query understanding (brands, classes)")
     return EXIT_FAILED if report.failed else EXIT_OK
 
 

@@ -8,7 +8,7 @@ import hmac
 import os
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -26,6 +26,7 @@ from adapters.parsers import SUPPORTED, parse_file
 from adapters.postgres.audit import PgAuditLog
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
+from adapters.postgres.lexicon import PgLexicon
 from adapters.postgres.store import TEXT_WEIGHT, PgCorpus, Prewarmed
 from adapters.privacy.presidio import PresidioNames
 from bots.health import Check, Health
@@ -33,11 +34,13 @@ from bots.settings import Settings
 from core.errors import DocumentError
 from core.evidence import EvidencePolicy
 from core.ingestion import Ingestor, IngestReport, SourceFile
+from core.lexicon import default_lexicon, shipped
 from core.models import Language, UserId
 from core.pipeline import Pipeline, PipelineSettings
 from core.ports import Embedder, Generator
 from core.privacy import Redactor
 from core.triage import EmergencyNumbers
+from core.understand import Lexicon
 
 log = structlog.get_logger(__name__)
 
@@ -118,6 +121,7 @@ async def build_app(
                 await corpus.ensure_index()
             metrics = PrometheusMetrics()
             pipeline = _pipeline(settings, pool, embedder, corpus)
+            pipeline.lexicon = await load_lexicon(pool)
             pipeline.observer = metrics
             warming = (
                 asyncio.create_task(
@@ -141,18 +145,24 @@ async def _warm_up(
     corpus: PgCorpus, pipeline: Pipeline, settings: Settings, models: bool, cache: bool
 ) -> Prewarmed | None:
     """The models and the corpus's cache at once: one is CPU, the other the disk."""
-    loading = _load_models(pipeline.embedder, pipeline.redactor) if models else asyncio.sleep(0)
+    loading = (
+        _load_models(pipeline.embedder, pipeline.redactor, pipeline.lexicon)
+        if models
+        else asyncio.sleep(0)
+    )
     warming = _prewarm(corpus, settings) if cache else asyncio.sleep(0, None)
     _, prewarmed = await asyncio.gather(loading, warming)
     return prewarmed
 
 
-async def _load_models(embedder: Embedder, redactor: Redactor) -> None:
+async def _load_models(
+    embedder: Embedder, redactor: Redactor, lexicon: Lexicon | None = None
+) -> None:
     """Without this, the first question after a start waits for the models it uses (~10 s
     here for the local embedder and Presidio's). A question arriving meanwhile still waits for
     the load under way (in a worker thread: the bot's other messages go on); a process stopped
     meanwhile exits once the load is over (a thread cannot be cancelled)."""
-    loads = []
+    loads = [asyncio.to_thread(lexicon.prepare)] if lexicon is not None else []
     if isinstance(embedder, LocalEmbedder):
         loads.append(asyncio.to_thread(embedder.load))
     if isinstance(redactor.names, PresidioNames):
@@ -250,6 +260,31 @@ def _pipeline(
             audience=settings.audience,
         ),
     )
+
+
+async def load_lexicon(pool: asyncpg.Pool) -> Lexicon:
+    """The lexicon shipped with the package, and the drug names the importers stored."""
+    stored = await PgLexicon(pool).rows()
+    return shipped(stored=stored) if stored else default_lexicon()
+
+
+async def store_drug_names(app: App, source: str, path: Path, index: Path | None) -> int:
+    """After an import of an official source, its drug names (BDPM brands, ANSM classes) for
+    query understanding, in place of the previous import's; how many."""
+    kind, names = await asyncio.to_thread(_drug_names, source, path, index)
+    return await PgLexicon(app.pool).replace(source, kind, names) if names else 0
+
+
+def _drug_names(
+    source: str, path: Path, index: Path | None
+) -> tuple[str, Mapping[str, Sequence[str]]]:
+    from adapters.sources import ansm, drug_names
+
+    if source == "bdpm":
+        return "brand", drug_names.brands(path)
+    if index is None or not index.exists():
+        return "class", {}
+    return "class", drug_names.classes(ansm.class_members(index))
 
 
 def generator(settings: Settings) -> Generator:

@@ -202,6 +202,38 @@ def abstained(
     return Reply(Outcome.ABSTAINED, language, text, DISCLAIMERS[language])
 
 
+_WELCOME: dict[Language, str] = {
+    "fr": (
+        "Bonjour ! Je réponds aux questions cliniques uniquement à partir des sources validées "
+        "de la base (guides de prescription, notices, thésaurus des interactions…), en citant "
+        "chaque source. Par exemple : « Quelle est la cible d'INR sous AVK ? ». Une réponse "
+        "vous semble fausse ? Réagissez 👎 ou utilisez « Signaler un problème » sous la réponse."
+    ),
+    "en": (
+        "Hello! I answer clinical questions only from the validated sources of the corpus "
+        "(prescribing guides, drug leaflets, the interaction thesaurus…), citing each source. "
+        "For example: “What is the IM adrenaline dose in adult anaphylaxis?”. An answer looks "
+        "wrong? React with 👎 or use “Report a problem” under the answer."
+    ),
+}
+
+
+def welcome(language: Language) -> Reply:
+    """The reply to a greeting or thanks with no question: what the bot answers from, an
+    example, how to report an answer."""
+    return Reply(Outcome.ABSTAINED, language, _WELCOME[language], DISCLAIMERS[language])
+
+
+_UNDERSTOOD: dict[Language, str] = {"fr": "Compris : {}", "en": "Understood: {}"}
+_UNDERSTOOD_SEPARATOR: dict[Language, str] = {"fr": " ; ", "en": "; "}
+
+
+def understood(language: Language, changes: Sequence[tuple[str, str]]) -> str:
+    """The one line saying how the question was read: « Compris : Coumadine → warfarine »."""
+    read = _UNDERSTOOD_SEPARATOR[language].join(f"{said} → {meant}" for said, meant in changes)
+    return _UNDERSTOOD[language].format(read)
+
+
 def unavailable(language: Language) -> Reply:
     return Reply(Outcome.ERROR, language, _UNAVAILABLE[language], DISCLAIMERS[language])
 

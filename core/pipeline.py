@@ -12,8 +12,15 @@ import structlog
 
 from core import compose, triage
 from core.errors import EmbedderError, StoreError
-from core.evidence import EvidencePolicy, is_about, supporting, unmatched_words
+from core.evidence import (
+    EvidencePolicy,
+    is_about,
+    passage_keywords,
+    supporting,
+    unmatched_words,
+)
 from core.grounding import describe, grounded_answer
+from core.lexicon import default_lexicon
 from core.models import IncomingMessage, Language, Outcome, Passage, Reply, Source, UserId
 from core.ports import (
     AuditEntry,
@@ -30,6 +37,7 @@ from core.ports import (
 from core.privacy import Redaction, Redactor, has_placeholders
 from core.text import detect_language, fold, named_in, spelt, subject_tokens, subject_words
 from core.triage import EmergencyNumbers
+from core.understand import Lexicon, Understood, understand
 
 log = structlog.get_logger(__name__)
 
@@ -57,6 +65,8 @@ class Pipeline:
     fallback: Generator | None = None
     # Removes patient identifiers before anything else sees the question (patterns by default).
     redactor: Redactor = field(default_factory=Redactor)
+    # Abbreviations, drug names and chatter (core/lexicon: the files shipped with the package).
+    lexicon: Lexicon = field(default_factory=default_lexicon)
     audit_failures: int = field(default=0, init=False)  # counted, and logged as errors
     observer: Observer | None = None  # metrics
 
@@ -85,13 +95,20 @@ class Pipeline:
         elif len(question) > self.settings.max_question_chars:
             limit = self.settings.max_question_chars
             reply = compose.question_too_long(language, len(question), limit)
+        elif _nothing_asked(own := understand(asked, language, self.lexicon)):
+            reply = compose.welcome(language)  # "bonjour à tous", "merci !"
+            details["understood"] = _understood(own)
         else:
             try:
                 # A follow-up ("et chez l'enfant ?") is read with the question it follows.
-                query = _in_context(asked, message)
+                understood = understand(_in_context(asked, message), language, self.lexicon)
+                details["understood"] = _understood(understood)
+                query = understood.text
                 found = await self._retrieve(query, language)
                 passages, named = found.passages, found.named
                 stages["retrieve_ms"] = _ms_since(started)
+                # The evidence checks read each expanded word as the passages found spell it.
+                query = understood.checked(set().union(*map(passage_keywords, passages)))
                 held = await scarce_words(
                     self.index, query, passages, language, self.settings.evidence, named
                 )
@@ -108,8 +125,14 @@ class Pipeline:
                 if evidence:
                     # Under a banner, the answer comes whole: nothing may show before the banner.
                     progress = None if banner else on_progress
+                    asked_in_context = understood.glossed(_in_context(asked, message))
                     grounded = await grounded_answer(
-                        self.generator, self.fallback, query, language, evidence, progress
+                        self.generator,
+                        self.fallback,
+                        asked_in_context,
+                        language,
+                        evidence,
+                        progress,
                     )
                     reply, draft = grounded.reply, grounded.draft
                     details = {**details, **grounded.details}
@@ -119,6 +142,9 @@ class Pipeline:
                     apart = _not_about(query, passages, policy, held, named)
                     missing = _missing(query, passages, policy, held, unknown, named)
                     reply = compose.abstained(language, unknown, apart, missing)
+                if own.changes:  # « Compris : Coumadine → warfarine »: this message's own
+                    notices = (*reply.notices, compose.understood(language, own.changes))
+                    reply = replace(reply, notices=notices)
             except (StoreError, EmbedderError) as exc:
                 log.error("answer_failed", error=type(exc).__name__, reason=str(exc))
                 details["error"] = describe(exc)
@@ -285,6 +311,21 @@ def _missing(
     if not scarce or not supporting(query, passages, policy, unknown, named):
         return []
     return sorted(scarce, key=lambda word: fold(query).find(fold(word)))
+
+
+def _nothing_asked(asked: Understood) -> bool:
+    """A greeting, thanks, or no word at all; not a bare follow-up ("et après ?")."""
+    return not asked.asks and (bool(asked.dropped) or not asked.terms)
+
+
+def _understood(understood: Understood) -> dict[str, object]:
+    """What the audit keeps of how the question was read."""
+    kept: dict[str, object] = {"query": understood.text}
+    if understood.changes:
+        kept["changes"] = [list(change) for change in understood.changes]
+    if understood.dropped:
+        kept["dropped"] = list(understood.dropped)
+    return kept
 
 
 def _in_context(question: str, message: IncomingMessage) -> str:

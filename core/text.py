@@ -52,12 +52,13 @@ def words(text: str) -> list[str]:
 _FR_MARKERS = frozenset(
     "le la les un une des du de et est sont pour dans chez avec sans quel quelle quels quelles "
     "comment peut on il elle au aux sur par pas que qui quoi faut doit dose posologie enfant "
-    "enfants adulte traitement ou en ce cette ces son sa ses nous vous je".split()
+    "enfants adulte traitement ou en ce cette ces son sa ses nous vous je bonjour bonsoir salut "
+    "merci".split()
 )
 _EN_MARKERS = frozenset(
     "the a an and is are for in with without what which how can should dose dosing child "
     "children adult treatment or of to on by not that who when does do it its this these "
-    "i we you my".split()
+    "i we you my hello hi thanks please".split()
 )
 
 

@@ -31,12 +31,12 @@ ASIDE = re.compile(r"\s*\([^()]*\)")  # "(CHLORHYDRATE DE)", "(voir RCP)"
 
 def read_release(folder: Path, limit: int | None = None) -> Iterator[SourceFile]:
     """Every medicine of a BDPM release with its HAS opinions, as SourceFiles keyed by CIS."""
-    medicines = _rows(folder / "CIS_bdpm.txt")
+    medicines = rows(folder / "CIS_bdpm.txt")
     compositions = _grouped(folder / "CIS_COMPO_bdpm.txt")
     conditions = _grouped(folder / "CIS_CPD_bdpm.txt")
     smr = _grouped(folder / "CIS_HAS_SMR_bdpm.txt")
     asmr = _grouped(folder / "CIS_HAS_ASMR_bdpm.txt")
-    links = {row[0]: row[1] for row in _rows(folder / "HAS_LiensPageCT_bdpm.txt") if len(row) > 1}
+    links = {row[0]: row[1] for row in rows(folder / "HAS_LiensPageCT_bdpm.txt") if len(row) > 1}
     for count, row in enumerate(medicines):
         if limit is not None and count >= limit:
             return
@@ -70,7 +70,7 @@ def _subjects(name: str, composition: list[list[str]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s for s in (short_name(name), *substances) if s))
 
 
-def _rows(path: Path) -> list[list[str]]:
+def rows(path: Path) -> list[list[str]]:
     try:
         text = decode(path.read_bytes())  # UTF-8, else Windows-1252 / Latin-1
     except OSError as exc:
@@ -83,7 +83,7 @@ def _rows(path: Path) -> list[list[str]]:
 def _grouped(path: Path) -> dict[str, list[list[str]]]:
     groups: dict[str, list[list[str]]] = defaultdict(list)
     if path.exists():
-        for row in _rows(path):
+        for row in rows(path):
             groups[row[0]].append(row)
     return groups
 

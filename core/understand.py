@@ -1,0 +1,340 @@
+"""Query understanding (pure): from a redacted chat message to the query that retrieval and the
+evidence checks read.
+
+Clinicians write "pt on Coumadin for AF, what INR range do we aim for?", not "INR target of
+warfarin in atrial fibrillation". Before the search, this step
+- drops redaction placeholders (<NOM>, <IPP>…) and chatter (greetings, thanks, ward context,
+  "dame de 80 ans", "je peux", "c'est combien": core/lexicon/chatter.txt), which are never what
+  a question asks about;
+- expands clinical abbreviations (core/lexicon/abbreviations.tsv), an ambiguous one by the
+  sense whose context words the message holds, else by its default senses;
+- resolves brand names to their active substances and drug classes to their members
+  (core/lexicon/: the BDPM's brands, the ANSM thesaurus's classes, a hand-made list of English
+  brands and clipped forms), ignoring case and accents and tolerating one typo.
+Each expanded word keeps its spelling beside its meanings: the search reads both ("Coumadin
+(warfarine)" finds the notes on warfarin and the BDPM's COUMADINE), while the evidence checks
+read one of them, the one the passages found hold (Understood.checked).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from core.models import Language
+from core.privacy import PLACEHOLDERS
+from core.text import content_words, fold, keywords
+
+# Words: an elided article ("l'", "qu'") on its own, decimals whole, hyphenated words whole,
+# a trailing "+" kept ("K+").
+_TOKEN = re.compile(r"[^\W\d_]{1,3}['’](?=\w)|\d+(?:[.,]\d+)+|[^\W_]+(?:-[^\W_]+)*\+?")
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+MAX_WORDS = 4  # the longest name looked up, in words ("anti-inflammatoires non stéroïdiens")
+TYPO_MIN_LENGTH = 5  # a name this long (letters) is still found with one letter wrong
+MAX_MEMBERS = 12  # a class with more members is searched by its name only
+
+
+@dataclass(frozen=True, slots=True)
+class Sense:
+    """One meaning of a lexicon entry."""
+
+    meaning: str  # an abbreviation's expansion, a brand's substances ("a + b"), a class member
+    language: str = "both"  # fr, en or both
+    context: frozenset[str] = frozenset()  # words that choose this sense, as core.text.keywords
+    # Matches only a word written in capitals: "TA", "EP" are not the French "ta", "ep".
+    capitals: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A lexicon entry: what it is, and each of its senses."""
+
+    written: str
+    kind: str  # abbreviation, brand, class, substance
+    senses: tuple[Sense, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A word (or words) of the question as written, with what it was understood to mean."""
+
+    written: str
+    meanings: tuple[str, ...] = ()
+    kind: str = ""  # the Entry's kind, when understood
+    gap: str = " "  # what separates it from the term before, as the question has it
+
+
+@dataclass(frozen=True, slots=True)
+class Understood:
+    """The question as understood: its terms in order, and what was left out."""
+
+    terms: tuple[Term, ...]
+    dropped: tuple[str, ...] = ()
+    tail: str = ""  # what follows the last word ("?")
+
+    @property
+    def text(self) -> str:
+        """What both search arms read: each term, then its meanings in brackets; the question
+        itself, punctuation and all, where nothing was left out or reinterpreted."""
+        return _joined(
+            (t, f"{t.written} ({' ; '.join(t.meanings)})" if t.meanings else t.written)
+            for t in self.terms
+        ) + (self.tail if self.terms else "")
+
+    @property
+    def changes(self) -> tuple[tuple[str, str], ...]:
+        """(as written, as understood) for every term given a meaning."""
+        return tuple((t.written, " / ".join(t.meanings)) for t in self.terms if t.meanings)
+
+    @property
+    def asks(self) -> bool:
+        """Whether anything is left to ask about (not only a greeting or thanks)."""
+        return bool(content_words(" ".join(t.written for t in self.terms)))
+
+    def checked(self, held: Collection[str]) -> str:
+        """What the evidence checks read: each understood term as the one of its spelling and
+        meanings that the passages found hold best (`held`: their core.text.keywords), its
+        spelling when none is held."""
+        return _joined((t, _best(t, held)) for t in self.terms) + (self.tail if self.terms else "")
+
+    def glossed(self, question: str) -> str:
+        """The question as asked, followed by what was understood, for the generator."""
+        if not self.changes:
+            return question
+        return f"{question} ({'; '.join(f'{w} : {m}' for w, m in self.changes)})"
+
+
+def _best(term: Term, held: Collection[str]) -> str:
+    choices = [term.written, *term.meanings]
+    scores = [_share(keywords(choice), held) for choice in choices]
+    return choices[scores.index(max(scores))]  # the first best: the spelling on a tie
+
+
+def _share(wanted: set[str], held: Collection[str]) -> float:
+    return len(wanted & set(held)) / len(wanted) if wanted else 0.0
+
+
+def _joined(parts: Iterable[tuple[Term, str]]) -> str:
+    """The terms as rendered, each after its gap (none before the first)."""
+    text = ""
+    for term, rendered in parts:
+        text += f"{term.gap if text else ''}{rendered}"
+    return text
+
+
+@dataclass
+class Lexicon:
+    """Abbreviations, drug names and chatter, looked up by their folded words."""
+
+    entries: Mapping[str, Sequence[Entry]] = field(default_factory=dict)
+    chatter: Collection[str] = frozenset()  # folded phrases, numbers as "#"
+    common: Collection[str] = frozenset()  # ordinary words, never read as a misspelt name
+    _typos: dict[str, set[str]] | None = field(default=None, init=False, repr=False)
+
+    def exact(self, words: str) -> Sequence[Entry]:
+        return self.entries.get(words, ())
+
+    def prepare(self) -> None:
+        """Build the index of near spellings now (~0.4 s), not on the first question."""
+        if self._typos is None:
+            self._typos = _deletion_index(k for k in self.entries if len(k) >= TYPO_MIN_LENGTH)
+
+    def near(self, words: str) -> list[str]:
+        """The keys one edit away (a letter wrong, missing, added or two swapped), same first
+        letter, for keys of TYPO_MIN_LENGTH letters or more."""
+        if len(words) < TYPO_MIN_LENGTH or words in self.common:
+            return []
+        self.prepare()
+        typos = self._typos or {}
+        found = set(typos.get(words, ()))
+        for variant in _deletions(words):
+            found |= typos.get(variant, set())
+        return sorted(k for k in found if k[0] == words[0] and _one_edit(words, k))
+
+
+def build_lexicon(
+    entries: Iterable[tuple[str, Entry]], chatter: Iterable[str] = (), common: Iterable[str] = ()
+) -> Lexicon:
+    """A lexicon from (name, entry) pairs, chatter phrases and ordinary words (those one
+    letter away from a name), as the loader reads them."""
+    grouped: dict[str, list[Entry]] = defaultdict(list)
+    for name, entry in entries:
+        key = key_of(name)
+        if key:
+            grouped[key].append(entry)
+    phrases = frozenset(key_of(phrase.replace("{n}", "0"), numbers=True) for phrase in chatter)
+    return Lexicon(dict(grouped), phrases - {""}, frozenset(key_of(word) for word in common))
+
+
+def key_of(text: str, numbers: bool = False) -> str:
+    """A name's folded words joined by one space ("Anti-vitamines K" -> "anti-vitamines k")."""
+    keys = [_key(token, numbers) for token in _TOKEN.findall(text)]
+    return " ".join(keys)
+
+
+def _key(token: str, numbers: bool = False) -> str:
+    key = fold(token).replace("’", "'")
+    return _DIGITS.sub("#", key) if numbers else key
+
+
+def understand(question: str, language: Language, lexicon: Lexicon) -> Understood:
+    """The question's terms, chatter and placeholders left out, abbreviations and drug names
+    given their meanings."""
+    cleaned = _PLACEHOLDER.sub("", question)
+    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(cleaned)]
+    tokens = [cleaned[start:end] for start, end in spans]
+    context = frozenset(keywords(question))  # compared with each sense's, as keys
+    terms: list[Term] = []
+    dropped: list[str] = []
+    at, kept_end = 0, 0  # kept_end: where the last term kept ends, 0 after a dropped one
+    while at < len(tokens):
+        width, term = _read(tokens, at, language, lexicon, context)
+        start, end = spans[at][0], spans[at + width - 1][1]
+        if term is None:
+            dropped.append(cleaned[start:end])
+            kept_end = 0
+        else:
+            gap = _spaced(cleaned[kept_end:start]) if kept_end else " "
+            terms.append(replace(term, written=cleaned[start:end], gap=gap))
+            kept_end = end
+        at += width
+    tail = _spaced(cleaned[spans[-1][1] :]).rstrip() if spans else ""
+    return Understood(tuple(terms), tuple(dropped), tail)
+
+
+def _spaced(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def _read(
+    tokens: Sequence[str],
+    at: int,
+    language: Language,
+    lexicon: Lexicon,
+    context: frozenset[str],
+) -> tuple[int, Term | None]:
+    """How many tokens from `at` make one term (None: chatter to drop), and that term."""
+    strict = _entry_at(tokens, at, language, lexicon, context, capitals_only=True)
+    if strict is not None:  # "PT" written in capitals is an abbreviation, not chatter
+        return strict
+    chatter = _chatter_at(tokens, at, lexicon)
+    if chatter:
+        return chatter, None
+    found = _entry_at(tokens, at, language, lexicon, context, capitals_only=False)
+    if found is not None:
+        return found
+    found = _typo_at(tokens, at, language, lexicon, context)
+    return found or (1, Term(tokens[at]))
+
+
+def _chatter_at(tokens: Sequence[str], at: int, lexicon: Lexicon) -> int:
+    for width in range(min(MAX_WORDS + 1, len(tokens) - at), 0, -1):
+        if " ".join(_key(t, numbers=True) for t in tokens[at : at + width]) in lexicon.chatter:
+            return width
+    return 0
+
+
+def _entry_at(
+    tokens: Sequence[str],
+    at: int,
+    language: Language,
+    lexicon: Lexicon,
+    context: frozenset[str],
+    capitals_only: bool,
+) -> tuple[int, Term] | None:
+    for width in range(min(MAX_WORDS, len(tokens) - at), 0, -1):
+        written = " ".join(tokens[at : at + width])
+        entries = [
+            e
+            for e in lexicon.exact(" ".join(_key(t) for t in tokens[at : at + width]))
+            if _case_fits(e, written, capitals_only)
+        ]
+        if entries:
+            return width, _term(written, entries, language, context)
+    return None
+
+
+def _case_fits(entry: Entry, written: str, capitals_only: bool) -> bool:
+    capitals = any(s.capitals for s in entry.senses)
+    if capitals:
+        return written.isupper()
+    return not capitals_only
+
+
+def _typo_at(
+    tokens: Sequence[str],
+    at: int,
+    language: Language,
+    lexicon: Lexicon,
+    context: frozenset[str],
+) -> tuple[int, Term] | None:
+    """A drug name one edit away: only for words the question does not spell as a known
+    word of the lexicon, never for a chatter or common word (content_words)."""
+    for width in range(min(MAX_WORDS, len(tokens) - at), 0, -1):
+        written = " ".join(tokens[at : at + width])
+        if not content_words(written) or any(c.isdigit() for c in written):
+            continue
+        keys = lexicon.near(" ".join(_key(t) for t in tokens[at : at + width]))
+        entries = [e for k in keys for e in lexicon.exact(k) if e.kind != "abbreviation"]
+        if len({e.written for e in entries}) == 1 and not _same_name(written, keys[0]):
+            term = _term(written, entries, language, context)
+            if not term.meanings:  # a substance misspelt: its spelling is the meaning
+                term = Term(written, (entries[0].written,), entries[0].kind)
+            return width, term
+    return None
+
+
+def _same_name(written: str, key: str) -> bool:
+    """An English INN and its French spelling ("moxifloxacin", "moxifloxacine") are one name."""
+    return f"{key_of(written)}e" == key or key_of(written) == f"{key}e"
+
+
+def _term(
+    written: str, entries: Sequence[Entry], language: Language, context: frozenset[str]
+) -> Term:
+    """The meanings of the entries a term matched: an abbreviation's before a drug name's,
+    the senses of the question's language, those its other words choose, else the defaults."""
+    kind = "abbreviation" if any(e.kind == "abbreviation" for e in entries) else entries[0].kind
+    chosen = [e for e in entries if e.kind == kind]
+    senses = [s for e in chosen for s in e.senses]
+    if kind == "class" and len(senses) > MAX_MEMBERS:
+        return Term(written)
+    senses = [s for s in senses if s.language in (language, "both")] or senses
+    if kind == "abbreviation":
+        matching = [s for s in senses if s.context & context]
+        senses = matching or [s for s in senses if not s.context] or senses
+    meanings = tuple(dict.fromkeys(s.meaning for s in senses))
+    if all(key_of(m) == key_of(written) for m in meanings):
+        return Term(written, (), kind)  # a substance written as itself
+    return Term(written, meanings, kind)
+
+
+def _deletions(word: str) -> Iterator[str]:
+    return (word[:i] + word[i + 1 :] for i in range(len(word)))
+
+
+def _deletion_index(keys: Iterable[str]) -> dict[str, set[str]]:
+    index: dict[str, set[str]] = defaultdict(set)
+    for key in keys:
+        index[key].add(key)
+        for variant in _deletions(key):
+            index[variant].add(key)
+    return dict(index)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether two different strings are one substitution, insertion, deletion or swap of
+    neighbours apart."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        i, j = diff[0], diff[-1]
+        return len(diff) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))

@@ -1,0 +1,75 @@
+"""The pipeline reads the question as understood: brands, chatter, greetings."""
+
+from __future__ import annotations
+
+from adapters.generators.extractive import ExtractiveGenerator
+from core.models import Outcome
+from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
+
+WARFARIN = passage(
+    "Sous warfarine, l'INR cible est compris entre 2 et 3 dans la fibrillation atriale.",
+    similarity=0.3,
+    title="Antivitamines K : cibles d'INR",
+)
+
+
+async def test_a_brand_is_answered_from_the_notes_on_its_substance() -> None:
+    """A brand ("patient sous Coumadine") finds and answers from the passage on warfarine, and
+    the reply says how the question was read; the audit keeps it."""
+    audit = FakeAudit()
+    index = FakeIndex([WARFARIN])
+    pipeline = pipeline_with(index, audit, ExtractiveGenerator())
+    reply = await pipeline.answer(message("patient sous Coumadine, l'INR cible c'est combien ?"))
+    assert reply.outcome is Outcome.ANSWERED
+    assert "Compris : Coumadine → warfarine" in reply.notices
+    assert "Coumadine (warfarine)" in index.queries[0].text
+    understood = audit.answers[0].details["understood"]
+    assert understood["changes"] == [["Coumadine", "warfarine"]]  # type: ignore[index]
+    assert "unknown_words" not in audit.answers[0].details
+
+
+async def test_chatter_and_placeholders_never_make_the_bot_abstain() -> None:
+    """Ward chatter and a redacted name are not words the corpus must hold: the question is
+    answered, not refused for « garde » or « NOM »."""
+    audit = FakeAudit()
+    pipeline = pipeline_with(FakeIndex([WARFARIN]), audit, ExtractiveGenerator())
+    question = "Mme Dupont, en garde cette nuit : sous warfarine, l'INR cible c'est combien ?"
+    reply = await pipeline.answer(message(question))
+    assert reply.outcome is Outcome.ANSWERED
+    assert not any(n.startswith("Compris") for n in reply.notices)  # nothing was reinterpreted
+    assert "unknown_words" not in audit.answers[0].details
+
+
+async def test_a_brand_the_corpus_lacks_entirely_is_still_named() -> None:
+    """When neither the brand nor its substance is in the passages, the bot abstains and names
+    the brand as typed."""
+    other = passage("Le paracétamol se dose à 1 g.", similarity=0.3, title="Paracétamol")
+    pipeline = pipeline_with(FakeIndex([other]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("Quelle est la cible d'INR sous Previscan ?"))
+    assert reply.outcome is Outcome.ABSTAINED
+    assert "« Previscan »" in reply.text
+    assert "Compris : Previscan → fluindione" in reply.notices
+
+
+async def test_a_greeting_gets_a_welcome_not_a_search() -> None:
+    """A greeting ("Bonjour à tous") gets what the bot does and an example, without a search;
+    it is audited."""
+    index = FakeIndex([WARFARIN])
+    audit = FakeAudit()
+    reply = await pipeline_with(index, audit).answer(message("Bonjour à tous !"))
+    assert "Par exemple" in reply.text
+    assert "Signaler" in reply.text
+    assert index.queries == []
+    assert audit.answers[0].outcome is Outcome.ABSTAINED
+    assert audit.answers[0].details["understood"] == {"query": "", "dropped": ["Bonjour", "à tous"]}
+    english = await pipeline_with(index, audit).answer(message("hello"))
+    assert english.language == "en"
+    assert "For example" in english.text
+
+
+async def test_a_greeting_with_a_question_is_just_the_question() -> None:
+    """A greeting followed by a question gets the answer, not the welcome."""
+    pipeline = pipeline_with(FakeIndex([WARFARIN]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("Bonjour, quel INR cible sous warfarine ?"))
+    assert reply.outcome is Outcome.ANSWERED
+    assert "Par exemple" not in reply.text

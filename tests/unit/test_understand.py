@@ -1,0 +1,210 @@
+"""Query understanding: what of a chat message is searched, and what its words were taken for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core import compose
+from core.lexicon import default_lexicon, shipped
+from core.models import Language
+from core.text import keywords
+from core.understand import Lexicon, understand
+
+SAMPLE = Path(__file__).parent.parent / "data" / "abbreviations_sample.tsv"
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    """The shipped lexicon with the sample of the abbreviation file."""
+    return shipped(SAMPLE.read_text(encoding="utf-8"))
+
+
+def meanings(question: str, lexicon: Lexicon, language: Language = "fr") -> dict[str, str]:
+    return dict(understand(question, language, lexicon).changes)
+
+
+def substances(question: str, language: Language = "fr") -> dict[str, str]:
+    """What each drug name was read as, its common name left out ("… / aspirine")."""
+    found = meanings(question, default_lexicon(), language)
+    return {name: meaning.split(" / ")[0] for name, meaning in found.items()}
+
+
+def test_placeholders_and_ward_chatter_are_never_query_words(lexicon: Lexicon) -> None:
+    """Redacted identifiers, greetings, thanks and ward context are neither searched nor held
+    against the corpus: only what the question asks about remains."""
+    question = (
+        "Bonjour, <NOM> (<IPP>), dame de 80 ans en garde cette nuit : je peux donner du "
+        "paracétamol, c'est combien max par jour ? merci d'avance"
+    )
+    understood = understand(question, "fr", lexicon)
+    assert keywords(understood.text) == keywords("80 ans paracétamol max par jour")
+    assert {"en garde", "cette nuit", "c'est combien"} <= set(understood.dropped)
+
+
+def test_english_chatter_is_dropped_too(lexicon: Lexicon) -> None:
+    """In English, "pt on … what range do we aim for, thanks" leaves the clinical words."""
+    understood = understand(
+        "hi, pt on warfarin, what INR range do we aim for? thanks", "en", lexicon
+    )
+    expansion = keywords("international normalized ratio")  # INR's, from the sample
+    assert keywords(understood.text) - expansion == keywords("warfarin INR range")
+
+
+@pytest.mark.parametrize("message", ["Bonjour à tous", "hello", "merci !", "Thanks a lot team"])
+def test_a_greeting_or_thanks_asks_nothing(message: str, lexicon: Lexicon) -> None:
+    """A message of greetings or thanks only has no question to search for."""
+    assert not understand(message, "fr", lexicon).asks
+
+
+def test_a_greeting_before_a_question_leaves_the_question(lexicon: Lexicon) -> None:
+    """A greeting ("Bonjour, …") followed by a question is just the question."""
+    understood = understand("Bonjour, quelle dose d'amoxicilline chez l'enfant ?", "fr", lexicon)
+    assert understood.asks
+    assert keywords(understood.text) == keywords("quelle dose d'amoxicilline chez l'enfant")
+
+
+@pytest.mark.parametrize(
+    ("brand", "meaning"),
+    [
+        ("Doliprane", "paracétamol"),
+        ("Dafalgan", "paracétamol"),
+        ("Efferalgan", "paracétamol"),
+        ("Coumadine", "warfarine"),
+        ("Previscan", "fluindione"),
+        ("Sintrom", "acénocoumarol"),
+        ("Kardégic", "acide acétylsalicylique"),
+        ("Advil", "ibuprofène"),
+        ("Nurofen", "ibuprofène"),
+        ("Clamoxyl", "amoxicilline"),
+        ("Augmentin", "amoxicilline + acide clavulanique"),
+        ("Téralithe", "lithium"),
+        ("GlucaGen", "glucagon"),
+        ("Eliquis", "apixaban"),
+        ("Xarelto", "rivaroxaban"),
+        ("Glucophage", "metformine"),
+        ("Lasilix", "furosémide"),
+        ("Kayexalate", "polystyrène sulfonate de sodium"),
+        ("Entresto", "valsartan + sacubitril"),
+    ],
+)
+def test_french_brands_are_read_as_their_substances(brand: str, meaning: str) -> None:
+    """A brand named in a French question is searched with its active substances (BDPM)."""
+    assert substances(f"posologie du {brand} chez l'adulte ?") == {brand: meaning}
+
+
+@pytest.mark.parametrize(
+    ("brand", "substance"),
+    [("Coumadin", "warfarin"), ("Tylenol", "paracetamol"), ("Advil", "ibuprofen"),
+     ("Eliquis", "apixaban"), ("Zestril", "lisinopril"), ("Lanoxin", "digoxin")],
+)  # fmt: skip
+def test_english_brands_are_read_in_english(brand: str, substance: str) -> None:
+    """An English question's brand is read as the English INN its notes use."""
+    assert substances(f"max dose of {brand} in adults?", "en") == {brand: substance}
+
+
+@pytest.mark.parametrize("spelling", ["kardegic", "KARDEGIC", "Kardegik", "Kardégiq", "kadregic"])
+def test_brands_are_found_whatever_the_case_accents_or_one_typo(spelling: str) -> None:
+    """A brand typed without accents, in capitals, or one letter wrong is still recognised."""
+    assert substances(f"{spelling} et ibuprofène") == {spelling: "acide acétylsalicylique"}
+
+
+def test_a_brand_is_also_searched_by_its_substance_s_common_name() -> None:
+    """KARDEGIC is searched as acide acétylsalicylique and as aspirine, the notes' word."""
+    assert meanings("Kardégic", default_lexicon())["Kardégic"].split(" / ") == [
+        "acide acétylsalicylique",
+        "aspirine",
+    ]
+
+
+def test_a_misspelt_substance_is_read_as_the_substance() -> None:
+    """A misspelt substance ("amoxiciline") is searched as amoxicilline, and said so."""
+    assert meanings("dose d'amoxiciline chez l'enfant", default_lexicon()) == {
+        "amoxiciline": "amoxicilline"
+    }
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "cystite simple de la femme : quel traitement ?",  # cystine is one letter away
+        "daily dose of paracetamol in adults",  # DAILY is a brand
+        "hépatite B : schéma vaccinal",  # HEPATATE
+        "what is the usual heparin dose",  # héparine, the French spelling
+    ],
+)
+def test_ordinary_words_are_not_taken_for_drug_names(question: str) -> None:
+    """Words of everyday clinical writing stay as written, even one letter from a drug name."""
+    assert meanings(question, default_lexicon()) == {}
+
+
+def test_a_drug_class_is_read_as_its_members() -> None:
+    """A class ("antivitamines K", "une statine") is searched with its substances (ANSM)."""
+    avk = meanings("cible d'INR sous antivitamines K", default_lexicon())
+    assert set(avk["antivitamines K"].split(" / ")) == {"acenocoumarol", "fluindione", "warfarine"}
+    statins = meanings("une statine et des myalgies", default_lexicon())
+    assert "simvastatine" in statins["statine"].split(" / ")
+
+
+def test_clipped_forms_are_expanded() -> None:
+    """Ward shorthand ("amox", "K+") is read as the substance."""
+    found = meanings("amox chez un patient avec K+ à 6", default_lexicon())
+    assert found == {"amox": "amoxicilline", "K+": "potassium"}
+
+
+def test_abbreviations_are_expanded(lexicon: Lexicon) -> None:
+    """Clinical abbreviations are searched with their expansion, in the question's language."""
+    assert meanings("AVK et FA : cible d'INR ?", lexicon) == {
+        "AVK": "antivitamine K",
+        "FA": "fibrillation atriale",
+        "INR": "international normalized ratio",
+    }
+    assert meanings("INR target on warfarin for AF", lexicon, "en")["AF"] == "atrial fibrillation"
+
+
+def test_an_ambiguous_abbreviation_takes_the_sense_its_context_names(lexicon: Lexicon) -> None:
+    """IPP beside oméprazole is the proton-pump inhibitor, beside "dossier" the patient id,
+    and alone both."""
+    pump, identifier = "inhibiteur de la pompe à protons", "identifiant permanent du patient"
+    assert meanings("IPP au long cours, oméprazole ou ésoméprazole ?", lexicon) == {"IPP": pump}
+    assert meanings("où trouver l'IPP dans le dossier ?", lexicon) == {"IPP": identifier}
+    assert meanings("IPP ?", lexicon) == {"IPP": f"{pump} / {identifier}"}
+
+
+@pytest.mark.parametrize(
+    "question", ["ta dose est-elle la bonne ?", "af, ep et ta en minuscules", "c'est ta TA"]
+)
+def test_short_abbreviations_match_only_in_capitals(question: str, lexicon: Lexicon) -> None:
+    """The lower-case French words "ta", "ep", "af" are not TA, EP, AF."""
+    assert set(meanings(question, lexicon)) <= {"TA"}
+
+
+def test_the_evidence_reads_the_spelling_the_passages_hold(lexicon: Lexicon) -> None:
+    """The checks read "warfarine" where the passages found say warfarine, and the brand as
+    typed where they say neither (so a word no source holds is still named as written)."""
+    understood = understand("Coumadine : INR cible ?", "fr", lexicon)
+    assert "Coumadine (warfarine)" in understood.text
+    assert understood.checked(keywords("La warfarine vise un INR de 2 à 3.")).startswith(
+        "warfarine"
+    )
+    assert understood.checked(set()).startswith("Coumadine")
+
+
+def test_the_reply_line_says_what_was_understood() -> None:
+    """One line, in the question's language."""
+    changes = (("Coumadine", "warfarine"), ("FA", "fibrillation atriale"))
+    assert compose.understood("fr", changes) == (
+        "Compris : Coumadine → warfarine ; FA → fibrillation atriale"
+    )
+    assert compose.understood("en", changes[:1]) == "Understood: Coumadine → warfarine"
+
+
+def test_without_a_case_column_short_capitals_must_be_capitals() -> None:
+    """In an abbreviation file without a `case` column, "TA" (three letters or fewer, in
+    capitals) needs capitals in the message; "hypo" matches in any case."""
+    rows = "abbreviation\tlanguage\texpansion\tcontext\tsource\n"
+    rows += "TA\tfr\ttension artérielle\t\tHAS\nhypo\tfr\thypoglycémie\t\tusage\n"
+    lexicon = shipped(rows)
+    assert meanings("ta TA", lexicon) == {"TA": "tension artérielle"}
+    assert meanings("HYPO sévère", lexicon) == {"HYPO": "hypoglycémie"}
