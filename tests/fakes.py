@@ -73,6 +73,16 @@ class FakeIndex:
         ]
 
 
+@dataclass(frozen=True)
+class FakeVocabulary:
+    """Everyday language as a list: its words are common (Zipf 5), every other word is rare."""
+
+    common: frozenset[str]
+
+    async def everyday(self, words: Collection[str], language: Language) -> dict[str, float]:
+        return {word: 5.0 for word in words if word in self.common}
+
+
 @dataclass
 class FakeAudit:
     entries: list[AuditEntry] = field(default_factory=list)
