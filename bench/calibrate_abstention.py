@@ -26,11 +26,10 @@ from bots.evaluate import (
     held_out_policies,
     policy_cells,
     policy_grid,
-    scarce_words,
 )
 from bots.settings import load_settings
 from bots.wiring import build_app, ensure_demo_corpus
-from core.evidence import EvidencePolicy
+from core.evidence import EvidencePolicy, WordWeights
 from core.models import ConversationId, IncomingMessage, Outcome, Passage, Platform, Reply, UserId
 from core.pipeline import retrieve
 from core.ports import SearchQuery
@@ -39,9 +38,8 @@ from core.text import detect_language
 QUESTIONS = Path(__file__).parent.parent / "tests" / "data" / "demo_questions.jsonl"
 
 
-# (labelled question, passages retrieved, its words that the corpus does not hold, the corpus's
-# subjects it names)
-Results = list[tuple[dict[str, str | None], list[Passage], dict[str, int], list[frozenset[str]]]]
+# (labelled question, passages retrieved, what its words weigh, the corpus's subjects it names)
+Results = list[tuple[dict[str, str | None], list[Passage], WordWeights, list[frozenset[str]]]]
 
 
 async def retrieve_all(lines: list[str]) -> tuple[Results, list[Reply]]:
@@ -57,8 +55,8 @@ async def retrieve_all(lines: list[str]) -> tuple[Results, list[Reply]]:
             language = detect_language(question)
             search = SearchQuery(question, vector, language, settings.retrieval_k)
             found = await retrieve(app.corpus, search, app.pipeline.settings.evidence)
-            held = await scarce_words(app, question, found.passages, language, found.named)
-            results.append((item, found.passages, held, found.named))
+            weights = await app.pipeline.weights(question, found.passages, language)
+            results.append((item, found.passages, weights, found.named))
             message = IncomingMessage(
                 question, Platform.CONSOLE, ConversationId("calibration"), UserId("bench")
             )
@@ -100,10 +98,10 @@ def as_retrieved(results: Results, titles: dict[str, str]) -> Retrieved:
                 detect_language(str(item["question"])),
             ),
             [(p.document.title, p) for p in passages],
-            held,
+            weights,
             named,
         )
-        for item, passages, held, named in results
+        for item, passages, weights, named in results
     ]
 
 
@@ -145,8 +143,8 @@ def main() -> None:
     print(f"questions: {len(results)}; retrieval of the expected note (in-domain): ")
     print(f"recall@1 {r1:.2f}, recall@k {rk:.2f}, MRR {mrr:.2f}\n")
     print(
-        "| min_similarity | min_coverage | min_sim_with_coverage | unknown word: length,"
-        " similarity, scarce passages | subjects | answered right | answered wrong"
+        "| min_similarity | min_coverage | min_sim_with_coverage | rare below (Zipf),"
+        " lacking held elsewhere × | subjects | answered right | answered wrong"
         " | out-of-domain abstained |"
     )
     print("|---|---|---|---|---|---|---|---|")

@@ -47,7 +47,8 @@ from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus, hnsw_index_sql
 from bench.slack_overhead import _p99
-from core.evidence import EvidencePolicy, unmatched_words
+from core.evidence import unmatched_words
+from core.pipeline import HELD_PROBED
 from core.ports import SearchQuery
 from core.text import split_sentences
 
@@ -220,18 +221,12 @@ async def run(
                 # The evidence check's look-up that follows a search when the passages lack
                 # some of the question's words: how many passages of the corpus hold them?
                 probes, probed = [], []
-                policy = EvidencePolicy()
                 for query in queries:
                     found = await corpus.search(query)
-                    words = unmatched_words(query.text, found, policy)
+                    words = list(unmatched_words(query.text, found).values())
                     if words:
                         started = time.perf_counter()
-                        await corpus.scarce_words(
-                            words,
-                            query.language,
-                            policy.scarce_word_passages,
-                            policy.scarce_word_share,
-                        )
+                        await corpus.scarce_words(words, query.language, HELD_PROBED, 1.0)
                         probes.append(time.perf_counter() - started)
                         probed.append(words)
                 slowest = sorted(range(len(probes)), key=probes.__getitem__)[-3:]

@@ -19,11 +19,10 @@ from bots.settings import Settings
 from bots.wiring import App, build_app
 from core.documents import CHUNKER_VERSION, ParsedDocument, Section
 from core.errors import InputError
-from core.evidence import EvidencePolicy, supporting
+from core.evidence import EvidencePolicy, WordWeights, supporting
 from core.ingestion import SourceFile
 from core.models import DocumentMeta, Language, Passage
 from core.pipeline import retrieve
-from core.pipeline import scarce_words as find_scarce_words
 from core.ports import SearchQuery
 from core.text import fold, keywords
 
@@ -39,11 +38,6 @@ CITED = 3  # --abstention: an answer is right when its first passages hold the g
 # (answered wrong, or answered although the index cannot answer) weighs this many times the rate
 # of right answers.
 MISLEAD_COST = 2.0
-# --abstention's grid of unknown-word checks: (length, similarity, scarce word passages).
-UNKNOWN_WORD_GRID = (
-    (0, 0.7, 0), (4, 0.7, 5), (5, 0.65, 5), (5, 0.7, 0), (5, 0.7, 2), (5, 0.7, 5), (5, 0.7, 10),
-)  # fmt: skip
-SCARCE_PROBED = max(scarce for *_, scarce in UNKNOWN_WORD_GRID)  # the passages a word is counted in
 MISANSWERED_SHOWN = 25  # --abstention: wrong answers listed, and unanswerable answered
 NAMED, PLAIN = "indication named", "medicine only"  # the two forms of BDPM questions
 INTERACTION = "interaction"  # `eval official`: the thesaurus's questions, beside the BDPM's
@@ -419,9 +413,7 @@ class Retrieval:
 
     case: Case
     found: list[tuple[str, Passage]]  # (source key, passage), best first
-    # Its words, any length, that the passages lack and at most SCARCE_PROBED passages of the
-    # corpus hold, each with how many (0: the corpus lacks it).
-    held: dict[str, int] = field(default_factory=dict)
+    weights: WordWeights = field(default_factory=WordWeights)  # what its words weigh
     named: list[frozenset[str]] = field(default_factory=list)  # the corpus's subjects it names
 
 
@@ -441,33 +433,9 @@ async def _retrieve(
         search = SearchQuery(case.question, vector, case.language, k)
         found = await retrieve(app.corpus, search, app.pipeline.settings.evidence)
         passages = [(keys[p.document_id], p) for p in found.passages]
-        held = await scarce_words(app, case.question, found.passages, case.language, found.named)
-        retrieved.append(Retrieval(case, passages, held, found.named))
+        weights = await app.pipeline.weights(case.question, found.passages, case.language)
+        retrieved.append(Retrieval(case, passages, weights, found.named))
     return retrieved
-
-
-async def scarce_words(
-    app: App,
-    question: str,
-    passages: Sequence[Passage],
-    language: Language,
-    named: Sequence[frozenset[str]],
-) -> dict[str, int]:
-    """The question's words, of any length, that the passages lack and at most SCARCE_PROBED
-    passages of the corpus hold, with how many: a replay keeps those its policy checks."""
-    every = EvidencePolicy(unknown_word_length=1, scarce_word_passages=SCARCE_PROBED)
-    return await find_scarce_words(app.corpus, question, passages, language, every, named)
-
-
-def unknown_for(policy: EvidencePolicy, held: Mapping[str, int]) -> set[str]:
-    """The words that count as unknown under the policy: as long as it checks, and held by no
-    more passages than it allows."""
-    length = policy.unknown_word_length
-    return {
-        word
-        for word, count in held.items()
-        if length and len(word) >= length and count <= policy.scarce_word_passages
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,8 +450,7 @@ def answered_from(one: Retrieval, policy: EvidencePolicy) -> list[str]:
     cited first (none: it abstains)."""
     by_passage = {id(p): key for key, p in one.found}
     passages = [p for _, p in one.found]
-    unknown = unknown_for(policy, one.held)
-    support = supporting(one.case.question, passages, policy, unknown, one.named)
+    support = supporting(one.case.question, passages, policy, one.weights, one.named)
     return [by_passage[id(p)] for p in support]
 
 
@@ -547,17 +514,11 @@ def policy_grid(default: EvidencePolicy, subjects: bool = False) -> list[Evidenc
             min_similarity=similarity,
             min_coverage=coverage,
             min_similarity_with_coverage=with_coverage,
-            unknown_word_length=length,
-            min_similarity_unknown=unknown_similarity,
-            scarce_word_passages=scarce,
+            rare_zipf=rare,
+            elsewhere_factor=elsewhere,
         )
-        for similarity, coverage, with_coverage, (length, unknown_similarity, scarce) in (
-            itertools.product(
-                (0.6, 0.7),
-                (0.5, 0.67, 0.8),
-                (0.15, 0.25),
-                UNKNOWN_WORD_GRID,
-            )
+        for similarity, coverage, with_coverage, rare, elsewhere in itertools.product(
+            (0.6, 0.7), (0.5, 0.6, 0.7, 0.8), (0.15, 0.25), (0.0, 2.5, 3.0, 3.5), (1.0, 2.0, 3.0)
         )
     ]
     if subjects:
@@ -574,14 +535,14 @@ def _abstention_report(retrieved: Retrieved, default: EvidencePolicy, k: int) ->
         f"{answerable} questions above and {len(retrieved) - answerable} that the index cannot"
         f" answer; each retrieves as the bot does (hybrid, k = {k}), then the evidence policy"
         " decides whether to answer. Right: the gold document is among the first"
-        f" {CITED} passages answered from. Unknown word: a question word of at least this many"
-        " letters that no passage found holds, and at most this many passages of the corpus"
-        " (scarce; 0: none), leaves only passages this close (0: not checked)."
+        f" {CITED} passages answered from. Rare: a question word rarer than this in everyday"
+        " language must be held by the passage (0: none is rare); a word the passage lacks"
+        " that other passages hold weighs this many times more in the coverage."
         " Subjects: a question naming the corpus's subjects (the drugs its documents are about)"
         " is answered only from documents about all of them.",
         "",
-        "| min_similarity | min_coverage | min_similarity_with_coverage | unknown word: length,"
-        " similarity, scarce passages | subjects | answered right | answered wrong"
+        "| min_similarity | min_coverage | min_similarity_with_coverage | rare below (Zipf),"
+        " lacking held elsewhere × | subjects | answered right | answered wrong"
         " | unanswerable answered |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -654,8 +615,8 @@ def held_out_policies(retrieved: Retrieved, grid: Sequence[EvidencePolicy]) -> l
         " answered), then measured on the other. The default was chosen earlier on all the"
         " questions: its row is a comparison, not a held-out figure.",
         "",
-        "| policy | min_similarity | min_coverage | min_similarity_with_coverage | unknown word:"
-        " length, similarity, scarce passages | subjects | tuning half: right, wrong,"
+        "| policy | min_similarity | min_coverage | min_similarity_with_coverage"
+        " | rare below (Zipf), lacking held elsewhere × | subjects | tuning half: right, wrong,"
         " unanswerable answered | held-out half: right, wrong, unanswerable answered"
         " | held-out objective |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -687,15 +648,10 @@ def _rates(rates: Abstention) -> str:
 
 def policy_cells(policy: EvidencePolicy) -> str:
     """The first cells of a table row: the policy's thresholds."""
-    unknown = (
-        f"{policy.unknown_word_length}, {policy.min_similarity_unknown:g},"
-        f" {policy.scarce_word_passages}"
-        if policy.unknown_word_length
-        else "0"
-    )
     return (
         f"| {policy.min_similarity:g} | {policy.min_coverage:g}"
-        f" | {policy.min_similarity_with_coverage:g} | {unknown}"
+        f" | {policy.min_similarity_with_coverage:g}"
+        f" | {policy.rare_zipf:g}, {policy.elsewhere_factor:g}"
         f" | {'checked' if policy.named_subjects else 'not checked'} |"
     )
 

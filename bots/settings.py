@@ -72,20 +72,11 @@ class Settings(BaseSettings):
     min_passages: int = Field(
         _POLICY.min_passages, ge=1, le=20, validation_alias="MEDGPT_MIN_PASSAGES"
     )
-    unknown_word_length: int = Field(
-        _POLICY.unknown_word_length, ge=0, le=50, validation_alias="MEDGPT_UNKNOWN_WORD_LENGTH"
-    )
-    min_similarity_unknown: float = Field(
-        _POLICY.min_similarity_unknown,
+    min_similarity_near_duplicate: float = Field(
+        _POLICY.min_similarity_near_duplicate,
         ge=-1,
         le=1.01,
-        validation_alias="MEDGPT_MIN_SIMILARITY_UNKNOWN",
-    )
-    scarce_word_passages: int = Field(
-        _POLICY.scarce_word_passages, ge=0, le=50, validation_alias="MEDGPT_SCARCE_WORD_PASSAGES"
-    )
-    scarce_word_share: float = Field(
-        _POLICY.scarce_word_share, ge=0, le=1, validation_alias="MEDGPT_SCARCE_WORD_SHARE"
+        validation_alias="MEDGPT_MIN_SIMILARITY_NEAR_DUPLICATE",
     )
     # MiB of the corpus read into the database's cache when a bot starts (None: half the memory
     # of this machine or its container; 0: none).

@@ -8,7 +8,15 @@ import hmac
 import os
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -29,6 +37,7 @@ from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.lexicon import PgLexicon
 from adapters.postgres.store import TEXT_WEIGHT, PgCorpus, Prewarmed
 from adapters.privacy.presidio import PresidioNames
+from adapters.vocabulary import EverydayVocabulary
 from bots.health import Check, Health
 from bots.settings import Settings
 from core.errors import DocumentError
@@ -145,28 +154,25 @@ async def _warm_up(
     corpus: PgCorpus, pipeline: Pipeline, settings: Settings, models: bool, cache: bool
 ) -> Prewarmed | None:
     """The models and the corpus's cache at once: one is CPU, the other the disk."""
-    loading = (
-        _load_models(pipeline.embedder, pipeline.redactor, pipeline.lexicon)
-        if models
-        else asyncio.sleep(0)
-    )
+    loading = _load_models(pipeline) if models else asyncio.sleep(0)
     warming = _prewarm(corpus, settings) if cache else asyncio.sleep(0, None)
     _, prewarmed = await asyncio.gather(loading, warming)
     return prewarmed
 
 
-async def _load_models(
-    embedder: Embedder, redactor: Redactor, lexicon: Lexicon | None = None
-) -> None:
+async def _load_models(pipeline: Pipeline) -> None:
     """Without this, the first question after a start waits for the models it uses (~10 s
     here for the local embedder and Presidio's). A question arriving meanwhile still waits for
     the load under way (in a worker thread: the bot's other messages go on); a process stopped
     meanwhile exits once the load is over (a thread cannot be cancelled)."""
-    loads = [asyncio.to_thread(lexicon.prepare)] if lexicon is not None else []
+    embedder, names, vocabulary = pipeline.embedder, pipeline.redactor.names, pipeline.vocabulary
+    loads: list[Awaitable[object]] = [asyncio.to_thread(pipeline.lexicon.prepare)]
     if isinstance(embedder, LocalEmbedder):
         loads.append(asyncio.to_thread(embedder.load))
-    if isinstance(redactor.names, PresidioNames):
-        loads.append(asyncio.to_thread(redactor.names.load))
+    if isinstance(names, PresidioNames):
+        loads.append(asyncio.to_thread(names.load))
+    if isinstance(vocabulary, EverydayVocabulary):
+        loads.append(vocabulary.load())
     for failed in await asyncio.gather(*loads, return_exceptions=True):
         if isinstance(failed, Exception):  # the first question will say it
             log.warning("model_load_failed", error=type(failed).__name__, reason=str(failed))
@@ -227,14 +233,11 @@ def _pipeline(
     settings: Settings, pool: asyncpg.Pool, embedder: Embedder, corpus: PgCorpus
 ) -> Pipeline:
     policy = EvidencePolicy(
-        settings.min_similarity,
-        settings.min_coverage,
-        settings.min_similarity_with_coverage,
-        settings.min_passages,
-        settings.unknown_word_length,
-        settings.min_similarity_unknown,
-        settings.scarce_word_passages,
-        settings.scarce_word_share,
+        min_similarity=settings.min_similarity,
+        min_coverage=settings.min_coverage,
+        min_similarity_with_coverage=settings.min_similarity_with_coverage,
+        min_passages=settings.min_passages,
+        min_similarity_near_duplicate=settings.min_similarity_near_duplicate,
     )
     return Pipeline(
         embedder=embedder,
@@ -247,6 +250,7 @@ def _pipeline(
         fallback=ExtractiveGenerator() if _falls_back(settings) else None,
         audit=PgAuditLog(pool),
         pseudonymize=pseudonymizer(_audit_key(settings)),
+        vocabulary=EverydayVocabulary(),
         settings=PipelineSettings(
             settings.retrieval_k,
             settings.max_question_chars,

@@ -1,73 +1,133 @@
 """Decide whether retrieved passages are strong enough to answer from (pure).
 
 Two signals, because neither is enough alone: the embedding similarity (strong for English with
-the default English model, weak for French) and the share of the question's content words that
-the passage contains. Neither sees the one word that matters when the corpus has never seen it:
-"le SMR de KARDEGIC" shares every other word with the SMR opinions on other medicines. So a
-question with a word the corpus does not hold is answered only from a near-duplicate passage.
-Nor do they see which words name a drug: "Peut-on associer amiodarone et simvastatine ?" shares
-two words of three with the thesaurus's amiodarone + fluconazole pair. So a question that names
-subjects of the corpus (the medicines and substances its documents declare) is answered only
+the default English model, weak for French) and how much of the question the passage holds.
+"How much" is weighed, not counted: a question's words do not matter alike. A word that everyday
+language rarely uses (a medicine, "KARDEGIC", "fluindione", a clinical term) is what the question
+is about, and a passage that lacks it does not answer it ("le SMR de KARDEGIC" shares every other
+word with the opinions on other medicines); a word of everyday talk ("combien", "garder", "ce
+soir", "genou") is how clinicians write, and a passage that lacks it may still answer. A word the
+passage lacks but other passages of the corpus hold weighs more again: the question is about what
+those passages say (another indication, another population), not about this one.
+Nor do the signals see which words name a drug: "Peut-on associer amiodarone et simvastatine ?"
+shares two words of three with the thesaurus's amiodarone + fluconazole pair. So a question that
+names subjects of the corpus (the medicines and substances its documents declare) is answered only
 from documents about every one of them, or from documents that declare no subjects.
-The thresholds are calibrated on labelled answerable and unanswerable questions (see
-docs/quality.md); abstaining is always preferred to improvising.
+The thresholds and weights are calibrated on a labelled dev split of chat-style questions and
+checked on its test split (docs/quality.md); abstaining is always preferred to improvising.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from core.models import Passage
+from core.models import Language, Passage
 from core.text import content_words, keywords, subject_words
+
+# Zipf scale: log10 of a word's frequency per billion words of everyday language ("the" is 7.7;
+# a word seen once in ten million words is 2). A word everyday language never uses is 0.
+EVERYDAY_CEILING = 7.0
 
 
 @dataclass(frozen=True, slots=True)
 class EvidencePolicy:
     # A passage supports an answer when its embedding is very close to the question's...
     min_similarity: float = 0.6
-    # ...or when it contains enough of the question's content words and is not far off.
+    # ...or when it holds enough of the question's content words, weighed, and is not far off.
     min_coverage: float = 0.5
     min_similarity_with_coverage: float = 0.15
     min_passages: int = 1
-    # A question word of this many letters or more that no passage of the corpus holds is
-    # unknown (shorter ones are often abbreviations that the notes spell out); 0: no such check.
-    unknown_word_length: int = 5
-    # With an unknown word, a passage supports an answer only when it is this close.
-    min_similarity_unknown: float = 0.7
-    # A word that no passage found holds, and at most this many passages of the corpus, counts
-    # as unknown: the question is about what those few passages name (an absent medicine that
-    # another opinion cites as a comparator), not about what was found; 0: only unknown words.
-    scarce_word_passages: int = 5
-    # ...and at most this share of them: a small corpus holds most of its words in a passage or
-    # two (the demo notes), and there it cost right answers.
-    scarce_word_share: float = 1 / 2000
+    # A content word weighs this, plus how rare it is in everyday language (0 for the commonest
+    # words, 1 for words everyday language never uses).
+    word_floor: float = 0.5
+    # A word the passage lacks that other passages of the corpus hold weighs this many times more.
+    elsewhere_factor: float = 2.0
+    # A question word rarer than this in everyday language (Zipf) names what the question is
+    # about (a medicine, a condition, a lab test): a passage that lacks it does not answer,
+    # unless it is as close as a near-duplicate; when no passage of the corpus holds it, the
+    # bot names it to the asker (a typo, or a medicine the corpus lacks).
+    rare_zipf: float = 3.0
+    min_similarity_near_duplicate: float = 0.7
     # A passage of a document that declares its subjects supports only questions whose named
     # subjects it is about (all of them); False: subjects are not checked.
     named_subjects: bool = True
 
 
-def coverage(question: str, passage: Passage) -> float:
-    """Share of the question's content words found in the passage, its section or its title."""
+@dataclass(frozen=True, slots=True)
+class Uniform:
+    """A vocabulary for which every word is as common as the words of a clinical question tend
+    to be (Zipf 4): words weigh alike and none is taken for what the question is about. For
+    tests of other behaviours; the bots use adapters.vocabulary."""
+
+    zipf: float = 4.0
+
+    async def everyday(self, words: Collection[str], language: Language) -> dict[str, float]:
+        return dict.fromkeys(words, self.zipf)
+
+
+@dataclass(frozen=True, slots=True)
+class WordWeights:
+    """What the question's content words weigh (by key, core.text.content_words): how rare each
+    is in everyday language (Zipf), and how many passages of the corpus hold those that the
+    passages found lack (absent: held by a passage found)."""
+
+    everyday: Mapping[str, float] = field(default_factory=dict)  # absent: never used, 0
+    held: Mapping[str, int] = field(default_factory=dict)
+
+    def weight(self, key: str, policy: EvidencePolicy) -> float:
+        zipf = min(max(self.everyday.get(key, 0.0), 0.0), EVERYDAY_CEILING)
+        return policy.word_floor + 1.0 - zipf / EVERYDAY_CEILING
+
+    def rare(self, key: str, policy: EvidencePolicy) -> bool:
+        """Whether everyday language rarely uses the word: it names what the question is about."""
+        return self.everyday.get(key, 0.0) < policy.rare_zipf
+
+    def elsewhere(self, key: str) -> bool:
+        """Whether some passage of the corpus holds the word (a passage found, or another)."""
+        return self.held.get(key, 1) > 0
+
+
+def coverage(
+    question: str, passage: Passage, policy: EvidencePolicy, weights: WordWeights | None = None
+) -> float:
+    """Share of the question's content words, weighed (WordWeights), that the passage, its
+    section or its title holds; without weights, every word weighs the same."""
     wanted = keywords(question)
     if not wanted:
         return 0.0
-    return len(wanted & passage_keywords(passage)) / len(wanted)
+    weights = weights or WordWeights()
+    found = passage_keywords(passage)
+    held = weight = 0.0
+    for key in wanted:
+        base = weights.weight(key, policy)
+        if holds(found, key):
+            held += base
+            weight += base
+        else:
+            weight += base * (policy.elsewhere_factor if weights.elsewhere(key) else 1.0)
+    return held / weight
 
 
-def unmatched_words(
-    question: str, passages: Sequence[Passage], policy: EvidencePolicy
-) -> list[str]:
-    """The question's content words, long enough to be checked, that none of the passages holds
-    (as spelled in the question): the corpus is then asked whether it knows them at all."""
-    if not policy.unknown_word_length:
-        return []
+def holds(found: Collection[str], key: str) -> bool:
+    """Whether a text's keywords hold a question's word: "max" is in "maximale"."""
+    return any(known.startswith(key) for known in found)
+
+
+def unmatched_words(question: str, passages: Sequence[Passage]) -> dict[str, str]:
+    """The question's content words (by key, as spelled in the question) that none of the
+    passages holds: the corpus is then asked whether it holds them at all."""
     found = set().union(*(passage_keywords(p) for p in passages))
+    return {key: word for key, word in content_words(question).items() if not holds(found, key)}
+
+
+def unknown_words(question: str, weights: WordWeights, policy: EvidencePolicy) -> list[str]:
+    """The question's words, as spelled, that no passage of the corpus holds and everyday
+    language rarely uses: a typo, or a medicine the corpus lacks; named to the asker."""
     return [
         word
         for key, word in content_words(question).items()
-        if len(word) >= policy.unknown_word_length
-        and not any(known.startswith(key) for known in found)  # "max" is in "maximale"
+        if not weights.elsewhere(key) and weights.rare(key, policy)
     ]
 
 
@@ -75,16 +135,16 @@ def supporting(
     question: str,
     passages: Sequence[Passage],
     policy: EvidencePolicy,
-    unknown: Collection[str] = (),
+    weights: WordWeights | None = None,
     named: Collection[frozenset[str]] = (),
 ) -> list[Passage]:
-    """The passages that pass the policy, best first; empty means abstain. `unknown`: the
-    question's words that the corpus does not hold; `named`: the corpus's subjects that the
-    question names, each as its words (core.text.subject_words)."""
+    """The passages that pass the policy, best first; empty means abstain. `weights`: what the
+    question's words weigh; `named`: the corpus's subjects that the question names, each as its
+    words (core.text.subject_words)."""
     strong = [
         p
         for p in passages
-        if _supports(question, p, policy, unknown)
+        if _supports(question, p, policy, weights)
         and (not policy.named_subjects or is_about(p, named))
     ]
     return strong if len(strong) >= policy.min_passages else []
@@ -117,13 +177,17 @@ def passage_keywords(passage: Passage) -> set[str]:
 
 
 def _supports(
-    question: str, passage: Passage, policy: EvidencePolicy, unknown: Collection[str]
+    question: str, passage: Passage, policy: EvidencePolicy, weights: WordWeights | None
 ) -> bool:
-    if unknown:
-        return passage.similarity >= policy.min_similarity_unknown
+    if passage.similarity >= policy.min_similarity_near_duplicate:
+        return True
+    weights = weights or WordWeights()
+    found = passage_keywords(passage)
+    if not all(holds(found, key) for key in keywords(question) if weights.rare(key, policy)):
+        return False
     if passage.similarity >= policy.min_similarity:
         return True
     return (
         passage.similarity >= policy.min_similarity_with_coverage
-        and coverage(question, passage) >= policy.min_coverage
+        and coverage(question, passage, policy, weights) >= policy.min_coverage
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal
@@ -13,10 +13,14 @@ import structlog
 from core import compose, triage
 from core.errors import EmbedderError, StoreError
 from core.evidence import (
+    EVERYDAY_CEILING,
     EvidencePolicy,
+    Uniform,
+    WordWeights,
     is_about,
     passage_keywords,
     supporting,
+    unknown_words,
     unmatched_words,
 )
 from core.grounding import describe, grounded_answer
@@ -33,13 +37,18 @@ from core.ports import (
     OnProgress,
     PassageIndex,
     SearchQuery,
+    Vocabulary,
 )
 from core.privacy import Redaction, Redactor, has_placeholders
-from core.text import detect_language, fold, named_in, spelt, subject_tokens, subject_words
+from core.text import content_words, detect_language, fold, named_in, spelt, subject_tokens
 from core.triage import EmergencyNumbers
 from core.understand import Lexicon, Understood, understand
 
 log = structlog.get_logger(__name__)
+
+# How many passages of the corpus are counted for a word the passages found lack: enough to
+# tell none from some.
+HELD_PROBED = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,8 @@ class Pipeline:
     lexicon: Lexicon = field(default_factory=default_lexicon)
     audit_failures: int = field(default=0, init=False)  # counted, and logged as errors
     observer: Observer | None = None  # metrics
+    # How common words are in everyday language, to weigh the question's words (core.evidence).
+    vocabulary: Vocabulary = field(default_factory=Uniform)
 
     async def answer(
         self, message: IncomingMessage, on_progress: OnProgress | None = None
@@ -109,19 +120,14 @@ class Pipeline:
                 stages["retrieve_ms"] = _ms_since(started)
                 # The evidence checks read each expanded word as the passages found spell it.
                 query = understood.checked(set().union(*map(passage_keywords, passages)))
-                held = await scarce_words(
-                    self.index, query, passages, language, self.settings.evidence, named
-                )
-                unknown = {word for word, count in held.items() if not count}
-                if unknown:
-                    details["unknown_words"] = sorted(unknown)
-                if scarce := sorted(set(held) - unknown):
-                    details["scarce_words"] = scarce
+                weights = await self.weights(query, passages, language)
+                if unknown := unknown_words(query, weights, self.settings.evidence):
+                    details["unknown_words"] = unknown
                 if named:
                     details["subjects"] = sorted(spelt(query, subject) for subject in named)
                 if found.by_subjects:
                     details["retrieved_by"] = "subjects"
-                evidence = supporting(query, passages, self.settings.evidence, held, named)
+                evidence = supporting(query, passages, self.settings.evidence, weights, named)
                 if evidence:
                     # Under a banner, the answer comes whole: nothing may show before the banner.
                     progress = None if banner else on_progress
@@ -139,8 +145,8 @@ class Pipeline:
                     stages["generate_ms"] = _ms_since(started) - stages["retrieve_ms"]
                 else:
                     policy = self.settings.evidence
-                    apart = _not_about(query, passages, policy, held, named)
-                    missing = _missing(query, passages, policy, held, unknown, named)
+                    apart = _not_about(query, passages, policy, weights, named)
+                    missing = _missing(query, passages, policy, weights, named)
                     reply = compose.abstained(language, unknown, apart, missing)
                 if own.changes:  # « Compris : Coumadine → warfarine »: this message's own
                     notices = (*reply.notices, compose.understood(language, own.changes))
@@ -204,6 +210,20 @@ class Pipeline:
             by_subjects=found.by_subjects,
         )
         return found
+
+    async def weights(
+        self, query: str, passages: Sequence[Passage], language: Language
+    ) -> WordWeights:
+        """What the question's words weigh: how common each is in everyday language, and how
+        many passages of the corpus hold those that the passages found lack."""
+        spelt = content_words(query)
+        everyday = await self.vocabulary.everyday({fold(w) for w in spelt.values()}, language)
+        lacking = unmatched_words(query, passages)
+        counted = await self.index.scarce_words(list(lacking.values()), language, HELD_PROBED, 1.0)
+        return WordWeights(
+            everyday={key: everyday.get(fold(word), 0.0) for key, word in spelt.items()},
+            held={key: counted.get(word, HELD_PROBED + 1) for key, word in lacking.items()},
+        )
 
     async def _audit(
         self,
@@ -285,12 +305,18 @@ def _not_about(
     query: str,
     passages: Sequence[Passage],
     policy: EvidencePolicy,
-    unknown: Collection[str],
+    weights: WordWeights,
     named: Sequence[frozenset[str]],
 ) -> list[str]:
     """The subjects the question names, as it spells them, when they alone kept the passages
     from answering: found, but none about all of them together."""
-    if not named or not supporting(query, passages, replace(policy, named_subjects=False), unknown):
+    if not named:
+        return []
+    words = frozenset().union(*named)
+    subjects = {key for key, word in content_words(query).items() if fold(word) in words}
+    everyday = {**weights.everyday, **dict.fromkeys(subjects, EVERYDAY_CEILING)}
+    apart = replace(policy, named_subjects=False)
+    if not supporting(query, passages, apart, replace(weights, everyday=everyday)):
         return []
     spelling = [spelt(query, subject) for subject in named]
     return sorted(spelling, key=lambda subject: fold(query).find(fold(subject).split()[0]))
@@ -300,17 +326,24 @@ def _missing(
     query: str,
     passages: Sequence[Passage],
     policy: EvidencePolicy,
-    held: Mapping[str, int],
-    unknown: Collection[str],
+    weights: WordWeights,
     named: Sequence[frozenset[str]],
 ) -> list[str]:
-    """The question's scarce words (held by a few passages of the corpus, none of those found),
-    in its order, when they alone kept the passages from answering; `unknown`: those of `held`
-    that no passage holds."""
-    scarce = set(held) - set(unknown)
-    if not scarce or not supporting(query, passages, policy, unknown, named):
+    """The question's rare words (core.evidence) that other passages of the corpus hold but
+    the passages found lack, in its order, when they alone kept those passages from answering
+    (a medicine the corpus lacks, cited by another's opinion)."""
+    lacking = unmatched_words(query, passages)
+    missing = {
+        key: word
+        for key, word in lacking.items()
+        if weights.rare(key, policy) and weights.elsewhere(key)
+    }
+    if not missing:
         return []
-    return sorted(scarce, key=lambda word: fold(query).find(fold(word)))
+    everyday = {**weights.everyday, **dict.fromkeys(missing, EVERYDAY_CEILING)}
+    if not supporting(query, passages, policy, replace(weights, everyday=everyday), named):
+        return []
+    return sorted(missing.values(), key=lambda word: fold(query).find(fold(word)))
 
 
 def _nothing_asked(asked: Understood) -> bool:
@@ -337,29 +370,6 @@ def _language(message: IncomingMessage) -> Language:
     return detect_language(message.text, default=previous)
 
 
-async def scarce_words(
-    index: PassageIndex,
-    question: str,
-    passages: Sequence[Passage],
-    language: Language,
-    policy: EvidencePolicy,
-    named: Collection[frozenset[str]] = (),
-) -> dict[str, int]:
-    """The question's words, as long as the policy checks, that the passages lack and at most
-    `policy.scarce_word_passages` passages of the corpus hold, each with how many (0: a word no
-    source holds); none when nothing was found: the answer is to abstain anyway. The words of
-    the subjects it names are left to the subject check (a drug the thesaurus lists in one
-    pair only is scarce, and known)."""
-    words = unmatched_words(question, passages, policy) if passages else []
-    named_words = frozenset().union(*named)
-    words = [word for word in words if not subject_words(word) <= named_words]
-    if not words:
-        return {}
-    return await index.scarce_words(
-        words, language, policy.scarce_word_passages, policy.scarce_word_share
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Found:
     """What retrieval found for a question."""
@@ -382,7 +392,7 @@ async def retrieve(index: PassageIndex, search: SearchQuery, policy: EvidencePol
     named = await named_subjects(index, search.text, passages)
     if named and not any(is_about(p, named) for p in passages):
         about = await index.about(named, search)
-        if about and (len(named) >= 2 or not unmatched_words(search.text, about, policy)):
+        if about and (len(named) >= 2 or not unmatched_words(search.text, about)):
             return Found(about, named, by_subjects=True)
     return Found(passages, named)
 

@@ -76,6 +76,13 @@ class PassageIndex(Protocol):
         ...
 
 
+class Vocabulary(Protocol):
+    async def everyday(self, words: Collection[str], language: Language) -> dict[str, float]:
+        """How often everyday language uses each word (lower case, accents folded), on the Zipf
+        scale (log10 of its frequency per billion words); words it never uses are left out."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Draft:
     """What a generator wrote: text with [n] markers referring to the numbered passages."""

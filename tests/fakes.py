@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from adapters.vocabulary import EverydayVocabulary
 from core.documents import ChunkBudget
 from core.errors import StoreUnavailable
 from core.evidence import is_about, passage_keywords
@@ -71,6 +72,20 @@ class FakeIndex:
         return [p for p in self.passages if p.document.subjects and is_about(p, subjects)][
             : query.k
         ]
+
+
+# The bots' vocabulary (everyday French and English, from a package): read once per test session.
+EVERYDAY = EverydayVocabulary()
+
+
+@dataclass(frozen=True)
+class FakeVocabulary:
+    """Everyday language as a list: its words are common (Zipf 5), every other word is rare."""
+
+    common: frozenset[str]
+
+    async def everyday(self, words: Collection[str], language: Language) -> dict[str, float]:
+        return {word: 5.0 for word in words if word in self.common}
 
 
 @dataclass
@@ -148,6 +163,7 @@ def pipeline_with(index: FakeIndex, audit: FakeAudit, generator: object = None) 
         audit=audit,
         pseudonymize=lambda user: f"pseudo-{len(user)}",
         settings=PipelineSettings(k=4, max_question_chars=200),
+        vocabulary=EVERYDAY,
     )
 
 

@@ -25,6 +25,7 @@ from core.ingestion import Ingestor
 from core.ports import SearchQuery
 from core.privacy import Redactor
 from tests.conftest import note, scratch_database, write
+from tests.fakes import FakeAudit, FakeIndex, pipeline_with
 from tests.integration.test_corpus import ADRENALINE, PARACETAMOL
 
 pytestmark = pytest.mark.integration
@@ -172,7 +173,9 @@ async def test_a_model_that_fails_to_load_at_start_is_logged_not_raised(
     monkeypatch.setattr(PresidioNames, "load", missing)
     monkeypatch.setattr(LocalEmbedder, "load", lambda _: None)
     with capture_logs() as logs:
-        await wiring._load_models(LocalEmbedder(), Redactor(PresidioNames()))
+        pipeline = pipeline_with(FakeIndex(), FakeAudit())
+        pipeline.embedder, pipeline.redactor = LocalEmbedder(), Redactor(PresidioNames())
+        await wiring._load_models(pipeline)
     [failed] = [e for e in logs if e["event"] == "model_load_failed"]
     assert "fr_core_news_sm" in failed["reason"]
 

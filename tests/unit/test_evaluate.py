@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bots.evaluate import (
     Case,
     Retrieval,
@@ -11,7 +13,7 @@ from bots.evaluate import (
     misanswered_report,
 )
 from core.documents import DocumentMeta, ParsedDocument
-from core.evidence import EvidencePolicy, is_about, unmatched_words
+from core.evidence import EvidencePolicy, WordWeights, is_about, unmatched_words
 from core.ingestion import SourceFile
 from core.text import named_in, spelt, subject_tokens, subject_words
 from tests.fakes import passage
@@ -28,26 +30,26 @@ def test_abstention_counts_right_wrong_and_unanswerable_answers() -> None:
         for i in range(2, 6)
     ] + [("gold", passage("Le SMR de TAHOR est important.", 0.65, passage_id=9))]
     far = [("other", passage("Sans rapport.", similarity=0.1, passage_id=7))]
-    none: dict[str, int] = {}  # every word of the question the passages lack is plentiful
+    # "SMR" and "de" are everyday words here; the medicines are rare. KARDEGIC is held by no
+    # passage of the corpus, ERBITUX by one (another opinion's comparator).
+    none = WordWeights(everyday={"smr": 5.0})
     tahor, zocor = Case("SMR de TAHOR ?", "gold", "fr"), Case("SMR de ZOCOR ?", "", "fr")
     retrieved = [
         Retrieval(tahor, close, none),  # right
-        Retrieval(tahor, elsewhere, none),  # gold 5th: past the first 3
+        # Taken for an everyday word, TAHOR is answered from CRESTOR: gold 5th, past the 3rd.
+        Retrieval(tahor, elsewhere, WordWeights(everyday={"smr": 5.0, "tahor": 5.0})),
         Retrieval(tahor, far, none),  # abstains
         Retrieval(Case("SMR de TAHOR ?", "x", "fr", also=frozenset({"gold"})), close, none),
-        Retrieval(zocor, elsewhere, none),  # unanswerable, answered
+        Retrieval(zocor, elsewhere, WordWeights(everyday={"smr": 5.0, "zocor": 5.0})),  # answered
         Retrieval(zocor, far, none),  # unanswerable, abstains
-        Retrieval(Case("SMR de KARDEGIC ?", "", "fr"), elsewhere, {"KARDEGIC": 0}),  # abstains
-        # One passage of the corpus holds ERBITUX (another opinion's comparator): abstains.
-        Retrieval(Case("SMR de ERBITUX ?", "", "fr"), elsewhere, {"ERBITUX": 1}),
+        Retrieval(Case("SMR de KARDEGIC ?", "", "fr"), elsewhere, none),  # abstains
+        Retrieval(Case("SMR de ERBITUX ?", "", "fr"), elsewhere, none),  # abstains
     ]
     rates = abstention(retrieved, POLICY)
     assert (rates.right, rates.wrong, rates.unanswerable) == (0.5, 0.25, 1 / 4)
-    # Without the unknown-word check, KARDEGIC and ERBITUX are answered from CRESTOR.
-    rates = abstention(retrieved, EvidencePolicy(unknown_word_length=0))
+    # When no word counts as rare, KARDEGIC and ERBITUX are answered from CRESTOR.
+    rates = abstention(retrieved, replace(POLICY, rare_zipf=0))
     assert rates.unanswerable == 3 / 4
-    # Counting only unknown words, ERBITUX is.
-    assert abstention(retrieved, EvidencePolicy(scarce_word_passages=0)).unanswerable == 2 / 4
     # The report lists the wrong answers and the unanswerable ones answered, with their sources.
     assert misanswered_report(retrieved, POLICY)[3:] == [
         "- SMR de TAHOR ? (expected gold) → other2, other3, other4",
@@ -58,8 +60,8 @@ def test_abstention_counts_right_wrong_and_unanswerable_answers() -> None:
 def test_held_out_check_measures_the_chosen_thresholds_on_questions_not_used_to_choose() -> None:
     """An operator sees whether the thresholds that win on half the questions still win on the
     other half, next to the default; a tie keeps the default."""
-    strict = EvidencePolicy(min_similarity=0.7, min_coverage=0.8, unknown_word_length=0)
-    lenient = EvidencePolicy(min_similarity=0.6, min_coverage=0.5, unknown_word_length=0)
+    strict = EvidencePolicy(min_similarity=0.7, min_coverage=0.8, rare_zipf=0)
+    lenient = EvidencePolicy(min_similarity=0.6, min_coverage=0.5, rare_zipf=0)
     look_alike = [("other", passage("Le SMR de CRESTOR est important.", similarity=0.65))]
     retrieved = [
         *(
@@ -105,15 +107,12 @@ def test_held_out_half_never_repeats_a_question_of_the_tuning_half() -> None:
     assert "two halves of 4 and 2" in held_out_policies(retrieved, [POLICY])[1]
 
 
-def test_unmatched_words_are_long_content_words_no_passage_holds() -> None:
+def test_unmatched_words_are_the_content_words_no_passage_holds() -> None:
     """Only words the passages lack are looked up in the corpus: a prefix counts ("max" is in
-    "maximale"), function words and short abbreviations are not looked up."""
+    "maximale"), function words are not looked up."""
     found = [passage("Dose maximale de paracétamol : 4 g par jour.")]
     question = "Est-il vrai que la dose max de paracetamol chez le sujet âgé est en PA ?"
-    assert unmatched_words(question, found, POLICY) == ["sujet"]
-    every = EvidencePolicy(unknown_word_length=1)
-    assert unmatched_words(question, found, every) == ["vrai", "sujet", "âgé"]
-    assert unmatched_words(question, found, EvidencePolicy(unknown_word_length=0)) == []
+    assert list(unmatched_words(question, found).values()) == ["vrai", "sujet", "âgé"]
 
 
 def test_a_document_is_about_a_subject_one_of_its_subjects_holds_whole() -> None:

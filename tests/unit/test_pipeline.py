@@ -11,7 +11,7 @@ from adapters.generators.extractive import ExtractiveGenerator
 from core.errors import MedGPTError
 from core.models import Outcome, Passage, Turn
 from core.pipeline import PipelineSettings
-from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
+from tests.fakes import FakeAudit, FakeIndex, FakeVocabulary, message, passage, pipeline_with
 
 
 async def test_answer_cites_sources_and_carries_disclaimer() -> None:
@@ -52,12 +52,17 @@ SMR_TAHOR = passage(
 )
 
 
+# Everyday words of the questions below; the others (medicines, "octogénaire") are rare.
+EVERYDAY = FakeVocabulary(frozenset("quel service medical rendu dans cancer chez".split()))
+
+
 async def test_a_medicine_the_corpus_does_not_hold_gets_no_answer_from_another() -> None:
     """Asked about a medicine no passage names, the bot abstains rather than quote another
     medicine's opinion that shares every other word, and says which word no source holds (a
     typo shows at once); so does the audit."""
     audit = FakeAudit()
     pipeline = pipeline_with(FakeIndex([SMR_TAHOR]), audit, ExtractiveGenerator())
+    pipeline.vocabulary = EVERYDAY
     reply = await pipeline.answer(message("Quel est le service médical rendu par KARDEGIC ?"))
     assert reply.outcome is Outcome.ABSTAINED
     assert reply.text.startswith("Aucune source de la base ne contient « KARDEGIC »")
@@ -66,10 +71,10 @@ async def test_a_medicine_the_corpus_does_not_hold_gets_no_answer_from_another()
     assert reply.outcome is Outcome.ANSWERED
 
 
-async def test_a_medicine_only_a_few_other_passages_cite_gets_no_answer_from_another() -> None:
-    """Asked the SMR of a medicine the corpus lacks, which another opinion cites as a
+async def test_a_medicine_only_other_passages_cite_gets_no_answer_from_another() -> None:
+    """Asked the SMR of a medicine the passages found lack, which another opinion cites as a
     comparator, the bot abstains rather than answer with the opinion on another medicine for
-    the same indication, and says which word the sources found lack; so does the audit."""
+    the same indication, and says which word the sources found lack."""
     k = PipelineSettings().k
     vectibix = passage(
         "Le service médical rendu par VECTIBIX est important dans le cancer colorectal.",
@@ -81,17 +86,26 @@ async def test_a_medicine_only_a_few_other_passages_cite_gets_no_answer_from_ano
     audit = FakeAudit()
     index = FakeIndex([vectibix, *fillers, comparator])
     pipeline = pipeline_with(index, audit, ExtractiveGenerator())
-    # A corpus of a few passages, where one passage of two thousand would be none.
-    evidence = replace(pipeline.settings.evidence, scarce_word_share=1.0)
-    pipeline.settings = replace(pipeline.settings, evidence=evidence)
+    pipeline.vocabulary = FakeVocabulary(EVERYDAY.common | {"colorectal"})
     question = message("Quel est le service médical rendu par ERBITUX dans le cancer colorectal ?")
     reply = await pipeline.answer(question)
     assert reply.outcome is Outcome.ABSTAINED
     assert reply.text.startswith("Les sources trouvées ne contiennent pas « ERBITUX ».")
-    assert audit.answers[0].details["scarce_words"] == ["ERBITUX"]
+    question = message("Quel est le service médical rendu par VECTIBIX dans le cancer colorectal ?")
+    assert (await pipeline.answer(question)).outcome is Outcome.ANSWERED
 
-    pipeline.settings = replace(pipeline.settings, evidence=replace(evidence, scarce_word_share=0))
-    assert (await pipeline.answer(question)).outcome is Outcome.ANSWERED  # a corpus this small
+
+async def test_everyday_words_the_passage_lacks_do_not_stop_an_answer() -> None:
+    """Chat phrasing ("c'est combien", "pour son genou") does not cost the answer that the
+    passage holds on every word naming what is asked; a missing rare word still does."""
+    dose = passage("La dose maximale de paracétamol est de 4 g par jour.", similarity=0.3)
+    audit = FakeAudit()
+    pipeline = pipeline_with(FakeIndex([dose]), audit, ExtractiveGenerator())
+    pipeline.vocabulary = FakeVocabulary(frozenset("combien nuit garde dose maximale".split()))
+    asked = "en garde cette nuit, paracétamol dose maximale c'est combien ?"
+    assert (await pipeline.answer(message(asked))).outcome is Outcome.ANSWERED
+    asked = "paracétamol dose maximale chez l'hémodialysé ?"
+    assert (await pipeline.answer(message(asked))).outcome is Outcome.ABSTAINED
 
 
 async def test_an_unknown_word_still_answers_from_a_near_duplicate_passage() -> None:
@@ -100,6 +114,7 @@ async def test_an_unknown_word_still_answers_from_a_near_duplicate_passage() -> 
     close = replace(SMR_TAHOR, similarity=0.75)
     audit = FakeAudit()
     pipeline = pipeline_with(FakeIndex([close]), audit, ExtractiveGenerator())
+    pipeline.vocabulary = EVERYDAY
     reply = await pipeline.answer(message("Service médical rendu par TAHOR chez l'octogénaire ?"))
     assert reply.outcome is Outcome.ANSWERED
     assert audit.answers[0].details["unknown_words"] == ["octogénaire"]  # on record all the same
@@ -139,10 +154,10 @@ async def test_a_pair_of_drugs_is_answered_only_from_a_source_on_both() -> None:
     assert audit.answers[0].details["subjects"] == ["amiodarone", "simvastatine"]
 
     unchecked = pipeline_with(index, FakeAudit(), ExtractiveGenerator())
-    unchecked.settings = replace(
-        unchecked.settings, evidence=replace(unchecked.settings.evidence, named_subjects=False)
-    )
-    assert (await unchecked.answer(question)).outcome is Outcome.ANSWERED  # what it did before
+    # With neither this check nor the rare-word one, it would answer from amiodarone+fluconazole.
+    evidence = replace(unchecked.settings.evidence, named_subjects=False, rare_zipf=0)
+    unchecked.settings = replace(unchecked.settings, evidence=evidence)
+    assert (await unchecked.answer(question)).outcome is Outcome.ANSWERED
 
     listed = _interaction("AMIODARONE", "INHIBITEURS DE L'HMG-COA REDUCTASE", 3, "simvastatine")
     index.passages.append(listed)

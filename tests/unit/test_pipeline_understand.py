@@ -21,10 +21,11 @@ async def test_a_brand_is_answered_from_the_notes_on_its_substance() -> None:
     pipeline = pipeline_with(index, audit, ExtractiveGenerator())
     reply = await pipeline.answer(message("patient sous Coumadine, l'INR cible c'est combien ?"))
     assert reply.outcome is Outcome.ANSWERED
-    assert "Compris : Coumadine → warfarine" in reply.notices
+    [read] = [n for n in reply.notices if n.startswith("Compris : ")]
+    assert "Coumadine → warfarine" in read
     assert "Coumadine (warfarine)" in index.queries[0].text
     understood = audit.answers[0].details["understood"]
-    assert understood["changes"] == [["Coumadine", "warfarine"]]  # type: ignore[index]
+    assert ["Coumadine", "warfarine"] in understood["changes"]  # type: ignore[index]
     assert "unknown_words" not in audit.answers[0].details
 
 
@@ -36,7 +37,8 @@ async def test_chatter_and_placeholders_never_make_the_bot_abstain() -> None:
     question = "Mme Dupont, en garde cette nuit : sous warfarine, l'INR cible c'est combien ?"
     reply = await pipeline.answer(message(question))
     assert reply.outcome is Outcome.ANSWERED
-    assert not any(n.startswith("Compris") for n in reply.notices)  # nothing was reinterpreted
+    read = " ".join(n for n in reply.notices if n.startswith("Compris"))
+    assert not any(word in read for word in ("garde", "nuit", "Dupont", "NOM"))
     assert "unknown_words" not in audit.answers[0].details
 
 
@@ -48,7 +50,8 @@ async def test_a_brand_the_corpus_lacks_entirely_is_still_named() -> None:
     reply = await pipeline.answer(message("Quelle est la cible d'INR sous Previscan ?"))
     assert reply.outcome is Outcome.ABSTAINED
     assert "« Previscan »" in reply.text
-    assert "Compris : Previscan → fluindione" in reply.notices
+    [read] = [n for n in reply.notices if n.startswith("Compris : ")]
+    assert "Previscan → fluindione" in read
 
 
 async def test_a_greeting_gets_a_welcome_not_a_search() -> None:
