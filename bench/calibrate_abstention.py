@@ -143,7 +143,7 @@ def main() -> None:
     print(f"questions: {len(results)}; retrieval of the expected note (in-domain): ")
     print(f"recall@1 {r1:.2f}, recall@k {rk:.2f}, MRR {mrr:.2f}\n")
     print(
-        "| min_similarity | min_coverage | min_sim_with_coverage | rare below (Zipf),"
+        "| min_similarity | min_coverage | min_sim_with_coverage | word floor,"
         " lacking held elsewhere × | subjects | answered right | answered wrong"
         " | out-of-domain abstained |"
     )

@@ -514,11 +514,11 @@ def policy_grid(default: EvidencePolicy, subjects: bool = False) -> list[Evidenc
             min_similarity=similarity,
             min_coverage=coverage,
             min_similarity_with_coverage=with_coverage,
-            rare_zipf=rare,
+            word_floor=floor,
             elsewhere_factor=elsewhere,
         )
-        for similarity, coverage, with_coverage, rare, elsewhere in itertools.product(
-            (0.6, 0.7), (0.5, 0.6, 0.7, 0.8), (0.15, 0.25), (0.0, 2.5, 3.0, 3.5), (1.0, 2.0, 3.0)
+        for similarity, coverage, with_coverage, floor, elsewhere in itertools.product(
+            (0.6, 0.7, 0.8), (0.5, 0.6, 0.7), (0.15, 0.3), (0.5, 1.0), (1.0, 2.0)
         )
     ]
     if subjects:
@@ -535,13 +535,13 @@ def _abstention_report(retrieved: Retrieved, default: EvidencePolicy, k: int) ->
         f"{answerable} questions above and {len(retrieved) - answerable} that the index cannot"
         f" answer; each retrieves as the bot does (hybrid, k = {k}), then the evidence policy"
         " decides whether to answer. Right: the gold document is among the first"
-        f" {CITED} passages answered from. Rare: a question word rarer than this in everyday"
-        " language must be held by the passage (0: none is rare); a word the passage lacks"
-        " that other passages hold weighs this many times more in the coverage."
+        f" {CITED} passages answered from. Coverage weighs each question word by this floor plus"
+        " its rarity in everyday language; a word the passage lacks that other passages hold"
+        " weighs this many times more."
         " Subjects: a question naming the corpus's subjects (the drugs its documents are about)"
         " is answered only from documents about all of them.",
         "",
-        "| min_similarity | min_coverage | min_similarity_with_coverage | rare below (Zipf),"
+        "| min_similarity | min_coverage | min_similarity_with_coverage | word floor,"
         " lacking held elsewhere × | subjects | answered right | answered wrong"
         " | unanswerable answered |",
         "|---|---|---|---|---|---|---|---|",
@@ -616,7 +616,7 @@ def held_out_policies(retrieved: Retrieved, grid: Sequence[EvidencePolicy]) -> l
         " questions: its row is a comparison, not a held-out figure.",
         "",
         "| policy | min_similarity | min_coverage | min_similarity_with_coverage"
-        " | rare below (Zipf), lacking held elsewhere × | subjects | tuning half: right, wrong,"
+        " | word floor, lacking held elsewhere × | subjects | tuning half: right, wrong,"
         " unanswerable answered | held-out half: right, wrong, unanswerable answered"
         " | held-out objective |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -651,7 +651,7 @@ def policy_cells(policy: EvidencePolicy) -> str:
     return (
         f"| {policy.min_similarity:g} | {policy.min_coverage:g}"
         f" | {policy.min_similarity_with_coverage:g}"
-        f" | {policy.rare_zipf:g}, {policy.elsewhere_factor:g}"
+        f" | {policy.word_floor:g}, {policy.elsewhere_factor:g}"
         f" | {'checked' if policy.named_subjects else 'not checked'} |"
     )
 

@@ -72,12 +72,6 @@ class Settings(BaseSettings):
     min_passages: int = Field(
         _POLICY.min_passages, ge=1, le=20, validation_alias="MEDGPT_MIN_PASSAGES"
     )
-    min_similarity_near_duplicate: float = Field(
-        _POLICY.min_similarity_near_duplicate,
-        ge=-1,
-        le=1.01,
-        validation_alias="MEDGPT_MIN_SIMILARITY_NEAR_DUPLICATE",
-    )
     # MiB of the corpus read into the database's cache when a bot starts (None: half the memory
     # of this machine or its container; 0: none).
     prewarm_mb: int | None = Field(None, ge=0, validation_alias="MEDGPT_PREWARM_MB")

@@ -237,7 +237,6 @@ def _pipeline(
         min_coverage=settings.min_coverage,
         min_similarity_with_coverage=settings.min_similarity_with_coverage,
         min_passages=settings.min_passages,
-        min_similarity_near_duplicate=settings.min_similarity_near_duplicate,
     )
     return Pipeline(
         embedder=embedder,

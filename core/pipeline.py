@@ -119,8 +119,10 @@ class Pipeline:
                 passages, named = found.passages, found.named
                 stages["retrieve_ms"] = _ms_since(started)
                 # The evidence checks read each expanded word as the passages found spell it.
-                query = understood.checked(set().union(*map(passage_keywords, passages)))
+                held = set().union(*map(passage_keywords, passages))
+                query = understood.checked(held)
                 weights = await self.weights(query, passages, language)
+                weights = replace(weights, medicines=understood.medicines(held))
                 if unknown := unknown_words(query, weights, self.settings.evidence):
                     details["unknown_words"] = unknown
                 if named:
@@ -145,7 +147,7 @@ class Pipeline:
                     stages["generate_ms"] = _ms_since(started) - stages["retrieve_ms"]
                 else:
                     policy = self.settings.evidence
-                    apart = _not_about(query, passages, policy, weights, named)
+                    apart = _not_about(query, passages, named)
                     missing = _missing(query, passages, policy, weights, named)
                     reply = compose.abstained(language, unknown, apart, missing)
                 if own.changes:  # « Compris : Coumadine → warfarine »: this message's own
@@ -302,21 +304,12 @@ def _notices(message: IncomingMessage, redaction: Redaction, language: Language)
 
 
 def _not_about(
-    query: str,
-    passages: Sequence[Passage],
-    policy: EvidencePolicy,
-    weights: WordWeights,
-    named: Sequence[frozenset[str]],
+    query: str, passages: Sequence[Passage], named: Sequence[frozenset[str]]
 ) -> list[str]:
-    """The subjects the question names, as it spells them, when they alone kept the passages
-    from answering: found, but none about all of them together."""
-    if not named:
-        return []
-    words = frozenset().union(*named)
-    subjects = {key for key, word in content_words(query).items() if fold(word) in words}
-    everyday = {**weights.everyday, **dict.fromkeys(subjects, EVERYDAY_CEILING)}
-    apart = replace(policy, named_subjects=False)
-    if not supporting(query, passages, apart, replace(weights, everyday=everyday)):
+    """The subjects the question names, as it spells them, when the passages found declare
+    subjects but none is about all of them together (a pair the thesaurus does not list)."""
+    declaring = [p for p in passages if p.document.subjects]
+    if not named or not declaring or any(is_about(p, named) for p in declaring):
         return []
     spelling = [spelt(query, subject) for subject in named]
     return sorted(spelling, key=lambda subject: fold(query).find(fold(subject).split()[0]))
@@ -341,7 +334,8 @@ def _missing(
     if not missing:
         return []
     everyday = {**weights.everyday, **dict.fromkeys(missing, EVERYDAY_CEILING)}
-    if not supporting(query, passages, policy, replace(weights, everyday=everyday), named):
+    ordinary = replace(weights, everyday=everyday, medicines=weights.medicines - set(missing))
+    if not supporting(query, passages, policy, ordinary, named):
         return []
     return sorted(missing.values(), key=lambda word: fold(query).find(fold(word)))
 

@@ -30,11 +30,20 @@ from core.text import content_words, fold, keywords
 # Words: an elided article ("l'", "qu'") on its own, decimals whole, hyphenated words whole,
 # a trailing "+" kept ("K+").
 _TOKEN = re.compile(r"[^\W\d_]{1,3}['’](?=\w)|\d+(?:[.,]\d+)+|[^\W_]+(?:-[^\W_]+)*\+?")
-_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
+# A redacted value, with the label that named it ("IPP 123456", "tel : 06…", "DOB 3/3/50"): the
+# label says what was removed, never what is asked ("IPP" would read as a proton-pump inhibitor).
+_PLACEHOLDER = re.compile(
+    r"(?:\b(?:IPP|NIR|INS|MRN|NDA|NHS(?: number| no\.?)?|DDN|DOB|tel|tél|phone|e-?mail"
+    r"|hospital (?:number|no\.?)|(?:n°|no\.?|num(?:éro|ero)?) (?:de )?(?:dossier|séjour|sejour)"
+    r"|dossier|séjour|sejour)\s*[:.]?\s*)?"
+    rf"(?:{'|'.join(re.escape(p) for p in PLACEHOLDERS.values())})",
+    re.IGNORECASE,
+)
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 MAX_WORDS = 4  # the longest name looked up, in words ("anti-inflammatoires non stéroïdiens")
 TYPO_MIN_LENGTH = 5  # a name this long (letters) is still found with one letter wrong
 MAX_MEMBERS = 12  # a class with more members is searched by its name only
+MEDICINES = frozenset({"brand", "substance", "class", "clipped"})  # kinds naming a medicine
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +108,12 @@ class Understood:
         meanings that the passages found hold best (`held`: their core.text.keywords), its
         spelling when none is held."""
         return _joined((t, _best(t, held)) for t in self.terms) + (self.tail if self.terms else "")
+
+    def medicines(self, held: Collection[str]) -> frozenset[str]:
+        """The keywords (core.text.keywords) of the terms that name a medicine (a brand, a
+        substance, a class), as checked() spells them."""
+        named = [_best(t, held) for t in self.terms if t.kind in MEDICINES]
+        return frozenset().union(*(keywords(name) for name in named))
 
     def glossed(self, question: str) -> str:
         """The question as asked, followed by what was understood, for the generator."""

@@ -13,10 +13,12 @@ from core.models import Outcome, Passage, Turn
 from core.pipeline import PipelineSettings
 from tests.fakes import FakeAudit, FakeIndex, FakeVocabulary, message, passage, pipeline_with
 
+PARACETAMOL = "Paracétamol : posologie"
+
 
 async def test_answer_cites_sources_and_carries_disclaimer() -> None:
     """A clinician gets the answer, its numbered sources and the disclaimer, and it is audited."""
-    index = FakeIndex([passage("La dose maximale est de 4 g par jour.")])
+    index = FakeIndex([passage("La dose maximale est de 4 g par jour.", title=PARACETAMOL)])
     audit = FakeAudit()
     reply = await pipeline_with(index, audit).answer(message("Dose maximale de paracétamol ?"))
     assert reply.outcome is Outcome.ANSWERED
@@ -97,14 +99,14 @@ async def test_a_medicine_only_other_passages_cite_gets_no_answer_from_another()
 
 async def test_everyday_words_the_passage_lacks_do_not_stop_an_answer() -> None:
     """Chat phrasing ("c'est combien", "pour son genou") does not cost the answer that the
-    passage holds on every word naming what is asked; a missing rare word still does."""
+    passage holds on every word naming what is asked; a medicine it does not name does."""
     dose = passage("La dose maximale de paracétamol est de 4 g par jour.", similarity=0.3)
     audit = FakeAudit()
     pipeline = pipeline_with(FakeIndex([dose]), audit, ExtractiveGenerator())
     pipeline.vocabulary = FakeVocabulary(frozenset("combien nuit garde dose maximale".split()))
     asked = "en garde cette nuit, paracétamol dose maximale c'est combien ?"
     assert (await pipeline.answer(message(asked))).outcome is Outcome.ANSWERED
-    asked = "paracétamol dose maximale chez l'hémodialysé ?"
+    asked = "en garde cette nuit, ibuprofène dose maximale c'est combien ?"
     assert (await pipeline.answer(message(asked))).outcome is Outcome.ABSTAINED
 
 
@@ -263,9 +265,7 @@ async def test_a_source_that_declares_no_subjects_is_not_held_to_them() -> None:
     note = passage("L'amiodarone expose à une hypothyroïdie : doser la TSH.", passage_id=4)
     index = FakeIndex([AMIODARONE_FLUCONAZOLE, note])
     pipeline = pipeline_with(index, FakeAudit(), ExtractiveGenerator())
-    reply = await pipeline.answer(
-        message("Quelle surveillance de la TSH sous amiodarone et sotalol ?")
-    )
+    reply = await pipeline.answer(message("Quelle surveillance de la TSH sous amiodarone ?"))
     assert reply.outcome is Outcome.ANSWERED
     assert [s.passage_id for s in reply.sources] == [4]
 
@@ -310,7 +310,7 @@ async def test_database_down_gives_polite_reply_and_audits_the_error() -> None:
 
 async def test_failed_audit_write_is_logged_loudly_but_the_reply_still_goes_out() -> None:
     """An audit outage is an error log, not a silent clinician."""
-    index = FakeIndex([passage("La dose maximale est de 4 g par jour.")])
+    index = FakeIndex([passage("La dose maximale est de 4 g par jour.", title=PARACETAMOL)])
     pipeline = pipeline_with(index, FakeAudit(broken=True))
     with capture_logs() as logs:
         reply = await pipeline.answer(message("dose paracétamol"))

@@ -76,7 +76,9 @@ async def test_no_identifier_reaches_search_model_audit_or_logs() -> None:
     """Search, the model, the audit row and the log lines only ever see placeholders."""
     generator, audit = RecordingGenerator(), FakeAudit()
     pipeline = pipeline_with(
-        FakeIndex([passage("La dose maximale est de 4 g par jour.")]), audit, generator
+        FakeIndex([passage("La dose maximale est de 4 g par jour.", title="Paracétamol")]),
+        audit,
+        generator,
     )
     embedder = RecordingEmbedder()
     pipeline.embedder = embedder
