@@ -75,7 +75,9 @@ async def evaluate(redactor: Redactor, items: list[dict[str, Any]]) -> Scores:
             hit = any(k == f.kind and f.start < e and s < f.end for k, s, e in spans)
             scores.right[f.kind] += hit
             if not hit:
-                scores.misses.append(f"{item['id']} wrongly took {f.kind} {text[f.start:f.end]!r}")
+                scores.misses.append(
+                    f"{item['id']} wrongly took {f.kind} {text[f.start : f.end]!r}"
+                )
         scores.look_alikes += len(item["keep"])
         for value in item["keep"]:
             if value in redacted:

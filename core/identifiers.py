@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.names import COMMON_WORDS, FIRST_NAMES, fold, is_first_name
+from core.names import COMMON_WORDS, FUNCTION_WORDS, fold, is_first_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +144,8 @@ _PHONE = re.compile(
     rf"(?:(?:\+|00){_P}33{_P}(?:\(0\){_P})?|0)[1-9](?:{_P}\d\d){{4}}"  # French
     rf"|(?:\+|00){_P}44{_P}(?:\(0\){_P})?\d(?:[ \-]?\d){{8,9}}"  # British, international form
     r"|0\d{2,4}[ \-]?\d{3,4}[ \-]?\d{3,4}"  # British, national form (checked below)
-    rf"|(?:\+|00){_P}(?!33|44)\d{{1,3}}{_P}(?:\(\d{{1,4}}\){_P})?\d{{1,4}}(?:[ .\-]?\d{{1,4}}){{1,5}}"
+    rf"|(?:\+|00){_P}(?!33|44)\d{{1,3}}{_P}(?:\(\d{{1,4}}\){_P})?"  # other countries
+    r"\d{1,4}(?:[ .\-]?\d{1,4}){1,5}"
     r"|\(\d{3}\)\s?\d{3}[ .\-]\d{4}|\d{3}[.\-]\d{3}[.\-]\d{4}"  # North American
     r")(?![\w]|[.,/]\d)"
 )
@@ -218,7 +219,9 @@ _DATE_ALONE = re.compile(rf"^[\s,(]{{1,3}}(?P<date>{DATE})(?=[\s,;:)]|$)", re.IG
 _OLD_DATE = re.compile(
     r"(?<![\w/.-])(?:\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?(?:19\d\d|[3-9]\d)(?!\d)"
     r"|19\d\d[/.\-]\d{1,2}[/.\-]\d{1,2}"
-    r"|(?:1er|\d{1,2})(?:st|nd|rd|th|e)?[\s\-/]*(?:of\s+)?" + _MONTHS + r",?[\s\-/]*(?:19\d\d|'[3-9]\d)"
+    r"|(?:1er|\d{1,2})(?:st|nd|rd|th|e)?[\s\-/]*(?:of\s+)?"
+    + _MONTHS
+    + r",?[\s\-/]*(?:19\d\d|'[3-9]\d)"
     r"|" + _MONTHS + r"\s*\d{1,2}(?:st|nd|rd|th)?,?\s*19\d\d)(?![\w/]|[.\-/]\d)",
     re.IGNORECASE,
 )
@@ -246,7 +249,10 @@ _EN_STREET_ANY_CASE = (
     r"|grove|boulevard|blvd|mews|close|court|ct\.?|place|way|square|parade)"
 )
 _EN_STREET_CAPITAL = r"(?:Row|Walk|Hill|Green|Rise|View|Park|Vale)"
-_TOWN = r"[A-Za-zÀ-ÿ][\w'’-]+(?:[ -](?:(?:sur|sous|en|le|la|les|de|du|lès|upon|on)[ -])?[A-Za-zÀ-ÿ][\w'’-]+){0,2}"
+_TOWN = (
+    r"[A-Za-zÀ-ÿ][\w'’-]+"
+    r"(?:[ -](?:(?:sur|sous|en|le|la|les|de|du|lès|upon|on)[ -])?[A-Za-zÀ-ÿ][\w'’-]+){0,2}"
+)
 _POSTCODE_UK = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
 _POSTAL = (
     rf"(?:,?\s+(?:\d{{5}}|\d{{2}}\s\d{{3}})\s+{_TOWN}"  # 75011 Paris
@@ -256,7 +262,10 @@ _POSTAL = (
 )
 _NUMBER = r"\b\d{1,4}(?:[A-Za-z]\b|\s?(?:bis|ter|b)\b)?,?"
 _FR_NAME = r"[\w'’. -]{2,40}?"
-_END = r"(?=\s*(?:[,;:()?!]|\.(?:\s|$)|$|\s-\s|\s(?:à|a|au|et|depuis|pour|avec|chez|sous|mais|in|and|since|for|with|on)\b))"
+_END = (
+    r"(?=\s*(?:[,;:()?!]|\.(?:\s|$)|$|\s-\s"
+    r"|\s(?:à|a|au|et|depuis|pour|avec|chez|sous|mais|in|and|since|for|with|on)\b))"
+)
 _ADDRESS = re.compile(
     rf"{_NUMBER}\s*(?i:{_FR_STREET})\s+{_FR_NAME}(?:{_POSTAL}|{_END})"
     rf"|{_NUMBER}\s+(?:[A-Za-z][\w'’-]*\s+){{1,3}}(?:(?i:{_EN_STREET_ANY_CASE})|{_EN_STREET_CAPITAL})"
@@ -286,34 +295,42 @@ _CIVILITY = (
     r"(?:(?i:m\.|mr\.?|mrs\.?|mme\.?|mmes|mlle\.?|melle|mademoiselle|madame|monsieur|miss"
     r"|dr\.?|docteur|doctor|professeur|professor|prof\.)|MM\.|Ms\.?|MS\.?|Pr\.?|Prof|Doc|Sir|Dame)"
 )
-_PARTICLE = r"(?:(?:de la|de|du|des|le|la|van|von|der|den|da|di|del|della|ben|el|al|mac|st|saint)\s+|d['’]|o['’])"
+_PARTICLE = (
+    r"(?:(?:de la|de|du|des|le|la|van|von|der|den|da|di|del|della|ben|el|al|mac|st|saint)\s+"
+    r"|d['’]|o['’])"
+)
 _WORD_OF_NAME = r"[^\W\d_][\w'’-]*"
 _CIVILITY_NAME = re.compile(
     rf"(?<![\w]){_CIVILITY}(?:(?<=\.)|(?![\w]))\s*(?P<name>(?:[A-Z]\.\s?){{0,2}}(?i:{_PARTICLE})?"
     rf"{_WORD_OF_NAME}(?:\s+{_WORD_OF_NAME})?)"
 )
-_BARE_M = re.compile(rf"(?<![\w])M\s+(?P<name>[A-ZÀ-Ý][A-ZÀ-Ýa-zà-ÿ'’-]+(?:\s+[A-ZÀ-Ý]{_WORD_OF_NAME})?)")
+_BARE_M = re.compile(
+    rf"(?<![\w])M\s+(?P<name>[A-ZÀ-Ý][A-ZÀ-Ýa-zà-ÿ'’-]+(?:\s+[A-ZÀ-Ý]{_WORD_OF_NAME})?)"
+)
 _SIGN_OFF = (
-    r"--+|—|–|cordialement|bien\s+cordialement|bien\s+[àa]\s+vous|amicalement|bises|biz"
+    r"cordialement|bien\s+cordialement|bien\s+[àa]\s+vous|amicalement|bises|biz"
     r"|bonne\s+(?:journ[ée]e|soir[ée]e|garde|nuit)|merci(?:\s+(?:beaucoup|d['’ ]avance|encore))?"
     r"|(?:kind\s+|best\s+|warm\s+)?regards|best(?:\s+wishes)?|thanks|thank\s+you|many\s+thanks"
     r"|cheers|sign[ée]|signed|envoy[ée] par|sent by|de la part de|from"
 )
 _SIGNATURE = re.compile(
-    rf"(?:^|(?<=[\s.!?,;:]))(?:{_SIGN_OFF})(?![\w])\s*[,.!:;]*\s*(?:(?:Dr|Pr|Docteur)\.?\s+)?"
+    rf"(?:(?:^|(?<=[\s.!?,;:]))(?:{_SIGN_OFF})(?![\w])\s*[,.!:;]*|(?:^|(?<=\s))(?:--+|—|–))"
+    rf"\s*(?:(?:Dr|Pr|Docteur)\.?\s+)?"
     rf"(?P<name>(?:[A-Za-z]\.\s?){{0,2}}(?i:{_PARTICLE})?{_WORD_OF_NAME}"
-    rf"(?:\s+[A-ZÀ-Ý]{_WORD_OF_NAME})?)",
+    rf"(?:[ \t]+[A-ZÀ-Ý]{_WORD_OF_NAME})?)"
+    # a signature ends its line, a role or a bleep after it at most
+    r"[ \t]*(?:[,(/\-—][^\n]{0,30})?[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 _ROLE = (
     r"patiente?|pt|enfant|b[ée]b[ée]|fils|fille|m[èe]re|p[èe]re|maman|papa|[ée]pouse|mari"
     r"|conjointe?|fr[èe]re|s(?:oe|œ)ur|grand-m[èe]re|grand-p[èe]re|petite?-fils|petite?-fille"
-    r"|tante|oncle|neveu|ni[èe]ce|ami|amie|voisine?|wife|husband|son|daughter|mother|father"
+    r"|tante|oncle|neveu|ni[èe]ce|ami|amie|voisine?|wife|husband|daughter|mother|father"
     r"|brother|sister|child|partner|mum|mom|dad|granddaughter|grandson|grandmother|grandfather"
     r"|aunt|uncle|nephew|niece|friend|neighbour|neighbor|baby|infant|resident|client"
-    r"|IDE|IADE|interne|externe|infirmi[èe]re?|aide-soignante?|AS|nurse|sister|doctor|colleague"
-    r"|coll[èe]gue|chef|cadre|sage-femme|kin[ée]|kin[ée]sith[ée]rapeute|psychologue|registrar"
-    r"|consultant|SHO|FY1|FY2|resident|attending|midwife|physio|pharmacist|pharmacien(?:ne)?"
+    r"|(?-i:IDE|IADE|AS|SHO|FY1|FY2)|interne|externe|infirmi[èe]re?|aide-soignante?|nurse|doctor"
+    r"|colleague|coll[èe]gue|chef|cadre|sage-femme|kin[ée]|kin[ée]sith[ée]rapeute|psychologue"
+    r"|registrar|consultant|attending|midwife|physio|pharmacist|pharmacien(?:ne)?"
 )
 # A name alone on a line of its own after the message, maybe with a role ("Marc, anesth").
 _SIGNATURE_LINE = re.compile(
@@ -389,11 +406,15 @@ def _names(text: str) -> list[Finding]:
             if finding is not None:
                 found.append(finding)
     for m in _PAIR.finditer(text):
-        first, last = m["first"], m["last"]
-        if not is_first_name(first) or not _is_name_word(last.split()[-1]):
+        first, last = m["first"], m["last"].split()[-1]
+        if not is_first_name(first):
             continue
-        capitalised = first[0].isupper() and last.split()[-1][0].isupper()
-        if capitalised or (first.lower() in FIRST_NAMES and not _ambiguous(first)):
+        # After a capitalised first name, a capitalised word is a surname even when it is also
+        # a word ("Amira Said", "Grace Turner"); in lower case, only what is no common word.
+        capitalised = first[0].isupper() and last[0].isupper()
+        if (capitalised and fold(last) not in FUNCTION_WORDS) or (
+            _is_name_word(last) and not _ambiguous(first)
+        ):
             found.append(Finding("NOM", m.start(), m.end("last")))
     return found
 

@@ -8,7 +8,8 @@ import unicodedata
 # Common given names (France, UK, US, and the names most given in France since 1950 to
 # children of North African, Portuguese and West African families).
 FIRST_NAMES = frozenset(
-    "jean marc pierre michel philippe alain nicolas christophe patrick daniel bernard eric frederic "
+    "jean marc pierre michel philippe alain nicolas christophe patrick daniel bernard eric "
+    "frederic "
     "laurent stephane david olivier thierry francois julien sebastien pascal thomas jacques "
     "antoine louis paul lucas hugo leo gabriel arthur noah jules adam raphael ethan nathan theo "
     "mathis tom maxime alexandre romain vincent guillaume jerome gilles didier serge claude "
@@ -94,6 +95,12 @@ def fold(word: str) -> str:
 
 
 COMMON_WORDS = frozenset(fold(word) for word in _COMMON_TEXT.split())
+# Words that never start a surname, even capitalised ("Marie Est…" is a sentence).
+FUNCTION_WORDS = frozenset(
+    "a au aux avec ce de des du en est et il la le les ne ou par pas pour que qui se sous sur "
+    "un une the and or of in on at to is was has had for with from by an as it this that not "
+    "but if so".split()
+)
 
 
 def is_first_name(word: str) -> bool:

@@ -69,13 +69,29 @@ class Redactor:
         return apply(text, await self.findings(text, language))
 
     async def findings(self, text: str, language: Language) -> list[Finding]:
-        found = find_patterns(text)
-        if self.local_ids is not None:
-            found += [Finding("IPP", m.start(), m.end()) for m in self.local_ids.finditer(text)]
+        found = self.shaped(text)
         if self.names is not None:
             spans = await self.names.names(text, language)
             found += [Finding("NOM", *span) for s, e in spans if (span := name_within(text, s, e))]
         return found
+
+    def shaped(self, text: str) -> list[Finding]:
+        """The identifiers found without the name model: patterns and the hospital's own ids."""
+        found = find_patterns(text)
+        if self.local_ids is not None:
+            found += [Finding("IPP", m.start(), m.end()) for m in self.local_ids.finditer(text)]
+        return found
+
+    def left_in(self, text: str, quoted: Sequence[str] = ()) -> list[str]:
+        """The kinds of identifier still in a text that should hold none (an audit column), but
+        for what it quotes verbatim from `quoted` (the corpus's passages it cites)."""
+        return sorted(
+            {
+                f.kind
+                for f in merge(self.shaped(text))
+                if not any(text[f.start : f.end] in passage for passage in quoted)
+            }
+        )
 
 
 _DISEASE_WORDS = frozenset("maladie syndrome disease signe sign score maladies".split())
