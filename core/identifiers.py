@@ -162,7 +162,8 @@ def _phones(text: str) -> list[Finding]:
     found = []
     for m in _PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group())
-        national_uk = m.group().startswith("0") and not re.match(r"0[1-9](?:\D*\d\d){4}$", m[0])
+        french = re.match(r"0[1-9](?:\D*\d\d){4}$", m[0])
+        national_uk = m[0][:1] == "0" and m[0][:2] != "00" and not french
         if national_uk and len(digits) not in (10, 11):
             continue
         if 8 <= len(digits) <= 15:
@@ -193,6 +194,7 @@ _MONTHS = (
 _YEAR = r"(?:\d{4}|'?\d{2})"
 DATE = (
     r"(?:\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?(?:\d{4}|\d{2})(?!\d)"
+    r"|\d{1,2} \d{1,2} (?:\d{4}|\d{2})(?!\d|[,.]\d)"
     r"|\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}"
     r"|(?:1er|\d{1,2})(?:st|nd|rd|th|e)?[\s\-/]*(?:of\s+)?" + _MONTHS + r",?[\s\-/]*" + _YEAR +
     r"|" + _MONTHS + r"\s*\d{1,2}(?:st|nd|rd|th)?,?\s*" + _YEAR +
@@ -249,9 +251,11 @@ _EN_STREET_ANY_CASE = (
     r"|grove|boulevard|blvd|mews|close|court|ct\.?|place|way|square|parade)"
 )
 _EN_STREET_CAPITAL = r"(?:Row|Walk|Hill|Green|Rise|View|Park|Vale)"
+# The words after the first are capitalised ("Boulogne-Billancourt", "Saint Denis", "Aix en
+# Provence"), so the town stops before "HAD demain".
 _TOWN = (
     r"[A-Za-zÀ-ÿ][\w'’-]+"
-    r"(?:[ -](?:(?:sur|sous|en|le|la|les|de|du|lès|upon|on)[ -])?[A-Za-zÀ-ÿ][\w'’-]+){0,2}"
+    r"(?:[ -](?:(?:sur|sous|en|le|la|les|de|du|lès|upon|on)[ -])?[A-ZÀ-Ý][a-zà-ÿ'’-]+){0,2}"
 )
 _POSTCODE_UK = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
 _POSTAL = (
@@ -306,6 +310,8 @@ _CIVILITY_NAME = re.compile(
 )
 _BARE_M = re.compile(
     rf"(?<![\w])M\s+(?P<name>[A-ZÀ-Ý][A-ZÀ-Ýa-zà-ÿ'’-]+(?:\s+[A-ZÀ-Ý]{_WORD_OF_NAME})?)"
+    # "m ferrand 06…": chat drops the dot and the capitals, at the start of a clause
+    rf"|(?:^|(?<=[.,;:!?(\n]))\s*[mM]\s+(?P<lower>[^\W\d_]{{3,}}[\w'’-]*)"
 )
 _SIGN_OFF = (
     r"cordialement|bien\s+cordialement|bien\s+[àa]\s+vous|amicalement|bises|biz"
@@ -364,14 +370,14 @@ _PARTICLE_WORDS = frozenset(
 )
 
 
-def _name_span(m: re.Match[str], text: str) -> Finding | None:
+def _name_span(m: re.Match[str], text: str, group: str = "name") -> Finding | None:
     """The name group of a match without the common words that end it ("Mme Durand est…");
     None if it starts with one ("Mme a…"). A lower-case word after the first one is kept only
     after a known first name ("mme marie durand", not "mr smith says")."""
-    start = m.start("name")
+    start = m.start(group)
     kept: list[re.Match[str]] = []
     names = 0
-    for w in re.finditer(r"\S+", m["name"]):
+    for w in re.finditer(r"\S+", m[group]):
         token = w.group().rstrip(",;:.!?)")
         if re.fullmatch(r"[A-Za-z]\.?", token) or token.lower() in _PARTICLE_WORDS:
             kept.append(w)  # an initial or a particle before the surname
@@ -397,12 +403,13 @@ def _names(text: str) -> list[Finding]:
     found = []
     for pattern in (_CIVILITY_NAME, _BARE_M, _SIGNATURE, _SIGNATURE_LINE, _ROLE_NAME):
         for m in pattern.finditer(text):
+            group = "lower" if m.groupdict().get("lower") else "name"
             if pattern is _SIGNATURE_LINE and not _signs(m["name"]):
                 continue
-            first = m["name"].split()[0]
+            first = m[group].split()[0]
             if pattern is _SIGNATURE and not (first[0].isupper() or is_first_name(first)):
                 continue
-            finding = _name_span(m, text)
+            finding = _name_span(m, text, group)
             if finding is not None:
                 found.append(finding)
     for m in _PAIR.finditer(text):
