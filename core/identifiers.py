@@ -79,7 +79,7 @@ _ID_WORDS = (
     r"|visit\s+(?:number|no\.?)|FIN|CSN"
 )
 _ID_VALUE = (
-    r"(?P<id>(?:[A-Z]{1,4}[-/]?)?\d(?:[\d./-]?\d){3,17}(?:[-/][A-Z\d]{1,4})?"
+    r"(?P<id>(?:[A-Z]{1,4}[-/]?)?\d(?:[\d./-]?\d){3,17}(?:-[A-Z\d]{1,4}|/\d{1,4})?"
     r"|\d{3}[ -]\d{3}[ -]\d{4}|\d{2,4}(?: \d{2,4}){1,4}(?=\W*$|\W*[,;:)(\]]))"
 )
 _HOSPITAL_ID = re.compile(
@@ -323,7 +323,7 @@ _SIGNATURE = re.compile(
     rf"(?:(?:^|(?<=[\s.!?,;:]))(?:{_SIGN_OFF})(?![\w])\s*[,.!:;]*|(?:^|(?<=\s))(?:--+|—|–))"
     rf"\s*(?:(?:Dr|Pr|Docteur)\.?\s+)?"
     rf"(?P<name>(?:[A-Za-z]\.\s?){{0,2}}(?i:{_PARTICLE})?{_WORD_OF_NAME}"
-    rf"(?:[ \t]+[A-ZÀ-Ý]{_WORD_OF_NAME})?)"
+    rf"(?:[ \t]+[A-ZÀ-Ý]{_WORD_OF_NAME})?(?:[ \t]+[A-Z]\.)?)"
     # a signature ends its line, a role or a bleep after it at most
     r"[ \t]*(?:[,(/\-—][^\n]{0,30})?[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
@@ -340,7 +340,8 @@ _ROLE = (
 )
 # A name alone on a line of its own after the message, maybe with a role ("Marc, anesth").
 _SIGNATURE_LINE = re.compile(
-    r"\n[ \t]*(?P<name>(?:[A-Z]\.\s?)?[A-ZÀ-Ý][\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]+)?)[ \t]*"
+    r"\n[ \t]*(?P<name>(?:[A-Z]\.\s?)?[A-ZÀ-Ý][\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]+)?"
+    r"(?:[ \t]+[A-Z]\.)?)[ \t]*"  # "Nadia B."
     r"(?:[,(/-][^\n]{0,30})?[ \t]*(?=\n|$)"
 )
 _ROLE_NAME = re.compile(
