@@ -10,7 +10,7 @@ from core.text import split_sentences
 
 
 def render_text(reply: Reply) -> str:
-    parts = [reply.text]
+    parts = [reply.banner, reply.text] if reply.banner else [reply.text]
     if reply.notices:
         parts.append("\n".join(f"ℹ {n}" for n in reply.notices))
     if reply.sources:

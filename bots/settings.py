@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -98,6 +98,16 @@ class Settings(BaseSettings):
         "112", validation_alias="MEDGPT_EUROPEAN_EMERGENCY_NUMBER"
     )
     suicide_line: str = Field("3114", validation_alias="MEDGPT_SUICIDE_LINE")
+    # The in-hospital emergency call shown first in the emergency banner, e.g. "2222 (équipe de
+    # réanimation)"; None: the public numbers only.
+    hospital_emergency_call: str | None = Field(
+        None, validation_alias="MEDGPT_HOSPITAL_EMERGENCY_CALL"
+    )
+    # clinicians: an emergency in progress gets a banner over the sourced answer; public: the
+    # fixed reply with the numbers, no answer.
+    audience: Literal["clinicians", "public"] = Field(
+        "clinicians", validation_alias="MEDGPT_AUDIENCE"
+    )
     name_detection: str = Field(
         "presidio", pattern="^(presidio|patterns)$", validation_alias="MEDGPT_NAME_DETECTION"
     )

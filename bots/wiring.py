@@ -242,8 +242,12 @@ def _pipeline(
             settings.max_question_chars,
             policy,
             EmergencyNumbers(
-                settings.emergency_number, settings.european_emergency_number, settings.suicide_line
+                settings.emergency_number,
+                settings.european_emergency_number,
+                settings.suicide_line,
+                settings.hospital_emergency_call,
             ),
+            audience=settings.audience,
         ),
     )
 

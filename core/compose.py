@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 
 from core.models import Disclaimer, Language, Outcome, Passage, Reply, Source
 from core.privacy import quotable
-from core.triage import EmergencyNumbers
+from core.triage import Emergency, EmergencyNumbers
 
 # Versioned: the audit records which text was shown. Change the text, bump the version.
 DISCLAIMERS: dict[Language, Disclaimer] = {
@@ -61,6 +61,47 @@ _EMERGENCY: dict[Language, str] = {
         "I am a documentation assistant: I cannot handle an emergency. "
         "Follow your institution's emergency protocols."
     ),
+}
+# Suicidal intent leads with the crisis line, whoever writes.
+_CRISIS: dict[Language, str] = {
+    "fr": (
+        "🚨 Vous n'êtes pas seul·e : appelez le {suicide} (prévention du suicide, 24 h/24, "
+        "gratuit), ou le {emergency} ou le {european} en cas de danger immédiat. "
+        "Je suis un assistant documentaire : je ne peux pas vous aider comme une personne le "
+        "peut ; parlez-en maintenant à quelqu'un près de vous."
+    ),
+    "en": (
+        "🚨 You are not alone: call {suicide} (suicide prevention, 24/7, free), or {emergency} "
+        "or {european} if there is immediate danger. "
+        "I am a documentation assistant: I cannot help the way a person can; talk to someone "
+        "near you now."
+    ),
+}
+# The banner over a clinician's sourced answer: the numbers, the answer follows.
+_BANNER: dict[Language, str] = {
+    "fr": "🚨 Urgence en cours ({kind}) : {calls}. Réponse documentaire ci-dessous, à appliquer "
+    "selon les protocoles de votre établissement.",
+    "en": "🚨 Emergency in progress ({kind}): {calls}. Documentation answer below, to apply "
+    "under your institution's protocols.",
+}
+_BANNER_SUICIDE: dict[Language, str] = {
+    "fr": "🚨 Risque suicidaire : {suicide} (prévention du suicide, 24 h/24, gratuit) ; danger "
+    "immédiat : {calls}. Réponse documentaire ci-dessous.",
+    "en": "🚨 Suicide risk: {suicide} (suicide prevention, 24/7, free); immediate danger: "
+    "{calls}. Documentation answer below.",
+}
+_CALLS: dict[Language, tuple[str, str, str]] = {  # in-hospital call; the public numbers; "or"
+    "fr": ("appel d'urgence interne {hospital}", "appelez le {emergency} ou le {european}", " ; "),
+    "en": ("in-hospital emergency call {hospital}", "call {emergency} or {european}", "; "),
+}
+_KINDS: dict[Emergency, dict[Language, str]] = {
+    Emergency.SUICIDE: {"fr": "risque suicidaire", "en": "suicide risk"},
+    Emergency.CARDIAC_ARREST: {"fr": "arrêt cardiaque", "en": "cardiac arrest"},
+    Emergency.ANAPHYLAXIS: {"fr": "anaphylaxie", "en": "anaphylaxis"},
+    Emergency.OVERDOSE: {"fr": "intoxication", "en": "poisoning or overdose"},
+    Emergency.BLEEDING: {"fr": "hémorragie", "en": "major bleeding"},
+    Emergency.BREATHING: {"fr": "détresse respiratoire", "en": "breathing difficulty"},
+    Emergency.STROKE: {"fr": "AVC", "en": "stroke"},
 }
 
 _BUSY: dict[Language, str] = {
@@ -170,12 +211,28 @@ def unavailable(language: Language) -> Reply:
     return Reply(Outcome.ERROR, language, _UNAVAILABLE[language], DISCLAIMERS[language])
 
 
-def emergency(language: Language, numbers: EmergencyNumbers) -> Reply:
-    """The fixed reply: no search, no model, the numbers first."""
-    text = _EMERGENCY[language].format(
+def emergency(
+    language: Language, numbers: EmergencyNumbers, kind: Emergency | None = None
+) -> Reply:
+    """The fixed reply: no search, no model, the numbers first (the crisis line first for
+    suicidal intent)."""
+    template = _CRISIS if kind is Emergency.SUICIDE else _EMERGENCY
+    text = template[language].format(
         emergency=numbers.emergency, european=numbers.european, suicide=numbers.suicide
     )
     return Reply(Outcome.EMERGENCY, language, text, DISCLAIMERS[language])
+
+
+def emergency_banner(language: Language, kind: Emergency, numbers: EmergencyNumbers) -> str:
+    """The banner that leads a clinician's answer: the in-hospital call where the deployment
+    has one, the public numbers; the crisis line first for suicidal intent."""
+    hospital, public, separator = _CALLS[language]
+    calls = public.format(emergency=numbers.emergency, european=numbers.european)
+    if numbers.hospital:
+        calls = hospital.format(hospital=numbers.hospital) + separator + calls
+    if kind is Emergency.SUICIDE:
+        return _BANNER_SUICIDE[language].format(suicide=numbers.suicide, calls=calls)
+    return _BANNER[language].format(kind=_KINDS[kind][language], calls=calls)
 
 
 def busy(language: Language) -> Reply:

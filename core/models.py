@@ -23,7 +23,9 @@ class Outcome(enum.StrEnum):
 
     ANSWERED = "answered"
     ABSTAINED = "abstained"  # nothing relevant enough in the validated sources
-    EMERGENCY = "emergency"  # an emergency described: the fixed reply with emergency numbers
+    # An emergency described, and the fixed reply with the numbers (public deployments, a
+    # writer's suicidal crisis); a clinician's is answered, under an emergency banner.
+    EMERGENCY = "emergency"
     REJECTED = "rejected"  # the input cannot be processed (empty, too long)
     ERROR = "error"  # a dependency failed; the user got an apology
     RECEIVED = "received"  # audit only: the question arrived; the row of its outcome follows
@@ -131,3 +133,5 @@ class Reply:
     notices: tuple[str, ...] = field(default=())
     audit_id: int | None = None  # the audit entry of this reply, for feedback
     asked: str = ""  # the question as processed (identifiers redacted), for thread history
+    # Shown before everything else: the emergency numbers, when the question describes one.
+    banner: str = ""

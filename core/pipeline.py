@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Literal
 
 import structlog
 
@@ -39,6 +40,9 @@ class PipelineSettings:
     max_question_chars: int = 4000
     evidence: EvidencePolicy = field(default_factory=EvidencePolicy)
     emergency_numbers: EmergencyNumbers = field(default_factory=EmergencyNumbers)
+    # clinicians: an emergency described gets a banner over the sourced answer; public: the
+    # fixed reply with the numbers only.
+    audience: Literal["clinicians", "public"] = "clinicians"
 
 
 @dataclass
@@ -72,10 +76,10 @@ class Pipeline:
         received = await self._record(
             self._entry(message, question[: self.settings.max_question_chars], language)
         )
-        emergency = triage.detect(question)
-        if emergency is not None:  # before, and independent of, retrieval and any model
-            reply = compose.emergency(language, self.settings.emergency_numbers)
-            details["emergency"] = emergency.value
+        # Before, and independent of, retrieval and any model.
+        emergency, banner, asked = self._triage(question, language, details)
+        if emergency is not None and not banner:
+            reply = compose.emergency(language, self.settings.emergency_numbers, emergency.kind)
         elif not question:
             reply = compose.empty_question(language)
         elif len(question) > self.settings.max_question_chars:
@@ -84,7 +88,7 @@ class Pipeline:
         else:
             try:
                 # A follow-up ("et chez l'enfant ?") is read with the question it follows.
-                query = _in_context(question, message)
+                query = _in_context(asked, message)
                 found = await self._retrieve(query, language)
                 passages, named = found.passages, found.named
                 stages["retrieve_ms"] = _ms_since(started)
@@ -102,8 +106,10 @@ class Pipeline:
                     details["retrieved_by"] = "subjects"
                 evidence = supporting(query, passages, self.settings.evidence, held, named)
                 if evidence:
+                    # Under a banner, the answer comes whole: nothing may show before the banner.
+                    progress = None if banner else on_progress
                     grounded = await grounded_answer(
-                        self.generator, self.fallback, query, language, evidence, on_progress
+                        self.generator, self.fallback, query, language, evidence, progress
                     )
                     reply, draft = grounded.reply, grounded.draft
                     details = {**details, **grounded.details}
@@ -117,6 +123,9 @@ class Pipeline:
                 log.error("answer_failed", error=type(exc).__name__, reason=str(exc))
                 details["error"] = describe(exc)
                 reply = compose.unavailable(language)
+        if banner:
+            reply = replace(reply, banner=banner)
+            details["answered_too"] = reply.outcome is Outcome.ANSWERED
         if redaction.kinds:
             details["redacted"] = list(redaction.kinds)
         if received is not None:
@@ -142,6 +151,21 @@ class Pipeline:
             )
         log.info("answer_done", outcome=reply.outcome, sources=len(reply.sources), ms=latency_ms)
         return replace(reply, audit_id=audit_id, asked=kept)
+
+    def _triage(
+        self, question: str, language: Language, details: dict[str, object]
+    ) -> tuple[triage.Triage | None, str, str]:
+        """(the emergency described, the banner over the answer, what to search). No banner:
+        the fixed reply (public deployments; a writer's suicidal crisis)."""
+        emergency = triage.assess(question)
+        if emergency is None:
+            return None, "", question
+        details["emergency"] = emergency.kind.value
+        if self.settings.audience == "public" or emergency.in_crisis:
+            return emergency, "", question
+        numbers = self.settings.emergency_numbers
+        banner = compose.emergency_banner(language, emergency.kind, numbers)
+        return emergency, banner, emergency.query(language)
 
     async def _retrieve(self, query: str, language: Language) -> Found:
         [embedding] = await self.embedder.embed([query])

@@ -1,9 +1,23 @@
 """Emergency triage, before and independent of retrieval or any model (pure).
 
-A message describing an emergency happening now (cardiac arrest, not breathing, anaphylaxis in
-progress, stroke signs, suicidal intent, overdose) gets an immediate fixed reply with the
-emergency numbers. A knowledge question that merely names the condition ("dose d'adrénaline dans
-l'anaphylaxie ?") is not an emergency: clinicians ask those all day, and they get an answer.
+A message describing an emergency happening now gets an emergency banner with the numbers; a
+knowledge question that merely names the condition ("dose d'adrénaline dans l'anaphylaxie ?") is
+not an emergency: clinicians ask those all day. The detector does not list example sentences. It
+reads a message as clauses and weighs, for each kind of emergency:
+
+- *events*: words that say it is happening to someone ("ne respire plus", "kill myself",
+  "a avalé 30 comprimés", "s'étouffe"): enough, unless the message is a generic question ("que
+  faire devant un patient qui ne respire plus ?") with nothing saying it is happening now;
+- *conditions*: the condition's name ("anaphylaxie", "AVC", "hémorragie"): an emergency only with
+  a cue that it is in progress (en cours, right now, depuis 20 min, au bloc, lit 4, TA 60/30, on
+  masse, vite, or someone the writer is with: "ma mère", "my patient");
+- *signs* described in plain words (a drooping face, slurred speech, a weak arm; swollen lips,
+  hives, wheeze; fast breathing, blue lips): two kinds of them in someone, one for a stroke;
+
+and drops any of these that a negation ("pas de", "no", "denies") or a history marker
+("antécédent de", "history of", "en 2019", "il y a 3 ans") governs in its clause. Suicidal
+intent written in the first person counts even inside a question ("comment me suicider ?").
+The words themselves are in core/triage_words.py.
 """
 
 from __future__ import annotations
@@ -12,78 +26,20 @@ import enum
 import re
 from dataclasses import dataclass
 
+from core import triage_words as words
+from core.models import Language
 from core.text import fold
 
 
 class Emergency(enum.StrEnum):
+    # In order of precedence when a message describes several (the crisis line first).
+    SUICIDE = "suicide"
     CARDIAC_ARREST = "cardiac_arrest"
     ANAPHYLAXIS = "anaphylaxis"
+    OVERDOSE = "overdose"  # overdose or poisoning
+    BLEEDING = "bleeding"
+    BREATHING = "breathing"
     STROKE = "stroke"
-    SUICIDE = "suicide"
-    OVERDOSE = "overdose"
-
-
-# Phrases that describe an emergency by themselves (matched on accent-folded lower case).
-_ACUTE: dict[Emergency, tuple[str, ...]] = {
-    Emergency.CARDIAC_ARREST: (
-        r"ne respire (plus|pas)",
-        r"respire plus",
-        r"(n'a|n a) (plus|pas) de pouls",
-        r"pas de pouls",
-        r"(est|en|fait un) arret cardi",
-        r"inconscient et ne respire",
-        r"not breathing",
-        r"stopped breathing",
-        r"isn'?t breathing",
-        r"no pulse",
-        r"(is in|in|having a|went into) cardiac arrest",
-        r"collapsed and (is )?unresponsive",
-    ),
-    Emergency.ANAPHYLAXIS: (
-        r"(fait|fait un|en) choc anaphylactique",
-        r"anaphylaxie en cours",
-        r"(gorge|langue|levres?) (qui )?gonfle",
-        r"gonfle et (respire|n'arrive)",
-        r"(is having|having an?|in) anaphyla",
-        r"throat is (closing|swelling)",
-        r"(tongue|lips|face) (is )?swelling (up )?(and|after)",
-    ),
-    Emergency.STROKE: (
-        r"(fait|est en train de faire|fait peut-etre) un avc",
-        r"visage (qui )?se paralyse",
-        r"(bouche|visage) (de travers|deforme)e? (depuis|tout d'un coup|soudain)",
-        r"(is having|having|just had) a stroke",
-        r"face (is )?drooping (and|since|suddenly)",
-        r"(ne peut|n'arrive) plus (a )?parler (depuis|soudain|tout)",
-    ),
-    # First person or happening now: "patient suicidaire : quelle surveillance ?" is a question.
-    Emergency.SUICIDE: (
-        r"\bme suicider",
-        r"(veut|va) se suicider",
-        r"(envie de|veux|veut|vais|va) mourir",
-        r"en finir avec (la|ma|sa) vie",
-        r"(j'ai|j ai) des idees (suicidaires|noires)",
-        r"(kill|killing) (myself|himself|herself|themselves)",
-        r"(want|wants|going) to die",
-        r"end (my|his|her|their) life",
-        r"\bi('?m| am) suicidal",
-        r"(threatening|about) to jump",
-    ),
-    Emergency.OVERDOSE: (
-        r"(a|j'ai|il a|elle a) (avale|pris) (toute la|toute une|une) boite",
-        r"(a|j'ai|il a|elle a) (avale|pris) \d+ (comprimes|cachets|gelules)",
-        r"(fait|en) (une )?(overdose|surdose)",
-        r"(took|swallowed|has taken) (an? )?(overdose|"
-        r"the whole (box|bottle)|\d+ (pills|tablets))",
-        r"(has )?overdosed",
-    ),
-}
-# A knowledge question about a condition is not an emergency, even with an acute-sounding verb.
-_QUESTION_OPENERS = re.compile(
-    r"^(quelle?s?|quel|comment|que faire|conduite a tenir|cat|what|how|which|when|dose|"
-    r"posologie|traitement|treatment|management|prise en charge)\b"
-)
-_PATTERNS = {kind: [re.compile(p) for p in phrases] for kind, phrases in _ACUTE.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +47,181 @@ class EmergencyNumbers:
     emergency: str = "15 (SAMU)"
     european: str = "112"
     suicide: str = "3114"
+    hospital: str | None = None  # the in-hospital emergency call, where the deployment has one
+
+
+@dataclass(frozen=True, slots=True)
+class Triage:
+    """An emergency described by a message, and what it asks besides."""
+
+    kind: Emergency
+    question: str  # the message's clauses that ask and do not narrate the emergency; "" if none
+    in_crisis: bool  # the writer's own suicidal intent (or nothing asked): the crisis reply only
+
+    def query(self, language: Language) -> str:
+        """What to search: the question with the condition's name, else the first steps."""
+        if self.question:
+            return f"{_NAMES[self.kind][language]} : {self.question}"
+        return _FIRST_STEPS[self.kind][language]
+
+
+def assess(text: str) -> Triage | None:
+    """The emergency a message describes, with its question; None for any other message."""
+    kind = detect(text)
+    if kind is None:
+        return None
+    clauses = [c.strip() for c in _ASKING_CLAUSE.split(" ".join(text.split())) if c.strip()]
+    asks = [c for c in clauses if _ASKS.search(_folded(c))]
+    if asks:
+        kept = [c for c in clauses if not _narrates(_folded(c))]
+        question = ", ".join(kept) if any(_ASKS.search(_folded(c)) for c in kept) else text
+    else:
+        question = ""
+    crisis = kind is Emergency.SUICIDE and (not question or bool(_WRITER.search(_folded(text))))
+    return Triage(kind, question.strip(), crisis)
 
 
 def detect(text: str) -> Emergency | None:
     """The emergency a message describes, or None."""
-    folded = fold(" ".join(text.split())).replace("’", "'")
-    for kind, patterns in _PATTERNS.items():
-        if any(p.search(folded) for p in patterns):
-            if kind is not Emergency.SUICIDE and _QUESTION_OPENERS.match(folded):
-                continue  # "que faire si un patient ne respire plus ?" asks for a protocol
+    folded = _folded(text)
+    if words.FIRST_PERSON_SUICIDE.search(folded):
+        return Emergency.SUICIDE  # even as a question: "comment me suicider ?"
+    clauses = [c.strip() for c in _CLAUSE.split(folded) if c.strip()]
+    current = [part for clause in clauses for part in _current(clause)]
+    generic = bool(words.GENERIC.search(folded))
+    # Someone the writer is with says "now", except in a question about teaching or protocols.
+    now = any(
+        words.NOW.search(c) or (not generic and (words.HERE.search(c) or words.SOMEONE.search(c)))
+        for c in current
+    )
+    for kind in Emergency:
+        if _described(kind, current, now, generic):
             return kind
     return None
+
+
+def _described(kind: Emergency, clauses: list[str], now: bool, generic: bool) -> bool:
+    """Whether the message's current clauses describe `kind` happening now."""
+    if any(_found(_PATTERNS[kind], c) for c in clauses) and (now or not generic):
+        return True
+    if now and any(_found(_CONDITION_PATTERNS[kind], c) for c in clauses):
+        return True
+    groups = _SIGN_PATTERNS.get(kind, [])
+    seen = sum(any(_found([group], c) for c in clauses) for group in groups)
+    person = any(words.PERSON.search(c) for c in clauses)
+    # One FAST sign is a stroke until proven otherwise; elsewhere one sign is too common.
+    needed = 1 if kind is Emergency.STROKE else 2
+    return seen >= needed and (now or person) and not generic
+
+
+def _folded(text: str) -> str:
+    folded = fold(" ".join(text.split())).replace("’", "'").replace("`", "'")
+    return folded.replace("œ", "oe").replace("æ", "ae")  # ligatures NFKD leaves whole
+
+
+def _narrates(clause: str) -> bool:
+    """Whether a clause describes the emergency (event, condition, sign or cue of now)."""
+    patterns = [*_PATTERNS.values(), *_CONDITION_PATTERNS.values(), *_SIGN_PATTERNS.values()]
+    cue = words.NOW.search(clause) or words.HERE.search(clause)
+    return bool(cue) or any(_found(group, clause) for group in patterns)
+
+
+def _current(clause: str) -> list[str]:
+    """The clause, or its parts not about the past ("elle a eu une piqûre et respire mal":
+    "respire mal")."""
+    parts = _AND.split(clause)
+    if not any(_historic(part) for part in parts):
+        return [clause]
+    return [part for part in parts if not _historic(part)]
+
+
+def _historic(clause: str) -> bool:
+    return bool(
+        words.HISTORY.search(clause) or (words.PAST.search(clause) and not words.NOW.search(clause))
+    )
+
+
+def _found(patterns: list[re.Pattern[str]], clause: str) -> bool:
+    """A pattern matches the clause and no negation governs it (up to 3 words before it, or
+    French "ne … plus/pas" around it)."""
+    for pattern in patterns:
+        for match in pattern.finditer(clause):
+            before = clause[: match.start()].split()[-3:]
+            after = clause[match.end() :].split()[:1]
+            if words.NEGATION.search(" ".join(before)):
+                continue
+            if before[-1:] in (["ne"], ["n'"]) and after[:1] in (["plus"], ["pas"]):
+                continue
+            if before and before[-1].endswith("n'") and after[:1] in (["plus"], ["pas"]):
+                continue
+            return True
+    return False
+
+
+_CLAUSE = re.compile(r"[.;:!?,\n]+|\s[-—–]\s|\bmais\b|\bbut\b")
+_AND = re.compile(r" et | and ")
+
+
+def _compiled(table: dict[str, tuple[str, ...]]) -> dict[Emergency, list[re.Pattern[str]]]:
+    return {Emergency(kind): [re.compile(p) for p in ps] for kind, ps in table.items()}
+
+
+# An event is also doing a condition: "il fait une hémorragie", "she is having an asthma attack".
+_PATTERNS = _compiled(
+    {
+        kind: (*phrases, *(f"{words.DOING}(?:{c})" for c in words.CONDITIONS[kind]))
+        for kind, phrases in words.EVENTS.items()
+    }
+)
+_CONDITION_PATTERNS = _compiled(words.CONDITIONS)
+_SIGN_PATTERNS = _compiled(words.SIGNS)
+
+# A clause that asks something (the "?" stays with its clause).
+_ASKING_CLAUSE = re.compile(r"(?<=\?)|[.;:!,\n]+|\s[-—–]\s")
+_ASKS = re.compile(
+    r"\?|\b(?:quel|quelle|quels|quelles|combien|comment|quand|pourquoi|que faire|faut-il|"
+    r"peut-on|dose|posologie|what|how|when|which|should|can we|do we|is it|dose)\b"
+)
+# The writer speaks of themself.
+_WRITER = re.compile(r"\b(?:je|j'|jveux|chuis|moi|i|i'm|i've|im|myself)\b|\bme (?!dit)")
+_NAMES: dict[Emergency, dict[Language, str]] = {
+    Emergency.SUICIDE: {"fr": "Risque suicidaire", "en": "Suicide risk"},
+    Emergency.CARDIAC_ARREST: {"fr": "Arrêt cardiaque", "en": "Cardiac arrest"},
+    Emergency.ANAPHYLAXIS: {"fr": "Anaphylaxie", "en": "Anaphylaxis"},
+    Emergency.OVERDOSE: {"fr": "Intoxication, surdosage", "en": "Poisoning, overdose"},
+    Emergency.BLEEDING: {"fr": "Hémorragie grave", "en": "Major haemorrhage"},
+    Emergency.BREATHING: {"fr": "Détresse respiratoire", "en": "Acute breathing difficulty"},
+    Emergency.STROKE: {"fr": "AVC", "en": "Stroke"},
+}
+# Searched when an emergency is described and nothing is asked: the first steps, if the corpus
+# holds them (the answer is held to the sources like any other).
+_FIRST_STEPS: dict[Emergency, dict[Language, str]] = {
+    Emergency.SUICIDE: {
+        "fr": "Crise suicidaire : premiers gestes et orientation",
+        "en": "Suicidal crisis: first steps and referral",
+    },
+    Emergency.CARDIAC_ARREST: {
+        "fr": "Arrêt cardiaque : compressions thoraciques, défibrillation, adrénaline",
+        "en": "Cardiac arrest: chest compressions, defibrillation, adrenaline",
+    },
+    Emergency.ANAPHYLAXIS: {
+        "fr": "Anaphylaxie : adrénaline intramusculaire, position, remplissage",
+        "en": "Anaphylaxis: intramuscular adrenaline dose, position, fluids",
+    },
+    Emergency.OVERDOSE: {
+        "fr": "Intoxication, surdosage : premiers gestes, antidote, naloxone",
+        "en": "Poisoning, overdose: first steps, antidote, naloxone",
+    },
+    Emergency.BLEEDING: {
+        "fr": "Hémorragie grave : compression, transfusion, acide tranexamique",
+        "en": "Major haemorrhage: pressure, transfusion, tranexamic acid",
+    },
+    Emergency.BREATHING: {
+        "fr": "Détresse respiratoire aiguë : oxygène, bronchodilatateur, signes de gravité",
+        "en": "Acute breathing difficulty: oxygen, bronchodilator, severity signs",
+    },
+    Emergency.STROKE: {
+        "fr": "AVC : délai de thrombolyse, alerte, imagerie",
+        "en": "Stroke: thrombolysis time window, alert, imaging",
+    },
+}

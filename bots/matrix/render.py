@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import replace
 from typing import Any
 
 from bots.render_text import chunks, render_text, source_line
@@ -66,7 +67,7 @@ def reply_contents(reply: Reply) -> list[Content]:
 def _split(reply: Reply, size: int) -> list[Content]:
     parts = chunks(reply.text, size) or [""]
     contents = [notice(part) for part in parts[:-1]]
-    plain_tail = render_text(reply).removeprefix(reply.text).lstrip("\n")
+    plain_tail = render_text(replace(reply, banner="")).removeprefix(reply.text).lstrip("\n")
     last = parts[-1]
     contents.append(
         {
@@ -77,6 +78,11 @@ def _split(reply: Reply, size: int) -> list[Content]:
             "m.mentions": {},
         }
     )
+    if reply.banner:  # the emergency banner leads the first message
+        first = contents[0]
+        first["body"] = f"{reply.banner}\n\n{first['body']}"
+        banner = f"<p><strong>{_inline(reply.banner)}</strong></p>"
+        first["formatted_body"] = banner + first["formatted_body"]
     if len(contents) > 1:
         for content in contents[1:]:
             prefix = _CONTINUED[reply.language]

@@ -29,7 +29,7 @@ def escape(text: str) -> str:
 def blocks_for(reply: Reply) -> tuple[list[Block], str]:
     """(blocks, fallback text) for the final answer."""
     answer = [_section(chunk) for chunk in chunks(escape(reply.text), SECTION_CHARS)]
-    blocks = _fit([*answer, *_notices(reply)], _tail(reply))
+    blocks = _fit([*answer, *_notices(reply)], _tail(reply), _banner(reply))
     fallback = escape(render_text(reply))
     if len(fallback) > MAX_FALLBACK_CHARS:
         fallback = fallback[: MAX_FALLBACK_CHARS - 1] + "…"
@@ -64,6 +64,11 @@ def progress_text(words: int, language: Language) -> str:
     return _WRITING[language].format(words=words)
 
 
+def _banner(reply: Reply) -> list[Block]:
+    """The emergency banner, first and never trimmed."""
+    return [_section(f"*{escape(reply.banner)}*")] if reply.banner else []
+
+
 def _notices(reply: Reply) -> list[Block]:
     return [_context(escape(n), "ℹ️") for n in reply.notices]
 
@@ -93,10 +98,12 @@ def _link(url: str, title: str) -> str:
     return f"<{escape(url).replace('|', '%7C')}|{title.replace('|', '¦')}>"
 
 
-def _fit(head: list[Block], tail: list[Block]) -> list[Block]:
-    """Keep the tail (sources, disclaimer, buttons) whole; trim the answer to fit the limits."""
-    budget_blocks = MAX_BLOCKS - len(tail)
-    budget_chars = MAX_BLOCK_CHARS - sum(_size(b) for b in tail)
+def _fit(head: list[Block], tail: list[Block], lead: list[Block] | None = None) -> list[Block]:
+    """Keep the lead (the emergency banner) and the tail (sources, disclaimer, buttons) whole;
+    trim the answer between them to fit the limits."""
+    lead = lead or []
+    budget_blocks = MAX_BLOCKS - len(tail) - len(lead)
+    budget_chars = MAX_BLOCK_CHARS - sum(_size(b) for b in (*lead, *tail))
     kept: list[Block] = []
     for block in head:
         if len(kept) + 1 >= budget_blocks or _size(block) > budget_chars - 20:
@@ -104,7 +111,7 @@ def _fit(head: list[Block], tail: list[Block]) -> list[Block]:
             break
         kept.append(block)
         budget_chars -= _size(block)
-    return [*kept, *tail]
+    return [*lead, *kept, *tail]
 
 
 def _size(block: Block) -> int:

@@ -1,48 +1,212 @@
-"""Emergency triage: emergencies get the numbers at once, knowledge questions get answers."""
+"""Emergency triage: emergencies get the numbers first, clinicians still get their answer."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
-from core.models import Outcome
-from core.triage import detect
+from core.models import Outcome, Passage
+from core.pipeline import PipelineSettings
+from core.ports import Draft, OnText, Progress
+from core.triage import Emergency, EmergencyNumbers, assess, detect
 from tests.conftest import DATA
 from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 
-CASES = [json.loads(line) for line in (DATA / "emergencies.jsonl").read_text().splitlines()]
+CASES = [json.loads(line) for line in (DATA / "triage.jsonl").read_text().splitlines()]
 DEMO_QUESTIONS = [
     json.loads(line)["question"]
     for line in (DATA / "demo_questions.jsonl").read_text().splitlines()
 ]
+# Measured (bench/triage_eval.py, docs/safety.md); a change that lowers them fails here.
+FLOORS = {"dev": (1.0, 0.0), "test": (0.98, 0.016)}  # recall at least, false alarms at most
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c["text"][:40])
-def test_labelled_messages(case: dict[str, str | None]) -> None:
-    """Each labelled message is triaged as labelled (emergency kind, or none)."""
-    found = detect(str(case["text"]))
-    assert (found.value if found else None) == case["expected"]
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_the_labelled_set_holds_its_recall_and_false_alarm_floors(split: str) -> None:
+    """Emergencies of the labelled set are seen, and near-misses left alone, as measured."""
+    rows = [row for row in CASES if row["split"] == split]
+    emergencies = [row for row in rows if row["kind"]]
+    near_misses = [row for row in rows if not row["kind"]]
+    recall = sum(detect(row["text"]) is not None for row in emergencies) / len(emergencies)
+    alarms = sum(detect(row["text"]) is not None for row in near_misses) / len(near_misses)
+    least_recall, most_alarms = FLOORS[split]
+    assert recall >= least_recall
+    assert alarms <= most_alarms
+
+
+def test_the_set_is_as_documented() -> None:
+    """The labelled set keeps its size, its French share and its half of near-misses."""
+    assert len(CASES) >= 250
+    assert sum(row["language"] == "fr" for row in CASES) >= 0.6 * len(CASES)
+    assert 0.45 <= sum(not row["kind"] for row in CASES) / len(CASES) <= 0.6
+    assert {row["split"] for row in CASES} == {"dev", "test"}
 
 
 def test_no_question_of_the_demo_set_is_mistaken_for_an_emergency() -> None:
-    """The 120 ordinary questions (answerable or not) never trigger the emergency reply."""
+    """The 120 ordinary questions (answerable or not) never trigger the emergency banner."""
     assert [q for q in DEMO_QUESTIONS if detect(q)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (
+            "her speech is slurred and one side of her face has dropped, it started 20 minutes ago",
+            Emergency.STROKE,
+        ),
+        ("je crois que je vais me foutre en l'air ce soir, j'en peux plus", Emergency.SUICIDE),
+        ("anaphylaxie en cours au bloc, TA 60/30 : adrénaline IM combien ?", Emergency.ANAPHYLAXIS),
+        (
+            "patient en arrêt en salle 3, on a déjà choqué deux fois, quand faire l'adrénaline ?",
+            Emergency.CARDIAC_ARREST,
+        ),
+    ],
+)
+def test_the_messages_of_the_issue_are_seen(text: str, kind: Emergency) -> None:
+    """The four messages that went unseen in issue 25 are seen, as their kind."""
+    assert detect(text) is kind
+
+
+def test_a_question_is_searched_with_the_condition_and_without_the_narrative() -> None:
+    """'…en salle 3, on a déjà choqué…, quand faire l'adrénaline ?' searches the question only."""
+    triaged = assess(
+        "patient en arrêt en salle 3, on a déjà choqué deux fois, quand faire l'adré ?"
+    )
+    assert triaged is not None
+    assert triaged.query("fr") == "Arrêt cardiaque : quand faire l'adré ?"
+
+
+def test_nothing_asked_searches_the_first_steps() -> None:
+    """An emergency with no question searches the first steps of its kind."""
+    triaged = assess("her speech is slurred and one side of her face has dropped, since 20 minutes")
+    assert triaged is not None
+    assert triaged.question == ""
+    assert "thrombolysis" in triaged.query("en")
 
 
 class ExplodingGenerator:
     async def generate(self, *args: object, **kwargs: object) -> None:
-        raise AssertionError("the generator must not be called for an emergency")
+        raise AssertionError("the generator must not be called for this emergency")
 
 
-async def test_emergency_reply_comes_without_search_or_model_and_is_audited() -> None:
-    """'Il ne respire plus' gets 15 / 112 / 3114 at once; nothing is searched or generated."""
-    index, audit = FakeIndex([passage("Compressions thoraciques 30:2.")]), FakeAudit()
+ARREST = passage("Adrenaline 1 mg IV is given after the third shock, then every 3 to 5 minutes.")
+
+
+async def test_public_deployment_gets_the_fixed_reply_without_search_or_model() -> None:
+    """MEDGPT_AUDIENCE=public: 'Il ne respire plus' gets 15 / 112 / 3114 at once, nothing else."""
+    index, audit = FakeIndex([ARREST]), FakeAudit()
     pipeline = pipeline_with(index, audit, ExplodingGenerator())
-    reply = await pipeline.answer(message("Mon patient ne respire plus !"))
+    pipeline.settings = replace(pipeline.settings, audience="public")
+    reply = await pipeline.answer(
+        message("Mon patient ne respire plus, quand faire l'adrénaline ?")
+    )
     assert reply.outcome is Outcome.EMERGENCY
     assert all(number in reply.text for number in ("15", "112", "3114"))
-    assert reply.sources == ()
-    assert index.queries == []
+    assert (reply.sources, reply.banner, index.queries) == ((), "", [])
     [entry] = audit.answers
     assert (entry.event, entry.details["emergency"]) == ("emergency", "cardiac_arrest")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "asked"),
+    [
+        (
+            "patient en arrêt en salle 3, on a déjà choqué deux fois, quand faire l'adrénaline ?",
+            "fr",
+            "Arrêt cardiaque : quand faire l'adrénaline ?",
+        ),
+        (
+            "Code blue in bed 14, CPR in progress, when do we give adrenaline?",
+            "en",
+            "Cardiac arrest : when do we give adrenaline?",
+        ),
+    ],
+)
+async def test_a_clinician_gets_the_banner_and_the_sourced_answer_together(
+    text: str, language: str, asked: str
+) -> None:
+    """An arrest in progress with a question: the banner (in-hospital call first) leads the
+    sourced answer to the question; the audit says which emergency, and that it was answered."""
+    index, audit = FakeIndex([ARREST]), FakeAudit()
+    pipeline = pipeline_with(index, audit)
+    numbers = EmergencyNumbers(hospital="2222 (équipe de réanimation)")
+    pipeline.settings = replace(pipeline.settings, emergency_numbers=numbers)
+    reply = await pipeline.answer(message(text))
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.language == language
+    assert reply.banner.startswith("🚨")
+    assert reply.banner.index("2222") < reply.banner.index("15 (SAMU)") < reply.banner.index("112")
+    assert "Adrenaline 1 mg IV" in reply.text
+    assert reply.sources
+    assert [query.text for query in index.queries] == [asked]
+    [entry] = audit.answers
+    assert entry.details["emergency"] == "cardiac_arrest"
+    assert entry.details["answered_too"] is True
+
+
+async def test_an_emergency_with_no_question_gets_the_banner_and_the_first_steps() -> None:
+    """'She is having a stroke, started 20 minutes ago': banner, then what the corpus holds."""
+    index = FakeIndex([passage("Thrombolysis is given within 4.5 hours of stroke onset.")])
+    pipeline = pipeline_with(index, FakeAudit())
+    reply = await pipeline.answer(message("I think she is having a stroke, started 20 minutes ago"))
+    assert reply.banner
+    assert "stroke" in reply.banner
+    assert "4.5 hours" in reply.text
+    assert index.queries[0].text == "Stroke: thrombolysis time window, alert, imaging"
+
+
+async def test_suicidal_intent_gets_the_crisis_line_first_and_no_answer() -> None:
+    """'Je vais me foutre en l'air' gets 3114 first, from a clinician too; nothing is searched."""
+    index = FakeIndex([ARREST])
+    pipeline = pipeline_with(index, FakeAudit(), ExplodingGenerator())
+    reply = await pipeline.answer(message("je crois que je vais me foutre en l'air ce soir"))
+    assert reply.outcome is Outcome.EMERGENCY
+    assert reply.text.index("3114") < reply.text.index("15")
+    assert index.queries == []
+
+
+async def test_a_clinician_asking_about_a_suicidal_patient_gets_3114_then_the_answer() -> None:
+    """'Mon patient dit qu'il va se suicider ce soir, quelle surveillance ?': 3114, then sources."""
+    index = FakeIndex([passage("La surveillance du risque suicidaire est rapprochée.")])
+    pipeline = pipeline_with(index, FakeAudit())
+    reply = await pipeline.answer(
+        message("Mon patient dit qu'il va se suicider ce soir, quelle surveillance ?")
+    )
+    assert reply.banner.index("3114") < reply.banner.index("15")
+    assert reply.outcome is Outcome.ANSWERED
+    assert "surveillance" in reply.text
+
+
+def test_settings_default_to_clinicians() -> None:
+    """Without MEDGPT_AUDIENCE the pipeline answers clinicians under a banner."""
+    assert PipelineSettings().audience == "clinicians"
+
+
+class StreamingGenerator:
+    """Streams its draft (the first passage, cited) before returning it."""
+
+    async def generate(
+        self, question: str, language: str, passages: list[Passage], on_text: OnText | None = None
+    ) -> Draft:
+        draft = f"{passages[0].text} [1]"
+        if on_text is not None:
+            await on_text(draft)
+        return Draft(draft, "streaming")
+
+
+async def test_an_answer_under_a_banner_is_not_streamed_ahead_of_it() -> None:
+    """Slack would show a streamed answer before the banner: under a banner, nothing streams."""
+    heard: list[Progress] = []
+
+    async def hear(progress: Progress) -> None:
+        heard.append(progress)
+
+    pipeline = pipeline_with(FakeIndex([ARREST]), FakeAudit(), StreamingGenerator())
+    await pipeline.answer(message("When is adrenaline given after shocks?"), hear)
+    assert heard  # an ordinary question streams
+    heard.clear()
+    reply = await pipeline.answer(message("Code blue in bed 4, when is adrenaline given?"), hear)
+    assert reply.banner
+    assert heard == []

@@ -1,0 +1,608 @@
+"""The words the emergency triage reads (core/triage.py), on accent-folded lower case with ' for
+every apostrophe: events, conditions and signs by kind of emergency, and the cues around them
+(now, a generic question, negation, history). French and English side by side."""
+
+from __future__ import annotations
+
+import re
+
+
+def _any(*alternatives: str) -> str:
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+# Pieces shared by several kinds.
+_ME = r"(?:me|m')"
+_SELF_EN = r"(?:myself|himself|herself|themselves)"
+_POSS = r"(?:my|his|her|their)"
+_CHILD = _any(
+    r"(?:mon|ma|le|la|notre) (?:fils|fille|enfant|bebe|petite?|nourrisson|petit-fils|"
+    r"petite-fille)",
+    r"l'enfant",
+    r"\d+ (?:ans|mois)\b",
+    r"(?:my|our|a|the) (?:son|daughter|child|kid|toddler|baby|infant)",
+    r"\d+[- ](?:year|month)[- ]old",
+)
+_SUBSTANCE = _any(
+    r"comprimes?",
+    r"cachets?",
+    r"gelules?",
+    r"pilules?",
+    r"medicaments?",
+    r"\d+ ?cp\b",
+    r"plaquettes?",
+    r"boite",
+    r"flacon",
+    r"sirop",
+    r"produit",
+    r"pack(?:et)?s?",
+    r"box(?:es)?",
+    r"bottles?",
+    r"strips?",
+    r"blisters?",
+    r"javel",
+    r"destop",
+    r"soude",
+    r"caustique",
+    r"lessive",
+    r"pastilles?",
+    r"piles?",
+    r"pills?",
+    r"tablets?",
+    r"capsules?",
+    r"medicines?",
+    r"bleach",
+    r"batter(?:y|ies)",
+    r"piles?(?: bouton)?\b",
+    r"aimants?|magnets?",
+    r"under the sink|sous l'evier|cleaning products?|produits menagers",
+    r"laundry|dishwasher|tide pod|dosettes? de lessive|capsules? de lessive",
+    r"detergent",
+    r"methadone",
+    r"heroine?",
+    r"cocaine|crack|ecstasy|mdma|ghb|fentanyl|ketamine",
+    r"opio",
+)
+_QUANTITY = _any(
+    r"\b(?:[5-9]|[1-9]\d+)\b",
+    r"several|plusieurs|il en manque",
+    r"tous (?:mes|ses|les|leurs)|toutes (?:mes|ses|les|leurs)|all (?:my|his|her|their)",
+    r"tout(?:e|es)? (?:la|le|sa|son|ses|une)",
+    r"(?:the )?whole",
+    r"handful",
+    r"all (?:of )?(?:the|his|her|my)",
+    r"a lot of",
+    r"(?:une )?dose (?:enorme|massive)",
+    r"trop de",
+    r"too many",
+)
+_INGESTED = _any(
+    r"(?:a|ai|as|ont) (?:avale|bu|mange|ingere|pris|croque|lech[ee])",
+    r"s'est (?:injecte|administre)",
+    r"(?:swallowed|drank|ate|ingested|took|taking|has taken|chewed|got into|got hold of|"
+    r"injected)",
+    r"(?:a|ont) trouve",
+    r"(?:a|ai|as|ont) (?:sniffe|fume|inhale)|snorted|smoked",
+)
+# Swallowing (not eating) so much of something that its name does not matter.
+_SWALLOWED_SO_MUCH = (
+    r"(?:(?:a|ai|as|ont) (?:avale|pris|ingere|sniffe)|s'est injecte|swallowed|took|has taken|"
+    r"ingested|snorted|injected) (?:\w+ ){0,2}(?:une poignee|enormement|a handful|handfuls|"
+    r"a (?:massive|huge) amount|massive amounts)"
+)
+_TOXIC = _any(
+    r"javel",
+    r"destop",
+    r"soude",
+    r"caustique",
+    r"lessive",
+    r"lave-vaisselle",
+    r"produit (?:menager|vaisselle|d'entretien)",
+    r"white-spirit",
+    r"essence",
+    r"petrole",
+    r"antigel",
+    r"insecticide",
+    r"pesticide",
+    r"raticide",
+    r"mort-aux-rats",
+    r"champignons?",
+    r"alcool a bruler",
+    r"ammoniaque",
+    r"\bacide\b",
+    r"bleach",
+    r"batter(?:y|ies)",
+    r"piles?(?: bouton)?\b",
+    r"aimants?|magnets?",
+    r"under the sink|sous l'evier|cleaning products?|produits menagers",
+    r"laundry|dishwasher|tide pod|dosettes? de lessive|capsules? de lessive",
+    r"detergent",
+    r"antifreeze",
+    r"weedkiller",
+    r"rat poison",
+    r"mushrooms?",
+    r"paraffin",
+    r"lamp oil",
+)
+_UNITS = (
+    r"(?:min|minutes?|h|heures?|hours?|ans|years?|jours?|days?|semaines?|weeks?|mois|months?|"
+    r"mg|g|ml|kg|mcg|ui|iu|units?|puffs?|bouffees?|gouttes?|drops?|sachets?|fois|times)"
+)
+# Doing the condition, now: "il fait une hémorragie", "she is having an asthma attack".
+DOING = (
+    r"(?:fait|fait un|fait une|faire un|faire une|est en train de faire|is having|are having|"
+    r"having|has got) (?:an? |un |une )?(?:(?!des\b|de\b|du\b)\w+ )?"
+)
+
+# Each kind: events (enough by themselves), conditions (need a cue that it is happening now),
+# and groups of plain-word signs (two groups, or one with an onset time).
+EVENTS: dict[str, tuple[str, ...]] = {
+    "suicide": (
+        rf"{_ME} (?:suicider|pendre|tirer une balle|defenestrer|foutre en l'air)",
+        rf"(?<!va )(?<!vont )(?<!ca )(?<!vas ){_ME} tuer",
+        rf"{_ME} jeter (?:sous|du|d'un|par|dans)",
+        r"se (?:suicider|tuer|pendre|tirer une balle|foutre en l'air|jeter (?:sous|du|d'un|par))",
+        r"sauter (?:du|d'un|par la|de la|sous) (?:pont|fenetre|toit|balcon|train|falaise)",
+        r"en (?:finir|terminer)\b(?! avec (?!(?:la|ma|sa|leur) vie))",
+        r"(?:planning|plans?|going|want|wants|decided) to (?:overdose|od\b|take (?:all|every))",
+        r"(?:vais|veux|compte|va|veut) (?:avaler|prendre) (?:tous|toutes|toute|tout) "
+        r"(?:mes|ses|la|le)",
+        r"mettre fin a (?:mes|ses|ma|sa|leurs?) (?:jours|vie)",
+        r"(?:plus|pas|aucune) (?:envie|la force|le courage) de vivre",
+        r"(?:veux|veut|voulait|voudrais|envie de) plus vivre",
+        rf"(?:{_ME}|se) faire du mal",
+        r"lettre d'adieu|dit adieu|(?:goodbye|suicide|farewell) (?:note|letter|message)",
+        rf"(?:hurt|harm|cut)(?:ing)? {_SELF_EN}",
+        r"self-harm(?:ing)? (?:now|tonight|again)",
+        r"(?:envie de|veux|veut|voulait|voudrais|vais|va|allait) mourir",
+        r"disparaitre pour (?:de bon|toujours)",
+        r"a quoi bon (?:vivre|continuer)",
+        r"(?:je suis|il est|elle est|suis) suicidaire",
+        r"(?:j'ai|il a|elle a) des idees (?:suicidaires|noires)",
+        rf"kill(?:ing)? {_SELF_EN}",
+        rf"hang(?:ing)? {_SELF_EN}",
+        r"end(?:ing)? it all",
+        rf"(?:end|take|ending|taking) {_POSS} (?:own )?life",
+        r"(?:want|wants|wanted|going|gonna|about) to die|wanna die",
+        r"\bkms\b|\bkys\b",
+        r"done with (?:life|living)",
+        r"(?:cut|slit|slashed) (?:my|his|her|their) wrists?",
+        r"(?:ouvert|ouvrir|taillade|tailler|couper|coupe) (?:les|ses|mes) veines",
+        r"envie de crever|veux crever|vais crever",
+        r"(?:me|se|te) buter\b",
+        r"(?:vais|va|allait|veux|veut) sauter (?:ce soir|maintenant|du|d'un|par|de la|sous)",
+        r"(?:marre|assez) de (?:vivre|la vie)",
+        r"(?:je suis|i'm|i am) (?:sur le|on the|au bord du) (?:pont|bridge|toit|roof|ledge|rebord|"
+        r"balcon|quai)",
+        r"\bvais sauter$|going to jump$",
+        r"(?:plus )?que la mort|only death|better dead|mieux mort",
+        r"rope (?:is )?ready|corde (?:est )?prete|(?:prepare|achete|bought|got) (?:une|la|a) "
+        r"(?:corde|rope)",
+        r"(?:don't|do not|doesn't|does not|can't|cannot) (?:want to live|see the point)",
+        r"no (?:point|reason) (?:in |to )?(?:living|go on|going on)",
+        r"can'?t go on",
+        r"better off (?:dead|without me|if i (?:was|were) dead)",
+        r"(?:i'm|i am|he's|he is|she's|she is|feeling) suicidal",
+        r"jump (?:off|from|in front)",
+    ),
+    "cardiac_arrest": (
+        r"ne respire (?:plus|pas)\b(?! bien)",
+        r"ne respire (?:presque|quasiment) plus",
+        r"\brespire plus\b",
+        r"(?:plus|pas|aucune?) de (?:pouls|respiration|signe de vie)",
+        r"flat-?lin",
+        r"respiration agonique|gasps? agoniques?|agonal (?:breathing|gasps?)",
+        r"(?:s'effondre|s'est effondre|collapsed|collapses) (?:\w+ ){0,3}(?:ne repond plus|"
+        r"inconscient|unresponsive|ne respire)",
+        r"no (?:signs of life|breathing|output)\b",
+        r"\bacr\b",
+        r"arret cardio-?respiratoire",
+        r"(?:est|en|fait un|faire un) arret\b",
+        r"\ben (?:asystolie|fv|tv sans pouls|dissociation|aesp|rythme non choquable)",
+        r"(?:on|a) (?:a )?(?:deja )?choque",
+        r"\bon masse\b",
+        r"(?:mce|rcp|massage|reanimation) (?:en cours|debute|commence)",
+        r"(?:on lance|on commence|debut) (?:la rea|le massage|le mce|la rcp)",
+        r"(?:not|isn't|isnt|stopped|wasn't|is not) breathing\b(?! through| well)",
+        r"pulseless",
+        r"no pulse",
+        r"\b(?:in|into|having a) cardiac arrest",
+        r"\barrested\b",
+        r"code blue",
+        r"collapsed and (?:is )?unresponsive",
+        r"(?:cpr|compressions|resus) (?:in progress|ongoing|started|underway)",
+        r"(?:started|doing|starting) (?:cpr|compressions)",
+        r"(?:went into|in) (?:vf|vt|asystole|pea)\b",
+        r"shocked (?:once|twice|\w+ times)",
+    ),
+    "anaphylaxis": (
+        r"(?:fait|fait un|faire un|en) (?:choc|oedeme de quincke|reaction anaphylactique)",
+        r"(?:gorge|langue|levres?|bouche) (?:qui )?(?:gonfle|serre|enfle)",
+        r"gonfle de partout",
+        r"(?:is having|having|in|into) (?:an? )?anaphyla",
+        r"(?:throat|tongue|lips?|mouth) (?:is |are |feels )?(?:closing|swelling|swollen|tight)",
+        r"reacting to",
+    ),
+    "overdose": (
+        rf"{_INGESTED} (?:\w+ ){{0,3}}{_QUANTITY} (?:\w+ ){{0,4}}?{_SUBSTANCE}",
+        rf"{_CHILD} (?:\w+ ){{0,5}}{_INGESTED} (?:\S+ ){{0,5}}?{_SUBSTANCE}",
+        rf"{_INGESTED} (?:[^\s']+['\s]){{0,4}}?{_TOXIC}",
+        _SWALLOWED_SO_MUCH,
+        r"(?:pris|took|taken|given|donne|recu|avale|swallowed) (?:\w+ ){0,5}"
+        r"(?:par erreur|by mistake|accidentally|double dose|dose double)",
+        r"(?:respire|inhale|inhaled|breathed in) (?:\w+ ){0,2}"
+        r"(?:vapeurs?|fumees?|fumes|gaz|gas|smoke)",
+        rf"{_INGESTED} (?:\w+ ){{0,2}}(?:[5-9]|[1-9]\d+) (?!{_UNITS}\b)[a-z]",
+        r"(?:intoxication|ingestion|tentative de suicide) (?:\w+ )?(?:volontaire|aigue|"
+        r"medicamenteuse)|deliberate (?:overdose|ingestion|poisoning)",
+        r"(?:fait|en) (?:une )?(?:overdose|surdose)",
+        r"(?:took|taken|has had) an? (?:overdose|od)\b",
+        r"\boverdos(?:ed|ing)\b|\bod'?(?:e?d)\b",
+    ),
+    "bleeding": (
+        r"saigne (?:enormement|abondamment|beaucoup|a flots?|sans arret|de partout|comme)",
+        r"(?:ca|le sang) gicle",
+        r"pisse le sang",
+        r"(?:vomit|crache|tousse|perd) (?:\w+ ){0,2}(?:du|de) sang",
+        r"saignement (?:\w+ ){0,3}(?:abondant|massif|incontrolable|qui ne s'arrete pas)",
+        r"haemorrhaging|hemorrhaging|hemorragie active|saigne activement|actively bleeding",
+        r"sang partout|blood (?:everywhere|all over)",
+        r"\bspurting\b|pulsatile bleed|uterus (?:atone|mou)|atonie uterine|uterine atony|"
+        r"boggy uterus",
+        r"soaking (?:through )?(?:a |one )?(?:pad|towel|dressing)|"
+        r"(?:trempe|traverse) (?:une|les|sa) (?:protection|serviette|compresse|pansement)",
+        r"hemorragie (?:\w+ )?(?:massive|incontrolable|cataclysmique)",
+        r"bleeding (?:heavily|profusely|badly|a lot|everywhere|out)",
+        r"(?:won't|will not|doesn't|does not) stop bleeding",
+        r"losing (?:a lot of|lots of|so much) blood",
+        r"(?:pumping|spurting|pouring|gushing) (?:out )?blood|blood (?:is )?(?:pumping|spurting|"
+        r"pouring|gushing)|(?:saigne|sang) a gros bouillons",
+        r"(?:coughing|vomiting|throwing) up (?:\w+ ){0,3}blood",
+        r"(?:arterial|massive|uncontrolled|torrential) (?:bleed|bleeding|haemorrhage|hemorrhage)",
+        r"(?:hemorragi|metrorragi|rectorragi|epistaxis|hematemese|saignement|haemorrhag|hemorrhag|"
+        r"bleed)\w* (?:\w+ ){0,2}(?:abondant|massi|important|incontrol|cataclysm|profuse|heavy|"
+        r"severe|torrenti)",
+    ),
+    "breathing": (
+        r"s'etouffe",
+        r"\betouffe\b",
+        r"(?:n'arrive|ne peut|n'arrivent|ne peuvent|arrive) (?:plus|pas) (?:a )?respirer",
+        r"suffoqu|suffocat",
+        r"(?:can't|cannot|can not) get (?:any )?(?:air|breath)",
+        r"(?:respire|respirent) (?:tres |de plus en plus )?mal",
+        r"du mal a respirer",
+        r"devient (?:bleu|violet|gris)",
+        r"levres (?:sont |deviennent )?(?:bleues|violettes)",
+        r"\bil tire\b|\belle tire\b|\bgeint\b",
+        r"(?:can't|cannot|can not|unable to) (?:breathe|catch (?:his|her|my) breath)",
+        r"(?:struggling|fighting) (?:to breathe|for (?:air|breath))",
+        r"gasping",
+        r"(?:turning|gone|going) blue",
+        r"\bgrunting\b",
+        r"(?:is|he's|she's|he is|she is|i'm|baby|child|patient) choking",
+        r"(?:finir|terminer) (?:ses|mes|une) phrases?",
+        r"(?:can't|cannot) (?:finish|complete) (?:a |his |her |my )?sentences?",
+    ),
+    "stroke": (
+        r"(?:fait|fait peut-etre|est en train de faire|faire) un (?:avc|accident vasculaire)",
+        r"(?:is having|having|just had|has had) a stroke",
+    ),
+}
+CONDITIONS: dict[str, tuple[str, ...]] = {
+    "suicide": (
+        r"tentative de suicide",
+        r"\bts\b",
+        r"suicide attempt",
+        r"idees (?:suicidaires|noires)",
+        r"suicidal",
+    ),
+    "cardiac_arrest": (r"arret cardiaque", r"cardiac arrest", r"asystol", r"\bfv\b"),
+    "anaphylaxis": (
+        r"anaph",
+        r"choc (?:allergique|anaphylactique)",
+        r"reaction allergique",
+        r"allergic reaction",
+        r"oedeme de quincke",
+        r"angio-?oedeme|angioedema",
+        r"reaction (?:au produit de contraste|a la perfusion|to the (?:contrast|infusion))",
+        r"epipen|anapen|stylo d'adrenaline|auto-?inject",
+    ),
+    "overdose": (
+        r"intox",
+        r"overdose",
+        r"surdos",
+        r"poison",
+        r"empoisonn",
+        r"ingestion",
+    ),
+    "bleeding": (
+        r"hemorragi",
+        r"haemorrhag|hemorrhag",
+        r"haematemesis|hematemesis|hematemese|haemoptysis|hemoptysis|hemoptysie",
+        r"\bpph\b",
+        r"major (?:bleed|bleeding|haemorrhage|hemorrhage)",
+    ),
+    "breathing": (
+        r"detresse respiratoire",
+        r"oedeme aigu du poumon|\boap\b|pulmonary oedema|crache mousseux|pink frothy",
+        r"faux croup|laryngite aigue|stridor|\bcroup\b|epiglottit|bronchospasm|"
+        r"etat de mal asthmatique|acute severe asthma",
+        r"respiratory distress",
+        r"crise d'asthme",
+        r"asthma attack",
+        r"dyspnee",
+        r"short(?:ness)? of breath",
+        r"breathless",
+    ),
+    "stroke": (
+        r"\bavc\b",
+        r"accident vasculaire",
+        r"\bstroke\b",
+        r"deficit (?:brutal|moteur|neurologique|de l'hemicorps)",
+        r"hemiplegi|hemiparesi",
+        r"aphasi",
+        r"dysarthri",
+    ),
+}
+SIGNS: dict[str, tuple[str, ...]] = {
+    "overdose": (
+        # consciousness
+        r"ne se reveille (?:pas|plus)|inconscient|(?:won't|doesn't|does not) wake|unconscious|"
+        r"unrousable|barely rousable|somnolent|drowsy|pupilles? en tete d'epingle|pinpoint|myosis",
+        # a drug behind it
+        r"(?:apres|after) (?:sa|son|ses|his|her|the) (?:morphine|methadone|oxycodone|opio|"
+        r"insuline|insulin|traitement|medicaments|pills|tablets)|(?:empty|vides?) (?:\w+ )?"
+        r"(?:pill|packets?|boites?|plaquettes?|bottles?|flacons?)|(?:pill|tablet) (?:packets|"
+        r"bottles) (?:\w+ )?empty|par erreur|by mistake",
+        # slow breathing
+        r"respire (?:\d|un|deux|trois|quatre|cinq|six|sept|huit) fois par minute|"
+        r"(?:resp(?:iratory)? rate|fr|rr) (?:of |a |is )?[1-8]\b|bradypn",
+    ),
+    "bleeding": (
+        r"\bsang\b|saign|\bbleed|\bblood|hemorrag|haemorrhag|(?:s'est )?coupe|\bcut\b|plaie|wound",
+        r"(?:ca|ils?|elles?) ne s'arrete (?:pas|plus)|(?:won't|doesn't|does not|will not) stop|"
+        r"partout|everywhere|soaking|trempe|a flots?|gicle|every \d+ minutes|"
+        r"toutes les \d+ minutes",
+    ),
+    "breathing": (
+        # effort, rate
+        r"respire (?:\w+ )?(?:vite|fort|mal)|polypn|tachypn|\btire\b|tirage|grunting|geint|"
+        r"breathing (?:\w+ )?(?:fast|hard|rapidly)|wheez|siffl|essouffl|breathless|"
+        r"short of breath",
+        # oxygen
+        r"\b(?:sat|sats|spo2|saturation)(?: a| are| at| of| est a)? [4-8]\d\b|cyanos|bleue?s?\b|"
+        r"\bblue\b|\bgris\b|\bgrey\b",
+        # speech
+        r"(?:finir|terminer) (?:ses|une) phrases?|single words|ne peut (?:plus|pas) parler|"
+        r"(?:can't|cannot|barely) (?:speak|talk)|"
+        r"(?:peut|arrive) a peine (?:a )?(?:parler|respirer)",
+    ),
+    "stroke": (
+        # face
+        r"(?:bouche|visage|levre|commissure)s? (?:\w+ ){0,2}(?:de travers|deforme|tombe|"
+        r"asymetrique|paralyse|tordu)|moitie du visage|paralysie faciale|"
+        r"face (?:\w+ ){0,2}(?:drooping|dropping|dropped|droops?|fallen|lopsided)|"
+        r"facial (?:droop|palsy)|"
+        r"side of (?:his|her|the|my) face|mouth (?:is )?(?:lopsided|drooping|twisted)|"
+        r"sourire (?:\w+ ){0,2}(?:d'un cote|asymetrique|de travers)|(?:can't|cannot) smile",
+        # arm, leg, one side
+        r"(?:bras|main|jambe)s? (?:\w+ ){0,2}(?:qui tombe|tombe|faible|lourd|ne repond|paralyse|"
+        r"engourdi)|bouger (?:le|la|son|sa) (?:bras|main|jambe)|hemicorps|"
+        r"(?:lift|raise|move|feel) (?:(?:his|her|my|the) )?(?:\w+ )?(?:arm|hand|leg)|"
+        r"(?:arm|hand|leg) (?:\w+ ){0,2}(?:weak|numb|heavy|limp|dropped|drift)|"
+        r"(?:arm|one-sided|sided) weakness|(?:main|bras) (?:\w+ )?lache|"
+        r"(?:bras|main|jambe) (?:\w+ ){0,2}ne bouge (?:plus|pas)|"
+        r"(?:side|cote|hemicorps) (?:\w+ ){0,2}(?:weak|faible|paralys|numb|engourdi)",
+        # speech
+        r"parle (?:mal|bizarre|difficilement|de travers|plus)|(?:du mal|difficulte)s? a parler|"
+        r"troubles? (?:de la parole|du langage)|(?:n'arrive|ne peut) plus (?:a )?parler|"
+        r"(?:trouve plus|cherche) ses mots|melange (?:les|ses) mots|aphasi|dysarthri|"
+        r"slurr|garbled|(?:can't|cannot) (?:speak|talk|get (?:his|her) words)|"
+        r"words (?:are )?(?:coming out|jumbled)|speech (?:is )?(?:slurred|garbled|gone)|"
+        r"(?:can't|cannot|doesn't|does not) understand|ne comprend (?:plus|rien)",
+    ),
+    "anaphylaxis": (
+        r"(?:gorge|langue|levres?|visage|face|throat|tongue|lips?) (?:\w+ ){0,2}(?:gonfl|enfl|"
+        r"swell|swollen|tight|serre|huge|enorme|puffy)|gonfle|swelling up",
+        r"urticaire|plaques (?:partout|rouges)|\bhives\b|\brash\b|boutons partout|tout rouge|"
+        r"erythem|flush",
+        r"du mal a avaler|dysphagi|hoarse|voix (?:rauque|qui change)|throat (?:\w+ )?(?:funny|"
+        r"tight|strange|itchy)|gorge (?:qui )?(?:gratte|serre)|stridor",
+        r"siffle|sibilan|wheez|respire (?:\w+ )?mal|du mal a respirer|breath",
+        r"\b(?:ta|tension|bp|pa)(?: a)? [4-8]\d\b|hypotension|malaise|chute de (?:la )?tension|"
+        r"(?:ta|bp|pa) (?:imprenable|effondree|unrecordable|dropping)|collaps",
+        r"apres (?:\w+ ){0,2}(?:antibiotique|injection|vaccin|piqure|cacahuete|sesame|noix|"
+        r"arachide|contraste|perfusion)|(?:after|from) (?:\w+ ){0,2}(?:antibiotic|injection|"
+        r"contrast|sting|vaccine|peanut|nuts?|infusion)|ate (?:a|some) (?:peanut|nut)|bee sting|"
+        r"piquer par|mange (?:\w+ ){0,2}(?:cacahuete|sesame|noix|arachide)|en a mange|just ate|"
+        r"ate some|"
+        r"(?:apres|after|recu|received|given) (?:\w+ ){0,3}(?:curare|rocephine|ceftriaxone|"
+        r"penicill|amox|cephalo|iode|latex|ains|nsaid)|"
+        r"(?:allergique|allergic) (?:a|aux|to) (?:\w+ ){0,3}"
+        r"(?:en a mange|just ate|ate some|a mange)",
+    ),
+}
+# That it is happening now, here.
+NOW = re.compile(
+    _any(
+        r"en cours",
+        r"\bstill\b",
+        r"\btoujours\b",
+        r"\b(?:epipen|stylo|adre|adrenaline) (?:\w+ )?(?:deja )?(?:used|given|faite?|injecte)",
+        r"used the (?:epipen|auto-?injector)",
+        r"right now",
+        r"\bnow\b(?! on\b| taking| takes)",
+        r"maintenant",
+        r"actuellement",
+        r"en ce moment",
+        r"ongoing",
+        r"in progress",
+        r"currently",
+        r"ce soir",
+        r"tonight",
+        r"\bvite\b",
+        r"\bhelp\b",
+        r"au secours",
+        r"a l'aide",
+        r"\burgent",
+        r"urgence vitale",
+        r"depuis (?:\d+|une|deux|trois|quelques|dix|vingt|trente|tout a l'heure|ce matin)"
+        r" ?(?:min|h\b|heures?|minutes?|tout|ce matin)?",
+        r"il y a (?:\d+|une|deux|trois|quelques|dix|vingt|trente) ?(?:min|h\b|heures?|minutes?)",
+        r"\b\d+ ?(?:min|minutes?|hours?|h)\b ago",
+        r"(?:an|half an|a few|few|couple of) (?:hour|hours|minutes?) ago",
+        r"since \d+ ?(?:min|minutes?|h)",
+        r"\bstarted\b",
+        r"\bonset\b",
+        r"debut des symptomes",
+        r"vient de",
+        r"\bjust\b",
+        r"soudain",
+        r"brutal",
+        r"suddenly",
+        r"tout d'un coup",
+        r"\b(?:chambre|lit|box|bed|bay|room|salle) \d+",  # a numbered place: someone there
+        r"\bde la \d+\b",
+        r"\b(?:ta|bp|pa|tension a|sat|sats|spo2|saturation)(?: a| are| at| of)? \d",
+        r"\bon masse\b",
+        r"choque",
+        r"\bshocked\b",
+    )
+)
+# Where it is happening: "now" unless the message is a generic or teaching question ("protocol for
+# suspected stroke in the ED").
+HERE = re.compile(
+    _any(
+        r"per-?operatoire|intra-?operative|peri-?operative|en salle de reveil|\bsspi\b",
+        r"\bau (?:bloc|scanner|cabinet|dechocage|sau)\b",
+        r"\ben salle\b",
+        r"\bin (?:theatre|recovery|the ed|resus|the ward|a&e)\b",
+        r"\bon the ward\b",
+    )
+)
+# A generic question or teaching frame (where nothing says it is happening now).
+GENERIC = re.compile(
+    r"^"
+    + _any(
+        r"quel",
+        r"comment",
+        r"pourquoi",
+        r"combien",
+        r"que faire",
+        r"conduite a tenir",
+        r"\bcat\b",
+        r"prise en charge",
+        r"protocole",
+        r"algorithme",
+        r"dose",
+        r"posologie",
+        r"traitement",
+        r"faut-il",
+        r"peut-on",
+        r"doit-on",
+        r"signes?\b",
+        r"criteres?",
+        r"score",
+        r"echelle",
+        r"definition",
+        r"difference",
+        r"cours\b",
+        r"formation",
+        r"what",
+        r"how",
+        r"which",
+        r"why",
+        r"when (?:should|to|do you|is|are|does)\b",
+        r"should",
+        r"is\b",
+        r"are\b",
+        r"can\b",
+        r"does",
+        r"do\b",
+        r"management",
+        r"protocol",
+        r"algorithm",
+        r"features",
+        r"symptoms",
+        r"dosing",
+        r"teaching",
+    )
+    + r"|"
+    + _any(
+        r"\bun patient\b",
+        r"\bune patiente\b",
+        r"\bun enfant\b",
+        r"\bune personne\b",
+        r"\bles patients\b",
+        r"\ba patient\b",
+        r"\bpatients who\b",
+        r"\bif an?\b",
+        r"\bsi (?:un|une|le|la)\b",
+        r"\ben cas d",
+        r"\bin case of\b",
+        r"\bdevant (?:un|une)\b",
+        r"\bwhen an?\b",
+        r"\bprotocol",
+        r"\bprotocole",
+        r"\balgorithm",
+        r"\bguideline",
+        r"\brecommandation",
+        r"\bscale\b",
+        r"\bscreening\b",
+        r"\blecture\b",
+        r"\bteaching\b",
+        r"\bformation\b",
+        r"\bje prepare un cours\b",
+        r"\brevis",
+        r"\becn\b|\bedn\b|\bexam\b",
+    )
+)
+NEGATION = re.compile(
+    r"\b(?:pas|sans|aucune?|ni|jamais|absence|no|not|without|denies|denied|never|nor|absent)\b"
+)
+HISTORY = re.compile(
+    _any(
+        r"\bantecedents?\b",
+        r"\batcd\b",
+        r"\bhistory of\b",
+        r"\bfamily history\b",
+        r"\bh/o\b",
+        r"\bprevious\b",
+        r"\bprior\b",
+        r"\bpast\b",
+        r"\bil y a (?:\d+|deux|trois|quelques|plusieurs) (?:jours|semaines|mois|ans)\b",
+        r"\b(?:\d+|two|three|a few|several) (?:days|weeks|months) ago\b",
+        r"\b(?:la semaine|le mois) derniere?\b",
+        r"\blast (?:week|time)\b",
+        r"\b\d+ (?:years?|ans) ago\b",
+        r"\b(?:two|three|four|five|several|many) years ago\b",
+        r"\bl'an dernier\b",
+        r"\bl'annee derniere\b",
+        r"\bhier\b",
+        r"\bdepuis des (?:annees|mois)\b|\bfor (?:years|months)\b|\bchroniques?\b|\bchronic\b",
+        r"\byesterday\b",
+        r"\blast (?:year|month)\b",
+        r"\ben (?:19|20)\d\d\b",
+        r"\bin (?:19|20)\d\d\b",
+        r"\bayant fait\b",
+        r"\ba eu\b",
+        r"\brecupere\b",
+        r"\bprevention\b",
+    )
+)
+# Past tense that a cue of "now" in the same clause overrides ("il a fait un arrêt il y a 2 min").
+PAST = re.compile(r"\b(?:a|ai|avait|ont|ayant) fait (?:un|une|des)\b|\bhad (?:a|an)\b|\blors de\b")
+# Someone the writer is with: a condition named about them is happening now.
+SOMEONE = re.compile(
+    r"\b(?:mon|ma|notre|my|our) (?:patient|patiente|pere|mere|fils|fille|mari|femme|bebe|ami|"
+    r"amie|collegue|voisin|voisine|frere|soeur|enfant|dad|mum|mom|father|mother|son|daughter|"
+    r"husband|wife|baby|friend|colleague|neighbour|brother|sister|child)\b"
+)
+PERSON = re.compile(
+    r"\b(?:il|elle|je|j'|mon|ma|mes|son|sa|ses|he|she|his|her|my|i|patient|patiente|dad|mum|"
+    r"mom|pere|mere)\b"
+)
+FIRST_PERSON_SUICIDE = re.compile(
+    rf"{_ME} (?:suicider|pendre|jeter)|(?<!va )(?<!vont )(?<!ca )(?<!vas ){_ME} tuer|"
+    r"kill(?:ing)? myself|\bi (?:want to|wanna) die"
+)
