@@ -410,6 +410,8 @@ def _names(text: str) -> list[Finding]:
             first = m[group].split()[0]
             if pattern is _SIGNATURE and not (first[0].isupper() or is_first_name(first)):
                 continue
+            if pattern is _ROLE_NAME and first.isupper() and len(first) <= 4:
+                continue  # "patient BPCO", "patiente VIH+": an acronym, not "DUPONT"
             finding = _name_span(m, text, group)
             if finding is not None:
                 found.append(finding)

@@ -69,6 +69,9 @@ _COMMON_TEXT = (
     "docteur docteure professeur madame monsieur mademoiselle patient patiente patients "
     "interne internes externe chef cadre ide iade infirmier infirmiere infirmière garde "
     "service urgences urgence bloc reanimation réanimation rea réa samu smur "
+    # places in a ward: "le monsieur du box 5", "madame de la chambre 12"
+    "box lit chambre salle etage étage couloir bureau accueil secteur unite unité bed room bay "
+    "ward side theatre resus cubicle "
     # English function words and frequent verbs
     "the an and or but if of in on at by for with from to into onto about after before "
     "is are was were be been being has have had do does did will would can could should "
