@@ -6,6 +6,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from core.models import Disclaimer, Language, Outcome, Passage, Reply, Source
+from core.privacy import quotable
 from core.triage import Emergency, EmergencyNumbers
 
 # Versioned: the audit records which text was shown. Change the text, bump the version.
@@ -187,7 +188,11 @@ def abstained(
     (a typo, or a medicine the corpus lacks); `not_about`: the subjects it names that the
     passages found do not cover together (a pair of drugs the thesaurus does not list);
     `missing`: its words that the passages found lack and only a few others hold (a medicine
-    the corpus lacks, cited by another's opinion)."""
+    the corpus lacks, cited by another's opinion). A word that could be an identifier (digits, a
+    name's or an address's shape) is never quoted back."""
+    unknown = [word for word in unknown if quotable(word)]
+    not_about = [subject for subject in not_about if quotable(subject)]
+    missing = [word for word in missing if quotable(word)]
     text = _ABSTAIN[language]
     if missing:
         words = ", ".join(_QUOTE[language].format(word) for word in missing)

@@ -1,9 +1,12 @@
 """Person names found by Presidio's analyzer over spaCy's French pipeline (from PyPI, offline).
 
 The official English spaCy pipelines are not on PyPI, so English text is analysed with the French
-pipeline too; docs/privacy.md measures what that gives on English names. Only the PERSON entity
-is asked for: the pattern identifiers are ours (core/privacy.py), and Presidio's URL and e-mail
-recognisers would reach for the network (tldextract) on first use.
+pipeline too; docs/privacy.md measures what that gives on English names. On English prose that
+pipeline tags runs of lower-case words as persons ("her speech is slurred and one side of her"),
+and in French a drug before an acronym ("adrénaline IM"): core.privacy.name_within keeps only the
+part of each span that looks like a name. Only the PERSON entity is asked for: the pattern
+identifiers are ours (core/identifiers.py), and Presidio's URL and e-mail recognisers would
+reach for the network (tldextract) on first use.
 """
 
 from __future__ import annotations

@@ -40,12 +40,119 @@ async def test_every_shaped_identifier_is_replaced_by_its_placeholder() -> None:
 
 
 @pytest.mark.parametrize(
-    ("nir", "valid"),
-    [("1 85 05 78 006 084 91", True), ("1 85 05 78 006 084 36", False), ("284122A21502348", True)],
+    ("text", "nir"),
+    [
+        ("numéro 1 85 05 78 006 084 91 ici", True),  # a valid key
+        ("numéro 1 85 05 78 006 084 36 ici", True),  # a wrong key: still a NIR by its shape
+        ("numéro 1.85.05.78.006.084 ici", True),  # no key, dots
+        ("numéro 284122A21502348 ici", True),  # Corsica
+        ("numéro 2 52 20 75 112 004 46 ici", True),  # month 20: birth month unknown (INSEE)
+        ("numéro 1 75 11 971 12 034 41 ici", True),  # overseas department, 3 digits
+        ("le nir c'est 1 66 13 59 350 012 05", True),  # month 13 is no NIR shape, but "nir"
+        ("numéro 1 66 13 59 350 012 05 ici", False),  # month 13, no identity word
+        ("CIP 3400949123456", False),  # a drug code of 13 digits
+        ("numéro 5 85 05 78 006 084 91 ici", False),  # no sex digit 5
+    ],
 )
-def test_a_nir_needs_its_control_key(nir: str, valid: bool) -> None:
-    """15 digits that fail the key (an order number, a lot) are not taken for a NIR."""
-    assert any(f.kind == "NIR" for f in find_patterns(f"numéro {nir} ici")) is valid
+def test_a_nir_is_known_by_its_shape_or_its_name_whatever_its_key(text: str, nir: bool) -> None:
+    """A NIR typed with a wrong key is still a NIR; 13/15 digits of another shape (a drug code)
+    are not, unless the message calls them a NIR."""
+    assert any(f.kind == "NIR" for f in find_patterns(text)) is nir
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Hospital no. 4418826, on digoxin", "IPP"),
+        ("pt MRN: 55120934 on apixaban", "IPP"),
+        ("NHS number 943 476 5919, eGFR 28", "IPP"),
+        ("n° de séjour 24123456 : hypo", "IPP"),
+        ("dossier 2024-001234 : troponine", "IPP"),
+        ("mobile 07700 900123", "TELEPHONE"),
+        ("ring +44 (0)20 7946 0958", "TELEPHONE"),
+        ("tel:0612345678,", "TELEPHONE"),
+        ("born 3rd March 1950", "DATE_NAISSANCE"),
+        ("nee le 3 mars 52", "DATE_NAISSANCE"),
+        ("DOB: 1972-05-04", "DATE_NAISSANCE"),
+        ("mme durand du lit 12", "NOM"),
+        ("Merci pour votre aide.\n-- Claire, IDE", "NOM"),
+        ("Cordialement, J. Dupont", "NOM"),
+        ("Le Dr Martin a dit de doubler", "NOM"),
+        ("il habite 12 rue des lilas a lyon", "ADRESSE"),
+        ("mail:jean.dupont@gmail.com.", "EMAIL"),
+    ],
+)
+def test_identifiers_are_found_by_their_shape_or_the_words_before_them(
+    text: str, kind: str
+) -> None:
+    """The forms clinicians type in chat: lower case, no accents, glued to punctuation."""
+    assert kind in {f.kind for f in find_patterns(text)}, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "anaphylaxie en cours au bloc, TA 60/30 : adrénaline IM combien ?",
+        "patient en arrêt en salle 3, lit 12, chambre 3, box 4",
+        "INR 2,5 le 03/04/2024, 500 mg, CIP 3400949123456, ATC N02BE01, CIS 60234100",
+        "recommandations HAS 2019, patient de 82 ans, poste 4521, bip 1234",
+        "charge virale 1200000 copies/mL, plaquettes 150000/mm3, QT 440 ms",
+        "ECG: QT 440 ms, PR 160 ms. Peut-on introduire l'hydroxyzine ?",
+        "Is lot 23C0912 affected by the recall of 2024-02-14?",
+        "her speech is slurred and one side of her face has dropped",
+    ],
+)
+def test_look_alikes_stay(text: str) -> None:
+    """Doses, lab values, drug codes, guideline dates, ages, bed and room numbers are kept."""
+    assert find_patterns(text) == []
+
+
+class SpansOf:
+    """A name finder that returns the spans it is given, as spaCy's French pipeline did."""
+
+    def __init__(self, *spans: str) -> None:
+        self.spans = spans
+
+    async def names(self, text: str, language: Language) -> list[tuple[int, int]]:
+        return [(text.index(s), text.index(s) + len(s)) for s in self.spans]
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "redacted"),
+    [
+        (
+            "her speech is slurred and one side of her face has dropped",
+            "her speech is slurred and one side of her",
+            "her speech is slurred and one side of her face has dropped",
+        ),
+        (
+            "TA 60/30 : adrénaline IM combien ?",
+            "adrénaline IM",
+            "TA 60/30 : adrénaline IM combien ?",
+        ),
+        ("Maladie de Parkinson évoluée", "Maladie de Parkinson", "Maladie de Parkinson évoluée"),
+        ("vu avec her Jean Dupont hier", "her Jean Dupont", "vu avec her <NOM> hier"),
+    ],
+)
+async def test_statistical_names_are_kept_only_where_they_look_like_a_name(
+    text: str, span: str, redacted: str
+) -> None:
+    """The name model's spans over clinical words, a drug or English prose are dropped; a
+    name inside a longer span is kept alone."""
+    assert (await Redactor(SpansOf(span)).redact(text, "en")).text == redacted
+
+
+def test_an_abstention_never_quotes_an_identifier_back() -> None:
+    """'No source contains …' names the words the corpus lacks, but never a number or an
+    identifier the asker typed."""
+    from core.compose import abstained
+
+    reply = abstained(
+        "en", {"4418826", "clarithromycine", "jean.dupont@gmail.com"}, (), ["55120934"]
+    )
+    assert "clarithromycine" in reply.text
+    for value in ("4418826", "55120934", "jean.dupont@gmail.com"):
+        assert value not in reply.text
 
 
 class RecordingGenerator:
@@ -110,6 +217,25 @@ async def test_user_is_told_once_per_thread_and_first_told_it_is_an_ai() -> None
     assert not any("intelligence artificielle" in n or "identifiants" in n for n in later.notices)
 
 
+async def test_the_issue_messages_leave_no_identifier_in_the_reply_or_the_metrics() -> None:
+    """The messages of issue 25: no number echoed back, none in a metric's labels."""
+    from adapters.metrics import PrometheusMetrics
+
+    pipeline = pipeline_with(FakeIndex([passage("La digoxinémie se dose le matin.")]), FakeAudit())
+    pipeline.observer = metrics = PrometheusMetrics()
+    for text, value in (
+        (
+            "Hospital no. 4418826, DOB 3 March 1950, on digoxin: when do we take the level?",
+            "4418826",
+        ),
+        ("pt MRN: 55120934 on apixaban, can he have clarithromycin?", "55120934"),
+        ("Mme Durand, NIR 2 91 03 13 055 123 17, sous lithium ?", "055 123"),
+    ):
+        reply = await pipeline.answer(message(text))
+        assert value not in f"{reply.text} {reply.asked} {reply.notices}", text
+    assert b"4418826" not in metrics.exposition()
+
+
 def test_log_lines_are_scrubbed_whatever_a_developer_logs() -> None:
     """A log call that carries a phone number or a NIR prints placeholders instead."""
     stream = io.StringIO()
@@ -145,10 +271,10 @@ async def test_hospital_specific_patient_ids_are_configurable() -> None:
     import re
 
     redactor = Redactor(local_ids=re.compile(r"PAT-\d{4}-\d{5}"))
-    local = await redactor.redact("dossier PAT-2024-00042, INR 2,5", "fr")
-    assert local.text == "dossier <IPP>, INR 2,5"
-    elsewhere = await Redactor().redact("dossier PAT-2024-00042", "fr")
-    assert elsewhere.text == "dossier PAT-2024-00042"
+    local = await redactor.redact("revu PAT-2024-00042, INR 2,5", "fr")
+    assert local.text == "revu <IPP>, INR 2,5"
+    elsewhere = await Redactor().redact("revu PAT-2024-00042", "fr")
+    assert elsewhere.text == "revu PAT-2024-00042"
 
 
 def test_invalid_ipp_pattern_is_a_clear_setting_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -158,3 +284,16 @@ def test_invalid_ipp_pattern_is_a_clear_setting_error(monkeypatch: pytest.Monkey
     monkeypatch.setenv("MEDGPT_IPP_PATTERN", "PAT-(\\d+")
     with pytest.raises(SettingsError, match="MEDGPT_IPP_PATTERN"):
         load_settings()
+
+
+@pytest.mark.parametrize("split", ["dev", "test"])
+async def test_the_labelled_set_meets_the_recall_and_look_alike_targets(split: str) -> None:
+    """Issue 25's bar on each split, with the patterns alone (the name model only adds names):
+    recall at least 99.5 % overall and 98 % for every kind, look-alikes kept at least 98 %."""
+    from bench.privacy_eval import evaluate, load
+
+    scores = await evaluate(Redactor(), load(DATA / "identifiers.jsonl", split))
+    assert scores.recall() >= 0.995, scores.misses
+    assert all(scores.recall(kind) >= 0.98 for kind in scores.gold), scores.misses
+    assert scores.retention() >= 0.98, scores.misses
+    assert len(scores.gold) == 7

@@ -1,0 +1,457 @@
+"""Patient identifiers found by their shape and by the words around them (pure regular
+expressions; core/privacy.py puts them to use).
+
+Shape alone where a shape is specific enough (a NIR by its sex, year, month and place fields,
+whatever its control key; a French phone number; an e-mail address; an NHS number whose check
+digit holds); context where it is not (a number after "IPP", "MRN", "n° de séjour"; a date after
+"né le", "DOB"; a word after "Mme", "Dr" or at the foot of a message). Look-alikes stay: doses and
+units, lab values, drug codes (ATC, CIS, CIP), dates and years without an identity word, ages,
+bed and room numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.names import COMMON_WORDS, FUNCTION_WORDS, fold, is_first_name
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: str  # a key of core.privacy.PLACEHOLDERS
+    start: int
+    end: int
+
+
+_SEP = r"[ \t\u00a0\u202f.\-]{0,2}"  # people space, dot or dash numbers as they please
+
+# --- NIR (French social security number) ------------------------------------------------------
+# Sex (1, 2; 3, 4, 7, 8: foreign-born or provisional numbers), year, month (01-12; 20, 30-42 and
+# 50-99 where the civil record lacked it, INSEE), place (department 01-99, 2A/2B, and commune; or
+# overseas department 97x/98x and commune), order, then an optional two-digit key.
+_NIR = re.compile(
+    rf"(?<![\w/,])(?P<sex>[1-478]){_SEP}(?P<year>\d\d){_SEP}"
+    rf"(?P<month>0[1-9]|1[0-2]|20|3\d|4[0-2]|[5-9]\d){_SEP}"
+    rf"(?P<place>(?:\d\d|2[AB]){_SEP}\d{{3}}|9[78]\d{_SEP}\d\d){_SEP}(?P<order>\d{{3}})"
+    rf"(?:{_SEP}(?P<key>\d\d))?(?![\w/]|[.,]\d)",
+    re.IGNORECASE,
+)
+_NIR_WORDS = re.compile(
+    r"(?:\bNIR|\bNIA|\bINS(?:-?C)?|\bNSS|s[ée]cu(?:rit[ée] sociale)?|carte vitale|\bSSN"
+    r"|social security(?: number| no\.?)?|matricule)\b(?:\W+[\w'’]+){0,3}?\W*$",
+    re.IGNORECASE,
+)
+# 13 or 15 digits after such a word, shape or no shape (a typo in the month is still a NIR).
+_DIGITS_13_15 = re.compile(rf"(?<![\w])(?:[\dAB]{_SEP}){{12}}\d(?:{_SEP}\d\d)?(?!\w)", re.I)
+
+
+def _nir(text: str) -> list[Finding]:
+    found = []
+    for m in _NIR.finditer(text):
+        if m["sex"] in "12" or _NIR_WORDS.search(text[max(0, m.start() - 40) : m.start()]):
+            found.append(Finding("NIR", m.start(), m.end()))
+    for m in _DIGITS_13_15.finditer(text):
+        if _NIR_WORDS.search(text[max(0, m.start() - 40) : m.start()]):
+            found.append(Finding("NIR", m.start(), m.end()))
+    return found
+
+
+def nir_key_is_valid(nir: str) -> bool:
+    """The control key of a 15-character NIR: 97 - (the 13 first, Corsica as 19/18) mod 97."""
+    chars = re.sub(r"[^\dAB]", "", nir.upper())
+    if len(chars) != 15:
+        return False
+    body = chars[:13].replace("2A", "19").replace("2B", "18")
+    return body.isdigit() and 97 - int(body) % 97 == int(chars[13:])
+
+
+# --- hospital and health-service numbers ------------------------------------------------------
+_ID_WORDS = (
+    r"IPP|NIP|NDA|IEP|MRN|CHI|NHS(?:\s+(?:number|no\.?|num|n[°º]))?|EPR|UR"
+    r"|n[°º]\s*(?:d[e'’]\s*)?(?:dossier|s[ée]jour|patient|hospitali[sz]ation|admission|entr[ée]e)"
+    r"|num[ée]ro\s+(?:d[e'’]\s*)?(?:dossier|s[ée]jour|patient|hospitalisation|admission|entr[ée]e"
+    r"|IPP)"
+    r"|(?:dossier|s[ée]jour|venue)(?:\s+(?:patient|m[ée]dical|administratif))?"
+    r"|identifiant(?:\s+patient)?|id(?:entifier)?\s+patient|patient\s+(?:id|identifier|number"
+    r"|no\.?|n[°º]|#)|pt\s*(?:id|no\.?|#)|(?:medical\s+)?record(?:\s+(?:number|no\.?|#))?"
+    r"|hosp(?:ital)?\.?\s*(?:number|no\.?|num|#|n[°º]|id)|unit\s+(?:number|no\.?)"
+    r"|case\s+(?:number|no\.?)|encounter(?:\s+(?:number|no\.?|id))?|admission\s+(?:number|no\.?)"
+    r"|visit\s+(?:number|no\.?)|FIN|CSN"
+)
+_ID_VALUE = (
+    r"(?P<id>(?:[A-Z]{1,4}[-/]?)?\d(?:[\d./-]?\d){3,17}(?:-[A-Z\d]{1,4}|/\d{1,4})?"
+    r"|\d{3}[ -]\d{3}[ -]\d{4}|\d{2,4}(?: \d{2,4}){1,4}(?=\W*$|\W*[,;:)(\]]))"
+)
+_HOSPITAL_ID = re.compile(
+    rf"(?<![\w])(?:{_ID_WORDS})(?:[\s:=#.]|n[°º]|no\b|est|is|du|de|of|le)*{_ID_VALUE}(?![\w])",
+    re.IGNORECASE,
+)
+# "pt 55120934", "patient 4418826": a number of six or more digits right after the person.
+_PATIENT_NUMBER = re.compile(
+    r"\b(?:pt|pat|patient|patiente|malade)\s*[:#]?\s*(?P<id>\d{6,12})(?![\w,.]\d|\s*(?:mg|g|ml|ui))",
+    re.IGNORECASE,
+)
+# NHS number: ten digits, 3-3-4, the tenth a mod-11 check digit; not a phone (those start with 0).
+_NHS = re.compile(r"(?<![\w+/.,-])([1-9]\d{2})([ -]?)(\d{3})\2(\d{4})(?![\w/-]|[.,]\d)")
+# Drug and product codes are numbers too, and stay: the word before them says so.
+_CODE_WORDS = re.compile(
+    r"(?:CIP\d*|CIS|UCD|ATC|EAN|GTIN|lot|batch|LOT|code|ref|réf|AMM|RPPS|ADELI|FINESS|SIRET"
+    r"|poste|ext|extension|bip|bleep|tel|tél|phone|fax)\W{0,3}$",
+    re.IGNORECASE,
+)
+# A bare run of seven or more digits, no unit after it: in a chat message, an identifier.
+_LONG_NUMBER = re.compile(
+    r"(?<![\w.,/+-])(?!CIP|CIS|UCD|ATC|EAN)(?:[A-Z]{1,3}-?)?\d{7,12}(?![\w.,/-]|\s*(?:%|/"
+    r"|(?:[µμmnk]?g|[mµd]?l|ui|iu|u|copies|cp|cps|[mµn]?mol|k?cal|unit(?:s|é|és)?|plaq\w*"
+    r"|cell\w*|elts|/mm\w*)\b))",
+    re.IGNORECASE,
+)
+
+
+def nhs_number_is_valid(digits: str) -> bool:
+    """Modulus 11 on the first nine digits, weights 10 down to 2 (NHS Digital)."""
+    digits = re.sub(r"\D", "", digits)
+    if len(digits) != 10:
+        return False
+    check = 11 - sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True)) % 11
+    return (0 if check == 11 else check) == int(digits[9]) and check != 10
+
+
+def _hospital_ids(text: str) -> list[Finding]:
+    found = [Finding("IPP", *m.span("id")) for m in _HOSPITAL_ID.finditer(text)]
+    found += [Finding("IPP", *m.span("id")) for m in _PATIENT_NUMBER.finditer(text)]
+    found += [
+        Finding("IPP", m.start(), m.end())
+        for m in _NHS.finditer(text)
+        if nhs_number_is_valid(m.group()) and not _code_before(text, m.start())
+    ]
+    found += [
+        Finding("IPP", m.start(), m.end())
+        for m in _LONG_NUMBER.finditer(text)
+        if not _code_before(text, m.start())
+    ]
+    return found
+
+
+def _code_before(text: str, start: int) -> bool:
+    return bool(_CODE_WORDS.search(text[max(0, start - 16) : start]))
+
+
+# --- phone numbers ----------------------------------------------------------------------------
+_P = r"[ \t\u00a0.\-]*"
+_PHONE = re.compile(
+    r"(?<![\w+])(?:"
+    rf"(?:(?:\+|00){_P}33{_P}(?:\(0\){_P})?|0)[1-9](?:{_P}\d\d){{4}}"  # French
+    rf"|(?:\+|00){_P}44{_P}(?:\(0\){_P})?\d(?:[ \-]?\d){{8,9}}"  # British, international form
+    r"|0\d{2,4}[ \-]?\d{3,4}[ \-]?\d{3,4}"  # British, national form (checked below)
+    rf"|(?:\+|00){_P}(?!33|44)\d{{1,3}}{_P}(?:\(\d{{1,4}}\){_P})?"  # other countries
+    r"\d{1,4}(?:[ .\-]?\d{1,4}){1,5}"
+    r"|\(\d{3}\)\s?\d{3}[ .\-]\d{4}|\d{3}[.\-]\d{3}[.\-]\d{4}"  # North American
+    r")(?![\w]|[.,/]\d)"
+)
+_PHONE_WORDS = re.compile(
+    r"(?<![\w])(?:t[ée]l(?:[ée]phone)?|phone|portable|port\.|mobile|cell|fixe|gsm|joignable|"
+    r"call(?:ed)?|appel(?:er|[ée])?|rappeler|ring|num(?:[ée]ro)?|contact|whatsapp|sms)"
+    r"\b[^\d\n]{0,12}$",
+    re.IGNORECASE,
+)
+_LOOSE_DIGITS = re.compile(r"(?<![\w+])\+?\d[\d \t.\-()]{6,20}\d(?![\w]|[.,/]\d)")
+
+
+def _phones(text: str) -> list[Finding]:
+    found = []
+    for m in _PHONE.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        french = re.match(r"0[1-9](?:\D*\d\d){4}$", m[0])
+        national_uk = m[0][:1] == "0" and m[0][:2] != "00" and not french
+        if national_uk and len(digits) not in (10, 11):
+            continue
+        if 8 <= len(digits) <= 15:
+            found.append(Finding("TELEPHONE", m.start(), m.end()))
+    for m in _LOOSE_DIGITS.finditer(text):  # any spacing at all, after "tél", "call"...
+        digits = re.sub(r"\D", "", m.group())
+        if _IS_DATE.fullmatch(m.group()) or not 8 <= len(digits) <= 15:
+            continue
+        if _PHONE_WORDS.search(text[max(0, m.start() - 30) : m.start()]):
+            found.append(Finding("TELEPHONE", m.start(), m.end()))
+    return found
+
+
+# --- e-mail addresses -------------------------------------------------------------------------
+_EMAIL = re.compile(
+    r"[\w.+'-]+\s?(?:@|\(at\)|\[at\]|\{at\})\s?[\w-]+(?:\s?(?:\.|\(dot\)|\[dot\])\s?[\w-]+)*"
+    r"\s?(?:\.|\(dot\)|\[dot\])\s?[a-z]{2,}\b",
+    re.IGNORECASE,
+)
+
+# --- dates of birth ---------------------------------------------------------------------------
+_MONTHS = (
+    r"(?:janvier|janv|jan|f[ée]vrier|f[ée]vr?|mars|mar|avril|avr|apr|mai|may|juin|june?"
+    r"|juillet|juil|july?|ao[uû]t|aug(?:ust)?|septembre|sept?|september|octobre|oct(?:ober)?"
+    r"|novembre|nov(?:ember)?|d[ée]cembre|d[ée]c|dec(?:ember)?|january|february|feb|march"
+    r"|april)\.?"
+)
+_YEAR = r"(?:\d{4}|'?\d{2})"
+DATE = (
+    r"(?:\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?(?:\d{4}|\d{2})(?!\d)"
+    r"|\d{1,2} \d{1,2} (?:\d{4}|\d{2})(?!\d|[,.]\d)"
+    r"|\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}"
+    r"|(?:1er|\d{1,2})(?:st|nd|rd|th|e)?[\s\-/]*(?:of\s+)?" + _MONTHS + r",?[\s\-/]*" + _YEAR +
+    r"|" + _MONTHS + r"\s*\d{1,2}(?:st|nd|rd|th)?,?\s*" + _YEAR +
+    r"|" + _MONTHS + r"\s+\d{4}"
+    r"|\d{8}(?!\d))"
+)  # fmt: skip
+_IS_DATE = re.compile(DATE, re.IGNORECASE)
+_BIRTH_WORDS = (
+    r"n[ée]e?s?(?:\s?\(e\))?|nee?|date\s+(?:de\s+)?naiss(?:ance|\.)?|dt\s+naiss\.?|naissance"
+    r"|d\.?\s?d\.?\s?n\.?|ddn|born|b\.|d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s?date"
+    r"|birthday|n[ée]\(e\)"
+)
+_BIRTH = re.compile(
+    rf"(?<![\w])(?:{_BIRTH_WORDS})(?![\w])[\s:=(\-]*(?:(?:le|on|the|en|in|à|a|at)\s+"
+    rf"(?:[A-ZÀ-Ý][\w'’-]+\s+(?:le|on)\s+)?)?(?P<date>{DATE})",
+    re.IGNORECASE,
+)
+# "Mme Durand, 12/03/1945": a full date right after a name (found) is a date of birth.
+_DATE_ALONE = re.compile(rf"^[\s,(]{{1,3}}(?P<date>{DATE})(?=[\s,;:)]|$)", re.IGNORECASE)
+
+
+# A full date of the twentieth century, day and month included: no guideline, lab result or
+# appointment in a chat about today's patients carries one; a birth date does.
+_OLD_DATE = re.compile(
+    r"(?<![\w/.-])(?:\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?(?:19\d\d|[3-9]\d)(?!\d)"
+    r"|19\d\d[/.\-]\d{1,2}[/.\-]\d{1,2}"
+    r"|(?:1er|\d{1,2})(?:st|nd|rd|th|e)?[\s\-/]*(?:of\s+)?"
+    + _MONTHS
+    + r",?[\s\-/]*(?:19\d\d|'[3-9]\d)"
+    r"|" + _MONTHS + r"\s*\d{1,2}(?:st|nd|rd|th)?,?\s*19\d\d)(?![\w/]|[.\-/]\d)",
+    re.IGNORECASE,
+)
+
+
+def _births(text: str, names: list[Finding]) -> list[Finding]:
+    found = [Finding("DATE_NAISSANCE", *m.span("date")) for m in _BIRTH.finditer(text)]
+    found += [Finding("DATE_NAISSANCE", m.start(), m.end()) for m in _OLD_DATE.finditer(text)]
+    for name in names:
+        m = _DATE_ALONE.match(text[name.end :])
+        if m:
+            found.append(Finding("DATE_NAISSANCE", name.end + m.start("date"), name.end + m.end()))
+    return found
+
+
+# --- postal addresses -------------------------------------------------------------------------
+_FR_STREET = (
+    r"(?:rue|avenue|av\.?|boulevard|bd|bld|blvd|place|pl\.|chemin|ch\.|all[ée]e|impasse|imp\.?"
+    r"|quai|route|rte|cours|square|sq\.?|voie|passage|r[ée]sidence|r[ée]s\.?|lotissement|lot\."
+    r"|hameau|lieu-dit|lieu dit|cit[ée]|faubourg|fbg|mont[ée]e|sentier|villa|esplanade|parvis"
+    r"|promenade|rond-point|cour|clos|domaine|chauss[ée]e)"
+)
+_EN_STREET_ANY_CASE = (
+    r"(?:street|st\.?|road|rd\.?|lane|ln\.?|avenue|ave\.?|drive|dr\.|crescent|terrace|gardens"
+    r"|grove|boulevard|blvd|mews|close|court|ct\.?|place|way|square|parade)"
+)
+_EN_STREET_CAPITAL = r"(?:Row|Walk|Hill|Green|Rise|View|Park|Vale)"
+# The words after the first are capitalised ("Boulogne-Billancourt", "Saint Denis", "Aix en
+# Provence"), so the town stops before "HAD demain".
+_TOWN = (
+    r"[A-Za-zÀ-ÿ][\w'’-]+"
+    r"(?:[ -](?:(?:sur|sous|en|le|la|les|de|du|lès|upon|on)[ -])?[A-ZÀ-Ý][a-zà-ÿ'’-]+){0,2}"
+)
+_POSTCODE_UK = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
+_POSTAL = (
+    rf"(?:,?\s+(?:\d{{5}}|\d{{2}}\s\d{{3}})\s+{_TOWN}"  # 75011 Paris
+    rf"|,?\s+{_TOWN},?\s+(?i:{_POSTCODE_UK})"  # London NW1 6XE
+    rf"|,?\s+{_TOWN},?\s+[A-Z]{{2}}\s+\d{{5}}"  # Springfield IL 62704
+    rf"|,?\s+(?i:{_POSTCODE_UK}))"
+)
+_NUMBER = r"\b\d{1,4}(?:[A-Za-z]\b|\s?(?:bis|ter|b)\b)?,?"
+_FR_NAME = r"[\w'’. -]{2,40}?"
+_END = (
+    r"(?=\s*(?:[,;:()?!]|\.(?:\s|$)|$|\s-\s"
+    r"|\s(?:à|a|au|et|depuis|pour|avec|chez|sous|mais|in|and|since|for|with|on)\b))"
+)
+_ADDRESS = re.compile(
+    rf"{_NUMBER}\s*(?i:{_FR_STREET})\s+{_FR_NAME}(?:{_POSTAL}|{_END})"
+    rf"|{_NUMBER}\s+(?:[A-Za-z][\w'’-]*\s+){{1,3}}(?:(?i:{_EN_STREET_ANY_CASE})|{_EN_STREET_CAPITAL})"
+    rf"(?:{_POSTAL}|(?:\s+{_TOWN})?{_END})"
+)
+# "flat 3, 12 High Street", "bât B, apt 12, 4 rue…": the unit before the street.
+_UNIT = re.compile(
+    r"\b(?:flat|apt|appt|appartement|apartment|b[âa]t(?:iment)?|escalier|esc)\.?\s*\w{1,4},?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _addresses(text: str) -> list[Finding]:
+    found = []
+    for m in _ADDRESS.finditer(text):
+        start = m.start()
+        unit = _UNIT.search(text[max(0, start - 30) : start])
+        if unit:
+            start -= len(text[max(0, start - 30) : start]) - unit.start()
+        found.append(Finding("ADRESSE", start, m.end()))
+    return found
+
+
+# --- names ------------------------------------------------------------------------------------
+# Short forms in their usual case only where the lower case is a unit or a word ("ms", "pr").
+_CIVILITY = (
+    r"(?:(?i:m\.|mr\.?|mrs\.?|mme\.?|mmes|mlle\.?|melle|mademoiselle|madame|monsieur|miss"
+    r"|dr\.?|docteur|doctor|professeur|professor|prof\.)|MM\.|Ms\.?|MS\.?|Pr\.?|Prof|Doc|Sir|Dame)"
+)
+_PARTICLE = (
+    r"(?:(?:de la|de|du|des|le|la|van|von|der|den|da|di|del|della|ben|el|al|mac|st|saint)\s+"
+    r"|d['’]|o['’])"
+)
+_WORD_OF_NAME = r"[^\W\d_][\w'’-]*"
+_CIVILITY_NAME = re.compile(
+    rf"(?<![\w]){_CIVILITY}(?:(?<=\.)|(?![\w]))\s*(?P<name>(?:[A-Z]\.\s?){{0,2}}(?i:{_PARTICLE})?"
+    rf"{_WORD_OF_NAME}(?:\s+{_WORD_OF_NAME})?)"
+)
+_BARE_M = re.compile(
+    rf"(?<![\w])M\s+(?P<name>[A-ZÀ-Ý][A-ZÀ-Ýa-zà-ÿ'’-]+(?:\s+[A-ZÀ-Ý]{_WORD_OF_NAME})?)"
+    # "m ferrand 06…": chat drops the dot and the capitals, at the start of a clause
+    rf"|(?:^|(?<=[.,;:!?(\n]))\s*[mM]\s+(?P<lower>[^\W\d_]{{3,}}[\w'’-]*)"
+)
+_SIGN_OFF = (
+    r"cordialement|bien\s+cordialement|bien\s+[àa]\s+vous|amicalement|bises|biz"
+    r"|bonne\s+(?:journ[ée]e|soir[ée]e|garde|nuit)|merci(?:\s+(?:beaucoup|d['’ ]avance|encore))?"
+    r"|(?:kind\s+|best\s+|warm\s+)?regards|best(?:\s+wishes)?|thanks|thank\s+you|many\s+thanks"
+    r"|cheers|sign[ée]|signed|envoy[ée] par|sent by|de la part de|from"
+)
+_SIGNATURE = re.compile(
+    rf"(?:(?:^|(?<=[\s.!?,;:]))(?:{_SIGN_OFF})(?![\w])\s*[,.!:;]*|(?:^|(?<=\s))(?:--+|—|–))"
+    rf"\s*(?:(?:Dr|Pr|Docteur)\.?\s+)?"
+    rf"(?P<name>(?:[A-Za-z]\.\s?){{0,2}}(?i:{_PARTICLE})?{_WORD_OF_NAME}"
+    rf"(?:[ \t]+[A-ZÀ-Ý]{_WORD_OF_NAME})?(?:[ \t]+[A-Z]\.)?)"
+    # a signature ends its line, a role or a bleep after it at most
+    r"[ \t]*(?:[,(/\-—][^\n]{0,30})?[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ROLE = (
+    r"patiente?|pt|enfant|b[ée]b[ée]|fils|fille|m[èe]re|p[èe]re|maman|papa|[ée]pouse|mari"
+    r"|conjointe?|fr[èe]re|s(?:oe|œ)ur|grand-m[èe]re|grand-p[èe]re|petite?-fils|petite?-fille"
+    r"|tante|oncle|neveu|ni[èe]ce|ami|amie|voisine?|wife|husband|daughter|mother|father"
+    r"|brother|sister|child|partner|mum|mom|dad|granddaughter|grandson|grandmother|grandfather"
+    r"|aunt|uncle|nephew|niece|friend|neighbour|neighbor|baby|infant|resident|client"
+    r"|(?-i:IDE|IADE|AS|SHO|FY1|FY2)|interne|externe|infirmi[èe]re?|aide-soignante?|nurse|doctor"
+    r"|colleague|coll[èe]gue|chef|cadre|sage-femme|kin[ée]|kin[ée]sith[ée]rapeute|psychologue"
+    r"|registrar|consultant|attending|midwife|physio|pharmacist|pharmacien(?:ne)?"
+)
+# A name alone on a line of its own after the message, maybe with a role ("Marc, anesth").
+_SIGNATURE_LINE = re.compile(
+    r"\n[ \t]*(?P<name>(?:[A-Z]\.\s?)?[A-ZÀ-Ý][\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]+)?"
+    r"(?:[ \t]+[A-Z]\.)?)[ \t]*"  # "Nadia B."
+    r"(?:[,(/-][^\n]{0,30})?[ \t]*(?=\n|$)"
+)
+_ROLE_NAME = re.compile(
+    rf"(?<![\w])(?:{_ROLE})(?:\s+(?:de|du|of|named|nomm[ée]e?|appel[ée]e?|called))?\s*:?\s+"
+    rf"(?P<name>(?-i:(?:{_PARTICLE})?[A-ZÀ-Ý][\w'’-]+(?:\s+(?:{_PARTICLE})?[A-ZÀ-Ý][\w'’-]+)?))",
+    re.IGNORECASE,
+)
+# Looked for at every word (a lookahead), so "famille de Lucas Bernard" is not read as the
+# pair "famille de Lucas".
+_PAIR = re.compile(
+    rf"(?<![\w'’-])(?=(?P<first>[^\W\d_][\w]+)(?:-[^\W\d_]+)?\s+"
+    rf"(?P<last>(?i:{_PARTICLE})?[^\W\d_][\w'’-]+))"
+)
+
+
+def _is_name_word(word: str) -> bool:
+    """A word that can be a name: not a common word of either language, not an acronym of
+    three letters or fewer (TA, INR, IDE, HAS), not a placeholder."""
+    core = fold(word.strip(".'’-"))
+    if not core or core in COMMON_WORDS or "<" in word or any(c.isdigit() for c in word):
+        return False
+    return not (word.isupper() and len(word) <= 3 and "." not in word)
+
+
+_PARTICLE_WORDS = frozenset(
+    "de du des la le van von der den da di del della ben el al mac st saint".split()
+)
+
+
+def _name_span(m: re.Match[str], text: str, group: str = "name") -> Finding | None:
+    """The name group of a match without the common words that end it ("Mme Durand est…");
+    None if it starts with one ("Mme a…"). A lower-case word after the first one is kept only
+    after a known first name ("mme marie durand", not "mr smith says")."""
+    start = m.start(group)
+    kept: list[re.Match[str]] = []
+    names = 0
+    for w in re.finditer(r"\S+", m[group]):
+        token = w.group().rstrip(",;:.!?)")
+        if re.fullmatch(r"[A-Za-z]\.?", token) or token.lower() in _PARTICLE_WORDS:
+            kept.append(w)  # an initial or a particle before the surname
+            continue
+        if not _is_name_word(token):
+            break
+        if names and not token[:1].isupper() and not is_first_name(kept[-1].group()):
+            break
+        kept.append(w)
+        names += 1
+    while kept and (kept[-1].group().lower() in _PARTICLE_WORDS
+                    or re.fullmatch(r"[A-Za-z]\.?", kept[-1].group())):  # fmt: skip
+        kept.pop()
+    if not names or not kept:
+        return None
+    end = start + kept[-1].end()
+    while end > start and text[end - 1] in ",;:.!?)":
+        end -= 1
+    return Finding("NOM", start + kept[0].start(), end)
+
+
+def _names(text: str) -> list[Finding]:
+    found = []
+    for pattern in (_CIVILITY_NAME, _BARE_M, _SIGNATURE, _SIGNATURE_LINE, _ROLE_NAME):
+        for m in pattern.finditer(text):
+            group = "lower" if m.groupdict().get("lower") else "name"
+            if pattern is _SIGNATURE_LINE and not _signs(m["name"]):
+                continue
+            first = m[group].split()[0]
+            if pattern is _SIGNATURE and not (first[0].isupper() or is_first_name(first)):
+                continue
+            if pattern is _ROLE_NAME and first.isupper() and len(first) <= 4:
+                continue  # "patient BPCO", "patiente VIH+": an acronym, not "DUPONT"
+            finding = _name_span(m, text, group)
+            if finding is not None:
+                found.append(finding)
+    for m in _PAIR.finditer(text):
+        first, last = m["first"], m["last"].split()[-1]
+        if not is_first_name(first):
+            continue
+        # After a capitalised first name, a capitalised word is a surname even when it is also
+        # a word ("Amira Said", "Grace Turner"); in lower case, only what is no common word.
+        capitalised = first[0].isupper() and last[0].isupper()
+        if (capitalised and fold(last) not in FUNCTION_WORDS) or (
+            _is_name_word(last) and not _ambiguous(first)
+        ):
+            found.append(Finding("NOM", m.start(), m.end("last")))
+    return found
+
+
+def _signs(line: str) -> bool:
+    """A line that signs a message: a known first name, an initial and a name, or two words
+    ("Marc", "J. Harrison", "Élodie Martin"; not "Microbiology")."""
+    words = line.split()
+    return is_first_name(words[0]) or len(words) > 1
+
+
+_AMBIGUOUS_FIRST_NAMES = frozenset(
+    "claire rose grace mark will may june april pat bill frank guy max sue dawn joy hope faith "
+    "amber olive penny ray rich prince jack sandy rusty summer autumn iris violet lily ruby "
+    "pierre france aurore olivier constance prudence clément clement victoire patience "
+    "jade perle blanche colombe marine capucine églantine eglantine océane oceane".split()
+)
+
+
+def _ambiguous(first: str) -> bool:
+    return first.lower() in _AMBIGUOUS_FIRST_NAMES
+
+
+def find(text: str) -> list[Finding]:
+    """Every identifier with a shape or a context, overlaps included."""
+    names = _names(text)
+    found = _nir(text) + _hospital_ids(text) + _phones(text)
+    found += [Finding("EMAIL", m.start(), m.end()) for m in _EMAIL.finditer(text)]
+    found += _births(text, names) + _addresses(text) + names
+    return found
