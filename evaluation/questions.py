@@ -1,4 +1,4 @@
-"""The chat-style question set (tests/data/chat_eval): its rows, and how an answer's fact is matched."""
+"""The chat-style question set (tests/data/chat_eval): its rows, and how a fact is matched."""
 
 from __future__ import annotations
 

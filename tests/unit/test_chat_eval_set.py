@@ -1,8 +1,9 @@
-"""The chat-style evaluation set (tests/data/chat_eval) is well formed, big enough and fairly split."""
+"""The chat-style evaluation set (tests/data/chat_eval): well formed, big enough, fairly split."""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections import Counter, defaultdict
 from importlib import resources
@@ -26,18 +27,22 @@ def test_every_row_has_the_fields_of_its_kind() -> None:
         row = json.loads(line)
         assert set(row) <= FIELDS, row["id"]
         q = next(q for q in QUESTIONS if q.id == row["id"])
-        assert q.split in ("dev", "test") and q.language in ("fr", "en"), q.id
-        assert q.style in STYLES and q.corpus in CORPORA and q.question.strip(), q.id
+        assert (q.split, q.language) in itertools.product(("dev", "test"), ("fr", "en")), q.id
+        assert (q.style, q.corpus) in itertools.product(STYLES, CORPORA), q.id
+        assert q.question.strip(), q.id
         assert bool(q.history) == (q.style == "followup"), q.id
         if q.answerable:
-            assert q.expected and q.fact and not q.near, q.id
+            assert (bool(q.expected), bool(q.fact), q.near) == (True, True, ""), q.id
         else:
-            assert q.near and not (q.expected or q.fact or q.also), q.id
+            assert (q.near != "", q.expected, q.fact, q.also) == (True, "", "", set()), q.id
         if q.answerable and q.corpus == "thesaurus":
-            assert q.level == q.fact and q.level in LEVELS.values(), q.id
-            assert q.expected.startswith("ansm-interactions:") and row["pair"], q.id
+            assert q.level == q.fact, q.id
+            assert q.level in LEVELS.values(), q.id
+            assert q.expected.startswith("ansm-interactions:"), q.id
+            assert len(row["pair"]) == 2, q.id
         if q.answerable and q.corpus == "bdpm":
-            assert q.expected.startswith(("bdpm:smr:", "bdpm:asmr:")) and row["medicine"], q.id
+            assert q.expected.startswith(("bdpm:smr:", "bdpm:asmr:")), q.id
+            assert row["medicine"], q.id
     assert len({q.id for q in QUESTIONS}) == len(QUESTIONS)
 
 
@@ -45,8 +50,10 @@ def test_the_set_is_as_big_and_as_french_as_the_issue_asks() -> None:
     """At least 250 answerable questions, 60 on interactions, 30 on HAS opinions, 80 near
     misses, and at least 60% of the questions in French."""
     corpora = Counter(q.corpus for q in ANSWERABLE)
-    assert len(ANSWERABLE) >= 250 and len(NEAR_MISS) >= 80
-    assert corpora["thesaurus"] >= 60 and corpora["bdpm"] >= 30
+    assert len(ANSWERABLE) >= 250
+    assert len(NEAR_MISS) >= 80
+    assert corpora["thesaurus"] >= 60
+    assert corpora["bdpm"] >= 30
     assert sum(q.language == "fr" for q in QUESTIONS) >= 0.6 * len(QUESTIONS)
     assert sum(q.language == "fr" for q in ANSWERABLE) >= 0.6 * len(ANSWERABLE)
 
