@@ -41,6 +41,14 @@ def add_command(sets: Any) -> None:
     chat.add_argument(
         "--data", type=Path, help="folder holding bdpm/ and ansm_thesaurus_interactions/"
     )
+    chat.add_argument(
+        "--bdpm",
+        choices=["whole", "asked"],
+        default="whole",
+        help="with --corpus whole: the whole BDPM release (as in production), or only the"
+        " medicines whose opinions the questions are labelled with (a quicker trial, and an"
+        " easier index)",
+    )
     chat.add_argument("--set", type=Path, default=SET, help="the questions (JSON Lines)")
     chat.add_argument("--style", choices=STYLES, help="only the questions of this style")
     chat.add_argument(
@@ -58,7 +66,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             " ansm_thesaurus_interactions/"
         )
     async with build_app(settings) as app:
-        indexed, problems = await _index(app, args.corpus, args.data, questions)
+        indexed, problems = await _index(app, args, questions)
         keys = {
             row["id"]: document_key(row["source_key"])
             for row in await app.pool.fetch("SELECT id, source_key FROM documents")
@@ -91,15 +99,15 @@ def select(
 
 
 async def _index(
-    app: App, corpus: str, data: Path | None, questions: Sequence[Question]
+    app: App, args: argparse.Namespace, questions: Sequence[Question]
 ) -> tuple[str, list[str]]:
     """Index the demo notes and, for the whole corpus, both official sources as the importers
     read them; check meanwhile that each labelled document exists and holds its fact."""
-    sources: list[Iterable[SourceFile]] = [read_files([demo_corpus_dir()], demo=True)]
-    if corpus == "whole":
-        assert data is not None
-        sources += _official(data)
     answerable = [q for q in questions if q.answerable]
+    sources: list[Iterable[SourceFile]] = [read_files([demo_corpus_dir()], demo=True)]
+    if args.corpus == "whole":
+        asked = {key for q in answerable for key in q.answers} if args.bdpm == "asked" else None
+        sources += _official(args.data, asked)
     seen: dict[str, str] = {}
     labelled = {q.expected for q in answerable}
     with progress("passages") as advance:
@@ -112,9 +120,11 @@ async def _index(
         if not holds(seen.get(q.expected, ""), q.fact)
     ]
     documents, passages = await app.corpus.counts()
-    what = (
-        "the demo notes" if corpus == "demo" else "the demo notes, the ANSM thesaurus and the BDPM"
-    )
+    what = {
+        "demo": "the demo notes",
+        "whole": "the demo notes, the ANSM thesaurus and the whole BDPM release",
+        "asked": "the demo notes, the ANSM thesaurus and the BDPM medicines asked about",
+    }["demo" if args.corpus == "demo" else args.bdpm]
     indexed = (
         f"Index: {what}, {documents} documents, {passages} passages"
         f" ({report.passages} embedded in this run)."
@@ -135,15 +145,20 @@ def _watch(
         yield file
 
 
-def _official(data: Path) -> list[Iterable[SourceFile]]:
-    """The ANSM thesaurus (with its substance index) and the BDPM release under `data`."""
+def _official(data: Path, asked: set[str] | None) -> list[Iterable[SourceFile]]:
+    """The ANSM thesaurus (with its substance index) and the BDPM release under `data`; with
+    `asked`, only the medicines holding one of those documents."""
     found = sorted(data.glob(THESAURUS))
     if len(found) != 1:
         raise InputError(f"expected one file {data / THESAURUS}, found {len(found)}")
     [thesaurus] = found
     return [
         ansm.read_thesaurus(thesaurus, ansm.default_index(thesaurus)),
-        bdpm.read_release(data / "bdpm"),
+        (
+            medicine
+            for medicine in bdpm.read_release(data / "bdpm")
+            if asked is None or any(doc.source_key in asked for doc in medicine.documents)
+        ),
     ]
 
 
