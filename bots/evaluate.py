@@ -25,6 +25,7 @@ from core.models import DocumentMeta, Language, Passage
 from core.pipeline import retrieve
 from core.ports import SearchQuery
 from core.text import fold, keywords
+from evaluation import chat
 
 Mode = Literal["text", "vector", "hybrid"]
 MODES: tuple[Mode, ...] = ("text", "vector", "hybrid")
@@ -73,6 +74,7 @@ class Scores:
 def add_commands(commands: Any) -> None:
     evaluate = commands.add_parser("eval", help="measure retrieval on a public data set")
     sets = evaluate.add_subparsers(required=True, metavar="DATASET")
+    chat.add_command(sets)
     pubmedqa = sets.add_parser("pubmedqa", help="PubMedQA: each question must find its abstract")
     pubmedqa.add_argument("path", type=Path, help="ori_pqal.json")
     interactions = sets.add_parser(

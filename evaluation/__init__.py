@@ -1,0 +1,1 @@
+"""Evaluations of the whole bot on labelled question sets (`medgpt eval …`)."""
