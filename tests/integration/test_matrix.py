@@ -4,6 +4,7 @@ real Postgres, embedder and pipeline; a second matrix-nio client plays the clini
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -89,7 +91,9 @@ class World:
             MEDGPT_DATA_DIR=self.tmp / "bot-data",
         )
 
-    async def start_bot(self, **policy: object) -> MatrixBot:
+    async def start_bot(self, poll_ms: int = 1000, **policy: object) -> MatrixBot:
+        """`poll_ms`: the sync's long-poll; production's (30 s) where the test is about what
+        wakes the bot, a short one elsewhere."""
         client = await login(self.settings())
         bot = MatrixBot(
             pipeline=self.pipeline,
@@ -98,7 +102,7 @@ class World:
             client=client,
             pseudonymize=self.pipeline.pseudonymize,
             policy=MatrixPolicy(**policy),  # type: ignore[arg-type]
-            poll_ms=1000,
+            poll_ms=poll_ms,
             edit_interval_s=0.0,
         )
         stop = asyncio.Event()
@@ -320,6 +324,66 @@ async def test_homeserver_rate_limit_is_honoured(world: World) -> None:
     await world.clinician.send(room, QUESTION)
     [answer] = final(await world.shown(room, 1))
     assert "1 mg" in answer.body
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+async def test_first_question_right_after_the_invite_is_answered_at_once(
+    world: World, encrypted: bool
+) -> None:
+    """A clinician invites the bot and asks within a second of its join: the threaded answer
+    comes within 5 s (homeserver clock), on the sync's production long-poll, without anyone
+    else having to speak."""
+    await world.start_bot(poll_ms=30_000)
+    room = await world.clinician.create_room([world.bot_id, world.colleague_id], encrypted)
+    await world.joined(room)
+    joined = asyncio.get_running_loop().time()
+    question = await world.clinician.send(room, QUESTION, mention=world.bot_id)
+    assert asyncio.get_running_loop().time() - joined < 1.0
+    asked = await world.clinician.sent_at(room, question)
+    [answer] = final(await world.clinician.wait_for(room, world.bot_id, answered(1), 20))
+    assert answer.encrypted == encrypted
+    assert "1 mg" in answer.body
+    assert answer.shown_ms - asked <= 5_000, answer.shown_ms - asked
+
+
+async def test_invite_waiting_at_start_then_a_question_at_once(world: World) -> None:
+    """The bot was invited while it was down (its first start, no position saved): it joins
+    when it starts, and a question sent right after the join is answered."""
+    room = await world.clinician.create_room([world.bot_id, world.colleague_id])
+    await world.start_bot(poll_ms=30_000)
+    await world.joined(room)
+    question = await world.clinician.send(room, QUESTION, mention=world.bot_id)
+    asked = await world.clinician.sent_at(room, question)
+    [answer] = final(await world.clinician.wait_for(room, world.bot_id, answered(1), 20))
+    assert answer.shown_ms - asked <= 5_000, answer.shown_ms - asked
+
+
+class _Slow(ExtractiveGenerator):
+    """Extracts as the default does, a few seconds later (a language model at work)."""
+
+    async def generate(self, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(3)
+        return await super().generate(*args, **kwargs)
+
+
+async def test_follow_up_sent_while_the_first_answer_is_coming_is_answered_after_it(
+    world: World,
+) -> None:
+    """'Et chez l'insuffisant rénal sévère ?' written in the thread while the bot is still
+    answering the first question: answered too, after the first answer, about colchicine."""
+    world.pipeline = dataclasses.replace(world.pipeline, generator=_Slow())
+    await world.start_bot()
+    room = await world.group_room()
+    question = await world.clinician.send(room, QUESTION, mention=world.bot_id)
+    await world.clinician.wait_for(room, world.bot_id, lambda shown: len(shown) >= 1)
+    await world.clinician.send(room, "Et chez l'insuffisant rénal sévère ?", thread=question)
+    first, second = final(await world.shown(room, 2))
+    assert "1 mg" in first.body
+    assert "contre-indiquée" in second.body  # read with the first question as its context
+    assert second.posted_ms >= first.shown_ms  # begun once the first answer was complete
+    original = (await world.clinician.client.room_get_event(room, second.event_id)).event.source
+    assert original["content"]["m.relates_to"]["event_id"] == question  # in the same thread
+    assert len(await audit_events(world.pool, "answer_sent")) == 2
 
 
 async def _serve_matrix(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, str]:
