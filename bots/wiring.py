@@ -362,6 +362,10 @@ async def ensure_demo_corpus(app: App) -> IngestReport | None:
         log.warning("corpus_empty", advice=EMPTY_CORPUS)
         return None
     log.info("demo_corpus_indexing", folder=str(demo_corpus_dir()))
+    if isinstance(app.embedder, LocalEmbedder):
+        # Chunking asks the model's tokenizer on the event loop: loaded here, in a worker
+        # thread, a bot's sync loop goes on meanwhile (it froze ~40 s at a cold start).
+        await asyncio.to_thread(app.embedder.load)
     return await app.ingestor().ingest(read_files([demo_corpus_dir()], demo=True))
 
 

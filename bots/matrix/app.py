@@ -154,10 +154,15 @@ class MatrixBot:
             if since is None:
                 continue
             events = list(info.timeline.events)
-            if info.timeline.limited and info.timeline.prev_batch:
+            joined = _own_join(events, self.client.user_id)
+            if joined is not None:
+                # The batch of the bot's own join: what came before is history. (Synapse marks
+                # a just-joined room's timeline limited: no gap to fetch before answering.)
+                events = events[joined + 1 :]
+            elif info.timeline.limited and info.timeline.prev_batch:
                 # More arrived than one sync carries (a long outage): fetch the gap.
                 events = await self._gap(room_id, info.timeline.prev_batch, since) + events
-            for event in _after_own_join(events, self.client.user_id):
+            for event in events:
                 self._on_event(room_id, event)
 
     async def _gap(self, room_id: str, prev_batch: str, since: str) -> list[Any]:
@@ -408,8 +413,8 @@ def _is_dm(room: MatrixRoom | None) -> bool:
     return room is not None and int(room.member_count) <= 2
 
 
-def _after_own_join(events: list[Any], user_id: str) -> list[Any]:
-    """The events after the bot's own join when the batch has it: what was said before the bot
+def _own_join(events: list[Any], user_id: str) -> int | None:
+    """Where the bot's own (latest) join is in the batch, if it is: what was said before the bot
     arrived is history, not a question to it."""
     for index in range(len(events) - 1, -1, -1):
         event = events[index]
@@ -419,8 +424,8 @@ def _after_own_join(events: list[Any], user_id: str) -> list[Any]:
             and event.membership == "join"
             and (event.prev_membership or "") != "join"
         ):
-            return events[index + 1 :]
-    return events
+            return index
+    return None
 
 
 async def _unless(stop: asyncio.Event, work: Awaitable[T]) -> T | None:
