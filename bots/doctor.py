@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from adapters.generators.chat import ChatGenerator
 from bots.settings import Settings
-from bots.wiring import build_app, generator
+from bots.wiring import EMPTY_CORPUS, INGEST_ADVICE, build_app, generator
 from core.errors import EmbedderError, IndexMismatch, MedGPTError, StoreError
 
 
@@ -35,8 +35,20 @@ async def _corpus(settings: Settings) -> list[Check]:
         return [Check("database", True, where), Check("embeddings", False, str(exc))]
     return [
         Check("database", True, f"{where}: {documents} documents, {passages} passages"),
+        _contents(settings, documents),
         Check("embeddings", True, f"{identity.model} ({identity.dimension} dimensions)"),
     ]
+
+
+def _contents(settings: Settings, documents: int) -> Check:
+    """An empty corpus answers nothing: say what to run (the embedded default indexes the demo
+    notes itself on first use)."""
+    if documents:
+        return Check("corpus", True, f"{documents} documents")
+    if settings.database_url is None:
+        first_use = "empty: the demo notes are indexed by the first `medgpt ask`, `chat` or `serve`"
+        return Check("corpus", True, f"{first_use}; or {INGEST_ADVICE}")
+    return Check("corpus", False, EMPTY_CORPUS)
 
 
 async def _generator(settings: Settings) -> Check:

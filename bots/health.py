@@ -10,9 +10,15 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from adapters.metrics import PrometheusMetrics
+from core.errors import MedGPTError
 
 Check = Callable[[], Awaitable[str]]  # returns a short detail, raises when not ready
 CHECK_TIMEOUT_S = 3.0
+
+
+class NotReady(MedGPTError):
+    """A dependency answers but cannot serve yet (the corpus being indexed, or empty); the
+    message says why, and what to do about it."""
 
 
 @dataclass
@@ -31,6 +37,8 @@ class Health:
             return f"ok: {await asyncio.wait_for(check(), CHECK_TIMEOUT_S)}"
         except TimeoutError:
             return f"failing: no answer within {CHECK_TIMEOUT_S:.0f} s"
+        except NotReady as exc:
+            return f"failing: {exc}"
         except Exception as exc:  # a probe reports every failure, it never raises
             return f"failing: {type(exc).__name__}: {exc}"
 

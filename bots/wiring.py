@@ -12,6 +12,7 @@ from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
+    Collection,
     Iterable,
     Iterator,
     Mapping,
@@ -38,15 +39,15 @@ from adapters.postgres.lexicon import PgLexicon
 from adapters.postgres.store import TEXT_WEIGHT, PgCorpus, Prewarmed
 from adapters.privacy.presidio import PresidioNames
 from adapters.vocabulary import EverydayVocabulary
-from bots.health import Check, Health
+from bots.health import Check, Health, NotReady
 from bots.settings import Settings
 from core.errors import DocumentError
 from core.evidence import EvidencePolicy
 from core.ingestion import Ingestor, IngestReport, SourceFile
 from core.lexicon import default_lexicon, shipped
-from core.models import Language, UserId
+from core.models import Language, Passage, UserId
 from core.pipeline import Pipeline, PipelineSettings
-from core.ports import Embedder, Generator
+from core.ports import Embedder, Generator, PassageIndex, SearchQuery
 from core.privacy import Redactor
 from core.triage import EmergencyNumbers
 from core.understand import Lexicon
@@ -65,12 +66,16 @@ class App:
     # The warm-up run in the background (build_app's `load_models`, `prewarm`), if any: its
     # result is what the corpus's warm-up read (the models load beside it).
     warm_up: asyncio.Task[Prewarmed | None] | None = None
+    # A bot's first-use step (build_app's `first_run`), in the background: the demo corpus
+    # indexed on the embedded default, or an empty corpus reported (ensure_demo_corpus).
+    first_run: asyncio.Task[IngestReport | None] | None = None
 
     def health(self, chat: Check | None = None) -> Health:
-        """Readiness of every dependency this process talks to."""
+        """Readiness of every dependency this process talks to, and of the corpus."""
         checks: dict[str, Check] = {
             "database": self._database,
             **({"database_replica": self._replica} if self.corpus.read_pool else {}),
+            "corpus": self._corpus,
             "embeddings": self._embeddings,
             "generator": self._generator,
         }
@@ -89,6 +94,15 @@ class App:
         )
         return f"postgres replica (replay lag {float(lag):.1f} s)"
 
+    async def _corpus(self) -> str:
+        """Not ready while the demo corpus is being indexed, nor with nothing to answer from."""
+        if self.first_run is not None and not self.first_run.done():
+            raise NotReady("indexing the demo corpus (first run)")
+        documents, passages = await self.corpus.counts()
+        if not documents:
+            raise NotReady(EMPTY_CORPUS)
+        return f"{documents} documents, {passages} passages"
+
     async def _embeddings(self) -> str:
         await self.embedder.embed(["readiness probe"])
         return self.embedder.identity.model
@@ -103,11 +117,16 @@ class App:
 
 @asynccontextmanager
 async def build_app(
-    settings: Settings, check_index: bool = True, load_models: bool = False, prewarm: bool = False
+    settings: Settings,
+    check_index: bool = True,
+    load_models: bool = False,
+    prewarm: bool = False,
+    first_run: bool = False,
 ) -> AsyncIterator[App]:
     """Start (or reach) the database, load the embedder, check the index; stop all on exit.
-    In the background, a long-lived process also loads its models (`load_models`) and a bot
-    reads the corpus into the database's cache (`prewarm`)."""
+    In the background, a long-lived process also loads its models (`load_models`), and a bot
+    takes its first-use step (`first_run`: ensure_demo_corpus; its pipeline searches the
+    corpus once that is over) and reads the corpus into the database's cache (`prewarm`)."""
     embedded = None
     dsn = settings.database_url
     if dsn is None:
@@ -129,35 +148,44 @@ async def build_app(
             if check_index:
                 await corpus.ensure_index()
             metrics = PrometheusMetrics()
-            pipeline = _pipeline(settings, pool, embedder, corpus)
+            indexed = asyncio.Event()
+            searched = AfterFirstRun(corpus, indexed) if first_run else corpus
+            pipeline = _pipeline(settings, pool, embedder, searched)
             pipeline.lexicon = await load_lexicon(pool)
             pipeline.observer = metrics
-            warming = (
-                asyncio.create_task(
-                    _warm_up(corpus, pipeline, settings, models=load_models, cache=prewarm)
+            app = App(settings, pool, embedder, corpus, pipeline, metrics)
+            if first_run:
+                app.first_run = asyncio.create_task(_first_use(app, indexed))
+            if load_models or prewarm:
+                app.warm_up = asyncio.create_task(
+                    _warm_up(app, settings, models=load_models, cache=prewarm)
                 )
-                if load_models or prewarm
-                else None
-            )
             try:
-                yield App(settings, pool, embedder, corpus, pipeline, metrics, warming)
+                yield app
             finally:
-                if warming is not None:
-                    warming.cancel()
-                    await asyncio.gather(warming, return_exceptions=True)
+                for task in (app.warm_up, app.first_run):
+                    if task is not None:
+                        task.cancel()
+                        await asyncio.gather(task, return_exceptions=True)
     finally:
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
 
 
-async def _warm_up(
-    corpus: PgCorpus, pipeline: Pipeline, settings: Settings, models: bool, cache: bool
-) -> Prewarmed | None:
-    """The models and the corpus's cache at once: one is CPU, the other the disk."""
+async def _warm_up(app: App, settings: Settings, models: bool, cache: bool) -> Prewarmed | None:
+    """The models and the corpus's cache at once: one is CPU, the other the disk (the cache
+    once the first-run indexing, if any, has written the corpus)."""
+    pipeline = app.pipeline
     loading = _load_models(pipeline) if models else asyncio.sleep(0)
-    warming = _prewarm(corpus, settings) if cache else asyncio.sleep(0, None)
+    warming = _prewarm_after(app, settings) if cache else asyncio.sleep(0, None)
     _, prewarmed = await asyncio.gather(loading, warming)
     return prewarmed
+
+
+async def _prewarm_after(app: App, settings: Settings) -> Prewarmed | None:
+    if app.first_run is not None:
+        await asyncio.gather(app.first_run, return_exceptions=True)
+    return await _prewarm(app.corpus, settings)
 
 
 async def _load_models(pipeline: Pipeline) -> None:
@@ -230,7 +258,7 @@ def _text_weight(settings: Settings) -> dict[Language, float]:
 
 
 def _pipeline(
-    settings: Settings, pool: asyncpg.Pool, embedder: Embedder, corpus: PgCorpus
+    settings: Settings, pool: asyncpg.Pool, embedder: Embedder, corpus: PassageIndex
 ) -> Pipeline:
     policy = EvidencePolicy(
         min_similarity=settings.min_similarity,
@@ -359,12 +387,70 @@ def _walk(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
+INGEST_ADVICE = (
+    "run `medgpt ingest PATH` on your validated documents (or `medgpt ingest --demo` for the"
+    " demo notes, not validated for clinical use)"
+)
+EMPTY_CORPUS = f"the corpus holds no document: {INGEST_ADVICE}"
+
+
 async def ensure_demo_corpus(app: App) -> IngestReport | None:
-    """On the embedded default, index the bundled demo corpus the first time."""
-    if app.settings.database_url is not None:
-        return None
+    """First use, whatever the command (ask, chat, serve): on the embedded default, index the
+    bundled demo corpus (labelled as demo content); on a database of one's own, an empty
+    corpus is logged (`corpus_empty`) with what to run, since every answer would abstain."""
     documents, _ = await app.corpus.counts()
     if documents:
         return None
+    if app.settings.database_url is not None:
+        log.warning("corpus_empty", advice=EMPTY_CORPUS)
+        return None
     log.info("demo_corpus_indexing", folder=str(demo_corpus_dir()))
+    if isinstance(app.embedder, LocalEmbedder):
+        # Chunking asks the model's tokenizer on the event loop: loaded here, in a worker
+        # thread, a bot's sync loop goes on meanwhile (it froze ~40 s at a cold start).
+        await asyncio.to_thread(app.embedder.load)
     return await app.ingestor().ingest(read_files([demo_corpus_dir()], demo=True))
+
+
+async def _first_use(app: App, indexed: asyncio.Event) -> IngestReport | None:
+    """ensure_demo_corpus in a bot's background; its searches wait for it (AfterFirstRun)."""
+    try:
+        report = await ensure_demo_corpus(app)
+    except Exception as exc:  # the bot still answers, from what the corpus holds
+        log.error("first_run_failed", error=type(exc).__name__, reason=str(exc))
+        report = None
+    finally:
+        indexed.set()
+    if report is not None:
+        log.warning("demo_corpus_indexed", notes=report.added, passages=report.passages)
+    return report
+
+
+@dataclass
+class AfterFirstRun:
+    """The corpus as a bot's pipeline searches it: once the first-run indexing is over. A bot
+    starting on a fresh data directory syncs (and shows a question is being worked on) at
+    once, and answers from the whole demo corpus, never from half of it."""
+
+    corpus: PassageIndex
+    indexed: asyncio.Event
+
+    async def search(self, query: SearchQuery) -> list[Passage]:
+        await self.indexed.wait()
+        return await self.corpus.search(query)
+
+    async def scarce_words(
+        self, words: Sequence[str], language: Language, at_most: int, share: float
+    ) -> dict[str, int]:
+        await self.indexed.wait()
+        return await self.corpus.scarce_words(words, language, at_most, share)
+
+    async def named_subjects(self, words: Collection[str]) -> list[tuple[str, ...]]:
+        await self.indexed.wait()
+        return await self.corpus.named_subjects(words)
+
+    async def about(
+        self, subjects: Collection[frozenset[str]], query: SearchQuery
+    ) -> list[Passage]:
+        await self.indexed.wait()
+        return await self.corpus.about(subjects, query)

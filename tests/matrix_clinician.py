@@ -35,6 +35,8 @@ class Shown:
     content: dict[str, Any]
     encrypted: bool
     edits: int
+    posted_ms: int = 0  # the homeserver's time of the message itself…
+    shown_ms: int = 0  # …and of its latest edit (the same when never edited)
 
     @property
     def body(self) -> str:
@@ -111,6 +113,11 @@ class Clinician:
         assert isinstance(response, RoomSendResponse), response
         return str(response.event_id)
 
+    async def sent_at(self, room_id: str, event_id: str) -> int:
+        """The homeserver's time of an event (ms since the epoch)."""
+        response = await self.client.room_get_event(room_id, event_id)
+        return int(response.event.server_timestamp)
+
     async def membership(self, room_id: str, user_id: str) -> str | None:
         response = await self.client.room_get_state_event(room_id, "m.room.member", user_id)
         content = getattr(response, "content", None)
@@ -140,14 +147,22 @@ class Clinician:
             content = source.get("content", {})
             encrypted = getattr(event, "decrypted", False)
             relation = content.get("m.relates_to") or {}
+            at = int(source.get("origin_server_ts", 0))
             if relation.get("rel_type") == "m.replace":
                 target = originals.get(relation["event_id"])
                 if target is not None:
                     originals[target.event_id] = Shown(
-                        target.event_id, content["m.new_content"], encrypted, target.edits + 1
+                        target.event_id,
+                        content["m.new_content"],
+                        encrypted,
+                        target.edits + 1,
+                        target.posted_ms,
+                        at,
                     )
             else:
-                originals[source["event_id"]] = Shown(source["event_id"], content, encrypted, 0)
+                originals[source["event_id"]] = Shown(
+                    source["event_id"], content, encrypted, 0, at, at
+                )
         return list(originals.values())
 
     async def wait_for(

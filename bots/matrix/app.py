@@ -60,6 +60,7 @@ SYNC_FILTER: dict[str, Any] = {
 
 
 MAX_GAP_EVENTS = 1000  # after a long outage, how far back a room is read for missed questions
+TAKEN_UP_THREADS = 10_000  # threads remembered as taken up by this process (the audit has the rest)
 
 
 class MatrixError(MedGPTError):
@@ -95,6 +96,10 @@ class MatrixBot:
         self.rate = RateLimit(self.policy.questions_per_minute, self.clock)
         self.identity = BotIdentity(self.client.user_id)
         self.synced = asyncio.Event()  # set after the first sync of this process
+        # A thread's questions are handled one after the other (its latest question's task),
+        # and the threads this process took a question up in count as threads it answered.
+        self._thread_tails: dict[str, asyncio.Task[Any]] = {}
+        self._taken_up: dict[str, None] = {}  # insertion-ordered and bounded: a small LRU
 
     # --- the sync loop ---------------------------------------------------------------------
 
@@ -149,10 +154,15 @@ class MatrixBot:
             if since is None:
                 continue
             events = list(info.timeline.events)
-            if info.timeline.limited and info.timeline.prev_batch:
+            joined = _own_join(events, self.client.user_id)
+            if joined is not None:
+                # The batch of the bot's own join: what came before is history. (Synapse marks
+                # a just-joined room's timeline limited: no gap to fetch before answering.)
+                events = events[joined + 1 :]
+            elif info.timeline.limited and info.timeline.prev_batch:
                 # More arrived than one sync carries (a long outage): fetch the gap.
                 events = await self._gap(room_id, info.timeline.prev_batch, since) + events
-            for event in _after_own_join(events, self.client.user_id):
+            for event in events:
                 self._on_event(room_id, event)
 
     async def _gap(self, room_id: str, prev_batch: str, since: str) -> list[Any]:
@@ -183,11 +193,32 @@ class MatrixBot:
         room = self.client.rooms.get(room_id)
         question = question_from(source, room_id, self.identity, _is_dm(room))
         if question is not None:
-            self.tasks.spawn(self.handle(question), name=f"matrix:{question.event_id}")
+            self._in_turn(question)
             return
         reaction = feedback_from(source, self.client.user_id)
         if reaction is not None:
             self.tasks.spawn(self._feedback(source["sender"], *reaction), name="matrix:feedback")
+
+    def _in_turn(self, question: MatrixQuestion) -> None:
+        """Handle the question after the one before it in its thread: a follow-up sent while
+        the first question is being answered waits for that answer, then reads it as context."""
+        thread = question.conversation_id
+        before = self._thread_tails.get(thread)
+        task = self.tasks.spawn(self._after(before, question), name=f"matrix:{question.event_id}")
+        if task is None:
+            return
+        self._thread_tails[thread] = task
+
+        def forget(done: asyncio.Task[Any]) -> None:
+            if self._thread_tails.get(thread) is done:
+                del self._thread_tails[thread]
+
+        task.add_done_callback(forget)
+
+    async def _after(self, before: asyncio.Task[Any] | None, question: MatrixQuestion) -> None:
+        if before is not None:
+            await asyncio.wait({before})  # however it ended: handle() never raises
+        await self.handle(question)
 
     async def _crypto_housekeeping(self) -> None:
         """What nio's sync_forever does between syncs: keys up, keys of others, to-device."""
@@ -264,7 +295,8 @@ class MatrixBot:
             if question.in_thread
             else []
         )
-        follow_up = self.policy.thread_followups and bool(turns)
+        answered = bool(turns) or conversation in self._taken_up
+        follow_up = self.policy.thread_followups and question.in_thread and answered
         if not (question.mentioned or question.is_dm or follow_up) or not question.text:
             return
         if not await self.store.first_delivery(Platform.MATRIX, question.message_key):
@@ -277,6 +309,7 @@ class MatrixBot:
         if self.rate.exceeded(question.sender):
             await self._post(question, render.notice(TEXTS["rate"][language]))
             return
+        self._take_up(conversation)
         try:
             await self._answer(question, tuple(turns), language)
         except Exception as exc:
@@ -285,14 +318,22 @@ class MatrixBot:
         finally:
             await self._typing(question.room_id, False)
 
+    def _take_up(self, conversation: str) -> None:
+        self._taken_up.pop(conversation, None)
+        self._taken_up[conversation] = None
+        while len(self._taken_up) > TAKEN_UP_THREADS:
+            del self._taken_up[next(iter(self._taken_up))]
+
     async def _answer(
         self, question: MatrixQuestion, turns: tuple[Any, ...], lang: Language
     ) -> None:
-        await self._typing(question.room_id, True)
+        # The sign first (a clinician sees it in the thread), then the typing notice: while
+        # the models are still loading after a start, the answer comes once they are in.
         placeholder = await self._send(
             question.room_id,
             render.in_thread(render.working(lang), question.thread_root, question.event_id),
         )
+        await self._typing(question.room_id, True)
         edits = [self.clock(), 0]  # last edit time, progress edits made
 
         async def on_progress(progress: Progress) -> None:
@@ -372,8 +413,8 @@ def _is_dm(room: MatrixRoom | None) -> bool:
     return room is not None and int(room.member_count) <= 2
 
 
-def _after_own_join(events: list[Any], user_id: str) -> list[Any]:
-    """The events after the bot's own join when the batch has it: what was said before the bot
+def _own_join(events: list[Any], user_id: str) -> int | None:
+    """Where the bot's own (latest) join is in the batch, if it is: what was said before the bot
     arrived is history, not a question to it."""
     for index in range(len(events) - 1, -1, -1):
         event = events[index]
@@ -383,8 +424,8 @@ def _after_own_join(events: list[Any], user_id: str) -> list[Any]:
             and event.membership == "join"
             and (event.prev_membership or "") != "join"
         ):
-            return events[index + 1 :]
-    return events
+            return index
+    return None
 
 
 async def _unless(stop: asyncio.Event, work: Awaitable[T]) -> T | None:

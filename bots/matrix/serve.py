@@ -141,7 +141,7 @@ def bot_for(core: App, settings: Settings, client: AsyncClient) -> MatrixBot:
 async def serve(settings: Settings) -> None:
     """Replicas wait for the account's lock before they log in: one device, one syncer."""
     _, user_id = _required(settings)
-    async with build_app(settings, load_models=True, prewarm=True) as core:
+    async with build_app(settings, load_models=True, prewarm=True, first_run=True) as core:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -65,7 +65,7 @@ def bot_for(core: App, settings: Settings) -> SlackBot:
 
 async def serve(settings: Settings) -> None:
     _check(settings)
-    async with build_app(settings, load_models=True, prewarm=True) as core:
+    async with build_app(settings, load_models=True, prewarm=True, first_run=True) as core:
         bot = bot_for(core, settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -7,8 +7,10 @@ from urllib.parse import urlparse
 
 import aiohttp
 import pytest
+from structlog.testing import capture_logs
 
 from bots import health
+from bots.doctor import diagnose, render
 from bots.settings import load_settings
 from bots.wiring import build_app
 from core.models import ConversationId, IncomingMessage, Platform, UserId
@@ -28,8 +30,9 @@ async def _get(url: str) -> tuple[int, dict[str, object] | str]:
 async def test_readiness_names_each_dependency_that_is_down(
     database_url: str, postgres: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """/healthz stays 200; /readyz turns 503 and names the database, the embedding server, the
-    inference server or Slack when each goes down, the others still reported ok."""
+    """/healthz stays 200; /readyz is 503 and names the empty corpus, then also the inference
+    server, the embedding server, Slack and the database as each goes down, the others still
+    reported ok."""
     slack = FakeSlack()
     await slack.start()
     Scripted.script, _TEI.fail = [], False  # other tests script these stand-ins too
@@ -55,8 +58,6 @@ async def test_readiness_names_each_dependency_that_is_down(
             base = "http://127.0.0.1:18431"
             try:
                 assert await _get(f"{base}/healthz") == (200, {"status": "alive"})
-                status, body = await _get(f"{base}/readyz")
-                assert status == 200, body
 
                 async def failing() -> list[str]:
                     status, body = await _get(f"{base}/readyz")
@@ -65,14 +66,15 @@ async def test_readiness_names_each_dependency_that_is_down(
                     checks = body["checks"]  # type: ignore[index]
                     return sorted(n for n, s in checks.items() if not s.startswith("ok"))
 
+                assert await failing() == ["corpus"]  # nothing ingested in this database
                 llm.shutdown()
                 llm.server_close()
-                assert await failing() == ["generator"]
+                assert await failing() == ["corpus", "generator"]
                 tei.shutdown()
                 tei.server_close()
-                assert await failing() == ["embeddings", "generator"]
+                assert await failing() == ["corpus", "embeddings", "generator"]
                 await slack.stop()
-                assert await failing() == ["chat", "embeddings", "generator"]
+                assert await failing() == ["chat", "corpus", "embeddings", "generator"]
                 name = urlparse(database_url).path.lstrip("/")
                 admin = postgres.dsn  # type: ignore[attr-defined]
                 await execute_sql(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
@@ -82,7 +84,14 @@ async def test_readiness_names_each_dependency_that_is_down(
                     f" WHERE datname = '{name}'",
                 )
                 try:
-                    assert await failing() == ["chat", "database", "embeddings", "generator"]
+                    # Both database checks run at once: the one that takes the pool's last
+                    # connection may still pass; the other cannot connect, and says so.
+                    down = await failing()
+                    assert {"chat", "corpus", "embeddings", "generator"} <= set(down)
+                    assert set(down) <= {"chat", "corpus", "database", "embeddings", "generator"}
+                    _, body = await _get(f"{base}/readyz")
+                    said = " ".join(body["checks"].values())  # type: ignore[index]
+                    assert "not currently accepting connections" in said
                 finally:
                     await execute_sql(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
             finally:
@@ -112,3 +121,33 @@ async def test_metrics_count_answers_by_outcome_and_time_the_stages(
     assert 'medgpt_abstentions_total{platform="console"} 1.0' in str(text)
     assert 'medgpt_stage_seconds_count{stage="retrieve"} 1.0' in str(text)
     assert "medgpt_audit_failures_total 0.0" in str(text)
+
+
+async def test_empty_production_corpus_is_not_ready_and_says_what_to_run(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A bot on a production database with nothing ingested: its start logs `corpus_empty`,
+    /readyz is 503 naming the corpus and what to run, and `medgpt doctor` says the same."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "patterns")
+    settings = load_settings()
+    with capture_logs() as logs:
+        async with build_app(settings, first_run=True) as app:
+            assert app.first_run is not None
+            assert await app.first_run is None  # nothing indexed: not the embedded default
+            stop = await health.start(app.health(), "127.0.0.1", 18433)
+            try:
+                status, body = await _get("http://127.0.0.1:18433/readyz")
+            finally:
+                await stop()
+    [empty] = [entry for entry in logs if entry["event"] == "corpus_empty"]
+    assert empty["log_level"] == "warning"
+    assert "medgpt ingest PATH" in empty["advice"]
+    assert status == 503
+    corpus = body["checks"]["corpus"]  # type: ignore[index]
+    assert corpus.startswith("failing: the corpus holds no document")
+    assert "medgpt ingest PATH" in corpus
+    checks = {check.name: check for check in await diagnose(settings)}
+    assert not checks["corpus"].ok
+    assert "medgpt ingest PATH" in render(list(checks.values()))
