@@ -17,6 +17,7 @@ from pathlib import Path
 import asyncpg
 import structlog
 
+from adapters.embedders.e5 import E5Embedder
 from adapters.embedders.local import LocalEmbedder
 from adapters.embedders.tei import RemoteEmbedder
 from adapters.generators.chat import ChatGenerator
@@ -117,7 +118,7 @@ async def build_app(
             if check_index:
                 await corpus.ensure_index()
             metrics = PrometheusMetrics()
-            pipeline = _pipeline(settings, pool, embedder, corpus)
+            pipeline = _pipeline(settings, pool, _for_questions(embedder), corpus)
             pipeline.observer = metrics
             warming = (
                 asyncio.create_task(
@@ -153,7 +154,7 @@ async def _load_models(embedder: Embedder, redactor: Redactor) -> None:
     the load under way (in a worker thread: the bot's other messages go on); a process stopped
     meanwhile exits once the load is over (a thread cannot be cancelled)."""
     loads = []
-    if isinstance(embedder, LocalEmbedder):
+    if isinstance(embedder, LocalEmbedder | E5Embedder):
         loads.append(asyncio.to_thread(embedder.load))
     if isinstance(redactor.names, PresidioNames):
         loads.append(asyncio.to_thread(redactor.names.load))
@@ -201,7 +202,12 @@ async def _embedder(settings: Settings) -> Embedder:
         remote = RemoteEmbedder(settings.embeddings_url, token)
         await remote.connect()
         return remote
-    return LocalEmbedder()
+    return E5Embedder() if settings.embedder == "e5" else LocalEmbedder()
+
+
+def _for_questions(embedder: Embedder) -> Embedder:
+    """The embedder of the questions: e5 reads them with another prefix than the passages."""
+    return E5Embedder("query") if isinstance(embedder, E5Embedder) else embedder
 
 
 def _text_weight(settings: Settings) -> dict[Language, float]:
