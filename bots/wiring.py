@@ -207,7 +207,11 @@ async def _embedder(settings: Settings) -> Embedder:
 
 def _for_questions(embedder: Embedder) -> Embedder:
     """The embedder of the questions: e5 reads them with another prefix than the passages."""
-    return E5Embedder("query") if isinstance(embedder, E5Embedder) else embedder
+    if isinstance(embedder, E5Embedder):
+        return E5Embedder("query")
+    if isinstance(embedder, RemoteEmbedder):
+        return replace(embedder, side="query")
+    return embedder
 
 
 def _text_weight(settings: Settings) -> dict[Language, float]:
