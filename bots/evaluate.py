@@ -346,7 +346,7 @@ async def _run(
                 raise InputError(f"PostgreSQL has no text search configuration {name!r}")
         app.corpus.text_config = {**app.corpus.text_config, **args.text_config}
         report = await app.ingestor().ingest(documents)
-        vectors = await app.embedder.embed([case.question for case in cases])  # once, batched
+        vectors = await app.pipeline.embedder.embed([case.question for case in cases])  # batched
         scores: dict[str, Scores] = {
             mode: await _score(app, cases, vectors, mode) for mode in MODES
         }
@@ -356,7 +356,10 @@ async def _run(
             scores[label] = await _score(app, cases, vectors, "hybrid", weight)
         if unanswerable:
             asked = [*cases, *unanswerable]
-            vectors = [*vectors, *await app.embedder.embed([c.question for c in unanswerable])]
+            vectors = [
+                *vectors,
+                *await app.pipeline.embedder.embed([c.question for c in unanswerable]),
+            ]
             retrieved = await _retrieve(app, asked, vectors, settings.retrieval_k)
             default = app.pipeline.settings.evidence
     args.out.mkdir(parents=True, exist_ok=True)

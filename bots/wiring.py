@@ -26,6 +26,7 @@ from pathlib import Path
 import asyncpg
 import structlog
 
+from adapters.embedders.e5 import E5Embedder
 from adapters.embedders.local import LocalEmbedder
 from adapters.embedders.tei import RemoteEmbedder
 from adapters.generators.chat import ChatGenerator
@@ -150,7 +151,7 @@ async def build_app(
             metrics = PrometheusMetrics()
             indexed = asyncio.Event()
             searched = AfterFirstRun(corpus, indexed) if first_run else corpus
-            pipeline = _pipeline(settings, pool, embedder, searched)
+            pipeline = _pipeline(settings, pool, _for_questions(embedder), searched)
             pipeline.lexicon = await load_lexicon(pool)
             pipeline.observer = metrics
             app = App(settings, pool, embedder, corpus, pipeline, metrics)
@@ -195,7 +196,7 @@ async def _load_models(pipeline: Pipeline) -> None:
     meanwhile exits once the load is over (a thread cannot be cancelled)."""
     embedder, names, vocabulary = pipeline.embedder, pipeline.redactor.names, pipeline.vocabulary
     loads: list[Awaitable[object]] = [asyncio.to_thread(pipeline.lexicon.prepare)]
-    if isinstance(embedder, LocalEmbedder):
+    if isinstance(embedder, LocalEmbedder | E5Embedder):
         loads.append(asyncio.to_thread(embedder.load))
     if isinstance(names, PresidioNames):
         loads.append(asyncio.to_thread(names.load))
@@ -245,7 +246,16 @@ async def _embedder(settings: Settings) -> Embedder:
         remote = RemoteEmbedder(settings.embeddings_url, token)
         await remote.connect()
         return remote
-    return LocalEmbedder()
+    return E5Embedder() if settings.embedder == "e5" else LocalEmbedder()
+
+
+def _for_questions(embedder: Embedder) -> Embedder:
+    """The embedder of the questions: e5 reads them with another prefix than the passages."""
+    if isinstance(embedder, E5Embedder):
+        return E5Embedder("query")
+    if isinstance(embedder, RemoteEmbedder):
+        return replace(embedder, side="query")
+    return embedder
 
 
 def _text_weight(settings: Settings) -> dict[Language, float]:

@@ -1,9 +1,15 @@
-"""A Text Embeddings Inference server (or any feature-extraction endpoint) via huggingface_hub."""
+"""A Text Embeddings Inference server (or any feature-extraction endpoint) via huggingface_hub.
+
+e5 models (multilingual-e5-small/-base/-large, not the -instruct ones) were trained with "query: "
+before a question and "passage: " before a passage, and TEI adds neither: this client does, for
+a served model whose id names e5 (`PREFIXED`). bge-m3 takes the texts as they are."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import httpx2 as httpx
 from huggingface_hub import AsyncInferenceClient
@@ -14,15 +20,19 @@ from core.errors import EmbedderError
 from core.ports import EmbedderIdentity
 
 BATCH_SIZE = 32  # TEI's default --max-client-batch-size
+PREFIXED = re.compile(r"(^|/)(multilingual-)?e5-(small|base|large)(-v2)?$", re.IGNORECASE)
 
 
 @dataclass
 class RemoteEmbedder:
-    """Call `connect()` once: it learns the model and its dimension from the server."""
+    """Call `connect()` once: it learns the model and its dimension from the server. `side`:
+    the passages' (ingestion) or the questions' (retrieval), for the models that tell them apart
+    by a prefix; `dataclasses.replace(embedder, side="query")` after connect() for the other."""
 
     url: str
     token: str | None = None
     timeout_s: float = 30.0
+    side: Literal["query", "passage"] = "passage"
     _identity: EmbedderIdentity | None = None
 
     @property
@@ -45,10 +55,17 @@ class RemoteEmbedder:
         return ChunkBudget()
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        prefix = self.prefix()
         vectors: list[list[float]] = []
         for start in range(0, len(texts), BATCH_SIZE):
-            vectors += await self._embed_batch(list(texts[start : start + BATCH_SIZE]))
+            batch = [prefix + text for text in texts[start : start + BATCH_SIZE]]
+            vectors += await self._embed_batch(batch)
         return vectors
+
+    def prefix(self) -> str:
+        """What this side's texts are preceded by: "query: " / "passage: " for e5, else ""."""
+        served = self.identity.model.removeprefix("tei:")
+        return f"{self.side}: " if PREFIXED.search(served) else ""
 
     async def _embed_batch(self, texts: list[str]) -> list[list[float]]:
         client = self._client()

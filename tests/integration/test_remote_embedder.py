@@ -13,7 +13,9 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from adapters.embedders.tei import RemoteEmbedder
+from bots.wiring import _for_questions
 from core.errors import EmbedderError
+from core.ports import EmbedderIdentity
 from tests.conftest import serving
 
 
@@ -68,10 +70,39 @@ async def test_batches_keep_order(tei: str) -> None:
     await embedder.connect()
     texts = [f"passage {'x' * i}" for i in range(70)]
     vectors = await embedder.embed(texts)
-    assert [v[0] for v in vectors] == [float(len(t)) for t in texts]
+    assert [v[0] for v in vectors] == [float(len("passage: " + t)) for t in texts]
     posts = [r for r in _TEI.requests if r["body"]["inputs"] != ["dimension probe"]]  # type: ignore[index]
     assert [len(r["body"]["inputs"]) for r in posts] == [32, 32, 6]  # type: ignore[index, arg-type]
     assert all(r["body"]["normalize"] is True for r in posts)  # type: ignore[index]
+
+
+async def test_e5_reads_questions_and_passages_with_their_prefixes(tei: str) -> None:
+    """An e5 model behind TEI gets "query: " before a question and "passage: " before a
+    passage, as it was trained; the two sides share the index's identity."""
+    passages = RemoteEmbedder(tei)
+    await passages.connect()
+    questions = _for_questions(passages)  # as the bot's wiring gives the pipeline
+    await passages.embed(["INR cible"])
+    await questions.embed(["INR cible ?"])
+    sent = [r["body"]["inputs"] for r in _TEI.requests[1:]]  # type: ignore[index]
+    assert sent == [["passage: INR cible"], ["query: INR cible ?"]]
+    assert questions.identity == passages.identity
+
+
+@pytest.mark.parametrize(
+    ("model", "prefixed"),
+    [
+        ("intfloat/multilingual-e5-small", True),
+        ("intfloat/multilingual-e5-large", True),
+        ("intfloat/e5-base-v2", True),
+        ("intfloat/multilingual-e5-large-instruct", False),
+        ("BAAI/bge-m3", False),
+    ],
+)
+def test_only_e5_models_get_prefixes(model: str, prefixed: bool) -> None:
+    """bge-m3 and the instruct e5 models take the texts as they are; e5 gets its prefixes."""
+    embedder = RemoteEmbedder("http://tei", _identity=EmbedderIdentity(f"tei:{model}", 4))
+    assert embedder.prefix() == ("passage: " if prefixed else "")
 
 
 async def test_server_errors_become_embedder_errors(tei: str) -> None:
