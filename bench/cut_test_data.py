@@ -6,7 +6,9 @@ Each slice keeps the release's own format, bytes and order (the rows kept are co
 are), so the importers read it as they read the release. What is kept, and why:
 
 - BDPM: the first PREFIX medicines of CIS_bdpm.txt (the tests import "the first N"), those the
-  tests name, and medicines drawn at random (fixed seed) up to MEDICINES; every composition,
+  tests name, and medicines drawn at random (fixed seed) up to MEDICINES, a share WITH_SMR of
+  them among those with an SMR opinion (what `medgpt eval bdpm` asks about, questions the index
+  answers and questions it cannot, both with and without an indication); every composition,
   prescription condition, SMR and ASMR row about them, and the page link of each HAS dossier
   their opinions cite. CIS_GENER_bdpm.txt is not read by the importer and is left out.
 - Thesaurus of Oct 2020 (JSON): its first ENTRIES entries, those the tests name, and every other
@@ -45,6 +47,7 @@ from core.text import fold
 
 MEDICINES = 400
 PREFIX = 40
+WITH_SMR = 0.6
 NAMED_MEDICINES = ("60002504",)  # RANITIDINE BIOGARAN: a salt in brackets in its composition
 BDPM_FILES = ("CIS_COMPO_bdpm.txt", "CIS_CPD_bdpm.txt", "CIS_HAS_SMR_bdpm.txt",
               "CIS_HAS_ASMR_bdpm.txt")  # fmt: skip
@@ -74,8 +77,13 @@ def cut_bdpm(source: Path, out: Path) -> None:
     medicines = lines(source / "CIS_bdpm.txt")
     named = {i for i, line in enumerate(medicines) if first_field(line).decode() in NAMED_MEDICINES}
     chosen = set(range(PREFIX)) | named
-    others = sorted(set(range(len(medicines))) - chosen)
-    chosen |= set(random.Random(26).sample(others, MEDICINES - len(chosen)))
+    rated = {first_field(line) for line in lines(source / "CIS_HAS_SMR_bdpm.txt")}
+    with_smr = {i for i, line in enumerate(medicines) if first_field(line) in rated}
+    rng = random.Random(26)
+    draw = MEDICINES - len(chosen)
+    chosen |= set(rng.sample(sorted(with_smr - chosen), round(draw * WITH_SMR)))
+    others = sorted(set(range(len(medicines))) - chosen - with_smr)
+    chosen |= set(rng.sample(others, MEDICINES - len(chosen)))
     kept = [medicines[i] for i in sorted(chosen)]
     write(out / "CIS_bdpm.txt", kept)
     cis = {first_field(line) for line in kept}

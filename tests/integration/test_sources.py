@@ -41,7 +41,7 @@ def test_whole_bdpm_release_is_read() -> None:
     keys = [d.source_key for r in records for d in r.documents]
     assert len(keys) == len(set(keys))  # an opinion on several indications is one document
     opinions = [d for r in records for d in r.documents if d.source_key.startswith("bdpm:smr:")]
-    assert len(opinions) == 201  # from 235 rows: an opinion on several indications is one
+    assert len(opinions) == 322  # from 383 rows: an opinion on several indications is one
     linked = [
         d for d in opinions if d.meta.url and d.meta.url.startswith("https://www.has-sante.fr/")
     ]
