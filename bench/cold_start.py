@@ -33,6 +33,7 @@ from adapters.embedders.local import LocalEmbedder
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus
+from bench.data import PUBMEDQA, add_data_argument, require
 from bench.search_scale import real_texts
 from bench.slack_overhead import _p99
 from bots.settings import load_settings
@@ -101,11 +102,17 @@ async def one_start(
 
 
 async def run(
-    pgdata: Path, n_queries: int, rounds: int, starts: list[str], drop: bool, interval_s: float
+    pgdata: Path,
+    n_queries: int,
+    rounds: int,
+    starts: list[str],
+    drop: bool,
+    interval_s: float,
+    data: Path,
 ) -> list[tuple[str, dict[str, float]]]:
     embedder = LocalEmbedder()
     embedder.load()
-    _, questions = real_texts(0)
+    _, questions = real_texts(data, 0)
     vectors = await embedder.embed(questions[:n_queries])
     queries = [SearchQuery(q, v, "en", 10) for q, v in zip(questions, vectors, strict=False)]
     budget = prewarm_budget(load_settings())
@@ -137,13 +144,23 @@ def main() -> None:
         default=0.0,
         help="one question every this many ms (0: back to back, the worst case for the warm-up)",
     )
+    add_data_argument(parser)
     args = parser.parse_args()
+    require(args.data, PUBMEDQA)
     if not (args.pgdata / "PG_VERSION").exists():
         parser.error(f"no database in {args.pgdata}: build one with bench/search_scale.py --keep")
     starts = args.starts.split(",")
     drop = args.page_cache == "drop"
     results = asyncio.run(
-        run(args.pgdata, args.queries, args.rounds, starts, drop, args.interval_ms / 1000)
+        run(
+            args.pgdata,
+            args.queries,
+            args.rounds,
+            starts,
+            drop,
+            args.interval_ms / 1000,
+            args.data,
+        )
     )
     print("\n| start | search median | p99 | last answer after | warm-up (read) |")
     print("|---|---|---|---|---|")

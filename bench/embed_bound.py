@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch
 
 from adapters.embedders import local
-from bench.embed_throughput import DATA, build_sample
+from bench.data import add_data_argument, require
+from bench.embed_throughput import SOURCES, build_sample
 from core.ingestion import EMBED_BATCH
 
 
@@ -71,9 +72,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--passages", type=int, default=1500)
     parser.add_argument("--rate", type=float, default=150.0)
-    parser.add_argument("--data", type=Path, default=DATA)
+    add_data_argument(parser)
     args = parser.parse_args()
-    texts, _ = build_sample(args.data, args.passages)
+    texts, _ = build_sample(require(args.data, *SOURCES), args.passages)
     embedder = local.LocalEmbedder()
     model = local._model()
     config = model[0].auto_model.config

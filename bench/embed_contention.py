@@ -32,7 +32,8 @@ import numpy as np
 import torch
 
 from adapters.embedders import local
-from bench.embed_throughput import DATA, build_sample
+from bench.data import add_data_argument, require
+from bench.embed_throughput import SOURCES, build_sample
 from core.ingestion import EMBED_BATCH
 
 
@@ -70,9 +71,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--passages", type=int, default=1024)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--data", type=Path, default=DATA)
+    add_data_argument(parser)
     args = parser.parse_args()
-    sample, _ = build_sample(args.data, 1500)
+    sample, _ = build_sample(require(args.data, *SOURCES), 1500)
     texts = sample[: args.passages]
     precision = local.LocalEmbedder().precision
     variants: dict[str, Encode] = {"threads": threads, "workers": local._encode}

@@ -55,13 +55,12 @@ import torch
 
 from adapters.embedders import local
 from adapters.sources import ansm, bdpm
+from bench.data import BDPM, SUBSTANCES, THESAURUS, add_data_argument, require
 from core.documents import chunk_document, embedding_text
 from core.ingestion import EMBED_BATCH, SourceFile
 from core.text import split_sentences
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-THESAURUS = "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json"
-SUBSTANCES = "index-des-substances-20102020.json"
+SOURCES = (THESAURUS, SUBSTANCES, BDPM)  # what build_sample reads
 BASELINE_BATCH = 32  # the adapter's batch size before this study
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> unit vectors, one row per text
@@ -82,10 +81,9 @@ def _documents(files: Iterator[SourceFile]) -> list[list[str]]:
 
 def build_sample(data: Path, target: int) -> tuple[list[str], dict[str, int]]:
     """Every k-th document of both whole sources (ANSM first, as `medgpt ingest` runs them)."""
-    folder = data / "ansm_thesaurus_interactions"
     sources = {
-        "ansm": _documents(ansm.read_thesaurus(folder / THESAURUS, folder / SUBSTANCES)),
-        "bdpm": _documents(bdpm.read_release(data / "bdpm")),
+        "ansm": _documents(ansm.read_thesaurus(data / THESAURUS, data / SUBSTANCES)),
+        "bdpm": _documents(bdpm.read_release(data / BDPM)),
     }
     total = sum(len(p) for docs in sources.values() for p in docs)
     step = max(1, round(total / target))
@@ -489,11 +487,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--variants", help="comma-separated keys (current is always run)")
-    parser.add_argument("--data", type=Path, default=DATA)
+    add_data_argument(parser)
     args = parser.parse_args()
     wanted = set(args.variants.split(",")) if args.variants else None
 
-    sample, counts = build_sample(args.data, args.passages)
+    sample, counts = build_sample(require(args.data, *SOURCES), args.passages)
     print("sample: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     timed_texts = sample[:: max(1, len(sample) // args.timed)][: args.timed]
     model = local._model()  # loads and checks the pinned weights' sha256

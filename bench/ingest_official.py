@@ -24,12 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.postgres import store
 from adapters.sources import ansm, bdpm
+from bench.data import BDPM, SUBSTANCES, THESAURUS, add_data_argument, require
 from bench.scratch import data_dir
 from bots.settings import load_settings
 from bots.wiring import build_app
 from core import ingestion
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 class TimedEmbedder:
@@ -55,19 +54,14 @@ class TimedEmbedder:
 
 
 async def run(data: Path, bdpm_limit: int | None) -> list[tuple[str, int, int, float, float]]:
-    thesaurus = data / "ansm_thesaurus_interactions"
     sources = [
         (
             "ANSM interaction thesaurus (whole)",
-            lambda: ansm.read_thesaurus(
-                thesaurus
-                / "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json",
-                thesaurus / "index-des-substances-20102020.json",
-            ),
+            lambda: ansm.read_thesaurus(data / THESAURUS, data / SUBSTANCES),
         ),
         (
             f"BDPM ({bdpm_limit or 'all'} medicines)",
-            lambda: bdpm.read_release(data / "bdpm", bdpm_limit),
+            lambda: bdpm.read_release(data / BDPM, bdpm_limit),
         ),
     ]
     rows = []
@@ -90,14 +84,16 @@ def main() -> None:
     parser.add_argument("--bdpm-limit", type=int, default=1500)
     parser.add_argument("--bulk-below", type=int, default=store.BULK_IMPORT_BELOW)
     parser.add_argument("--embed-batch", type=int, default=ingestion.EMBED_BATCH)
-    parser.add_argument("--data", type=Path, default=DATA)
+    add_data_argument(parser)
     args = parser.parse_args()
     store.BULK_IMPORT_BELOW = args.bulk_below
     ingestion.EMBED_BATCH = args.embed_batch
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("EMBEDDINGS_URL", None)
     with data_dir("medgpt-ingest-bench-"):
-        rows = asyncio.run(run(args.data, args.bdpm_limit or None))
+        rows = asyncio.run(
+            run(require(args.data, THESAURUS, SUBSTANCES, BDPM), args.bdpm_limit or None)
+        )
     print("| source | documents | passages | wall time | passages/s | embedding share |")
     print("|---|---|---|---|---|---|")
     for name, documents, passages, wall, embedding in rows:

@@ -24,16 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.generators.extractive import ExtractiveGenerator
 from adapters.sources import ansm
+from bench.data import THESAURUS, add_data_argument, require
 from bots.evaluate import interaction_cases
 from core.documents import chunk_document
 from core.models import Passage
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-THESAURUS = "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json"
-
 
 async def run(data: Path, show: int) -> None:
-    path = data / "ansm_thesaurus_interactions" / THESAURUS
+    path = data / THESAURUS
     index = ansm.default_index(path)
     records = list(ansm.read_thesaurus(path, index))
     documents = {record.path: record.documents[0] for record in records}
@@ -65,10 +63,10 @@ async def run(data: Path, show: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DATA)
+    add_data_argument(parser)
     parser.add_argument("--show", type=int, default=3)
     args = parser.parse_args()
-    asyncio.run(run(args.data, args.show))
+    asyncio.run(run(require(args.data, THESAURUS), args.show))
 
 
 if __name__ == "__main__":

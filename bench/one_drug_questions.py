@@ -23,14 +23,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.sources import ansm
+from bench.data import SUBSTANCES, THESAURUS, add_data_argument, require
 from bench.scratch import data_dir
 from bots.settings import load_settings
 from bots.wiring import build_app
 from core.models import ConversationId, IncomingMessage, Outcome, Platform, UserId
 from core.text import subject_tokens
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-THESAURUS = "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json"
 TOGETHER = "ne traitent pas ensemble"  # the abstention for subjects no source covers together
 
 
@@ -43,10 +42,7 @@ def holds(name: tuple[str, ...], other: tuple[str, ...]) -> bool:
 
 
 async def run(data: Path, show: int) -> None:
-    folder = data / "ansm_thesaurus_interactions"
-    records = list(
-        ansm.read_thesaurus(folder / THESAURUS, folder / "index-des-substances-20102020.json")
-    )
+    records = list(ansm.read_thesaurus(data / THESAURUS, data / SUBSTANCES))
     declared = {
         doc.meta.title: {subject_tokens(s) for s in doc.meta.subjects}
         for record in records
@@ -92,13 +88,13 @@ async def run(data: Path, show: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=DATA)
+    add_data_argument(parser)
     parser.add_argument("--show", type=int, default=0)
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("EMBEDDINGS_URL", None)
     with data_dir("medgpt-one-drug-bench-"):
-        asyncio.run(run(args.data, args.show))
+        asyncio.run(run(require(args.data, THESAURUS, SUBSTANCES), args.show))
 
 
 if __name__ == "__main__":

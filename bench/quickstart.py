@@ -1,12 +1,13 @@
 """Time the quickstart and ingestion on this machine; print a Markdown report.
 
-Usage: python bench/quickstart.py [--runs 5] [--pubmedqa ../shared/data/pubmedqa/ori_pqal.json]
+Usage: python bench/quickstart.py [--runs 5] [--data ../shared/data]
 
 - cold first run: `medgpt ask` with an empty data directory (initdb, migrations, model load,
   demo corpus indexing, answer);
 - warm `medgpt ask`: the same command again (database initialised, corpus indexed), whole process;
 - warm answer in a long-lived process (`medgpt chat`, a bot): pipeline.answer() alone;
-- ingestion rate: PubMedQA abstracts as JSON Lines through `medgpt ingest`, passages/s;
+- ingestion rate: PubMedQA abstracts as JSON Lines through `medgpt ingest`, passages/s (left
+  out, with a line saying so, when the release is not under --data);
 - peak memory (max RSS) of the `medgpt ask` process.
 Every figure comes from this one run; medians over --runs repetitions.
 """
@@ -25,6 +26,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.data import PASS, PUBMEDQA, add_data_argument, missing
 
 QUESTIONS = [
     "Quelle est la dose maximale de paracétamol chez l'adulte ?",
@@ -83,10 +88,10 @@ def main() -> None:
     configure_logging()  # warnings only: the report goes to stdout
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument(
-        "--pubmedqa", type=Path, default=Path("../shared/data/pubmedqa/ori_pqal.json")
-    )
+    add_data_argument(parser)
     args = parser.parse_args()
+    if (absent := missing(args.data, PUBMEDQA)) is not None:
+        print(f"quickstart.py: {absent} not found: no ingestion rate; {PASS}", file=sys.stderr)
     work = Path(tempfile.mkdtemp(prefix="medgpt-bench-"))
     try:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -99,8 +104,8 @@ def main() -> None:
         answers = asyncio.run(_in_process(args.runs))
 
         rate = ""
-        if args.pubmedqa.exists():
-            jsonl = _pubmedqa_jsonl(args.pubmedqa, work)
+        if absent is None:
+            jsonl = _pubmedqa_jsonl(args.data / PUBMEDQA, work)
             ingest_env = dict(env, MEDGPT_DATA_DIR=str(work / "ingest"))
             _medgpt(["ingest", "--demo"], ingest_env)  # database and model ready; not timed
             start = time.perf_counter()

@@ -46,13 +46,13 @@ from adapters.postgres import database
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus, hnsw_index_sql
+from bench.data import PUBMEDQA, add_data_argument, require
 from bench.slack_overhead import _p99
 from core.evidence import unmatched_words
 from core.pipeline import HELD_PROBED
 from core.ports import SearchQuery
 from core.text import split_sentences
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pubmedqa" / "ori_pqal.json"
 NOISE = 0.02  # per dimension; |noise| ~ 0.39 for 384 dimensions
 _EXACT = """
 SELECT p.id, p.embedding::vector({dim}) <=> $1::vector({dim}) AS distance
@@ -62,9 +62,9 @@ ORDER BY p.embedding::vector({dim}) <=> $1::vector({dim}) LIMIT $2
 """
 
 
-def real_texts(limit: int) -> tuple[list[str], list[str]]:
+def real_texts(data: Path, limit: int) -> tuple[list[str], list[str]]:
     """(passages, questions) from PubMedQA."""
-    records = json.loads(DATA.read_text())
+    records = json.loads((data / PUBMEDQA).read_text())
     passages: list[str] = []
     questions: list[str] = []
     for record in records.values():
@@ -154,11 +154,12 @@ async def run(
     n_queries: int,
     n_real: int,
     kind: str,
-    keep: Path | None = None,
+    keep: Path | None,
+    data: Path,
 ) -> list[dict[str, float]]:
     embedder = LocalEmbedder()
     embedder.load()
-    passages, questions = real_texts(n_real)
+    passages, questions = real_texts(data, n_real)
     started = time.perf_counter()
     vectors = np.asarray(await embedder.embed(passages), dtype=np.float32)
     embed_rate = len(passages) / (time.perf_counter() - started)
@@ -286,11 +287,13 @@ def main() -> None:
     parser.add_argument("--real", type=int, default=3000)
     parser.add_argument("--synthetic", choices=("mixed", "copies"), default="mixed")
     parser.add_argument("--keep", type=Path, help="keep (or reuse) the database in this folder")
+    add_data_argument(parser)
     args = parser.parse_args()
+    require(args.data, PUBMEDQA)
     sizes = [int(s) for s in args.sizes.split(",")]
     ef_searches = [int(e) for e in args.ef_search.split(",")]
     results = asyncio.run(
-        run(sizes, ef_searches, args.queries, args.real, args.synthetic, args.keep)
+        run(sizes, ef_searches, args.queries, args.real, args.synthetic, args.keep, args.data)
     )
     print(f"\n{args.real} real passages embedded at {results[0]['embed_rate']:.0f} passages/s")
     print(

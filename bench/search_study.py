@@ -34,7 +34,8 @@ from adapters.postgres import database, store
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus
-from bench.search_scale import DATA, grow, real_texts
+from bench.data import PUBMEDQA, add_data_argument, require
+from bench.search_scale import grow, real_texts
 from core.ports import EmbedderIdentity, SearchQuery
 
 DIM = 384
@@ -65,10 +66,11 @@ def pct(xs: list[float], q: float) -> float:
     return float(np.percentile(xs, q))
 
 
-async def embeddings(cache: Path, n_real: int, n_questions: int):
-    passages, questions = real_texts(n_real)
+async def embeddings(args):
+    cache, n_questions = args.cache, args.questions
+    passages, questions = real_texts(args.data, args.real)
     questions = questions[:n_questions]
-    if cache.exists():  # noqa: ASYNC240
+    if cache.exists():
         z = np.load(cache)
         if len(z["p"]) == len(passages) and len(z["q"]) >= len(questions):
             return passages, questions, z["p"], z["q"][: len(questions)]
@@ -100,7 +102,7 @@ async def build(pool: asyncpg.Pool, m: int, efc: int) -> tuple[float, int]:
 
 
 async def phase_build(dsn: str, args) -> None:
-    passages, _, pv, _ = await embeddings(args.cache, args.real, args.questions)
+    passages, _, pv, _ = await embeddings(args)
     pool = await open_pool(dsn)
     await PgCorpus(pool, IDENTITY).ensure_index()
     await pool.execute("DROP INDEX IF EXISTS passages_embedding_hnsw")
@@ -118,7 +120,7 @@ async def phase_settings(dsn: str, args) -> None:
     """What the bench's ef_search switch reaches: SHOW from corpus.search's pool after each
     search, with the pool as the bench opened it (SET in init) and with the fix (startup
     parameters)."""
-    _, questions, _, qv = await embeddings(args.cache, args.real, args.questions)
+    _, questions, _, qv = await embeddings(args)
     show = "SELECT current_setting('hnsw.ef_search') e, current_setting('hnsw.iterative_scan') i"
 
     async def probe(pool: asyncpg.Pool, label: str) -> None:
@@ -165,7 +167,7 @@ async def corpus_arrays(pool: asyncpg.Pool):
 
 
 async def phase_recall(dsn: str, args) -> None:
-    _, questions, _, qv = await embeddings(args.cache, args.real, args.questions)
+    _, questions, _, qv = await embeddings(args)
     qv = qv[: args.recall_queries]
     admin = await open_pool(dsn, max_size=2)
     ids, source, emb = await corpus_arrays(admin)
@@ -441,7 +443,7 @@ def fmt(sql: str) -> str:
 
 
 async def phase_fts(dsn: str, args) -> None:
-    _, questions, _, qv = await embeddings(args.cache, args.real, args.questions)
+    _, questions, _, qv = await embeddings(args)
     variants = args.variants.split(",")
     sqls = {v: fmt(variant_sql(v)) for v in variants}
     counts_sql = {v: fmt(count_sql(variant_sql(v))) for v in variants}
@@ -556,7 +558,7 @@ async def phase_tail(dsn: str, args) -> None:
     top 10, for PubMedQA questions on a kept search_scale corpus (the real passages first)."""
     from adapters.embedders.local import LocalEmbedder
 
-    records = list(json.loads(DATA.read_text()).values())[: args.questions]
+    records = list(json.loads((args.data / PUBMEDQA).read_text()).values())[: args.questions]
     questions = [r["QUESTION"] for r in records]
     embedder = LocalEmbedder()
     vectors = await embedder.embed(questions)
@@ -627,7 +629,9 @@ def main() -> None:
     parser.add_argument("--recall-queries", type=int, default=200)
     parser.add_argument("--builds", default="16:64,16:128,16:200,32:64,32:128,32:200")
     parser.add_argument("--variants", default="current,stats@0.01,cap1000,stats@0.01+cap1000")
+    add_data_argument(parser)
     args = parser.parse_args()
+    require(args.data, PUBMEDQA)
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     server = EmbeddedPostgres(args.pgdata)
     dsn = server.start()

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.postgres.store import PgCorpus
 from adapters.sources import ansm, bdpm
+from bench.data import BDPM, SUBSTANCES, THESAURUS, add_data_argument, require
 from bench.scratch import data_dir
 from bots.evaluate import interaction_cases
 from bots.settings import load_settings
@@ -34,8 +35,6 @@ from bots.wiring import build_app
 from core.ingestion import SourceFile
 from core.text import subject_words
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-THESAURUS = "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json"
 GIN_LOOKUP = (
     "SELECT DISTINCT s.words FROM document_subjects s JOIN documents d ON d.id = s.document_id"
     " WHERE s.words <@ $1::text[] AND d.retired_at IS NULL"
@@ -73,10 +72,9 @@ async def timed(corpus: PgCorpus, asked: list[str], sql: str | None) -> tuple[fl
 
 
 async def run(data: Path, count: int) -> None:
-    folder = data / "ansm_thesaurus_interactions"
-    index = folder / "index-des-substances-20102020.json"
-    pairs = list(ansm.read_thesaurus(folder / THESAURUS, index))
-    medicines = list(bdpm.read_release(data / "bdpm"))
+    index = data / SUBSTANCES
+    pairs = list(ansm.read_thesaurus(data / THESAURUS, index))
+    medicines = list(bdpm.read_release(data / BDPM))
     asked = questions(pairs, medicines, index, count)
     async with build_app(load_settings()) as app:
         started = time.perf_counter()
@@ -102,11 +100,11 @@ async def run(data: Path, count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=int, default=400)
-    parser.add_argument("--data", type=Path, default=DATA)
+    add_data_argument(parser)
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
     with data_dir("medgpt-subjects-bench-"):
-        asyncio.run(run(args.data, args.questions))
+        asyncio.run(run(require(args.data, THESAURUS, SUBSTANCES, BDPM), args.questions))
 
 
 if __name__ == "__main__":

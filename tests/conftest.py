@@ -25,6 +25,10 @@ from tests import llm_server as llm_server_process
 from tests.slack_fake import FakeSlack
 
 DATA = Path(__file__).parent / "data"
+# Slices of the public releases, cut by bench/cut_test_data.py (provenance: tests/data/README.md).
+BDPM = DATA / "bdpm"
+THESAURUS = DATA / "ansm"
+PUBMEDQA = DATA / "pubmedqa" / "ori_pqal.json"
 
 
 @pytest.fixture(scope="session")

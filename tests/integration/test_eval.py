@@ -14,9 +14,8 @@ from adapters.sources import ansm, bdpm
 from bots.cli import main
 from bots.evaluate import BDPM_DISTRACTORS, MISLEAD_COST, bdpm_sets, brand, interaction_cases
 from bots.settings import SettingsError, load_settings
-from tests.integration.test_sources import BDPM, SHARED, THESAURUS
+from tests.conftest import BDPM, PUBMEDQA, THESAURUS
 
-PUBMEDQA = SHARED / "pubmedqa" / "ori_pqal.json"
 INTERACTIONS = (
     THESAURUS / "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json"
 )
@@ -148,11 +147,11 @@ def test_eval_bdpm_on_the_whole_release_holds_out_only_the_absent_brands() -> No
     """--whole-release indexes what production holds: every medicine but those of the brands
     held out for the questions the index cannot answer, each brand wholly absent."""
     records = [record for record in bdpm.read_release(BDPM) if record.documents]
-    sets = bdpm_sets(records, 40, abstention=True, whole=True)
+    sets = bdpm_sets(records, 20, abstention=True, whole=True)
     indexed = {record.path for record in sets.documents}
     held_out = [record for record in records if record.path not in indexed]
-    assert len(sets.unanswerable) == 40
-    assert 40 <= len(held_out) < len(records) // 20
+    assert len(sets.unanswerable) == 20
+    assert 20 <= len(held_out) < len(records) // 10
     assert not {brand(r) for r in held_out} & {brand(r) for r in sets.documents}
     keys = {doc.source_key for record in sets.documents for doc in record.documents}
     assert all(case.gold in keys and case.also <= keys for case in sets.cases)
@@ -234,7 +233,7 @@ def test_either_statement_of_a_pair_answers_its_question() -> None:
     records = list(ansm.read_thesaurus(INTERACTIONS, index))
     cases = interaction_cases(records, ansm.class_members(index))
     mirrored = [case for case in cases if case.also]
-    assert len(mirrored) > 2500  # of 3,138
+    assert len(mirrored) > 0.8 * len(cases)  # 292 of 293 (3,108 of 3,138 in the whole thesaurus)
     for case in mirrored:
         [other] = case.also
         # The key holds the two sides folded, "|" between: a side may hold " + ".

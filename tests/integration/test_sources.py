@@ -1,5 +1,5 @@
-"""Official sources: the BDPM release and the ANSM interaction thesaurus (copies in
-../shared/data), imported, searched, and updated incrementally."""
+"""Official sources: the BDPM release and the ANSM interaction thesaurus (slices of the real
+files in tests/data), imported, searched, and updated incrementally."""
 
 from __future__ import annotations
 
@@ -17,31 +17,31 @@ from core.evidence import is_about
 from core.ingestion import Ingestor
 from core.ports import SearchQuery
 from core.text import subject_words
+from tests.conftest import BDPM, DATA, PUBMEDQA, THESAURUS
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-BDPM = SHARED / "bdpm"
-THESAURUS = SHARED / "ansm_thesaurus_interactions"
 THESAURUS_FILE = "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json"
 SUBSTANCES = "index-des-substances-20102020.json"
 FILES = ("CIS_bdpm.txt", "CIS_COMPO_bdpm.txt", "CIS_CPD_bdpm.txt", "CIS_HAS_SMR_bdpm.txt",
          "CIS_HAS_ASMR_bdpm.txt", "HAS_LiensPageCT_bdpm.txt")  # fmt: skip
 
 
-def test_the_shared_data_is_there() -> None:
-    """The importers are tested on the real files, not on fixtures of our own making."""
-    assert (BDPM / "CIS_bdpm.txt").exists(), f"missing {BDPM}"
-    assert (THESAURUS / "thesaurusAout2016.csv").exists(), f"missing {THESAURUS}"
+def test_every_slice_of_a_release_says_where_it_comes_from() -> None:
+    """The importers are tested on slices of the real files, each traceable to its release."""
+    readme = (DATA / "README.md").read_text()
+    slices = [path for folder in (BDPM, THESAURUS, PUBMEDQA.parent) for path in folder.iterdir()]
+    assert {path.name for path in slices} >= {*FILES, THESAURUS_FILE, SUBSTANCES, PUBMEDQA.name}
+    assert [path.name for path in slices if f"`{path.name}`" not in readme] == []
 
 
 def test_whole_bdpm_release_is_read() -> None:
     """Every medicine of the release becomes a document, with its HAS opinions and their links."""
     records = list(bdpm.read_release(BDPM))
-    assert len(records) == 15291
+    assert len(records) == 400  # the slice's medicines (15,291 in the whole release)
     assert not [r for r in records if r.error]
     keys = [d.source_key for r in records for d in r.documents]
     assert len(keys) == len(set(keys))  # an opinion on several indications is one document
     opinions = [d for r in records for d in r.documents if d.source_key.startswith("bdpm:smr:")]
-    assert len(opinions) > 7_000
+    assert len(opinions) == 322  # from 383 rows: an opinion on several indications is one
     linked = [
         d for d in opinions if d.meta.url and d.meta.url.startswith("https://www.has-sante.fr/")
     ]
@@ -212,9 +212,9 @@ def test_an_interaction_answer_shows_its_level(
 def test_thesaurus_json_and_csv_forms_are_read() -> None:
     """Both published forms give one document per pair, each with a severity level."""
     json_pairs = list(ansm.read_thesaurus(THESAURUS / THESAURUS_FILE, THESAURUS / SUBSTANCES))
-    assert len(json_pairs) == 3138  # 3,139 entries, one pair stated twice and merged
+    assert len(json_pairs) == 293  # 294 entries, one pair stated twice and merged
     csv_pairs = list(ansm.read_thesaurus(THESAURUS / "thesaurusAout2016.csv"))
-    assert len(csv_pairs) == 1463
+    assert len(csv_pairs) == 41
     for pairs in (json_pairs, csv_pairs):
         levels = {d.meta.version for r in pairs for d in r.documents}
         assert {"Contre-indication", "Association déconseillée", "Précaution d'emploi",

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 from adapters.embedders.local import LocalEmbedder, _model
 from adapters.sources import bdpm
 from core.documents import chunk_document, embedding_text
 from core.text import split_sentences
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+from tests.conftest import BDPM
 
 TEXTS = [
     "Dans la crise de goutte, la colchicine se donne à faible dose : 1 mg puis 0,5 mg.",
@@ -46,7 +44,7 @@ def test_the_model_reads_every_passage_whole() -> None:
     tokenizer = _model().tokenizer
     passages = [
         (embedding_text(doc, chunk), chunk)
-        for file in bdpm.read_release(DATA / "bdpm", 150)
+        for file in bdpm.read_release(BDPM, 150)
         for doc in file.documents
         for chunk in chunk_document(doc, embedder.chunk_budget())
     ]
