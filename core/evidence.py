@@ -20,7 +20,7 @@ checked on its test split (docs/quality.md); abstaining is always preferred to i
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.models import Language, Passage
 from core.text import content_words, keywords, subject_words
@@ -73,9 +73,15 @@ class WordWeights:
 
     everyday: Mapping[str, float] = field(default_factory=dict)  # absent: never used, 0
     held: Mapping[str, int] = field(default_factory=dict)
-    # The words that name a medicine (core.understand): a passage that lacks one does not answer,
-    # however close ("le SMR de KARDEGIC" is not answered from the opinion on TAHOR).
-    medicines: frozenset[str] = frozenset()
+    # The medicines the question names (core.understand), each as the ways a passage may name
+    # it (each way: its keywords): a passage that names one of them in none of its ways does not
+    # answer, however close ("le SMR de KARDEGIC" is not answered from the opinion on TAHOR).
+    medicines: tuple[tuple[frozenset[str], ...], ...] = ()
+
+    def without(self, keys: Collection[str]) -> WordWeights:
+        """The same, where the medicines named by any of `keys` are not required."""
+        kept = tuple(m for m in self.medicines if not any(way & set(keys) for way in m))
+        return replace(self, medicines=kept)
 
     def weight(self, key: str, policy: EvidencePolicy) -> float:
         zipf = min(max(self.everyday.get(key, 0.0), 0.0), EVERYDAY_CEILING)
@@ -94,21 +100,34 @@ def coverage(
     question: str, passage: Passage, policy: EvidencePolicy, weights: WordWeights | None = None
 ) -> float:
     """Share of the question's content words, weighed (WordWeights), that the passage, its
-    section or its title holds; without weights, every word weighs the same."""
+    section or its title holds (a medicine it names another way counts as held); without
+    weights, every word weighs the same."""
     wanted = keywords(question)
     if not wanted:
         return 0.0
     weights = weights or WordWeights()
     found = passage_keywords(passage)
+    named = {
+        key
+        for ways in weights.medicines
+        if names_all(found, (ways,))
+        for way in ways
+        for key in way
+    }
     held = weight = 0.0
     for key in wanted:
         base = weights.weight(key, policy)
-        if holds(found, key):
+        if key in named or holds(found, key):
             held += base
             weight += base
         else:
             weight += base * (policy.elsewhere_factor if weights.elsewhere(key) else 1.0)
     return held / weight
+
+
+def names_all(found: Collection[str], medicines: Sequence[Sequence[frozenset[str]]]) -> bool:
+    """Whether a text's keywords name every medicine, each in one of its ways."""
+    return all(any(all(holds(found, k) for k in way) for way in ways) for ways in medicines)
 
 
 def holds(found: Collection[str], key: str) -> bool:
@@ -182,9 +201,7 @@ def _supports(
     question: str, passage: Passage, policy: EvidencePolicy, weights: WordWeights | None
 ) -> bool:
     weights = weights or WordWeights()
-    if weights.medicines and not all(
-        holds(passage_keywords(passage), key) for key in weights.medicines
-    ):
+    if weights.medicines and not names_all(passage_keywords(passage), weights.medicines):
         return False
     if passage.similarity >= policy.min_similarity:
         return True

@@ -122,7 +122,7 @@ class Pipeline:
                 held = set().union(*map(passage_keywords, passages))
                 query = understood.checked(held)
                 weights = await self.weights(query, passages, language)
-                weights = replace(weights, medicines=understood.medicines(held))
+                weights = replace(weights, medicines=understood.medicines(self.lexicon))
                 if unknown := unknown_words(query, weights, self.settings.evidence):
                     details["unknown_words"] = unknown
                 if named:
@@ -334,7 +334,7 @@ def _missing(
     if not missing:
         return []
     everyday = {**weights.everyday, **dict.fromkeys(missing, EVERYDAY_CEILING)}
-    ordinary = replace(weights, everyday=everyday, medicines=weights.medicines - set(missing))
+    ordinary = replace(weights.without(missing), everyday=everyday)
     if not supporting(query, passages, policy, ordinary, named):
         return []
     return sorted(missing.values(), key=lambda word: fold(query).find(fold(word)))

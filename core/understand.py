@@ -109,11 +109,20 @@ class Understood:
         spelling when none is held."""
         return _joined((t, _best(t, held)) for t in self.terms) + (self.tail if self.terms else "")
 
-    def medicines(self, held: Collection[str]) -> frozenset[str]:
-        """The keywords (core.text.keywords) of the terms that name a medicine (a brand, a
-        substance, a class), as checked() spells them."""
-        named = [_best(t, held) for t in self.terms if t.kind in MEDICINES]
-        return frozenset().union(*(keywords(name) for name in named))
+    def medicines(self, lexicon: Lexicon) -> tuple[tuple[frozenset[str], ...], ...]:
+        """For each term that names a medicine (a brand, a substance, a class), the ways a
+        passage may name it, each as its keywords (core.text.keywords): as written, its
+        meanings (a brand's substances, a class's members), the classes of those substances
+        ("warfarine" is named by a passage on "antivitamines K")."""
+        named = []
+        for term in self.terms:
+            if term.kind not in MEDICINES:
+                continue
+            names = [term.written, *term.meanings]
+            names += [c for name in names for c in lexicon.classes_of(name)]
+            ways = tuple(dict.fromkeys(frozenset(keywords(name)) for name in names))
+            named.append(tuple(way for way in ways if way))
+        return tuple(ways for ways in named if ways)
 
     def glossed(self, question: str) -> str:
         """The question as asked, followed by what was understood, for the generator."""
@@ -148,9 +157,22 @@ class Lexicon:
     chatter: Collection[str] = frozenset()  # folded phrases, numbers as "#"
     common: Collection[str] = frozenset()  # ordinary words, never read as a misspelt name
     _typos: dict[str, set[str]] | None = field(default=None, init=False, repr=False)
+    _classes: dict[str, list[str]] | None = field(default=None, init=False, repr=False)
 
     def exact(self, words: str) -> Sequence[Entry]:
         return self.entries.get(words, ())
+
+    def classes_of(self, name: str) -> list[str]:
+        """The classes (as written) that list a substance among their members."""
+        if self._classes is None:
+            found: dict[str, set[str]] = defaultdict(set)
+            for entries in self.entries.values():
+                for entry in entries:
+                    if entry.kind == "class":
+                        for sense in entry.senses:
+                            found[key_of(sense.meaning)].add(entry.written)
+            self._classes = {member: sorted(names) for member, names in found.items()}
+        return self._classes.get(key_of(name), [])
 
     def prepare(self) -> None:
         """Build the index of near spellings now (~0.4 s), not on the first question."""

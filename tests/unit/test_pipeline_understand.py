@@ -76,3 +76,26 @@ async def test_a_greeting_with_a_question_is_just_the_question() -> None:
     reply = await pipeline.answer(message("Bonjour, quel INR cible sous warfarine ?"))
     assert reply.outcome is Outcome.ANSWERED
     assert "Par exemple" not in reply.text
+
+
+async def test_a_medicine_is_answered_from_a_passage_naming_its_class_not_another_drug() -> None:
+    """ "Sous warfarine" is answered from the note on antivitamines K (its class), not from a
+    passage on another anticoagulant that shares every other word."""
+    avk = passage(
+        "Sous antivitamines K, l'INR cible est entre 2 et 3.",
+        similarity=0.5,
+        title="Antivitamines K : cibles d'INR",
+    )
+    heparin = passage(
+        "Sous héparine, l'INR cible n'a pas de sens : surveiller les plaquettes.",
+        similarity=0.5,
+        passage_id=2,
+        title="Héparine : surveillance",
+    )
+    question = message("sous warfarine, l'INR cible c'est combien ?")
+    reply = await pipeline_with(FakeIndex([avk]), FakeAudit(), ExtractiveGenerator()).answer(
+        question
+    )
+    assert reply.outcome is Outcome.ANSWERED
+    pipeline = pipeline_with(FakeIndex([heparin]), FakeAudit(), ExtractiveGenerator())
+    assert (await pipeline.answer(question)).outcome is Outcome.ABSTAINED
