@@ -16,7 +16,8 @@ from tests.conftest import note, write
 NOTE = note(
     "Colchicine : crise de goutte",
     "## Posologie\n\nDans la crise de goutte, la colchicine se donne à faible dose : 1 mg puis "
-    "0,5 mg une heure plus tard le premier jour.",
+    "0,5 mg une heure plus tard le premier jour. Chez l'enfant, la colchicine se donne sur avis "
+    "spécialisé.",
 )
 
 PARACETAMOL_CHILD = note(
@@ -186,4 +187,4 @@ def test_chat_follow_up_uses_the_thread(
     assert len(answers) == 5  # three questions, the /new acknowledgement, the prompt at EOF
     assert "colchicine se donne" in answers[1]  # the follow-up found the colchicine note
     assert "nouvelle conversation" in answers[2]
-    assert "colchicine" not in answers[3]  # without the thread, the same words find another
+    assert "paracétamol" in answers[3]  # without the thread, the same words find another note
