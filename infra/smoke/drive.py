@@ -137,7 +137,7 @@ def matrix_register(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _matrix_ask(question: str, timeout: float) -> None:
+async def _matrix_ask(question: str, wait_s: float) -> None:
     from tests.matrix_clinician import Clinician, answered, final
 
     password = secrets.token_hex(12)
@@ -147,10 +147,10 @@ async def _matrix_ask(question: str, timeout: float) -> None:
     await clinician.login(password)
     try:
         room = await clinician.create_room(invite=[bot])
-        await clinician.wait_membership(room, bot, "join", timeout_s=timeout)
+        await clinician.wait_membership(room, bot, "join", timeout_s=wait_s)
         started = time.monotonic()
         await clinician.send(room, question, mention=bot)
-        shown = await clinician.wait_for(room, bot, answered(1), timeout_s=timeout)
+        shown = await clinician.wait_for(room, bot, answered(1), timeout_s=wait_s)
         [answer] = final(shown)
         assert "⚠️" in answer.html
         print(f"matrix: answered in {time.monotonic() - started:.1f} s: {answer.body[:100]!r}")

@@ -36,9 +36,7 @@ def main() -> None:
         (DATA / "log.yaml").write_text(LOG)
         command = [sys.executable, "-m", "synapse.app.homeserver", "-c", str(config)]
         subprocess.run([*command, "--generate-missing-configs"], check=True)
-    os.execv(
-        sys.executable, [sys.executable, "-m", "synapse.app.homeserver", "-c", str(config)]
-    )
+    os.execv(sys.executable, [sys.executable, "-m", "synapse.app.homeserver", "-c", str(config)])
 
 
 if __name__ == "__main__":
