@@ -8,6 +8,7 @@ import os
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,3 +135,17 @@ def test_compose_smoke_is_a_make_target() -> None:
     assert re.search(r"^compose-smoke:.*\n\tscripts/compose-smoke$", makefile, re.MULTILINE)
     assert os.access(ROOT / "scripts" / "compose-smoke", os.X_OK)
     assert set(SMOKE["services"]) == {"slack-fake", "smoke-tools"}
+
+
+def test_a_variable_left_blank_in_the_env_file_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compose passes VAR= for what .env leaves blank: the bot starts with the default, and an
+    empty Matrix token does not replace the password login."""
+    from bots.settings import Settings
+
+    for name in ("MEDGPT_PREWARM_MB", "MATRIX_ACCESS_TOKEN", "LLM_URL", "SLACK_APP_TOKEN"):
+        monkeypatch.setenv(name, "")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.prewarm_mb is None
+    assert settings.matrix_access_token is None
+    assert settings.llm_url is None
+    assert settings.slack_app_token is None
