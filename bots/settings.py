@@ -23,7 +23,10 @@ _POLICY = EvidencePolicy()
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # env_ignore_empty: an empty variable (compose passes VAR= for what .env leaves blank) is unset.
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     database_url: str | None = Field(None, validation_alias="DATABASE_URL")
     database_read_url: str | None = Field(None, validation_alias="DATABASE_READ_URL")

@@ -1,43 +1,82 @@
-"""The deployment files an IT team starts from: the compose file is complete and consistent
-with .env.example (no Docker engine here, so the file is checked by parsing it)."""
+"""The deployment files an IT team starts from: the compose file is complete and consistent with
+.env.example, the images follow the scripts' pins (the files are parsed here; `make
+compose-smoke` builds and runs them for real where a Docker engine is)."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SMOKE = yaml.safe_load((ROOT / "infra" / "compose.smoke.yml").read_text())
 ENV_EXAMPLE = (ROOT / ".env.example").read_text()
+DOCKERFILE = (ROOT / "infra" / "Dockerfile").read_text()
+ONE_SHOT = {"migrate"}  # runs to completion at each start; no health, no restart
+BOTS = ("slack-bot", "matrix-bot")
+
+
+def _torch_pin(text: str) -> set[str]:
+    return set(re.findall(r"torch==([0-9][0-9.]*)", text))
 
 
 def test_services_have_healthchecks_restart_policies_and_named_volumes() -> None:
-    """Each service restarts on failure, reports its health, and keeps data in named volumes."""
+    """Each long-running service restarts on failure, reports its health, and keeps data in
+    named volumes."""
     services = COMPOSE["services"]
-    assert {"postgres", "inference", "embeddings", "slack-bot", "matrix-bot", "synapse"} <= set(
-        services
-    )
+    assert {"postgres", "migrate", "slack-bot", "matrix-bot", "synapse", "llm"} <= set(services)
+    assert {"inference", "embeddings"} <= set(services)
     for name, service in services.items():
-        assert service.get("restart") == "unless-stopped", name
-        assert "test" in service.get("healthcheck", {}), name
         for volume in service.get("volumes", []):
             source = volume.split(":", 1)[0]
             assert source in COMPOSE["volumes"], (name, volume)  # named, not a host path
+        if name in ONE_SHOT:
+            continue
+        assert service.get("restart") == "unless-stopped", name
+        assert "test" in service.get("healthcheck", {}), name
+
+
+def test_profiles_default_stack_is_postgres_and_the_slack_bot() -> None:
+    """`docker compose up` starts PostgreSQL, the migrations and the Slack bot; the models, the
+    Matrix bot and the trial homeserver start only when their profile is asked for."""
+    services = COMPOSE["services"]
+    default = {name for name, service in services.items() if "profiles" not in service}
+    assert default == {"postgres", "migrate", "slack-bot"}
+    assert services["matrix-bot"]["profiles"] == ["matrix"]
+    assert services["synapse"]["profiles"] == ["synapse"]
+    assert services["llm"]["profiles"] == ["cpu-llm"]
+    assert services["inference"]["profiles"] == ["gpu"]
+    assert services["embeddings"]["profiles"] == ["gpu"]
+    assert "matrix-bot-data:/var/lib/medgpt" in services["matrix-bot"]["volumes"]
+
+
+def test_migrations_run_once_before_the_bots() -> None:
+    """The schema is migrated by one container at start; no bot starts before it succeeded."""
+    services = COMPOSE["services"]
+    assert services["migrate"]["command"] == ["db", "migrate"]
+    assert services["migrate"]["restart"] == "no"
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for bot in BOTS:
+        condition = services[bot]["depends_on"]["migrate"]["condition"]
+        assert condition == "service_completed_successfully", bot
 
 
 def test_inference_server_gets_a_gpu_and_a_pinned_revision() -> None:
-    """The GPU is reserved for the inference server; its model revision must be set."""
+    """The GPU is reserved for the inference server; its model revision comes from .env."""
     inference = COMPOSE["services"]["inference"]
     [device] = inference["deploy"]["resources"]["reservations"]["devices"]
     assert device["capabilities"] == ["gpu"]
-    assert any("--revision=${LLM_MODEL_REVISION:?" in arg for arg in inference["command"])
+    assert any("--revision=${LLM_MODEL_REVISION?" in arg for arg in inference["command"])
 
 
 def test_every_variable_is_documented_and_no_secret_is_inlined() -> None:
-    """Whatever ${VAR} the compose file uses is in .env.example; secrets come only from it."""
+    """Whatever ${VAR} the compose files use is in .env.example; secrets come only from it."""
     text = (ROOT / "docker-compose.yml").read_text()
+    text += (ROOT / "infra" / "compose.smoke.yml").read_text()
     used = set(re.findall(r"\$\{([A-Z0-9_]+)", text))
     documented = set(re.findall(r"^([A-Z0-9_]+)=", ENV_EXAMPLE, re.MULTILINE))
     assert used - documented == set()
@@ -47,22 +86,66 @@ def test_every_variable_is_documented_and_no_secret_is_inlined() -> None:
     matrix = COMPOSE["services"]["matrix-bot"]["environment"]
     for secret in ("MATRIX_PASSWORD", "MATRIX_ACCESS_TOKEN", "MEDGPT_AUDIT_KEY"):
         assert matrix[secret].startswith("${"), secret
+    postgres = COMPOSE["services"]["postgres"]["environment"]
+    assert postgres["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
 
 
-def test_each_chat_platform_is_a_profile_and_the_matrix_bot_keeps_its_device() -> None:
-    """A hospital starts only the bots it uses; the Matrix device survives a container rebuild;
-    the trial homeserver never starts unless asked for."""
+def test_no_secret_is_baked_into_an_image() -> None:
+    """No Dockerfile sets a token, password, key or CA bundle: they come at run time."""
+    for dockerfile in (ROOT / "infra").rglob("Dockerfile"):
+        for line in dockerfile.read_text().splitlines():
+            if re.match(r"\s*(ENV|ARG)\b", line):
+                assert not re.search(r"TOKEN|PASSWORD|SECRET|_KEY|CERT|CA_BUNDLE", line), line
+        assert "ca-certificates.crt" not in dockerfile.read_text(), dockerfile
+
+
+def test_image_names_can_be_replaced_by_local_builds() -> None:
+    """Where no registry answers, the Debian-built bases stand in for the upstream images."""
     services = COMPOSE["services"]
-    assert services["slack-bot"]["profiles"] == ["slack"]
-    assert services["matrix-bot"]["profiles"] == ["matrix"]
-    assert services["synapse"]["profiles"] == ["synapse"]
-    assert "matrix-bot-data:/var/lib/medgpt" in services["matrix-bot"]["volumes"]
-    assert services["matrix-bot"]["depends_on"]["synapse"]["required"] is False
+    assert services["postgres"]["image"].startswith("${POSTGRES_IMAGE:-pgvector/pgvector:")
+    for name in ("migrate", *BOTS, "llm", "synapse"):
+        base = services[name]["build"]["args"]["BASE_IMAGE"]
+        assert base == "${BOT_BASE_IMAGE:-python:3.11-slim-bookworm}", name
+    script = ROOT / "infra" / "build-local-bases"
+    assert os.access(script, os.X_OK)
+    text = script.read_text()
+    assert 'echo "BOT_BASE_IMAGE=' in text
+    assert 'echo "POSTGRES_IMAGE=' in text
+    assert "postgresql-17-pgvector" in text  # pgvector 0.8, as upstream pgvector/pgvector:0.8.0
 
 
-def test_bot_image_runs_as_a_non_root_user_with_cpu_torch() -> None:
-    """The bot's image drops root and never installs a CUDA build of PyTorch."""
-    dockerfile = (ROOT / "infra" / "Dockerfile").read_text()
-    assert "USER medgpt" in dockerfile
-    assert "download.pytorch.org/whl/cpu" in dockerfile
-    assert dockerfile.count("FROM ") == 2  # multi-stage: build tools stay out of the final image
+def test_bot_image_pins_the_scripts_torch_on_cpu_and_runs_as_non_root() -> None:
+    """The bot's image installs the same PyTorch as scripts/bootstrap, the CPU build, drops
+    root, and reports its health on /healthz at MEDGPT_HEALTH_PORT."""
+    bootstrap = (ROOT / "scripts" / "bootstrap").read_text()
+    assert _torch_pin(DOCKERFILE) == _torch_pin(bootstrap) != set()
+    assert "download.pytorch.org/whl/cpu" in DOCKERFILE
+    assert "USER medgpt" in DOCKERFILE
+    assert "ARG BASE_IMAGE=python:3.11-slim-bookworm" in DOCKERFILE
+    assert DOCKERFILE.count("FROM ${BASE_IMAGE}") == 2  # build tools stay out of the final image
+    lines = DOCKERFILE.splitlines()
+    [healthcheck] = [line for line in lines if "CMD" in line and "/healthz" in line]
+    assert "MEDGPT_HEALTH_PORT" in healthcheck
+    assert "--mount" not in DOCKERFILE  # the classic builder of a distribution's docker builds it
+
+
+def test_compose_smoke_is_a_make_target() -> None:
+    """`make compose-smoke` runs the stack's smoke test script."""
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^compose-smoke:.*\n\tscripts/compose-smoke$", makefile, re.MULTILINE)
+    assert os.access(ROOT / "scripts" / "compose-smoke", os.X_OK)
+    assert set(SMOKE["services"]) == {"slack-fake", "smoke-tools"}
+
+
+def test_a_variable_left_blank_in_the_env_file_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compose passes VAR= for what .env leaves blank: the bot starts with the default, and an
+    empty Matrix token does not replace the password login."""
+    from bots.settings import Settings
+
+    for name in ("MEDGPT_PREWARM_MB", "MATRIX_ACCESS_TOKEN", "LLM_URL", "SLACK_APP_TOKEN"):
+        monkeypatch.setenv(name, "")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.prewarm_mb is None
+    assert settings.matrix_access_token is None
+    assert settings.llm_url is None
+    assert settings.slack_app_token is None
