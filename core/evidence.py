@@ -77,6 +77,9 @@ class WordWeights:
     # it (each way: its keywords): a passage that names one of them in none of its ways does not
     # answer, however close ("le SMR de KARDEGIC" is not answered from the opinion on TAHOR).
     medicines: tuple[tuple[frozenset[str], ...], ...] = ()
+    # Every understood term (an abbreviation, a brand…) the same way: a passage that names it
+    # in any of its ways holds it ("AVK" is held by a passage on "antivitamines K").
+    terms: tuple[tuple[frozenset[str], ...], ...] = ()
 
     def without(self, keys: Collection[str]) -> WordWeights:
         """The same, where the medicines named by any of `keys` are not required."""
@@ -100,7 +103,7 @@ def coverage(
     question: str, passage: Passage, policy: EvidencePolicy, weights: WordWeights | None = None
 ) -> float:
     """Share of the question's content words, weighed (WordWeights), that the passage, its
-    section or its title holds (a medicine it names another way counts as held); without
+    section or its title holds (a term it names another way counts as held); without
     weights, every word weighs the same."""
     wanted = keywords(question)
     if not wanted:
@@ -109,7 +112,7 @@ def coverage(
     found = passage_keywords(passage)
     named = {
         key
-        for ways in weights.medicines
+        for ways in (*weights.medicines, *weights.terms)
         if names_all(found, (ways,))
         for way in ways
         for key in way
@@ -168,6 +171,9 @@ def supporting(
         if _supports(question, p, policy, weights)
         and (not policy.named_subjects or is_about(p, named))
     ]
+    # Those that hold more of the question first, in the search's order otherwise: an
+    # abbreviation's expansion can rank the passage that answers below its note's others.
+    strong.sort(key=lambda p: -round(coverage(question, p, policy, weights), 2))
     return strong if len(strong) >= policy.min_passages else []
 
 

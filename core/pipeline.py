@@ -122,7 +122,11 @@ class Pipeline:
                 held = set().union(*map(passage_keywords, passages))
                 query = understood.checked(held)
                 weights = await self.weights(query, passages, language)
-                weights = replace(weights, medicines=understood.medicines(self.lexicon))
+                weights = replace(
+                    weights,
+                    medicines=understood.medicines(self.lexicon),
+                    terms=understood.ways(self.lexicon),
+                )
                 if unknown := unknown_words(query, weights, self.settings.evidence):
                     details["unknown_words"] = unknown
                 if named:

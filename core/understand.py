@@ -110,25 +110,42 @@ class Understood:
         return _joined((t, _best(t, held)) for t in self.terms) + (self.tail if self.terms else "")
 
     def medicines(self, lexicon: Lexicon) -> tuple[tuple[frozenset[str], ...], ...]:
-        """For each term that names a medicine (a brand, a substance, a class), the ways a
-        passage may name it, each as its keywords (core.text.keywords): as written, its
-        meanings (a brand's substances, a class's members), the classes of those substances
-        ("warfarine" is named by a passage on "antivitamines K")."""
+        """ways() of the terms that name a medicine (a brand, a substance, a class)."""
+        return self.ways(lexicon, MEDICINES)
+
+    def ways(
+        self, lexicon: Lexicon, kinds: Collection[str] | None = None
+    ) -> tuple[tuple[frozenset[str], ...], ...]:
+        """For each understood term (of `kinds`, if given), the ways a passage may name it,
+        each as its keywords (core.text.keywords): as written, its meanings (an abbreviation's
+        expansion, a brand's substances, a class's members), and for a medicine the classes of
+        its substances ("warfarine" is named by a passage on "antivitamines K")."""
         named = []
         for term in self.terms:
-            if term.kind not in MEDICINES:
+            if (kinds is not None and term.kind not in kinds) or not (
+                term.meanings or term.kind in MEDICINES
+            ):
                 continue
             names = [term.written, *term.meanings]
-            names += [c for name in names for c in lexicon.classes_of(name)]
+            if term.kind in MEDICINES:
+                names += [c for name in names for c in lexicon.classes_of(name)]
             ways = tuple(dict.fromkeys(frozenset(keywords(name)) for name in names))
             named.append(tuple(way for way in ways if way))
         return tuple(ways for ways in named if ways)
 
     def glossed(self, question: str) -> str:
-        """The question as asked, followed by what was understood, for the generator."""
-        if not self.changes:
+        """The question as asked, followed by the medicines it names as understood (a brand's
+        substance), for the generator. Abbreviations are left as asked: their expansions'
+        words would steer the choice of sentences away from what was asked ("INR : international
+        normalized ratio")."""
+        named = [
+            (t.written, " / ".join(t.meanings))
+            for t in self.terms
+            if t.meanings and t.kind in MEDICINES
+        ]
+        if not named:
             return question
-        return f"{question} ({'; '.join(f'{w} : {m}' for w, m in self.changes)})"
+        return f"{question} ({'; '.join(f'{w} : {m}' for w, m in named)})"
 
 
 def _best(term: Term, held: Collection[str]) -> str:

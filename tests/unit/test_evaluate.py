@@ -30,6 +30,8 @@ def test_abstention_counts_right_wrong_and_unanswerable_answers() -> None:
         for i in range(2, 6)
     ] + [("gold", passage("Le SMR de TAHOR est important.", 0.65, passage_id=9))]
     far = [("other", passage("Sans rapport.", similarity=0.1, passage_id=7))]
+    # The gold document 5th, as close and holding no more of the question than the others.
+    fifth = [*elsewhere[:4], ("gold", passage("Le SMR est important.", 0.65, passage_id=9))]
     # "SMR" and "de" are everyday words here; the medicines are rare. KARDEGIC is held by no
     # passage of the corpus, ERBITUX by one (another opinion's comparator).
     none = WordWeights(everyday={"smr": 5.0})
@@ -37,7 +39,7 @@ def test_abstention_counts_right_wrong_and_unanswerable_answers() -> None:
     retrieved = [
         Retrieval(tahor, close, none),  # right
         # Taken for an everyday word the corpus lacks, TAHOR is answered from CRESTOR: gold 5th.
-        Retrieval(tahor, elsewhere, WordWeights({"smr": 5.0, "tahor": 5.0}, {"tahor": 0})),
+        Retrieval(tahor, fifth, WordWeights({"smr": 5.0, "tahor": 5.0}, {"tahor": 0})),
         Retrieval(tahor, far, none),  # abstains
         Retrieval(Case("SMR de TAHOR ?", "x", "fr", also=frozenset({"gold"})), close, none),
         Retrieval(zocor, elsewhere, WordWeights({"smr": 5.0, "zocor": 5.0}, {"zocor": 0})),
