@@ -99,7 +99,7 @@ class App:
         """Not ready while the demo corpus is being indexed, nor with nothing to answer from."""
         if self.first_run is not None and not self.first_run.done():
             raise NotReady("indexing the demo corpus (first run)")
-        documents, passages = await self.corpus.counts()
+        documents, passages = await self.corpus.counts(searched=True)
         if not documents:
             raise NotReady(EMPTY_CORPUS)
         return f"{documents} documents, {passages} passages"

@@ -32,11 +32,12 @@ EVERYDAY_CEILING = 7.0
 
 @dataclass(frozen=True, slots=True)
 class EvidencePolicy:
-    # Calibrated on the chat-style dev split (docs/quality.md).
+    # Calibrated on the chat-style dev split (docs/quality.md); min_coverage 0.6 did better
+    # there, but refused the thesaurus's plain pair questions (test_sources).
     # A passage supports an answer when its embedding is very close to the question's...
     min_similarity: float = 0.7
     # ...or when it holds enough of the question's content words, weighed, and is not far off.
-    min_coverage: float = 0.6
+    min_coverage: float = 0.5
     min_similarity_with_coverage: float = 0.15
     min_passages: int = 1
     # A content word weighs this, plus how rare it is in everyday language (0 for the commonest

@@ -590,10 +590,12 @@ class PgCorpus:
                 await conn.execute("DELETE FROM documents")
                 await conn.execute("DELETE FROM index_meta")
 
-    async def counts(self) -> tuple[int, int]:
-        """(documents, passages) in the corpus."""
+    async def counts(self, searched: bool = False) -> tuple[int, int]:
+        """(documents, passages) in the corpus; `searched`: in the one questions are searched
+        in (the read replica, where there is one)."""
+        pool = (self.read_pool or self.pool) if searched else self.pool
         with mapped_errors():
-            row = await self.pool.fetchrow(
+            row = await pool.fetchrow(
                 "SELECT (SELECT count(*) FROM documents) AS d, (SELECT count(*) FROM passages) AS p"
             )
         assert row is not None

@@ -175,9 +175,9 @@ def test_eval_abstention_asks_what_the_index_cannot_answer(
         for line in report.split("### Abstention", 1)[1].splitlines()
         if line.startswith("| 0.") and (cells := re.split(r"\s*\|\s*", line))
     }
-    default = rows["0.7", "0.6", "0.15", "1, 2", "checked"]
+    default = rows["0.7", "0.5", "0.15", "1, 2", "checked"]
     lenient = rows["0.6", "0.5", "0.15", "1, 1", "checked"]
-    no_subject_check = rows["0.7", "0.6", "0.15", "1, 2", "not checked"]
+    no_subject_check = rows["0.7", "0.5", "0.15", "1, 2", "not checked"]
     assert default[0] >= 0.5  # the questions the index answers are still answered
     assert default[1] <= 0.1  # and seldom from the wrong document
     if dataset == "bdpm":  # a medicine the index lacks weighs in the coverage: the policy acts
