@@ -180,7 +180,7 @@ _SIGN_PATTERNS = _compiled(words.SIGNS)
 _ASKING_CLAUSE = re.compile(r"(?<=\?)|[.;:!,\n]+|\s[-—–]\s")
 _ASKS = re.compile(
     r"\?|\b(?:quel|quelle|quels|quelles|combien|comment|quand|pourquoi|que faire|faut-il|"
-    r"peut-on|dose|posologie|what|how|when|which|should|can we|do we|is it|dose)\b"
+    r"peut-on|dose|posologie|what|how|when|which|should|can we|do we|is it)\b"
 )
 # The writer speaks of themself.
 _WRITER = re.compile(r"\b(?:je|j'|jveux|chuis|moi|i|i'm|i've|im|myself)\b|\bme (?!dit)")

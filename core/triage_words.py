@@ -13,6 +13,8 @@ def _any(*alternatives: str) -> str:
 
 # Pieces shared by several kinds.
 _ME = r"(?:me|m')"
+# "me tuer", not "ça va me tuer" (a way of speaking).
+_ME_KILL = rf"(?<!va )(?<!vont )(?<!ca )(?<!vas ){_ME} tuer"
 _SELF_EN = r"(?:myself|himself|herself|themselves)"
 _POSS = r"(?:my|his|her|their)"
 _CHILD = _any(
@@ -22,6 +24,21 @@ _CHILD = _any(
     r"\d+ (?:ans|mois)\b",
     r"(?:my|our|a|the) (?:son|daughter|child|kid|toddler|baby|infant)",
     r"\d+[- ](?:year|month)[- ]old",
+)
+# Household products and objects a child swallows: a poisoning whatever the amount.
+_HOUSEHOLD = (
+    r"javel",
+    r"destop",
+    r"soude",
+    r"caustique",
+    r"lessive",
+    r"bleach",
+    r"batter(?:y|ies)",
+    r"piles?(?: bouton)?\b",
+    r"aimants?|magnets?",
+    r"under the sink|sous l'evier|cleaning products?|produits menagers",
+    r"laundry|dishwasher|tide pod|dosettes? de lessive|capsules? de lessive",
+    r"detergent",
 )
 _SUBSTANCE = _any(
     r"comprimes?",
@@ -40,24 +57,12 @@ _SUBSTANCE = _any(
     r"bottles?",
     r"strips?",
     r"blisters?",
-    r"javel",
-    r"destop",
-    r"soude",
-    r"caustique",
-    r"lessive",
     r"pastilles?",
-    r"piles?",
     r"pills?",
     r"tablets?",
     r"capsules?",
     r"medicines?",
-    r"bleach",
-    r"batter(?:y|ies)",
-    r"piles?(?: bouton)?\b",
-    r"aimants?|magnets?",
-    r"under the sink|sous l'evier|cleaning products?|produits menagers",
-    r"laundry|dishwasher|tide pod|dosettes? de lessive|capsules? de lessive",
-    r"detergent",
+    *_HOUSEHOLD,
     r"methadone",
     r"heroine?",
     r"cocaine|crack|ecstasy|mdma|ghb|fentanyl|ketamine",
@@ -91,11 +96,7 @@ _SWALLOWED_SO_MUCH = (
     r"a (?:massive|huge) amount|massive amounts)"
 )
 _TOXIC = _any(
-    r"javel",
-    r"destop",
-    r"soude",
-    r"caustique",
-    r"lessive",
+    *_HOUSEHOLD,
     r"lave-vaisselle",
     r"produit (?:menager|vaisselle|d'entretien)",
     r"white-spirit",
@@ -110,13 +111,6 @@ _TOXIC = _any(
     r"alcool a bruler",
     r"ammoniaque",
     r"\bacide\b",
-    r"bleach",
-    r"batter(?:y|ies)",
-    r"piles?(?: bouton)?\b",
-    r"aimants?|magnets?",
-    r"under the sink|sous l'evier|cleaning products?|produits menagers",
-    r"laundry|dishwasher|tide pod|dosettes? de lessive|capsules? de lessive",
-    r"detergent",
     r"antifreeze",
     r"weedkiller",
     r"rat poison",
@@ -139,7 +133,7 @@ DOING = (
 EVENTS: dict[str, tuple[str, ...]] = {
     "suicide": (
         rf"{_ME} (?:suicider|pendre|tirer une balle|defenestrer|foutre en l'air)",
-        rf"(?<!va )(?<!vont )(?<!ca )(?<!vas ){_ME} tuer",
+        _ME_KILL,
         rf"{_ME} jeter (?:sous|du|d'un|par|dans)",
         r"se (?:suicider|tuer|pendre|tirer une balle|foutre en l'air|jeter (?:sous|du|d'un|par))",
         r"sauter (?:du|d'un|par la|de la|sous) (?:pont|fenetre|toit|balcon|train|falaise)",
@@ -603,6 +597,5 @@ PERSON = re.compile(
     r"mom|pere|mere)\b"
 )
 FIRST_PERSON_SUICIDE = re.compile(
-    rf"{_ME} (?:suicider|pendre|jeter)|(?<!va )(?<!vont )(?<!ca )(?<!vas ){_ME} tuer|"
-    r"kill(?:ing)? myself|\bi (?:want to|wanna) die"
+    rf"{_ME} (?:suicider|pendre|jeter)|{_ME_KILL}|kill(?:ing)? myself|\bi (?:want to|wanna) die"
 )
