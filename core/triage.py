@@ -116,7 +116,10 @@ def _described(kind: Emergency, clauses: list[str], now: bool, generic: bool) ->
 
 def _folded(text: str) -> str:
     folded = fold(" ".join(text.split())).replace("’", "'").replace("`", "'")
-    return folded.replace("œ", "oe").replace("æ", "ae")  # ligatures NFKD leaves whole
+    folded = folded.replace("œ", "oe").replace("æ", "ae")  # ligatures NFKD leaves whole
+    for pattern, replacement in words.CHAT_SPELLINGS:
+        folded = pattern.sub(replacement, folded)
+    return folded
 
 
 def _narrates(clause: str) -> bool:

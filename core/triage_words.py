@@ -5,6 +5,7 @@ every apostrophe: events, conditions and signs by kind of emergency, and the cue
 from __future__ import annotations
 
 import re
+from typing import Any
 
 
 def _any(*alternatives: str) -> str:
@@ -598,4 +599,57 @@ PERSON = re.compile(
 )
 FIRST_PERSON_SUICIDE = re.compile(
     rf"{_ME} (?:suicider|pendre|jeter)|{_ME_KILL}|kill(?:ing)? myself|\bi (?:want to|wanna) die"
+)
+
+def _restore_ne(match: re.Match[str]) -> str:
+    subject = "je " if match.group(1) else ""
+    reflexive, verb, negation = match.group(2) or "", match.group(3), match.group(4)
+    particle = "ne " if reflexive or verb[0] not in "aeiou" else "n'"
+    return f"{subject}{particle}{reflexive}{verb} {negation}"
+
+
+# Chat spellings, rewritten before anything is read (on folded text): SMS contractions, dropped
+# apostrophes ("s est", "l air"), English contractions without their apostrophe ("cant", "hes"),
+# and the French "ne" people drop ("il respire pas" reads "il ne respire pas").
+CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\bjpp\b", "j'en peux plus"),
+        (r"\b(?:jai|g)(?= (?:envie|mal|plus|pas|pris|avale|fait|besoin|peur|trop)\b)|\bjai\b", "j'ai"),
+        (r"\bj(arrive|en|etais|avais)\b", r"j'\1"),
+        (r"\bj(vais|veux|peux|crois|pense|sais)\b", r"je \1"),
+        (r"\b(?:jsuis|jsui|chuis|chui)\b", "je suis"),
+        (r"\b(j|l|s|d|n|m|t|qu) (?=[aeiouyh])", r"\1'"),
+        (r"\bc (?=(?:le|la|les|un|une|quoi|pas|bon|grave|urgent|normal|mon|ma|sa|son|ca)\b)",
+         "c'est "),
+        (r"(?<!il )\b(?:y a|ya)\b", "il y a"),
+        (r"\bptite?s?\b", "petit"),
+        (r"\bbb\b", "bebe"),
+        (r"\bpte\b", "patiente"),
+        (r"\bpt\b", "patient"),
+        (r"\btt\b", "tout"),
+        (r"\bbcp\b", "beaucoup"),
+        (r"\bds\b", "dans"),
+        (r"\b(?:tjrs|tjs)\b", "toujours"),
+        (r"\b(?:mtn|mnt)\b", "maintenant"),
+        (r"\b(?:rn|atm)\b", "right now"),
+        (r"\b(can|don|doesn|won|isn|wasn|didn|couldn|wouldn|aren|haven|hasn)t\b", r"\1't"),
+        (r"\b(he|she|it|that|there|what)s\b(?= (?:not|been|gone|going|got|having|choking|"
+         r"turning|bleeding|breathing|unresponsive|collapsed|blue|grey|gray)\b)", r"\1's"),
+        (r"\bhes\b", "he's"),
+        (r"\bshes\b", "she's"),
+        (r"\bim(?= (?:gonna|going|not|so|done|on|at|in|feeling|choking|scared|sorry|about)\b)",
+         "i'm"),
+        (r"\bive\b", "i've"),
+        (r"\bgonna\b", "going to"),
+        (r"\bwanna\b", "want to"),
+        (r"\bu\b", "you"),
+        (r"\bur\b", "your"),
+        (r"\b(?:pls|plz)\b", "please"),
+        # "il respire pas", "elle se réveille plus": the "ne" restored.
+        (r"(?<!\bne )(?<!n')(?<!\bse )(?<!s')(j')?\b(se |s')?(respirent|respire|repondent|repond|bougent|bouge|"
+         r"parlent|parle|reagit|reagissent|reveille|arrive|arrivent|peut|peuvent|tient|avale)"
+         r" (plus|pas|rien)\b(?! (?:vite|fort|mal|bien|lentement|que|de)\b)",
+         _restore_ne),
+    )
 )
