@@ -109,8 +109,10 @@ def _described(kind: Emergency, clauses: list[str], now: bool, generic: bool) ->
     groups = _SIGN_PATTERNS.get(kind, [])
     seen = sum(any(_found([group], c) for c in clauses) for group in groups)
     person = any(words.PERSON.search(c) for c in clauses)
-    # One FAST sign is a stroke until proven otherwise; elsewhere one sign is too common.
-    needed = 1 if kind is Emergency.STROKE else 2
+    # One FAST sign is a stroke until proven otherwise, one sign of laboured breathing is
+    # distress in a child; elsewhere one sign is too common.
+    child = kind is Emergency.BREATHING and any(words.CHILD.search(c) for c in clauses)
+    needed = 1 if kind is Emergency.STROKE or child else 2
     return seen >= needed and (now or person) and not generic
 
 

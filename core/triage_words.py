@@ -14,6 +14,19 @@ def _any(*alternatives: str) -> str:
 
 # Pieces shared by several kinds.
 _ME = r"(?:me|m')"
+# Saying one will do it, and the ways people say they will die.
+_INTENT = _any(
+    r"(?:going|gonna|wants?|wanted|plans?|planning|threaten(?:s|ed|ing)?|about) to",
+    r"(?:vais|va|vas|veux|veut|voulait|compte|menace de|menace d'|projette de|allait)",
+)
+_METHOD = _any(
+    r"(?:drive|crash|steer) (?:\w+ ){0,2}(?:into|off)",
+    r"(?:jump|throw (?:himself|herself|myself|themselves)) (?:off|from|in front|under)",
+    r"(?:hang|drown|shoot|gas|electrocute) (?:himself|herself|myself|themselves)",
+    r"(?:s'|se |me |m')(?:noyer|jeter|pendre|tirer dessus|electrocuter|immoler)",
+    r"foncer (?:dans|contre) (?:un|une|le|la)",
+    r"sauter (?:du|d'un|de la|par|sous)",
+)
 # "me tuer", not "ça va me tuer" (a way of speaking).
 _ME_KILL = rf"(?<!va )(?<!vont )(?<!ca )(?<!vas ){_ME} tuer"
 _SELF_EN = r"(?:myself|himself|herself|themselves)"
@@ -163,6 +176,11 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"done with (?:life|living)",
         r"(?:cut|slit|slashed) (?:my|his|her|their) wrists?",
         r"(?:ouvert|ouvrir|taillade|tailler|couper|coupe) (?:les|ses|mes) veines",
+        # the wound as a state: "ses poignets ouverts", "wrists slashed"
+        r"(?:poignets?|veines|wrists?) (?:\w+ )?(?:ouverte?s?|coupee?s?|taillade(?:e|es|s)?|"
+        r"slashed|slit|cut open)",
+        # an intention and a way to die: "going to drive his car into a wall", "va se noyer"
+        rf"{_INTENT} (?:\w+ ){{0,2}}{_METHOD}",
         r"envie de crever|veux crever|vais crever",
         r"(?:me|se|te) buter\b",
         r"(?:vais|va|allait|veux|veut) sauter (?:ce soir|maintenant|du|d'un|par|de la|sous)",
@@ -217,6 +235,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:is having|having|in|into) (?:an? )?anaphyla",
         r"(?:throat|tongue|lips?|mouth) (?:is |are |feels )?(?:closing|swelling|swollen|tight)",
         r"reacting to",
+        # its rescue treatment had to be used: "used her EpiPen", "stylo d'adrénaline fait"
+        r"(?:used|gave|given|give|utilise|fait|injecte) (?:\w+ ){0,2}(?:epipen|anapen|jext|"
+        r"auto-?inject\w*|stylo d'adrenaline)",
     ),
     "overdose": (
         rf"{_INGESTED} (?:\w+ ){{0,3}}{_QUANTITY} (?:\w+ ){{0,4}}?{_SUBSTANCE}",
@@ -236,6 +257,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
     ),
     "bleeding": (
         r"saigne (?:enormement|abondamment|beaucoup|a flots?|sans arret|de partout|comme)",
+        # bleeding and how much: "ça saigne fort", "bleeding like crazy"
+        r"(?:saigne|saignent|saignement|bleeds?|bleeding) (?:\w+ )?(?:fort|grave|trop|a mort|"
+        r"vraiment beaucoup|tres fort|non-stop|like crazy|loads|so much|really badly|buckets)\b",
         r"(?:ca|le sang) gicle",
         r"pisse le sang",
         r"(?:vomit|crache|tousse|perd) (?:\w+ ){0,2}(?:du|de) sang",
@@ -263,7 +287,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"\betouffe\b",
         r"(?:n'arrive|ne peut|n'arrivent|ne peuvent|arrive) (?:plus|pas) (?:a )?respirer",
         r"suffoqu|suffocat",
-        r"(?:can't|cannot|can not) get (?:any )?(?:air|breath)",
+        r"(?:can't|cannot|can not) get (?:any |my |his |her |their )?(?:air|breath)",
         r"(?:respire|respirent) (?:tres |de plus en plus )?mal",
         r"du mal a respirer",
         r"devient (?:bleu|violet|gris)",
@@ -300,7 +324,6 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
         r"oedeme de quincke",
         r"angio-?oedeme|angioedema",
         r"reaction (?:au produit de contraste|a la perfusion|to the (?:contrast|infusion))",
-        r"epipen|anapen|stylo d'adrenaline|auto-?inject",
     ),
     "overdose": (
         r"intox",
@@ -362,6 +385,7 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "breathing": (
         # effort, rate
         r"respire (?:\w+ )?(?:vite|fort|mal)|polypn|tachypn|\btire\b|tirage|grunting|geint|"
+        r"chest (?:is |feels )?tight|oppression|poitrine (?:qui )?serre|"
         r"breathing (?:\w+ )?(?:fast|hard|rapidly)|wheez|siffl|essouffl|breathless|"
         r"short of breath",
         # oxygen
@@ -371,6 +395,11 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:finir|terminer) (?:ses|une) phrases?|single words|ne peut (?:plus|pas) parler|"
         r"(?:can't|cannot|barely) (?:speak|talk)|"
         r"(?:peut|arrive) a peine (?:a )?(?:parler|respirer)",
+        # the rescue treatment does nothing
+        r"(?:inhaler|pump|puffer|nebs?|nebuli[sz]er|salbutamol|ventoline|bronchodilat\w*|"
+        r"aerosols?|bouffees|puffs) (?:\w+ ){0,2}(?:not (?:helping|working)|(?:doesn't|isn't|"
+        r"didn't|aren't) (?:help|work)\w*|ne (?:fait|font|marche|marchent) (?:rien|pas|plus)|"
+        r"sans (?:effet|amelioration)|no (?:effect|better|help)|inefficace)",
     ),
     "stroke": (
         # face
@@ -384,7 +413,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:bras|main|jambe)s? (?:\w+ ){0,2}(?:qui tombe|tombe|faible|lourd|ne repond|paralyse|"
         r"engourdi)|bouger (?:le|la|son|sa) (?:bras|main|jambe)|hemicorps|"
         r"(?:lift|raise|move|feel) (?:(?:his|her|my|the) )?(?:\w+ )?(?:arm|hand|leg)|"
-        r"(?:arm|hand|leg) (?:\w+ ){0,2}(?:weak|numb|heavy|limp|dropped|drift)|"
+        r"(?:arm|hand|leg) (?:\w+ ){0,2}(?:weak|numb|heavy|limp|dropped|drift|floppy|dead|useless|"
+        r"gave way|went)|(?:bras|main|jambe) (?:\w+ ){0,2}(?:molle?|morte?|inerte|lache)|"
         r"(?:arm|one-sided|sided) weakness|(?:main|bras) (?:\w+ )?lache|"
         r"(?:bras|main|jambe) (?:\w+ ){0,2}ne bouge (?:plus|pas)|"
         r"(?:side|cote|hemicorps) (?:\w+ ){0,2}(?:weak|faible|paralys|numb|engourdi)",
@@ -392,7 +422,9 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"parle (?:mal|bizarre|difficilement|de travers|plus)|(?:du mal|difficulte)s? a parler|"
         r"troubles? (?:de la parole|du langage)|(?:n'arrive|ne peut) plus (?:a )?parler|"
         r"(?:trouve plus|cherche) ses mots|melange (?:les|ses) mots|aphasi|dysarthri|"
-        r"slurr|garbled|(?:can't|cannot) (?:speak|talk|get (?:his|her) words)|"
+        r"slurr|garbled|nonsense|gibberish|not making sense|incoherent|muddled|jumbled|"
+        r"(?:parle|dit|raconte) (?:\w+ )?n'importe quoi|incomprehensible|incoherente?|"
+        r"(?:can't|cannot) (?:speak|talk|get (?:his|her) words)|"
         r"words (?:are )?(?:coming out|jumbled)|speech (?:is )?(?:slurred|garbled|gone)|"
         r"(?:can't|cannot|doesn't|does not) understand|ne comprend (?:plus|rien)",
     ),
@@ -509,11 +541,12 @@ GENERIC = re.compile(
         r"why",
         r"when (?:should|to|do you|is|are|does)\b",
         r"should",
-        r"is\b",
-        r"are\b",
-        r"can\b",
-        r"does",
-        r"do\b",
+        # "can we…?", not "can't breathe"
+        r"is\b(?!n')",
+        r"are\b(?!n')",
+        r"can\b(?!')",
+        r"does\b(?!n')",
+        r"do\b(?!n')",
         r"management",
         r"protocol",
         r"algorithm",
@@ -592,6 +625,13 @@ SOMEONE = re.compile(
     r"\b(?:mon|ma|notre|my|our) (?:patient|patiente|pere|mere|fils|fille|mari|femme|bebe|ami|"
     r"amie|collegue|voisin|voisine|frere|soeur|enfant|dad|mum|mom|father|mother|son|daughter|"
     r"husband|wife|baby|friend|colleague|neighbour|brother|sister|child)\b"
+)
+# An infant or a child: one sign of laboured breathing is enough (they tire fast).
+CHILD = re.compile(
+    _any(
+        r"\b(?:bebe|baby|nourrisson|infant|newborn|toddler|enfant|child|kid|kiddo|gamin|petit)\b",
+        r"\b\d+ (?:mois|months?)\b|\b\d+[- ]month[- ]old\b",
+    )
 )
 PERSON = re.compile(
     r"\b(?:il|elle|je|j'|mon|ma|mes|son|sa|ses|he|she|his|her|my|i|patient|patiente|dad|mum|"
