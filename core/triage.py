@@ -107,13 +107,16 @@ def _described(kind: Emergency, clauses: list[str], now: bool, generic: bool) ->
     if now and any(_found(_CONDITION_PATTERNS[kind], c) for c in clauses):
         return True
     groups = _SIGN_PATTERNS.get(kind, [])
-    seen = sum(any(_found([group], c) for c in clauses) for group in groups)
+    found = [any(_found([group], c) for c in clauses) for group in groups]
+    seen = sum(found)
     person = any(words.PERSON.search(c) for c in clauses)
-    # One FAST sign is a stroke until proven otherwise, one sign of laboured breathing is
-    # distress in a child; elsewhere one sign is too common.
+    # One FAST sign (face, arm, speech) is a stroke until proven otherwise, one sign of laboured
+    # breathing is distress in a child; elsewhere one sign is too common.
+    fast = kind is Emergency.STROKE and any(found[: words.FAST_GROUPS])
     child = kind is Emergency.BREATHING and any(words.CHILD.search(c) for c in clauses)
-    needed = 1 if kind is Emergency.STROKE or child else 2
-    return seen >= needed and (now or person) and not generic
+    needed = 1 if fast or child else 2
+    # Three kinds of signs together describe someone, whoever they are.
+    return seen >= needed and (now or person or seen > needed) and not generic
 
 
 def _folded(text: str) -> str:

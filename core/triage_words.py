@@ -26,6 +26,7 @@ _METHOD = _any(
     r"(?:s'|se |me |m')(?:noyer|jeter|pendre|tirer dessus|electrocuter|immoler)",
     r"foncer (?:dans|contre) (?:un|une|le|la)",
     r"sauter (?:du|d'un|de la|par|sous)",
+    r"jump\b(?! (?:in|on|to|at|the|a|ahead|start)\b)",
 )
 # "me tuer", not "ça va me tuer" (a way of speaking).
 _ME_KILL = rf"(?<!va )(?<!vont )(?<!ca )(?<!vas ){_ME} tuer"
@@ -36,7 +37,8 @@ _CHILD = _any(
     r"petite-fille)",
     r"l'enfant",
     r"\d+ (?:ans|mois)\b",
-    r"(?:my|our|a|the) (?:son|daughter|child|kid|toddler|baby|infant)",
+    r"(?:my|our|a|the) (?:son|daughter|child|kid|toddler|baby|infant|teenager)",
+    r"(?:mon|ma|notre|l') ado(?:lescente?)?\b",
     r"\d+[- ](?:year|month)[- ]old",
 )
 # Household products and objects a child swallows: a poisoning whatever the amount.
@@ -94,11 +96,14 @@ _QUANTITY = _any(
     r"(?:une )?dose (?:enorme|massive)",
     r"trop de",
     r"too many",
+    r"(?:a |the )?(?:load|loads|lot|lots|bunch|heaps?|tons?) of",
+    r"(?:un tas|plein|la moitie|une dizaine|une vingtaine|une trentaine) d(?:e |')",
+    r"half (?:a|the|of)",
 )
 _INGESTED = _any(
     r"(?:a|ai|as|ont) (?:avale|bu|mange|ingere|pris|croque|lech[ee])",
     r"s'est (?:injecte|administre)",
-    r"(?:swallowed|drank|ate|ingested|took|taking|has taken|chewed|got into|got hold of|"
+    r"(?:swallowed|drank|ate|ingested|took|taking|has taken|taken|chewed|got into|got hold of|"
     r"injected)",
     r"(?:a|ont) trouve",
     r"(?:a|ai|as|ont) (?:sniffe|fume|inhale)|snorted|smoked",
@@ -197,6 +202,24 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"better off (?:dead|without me|if i (?:was|were) dead)",
         r"(?:i'm|i am|he's|he is|she's|she is|feeling) suicidal",
         r"jump (?:off|from|in front)",
+        # saying one will not be there: "je serai plus là demain", "won't be here tomorrow"
+        r"(?:won't|will not|wont) be (?:here|around|alive)\b(?! (?:for|on|at|until|till|next)\b)|"
+        r"(?:serai|sera|serais) (?:plus|pas) (?:la|en vie|vivante?)\b(?! (?:pour|a|au|lundi|"
+        r"mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b)|if i (?:was|were|am) gone|"
+        r"(?:jamais|plus jamais|ne plus|ne jamais) (?:me |se )?reveiller|"
+        r"(?:never|not) (?:to )?wake (?:up )?again|sleep (?:and|forever)(?: never)? (?:wake|forever)",
+        # goodbyes and preparations
+        r"stockpil|saving up (?:my |his |her |their )?(?:pills|meds|tablets)|"
+        r"(?:mis|met|mettre|garde) de cote (?:des|ses|mes) (?:medicaments|cachets|comprimes)|"
+        r"(?:lettres?|mots?) (?:d'adieu|pour (?:mes|ses|leurs) (?:enfants|proches|parents))|"
+        r"(?:texted|said|sent|wrote|written|saying) (?:\w+ ){0,2}goodbyes?\b|"
+        r"(?:m'a|a|ai|lui ai) dit adieu|(?:giving|gave|given|donne) (?:\w+ ){0,2}(?:things|stuff|"
+        r"belongings|affaires) away|(?:tonight|today|ce soir) (?:is|c'est|est) (?:the night|the day|"
+        r"le soir|le jour)|de quoi (?:en finir|mourir|me tuer|se tuer)",
+        # an attempt: "a tenté de s'étrangler", "tried to hang himself"
+        r"(?:tente|essaye|essaie|essaye|tried|attempted|trying|tries) (?:de |d'|to )(?:s'|se |me |m')?"
+        r"(?:etrangler|pendre|tuer|suicider|jeter|noyer|ouvrir les veines|defenestrer|"
+        r"hang|strangle|kill|cut (?:his|her|my|their)|drown|overdose|jump|end)",
     ),
     "cardiac_arrest": (
         r"ne respire (?:plus|pas)\b(?! bien)",
@@ -244,6 +267,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         rf"{_CHILD} (?:\w+ ){{0,5}}{_INGESTED} (?:\S+ ){{0,5}}?{_SUBSTANCE}",
         rf"{_INGESTED} (?:[^\s']+['\s]){{0,4}}?{_TOXIC}",
         _SWALLOWED_SO_MUCH,
+        # taken so much of anything that its name does not matter: "a load of his dad's tramadol"
+        rf"{_INGESTED} (?:\w+ ){{0,2}}(?:a |the )?(?:load|loads|lot|lots|bunch|heaps?|tons?) of",
+        rf"{_INGESTED} (?:\w+ ){{0,2}}(?:un tas|plein|la moitie|une dizaine|une vingtaine) d",
         r"(?:pris|took|taken|given|donne|recu|avale|swallowed) (?:\w+ ){0,5}"
         r"(?:par erreur|by mistake|accidentally|double dose|dose double)",
         r"(?:respire|inhale|inhaled|breathed in) (?:\w+ ){0,2}"
@@ -278,6 +304,10 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"pouring|gushing)|(?:saigne|sang) a gros bouillons",
         r"(?:coughing|vomiting|throwing) up (?:\w+ ){0,3}blood",
         r"(?:arterial|massive|uncontrolled|torrential) (?:bleed|bleeding|haemorrhage|hemorrhage)",
+        r"(?:grosse|enorme|massive?|grave|big|huge|major|heavy|severe|gros) (?:\w+ )?(?:hemorragi|"
+        r"saignement|bleed|haemorrhag|hemorrhag)",
+        r"(?:bleeding|bled|bleeds|soaked|soaking|saigne|traverse) (?:right )?through (?:\w+ ){0,2}"
+        r"(?:dressings?|pads?|towels?|bandages?|gauzes?|sheets?|compresses?)",
         r"(?:hemorragi|metrorragi|rectorragi|epistaxis|hematemese|saignement|haemorrhag|hemorrhag|"
         r"bleed)\w* (?:\w+ ){0,2}(?:abondant|massi|important|incontrol|cataclysm|profuse|heavy|"
         r"severe|torrenti)",
@@ -366,30 +396,44 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "overdose": (
         # consciousness
         r"ne se reveille (?:pas|plus)|inconscient|(?:won't|doesn't|does not) wake|unconscious|"
-        r"unrousable|barely rousable|somnolent|drowsy|pupilles? en tete d'epingle|pinpoint|myosis",
+        r"unrousable|barely rousable|somnolent|drowsy|pupilles? en tete d'epingle|pinpoint|myosis|"
+        r"sleepy|endormie?|difficile a reveiller|hard to (?:wake|rouse)|groggy|ensuquee?|"
+        r"obnubilee?|\bgcs (?:[3-9]|1[0-2])\b|glasgow (?:a )?(?:[3-9]|1[0-2])\b",
         # a drug behind it
         r"(?:apres|after) (?:sa|son|ses|his|her|the) (?:morphine|methadone|oxycodone|opio|"
         r"insuline|insulin|traitement|medicaments|pills|tablets)|(?:empty|vides?) (?:\w+ )?"
         r"(?:pill|packets?|boites?|plaquettes?|bottles?|flacons?)|(?:pill|tablet) (?:packets|"
-        r"bottles) (?:\w+ )?empty|par erreur|by mistake",
+        r"bottles) (?:\w+ )?empty|par erreur|by mistake|needle|seringue|syringe|shooting up|"
+        r"s'est shoote|"
+        rf"{_INGESTED}",
         # slow breathing
         r"respire (?:\d|un|deux|trois|quatre|cinq|six|sept|huit) fois par minute|"
-        r"(?:resp(?:iratory)? rate|fr|rr) (?:of |a |is )?[1-8]\b|bradypn",
+        r"(?:resp(?:iratory)? rate|fr|rr) (?:of |a |is )?[1-8]\b|bradypn|barely breathing|"
+        r"respire (?:a peine|tres peu|tres lentement|lentement)|shallow breathing|"
+        r"(?:levres|lips) (?:\w+ )?(?:bleues?|blue)",
     ),
     "bleeding": (
-        r"\bsang\b|saign|\bbleed|\bblood|hemorrag|haemorrhag|(?:s'est )?coupe|\bcut\b|plaie|wound",
+        r"\bsang\b|saign|\bbleed|\bblood|hemorrag|haemorrhag|(?:s'est )?coupe|\bcut\b|plaie|wound|"
+        r"clots|caillots",
         r"(?:ca|ils?|elles?) ne s'arrete (?:pas|plus)|(?:won't|doesn't|does not|will not) stop|"
         r"partout|everywhere|soaking|trempe|a flots?|gicle|every \d+ minutes|"
-        r"toutes les \d+ minutes",
+        r"toutes les \d+ minutes|en continu|continuously|non-stop|sans arret|"
+        r"(?:big|large|gros|huge|enormes?) (?:\w+ )?(?:clots|caillots)",
+        # shock
+        r"\bfaint|malaise|\bpale\b|palot|dizzy|tete qui tourne|tomber dans les pommes|syncope|"
+        r"\b(?:ta|bp|pa|tension)(?: a| of| is)? (?:[4-8]\d)\b|tachycard",
     ),
     "breathing": (
         # effort, rate
         r"respire (?:\w+ )?(?:vite|fort|mal)|polypn|tachypn|\btire\b|tirage|grunting|geint|"
-        r"chest (?:is |feels )?tight|oppression|poitrine (?:qui )?serre|"
+        r"chest (?:is |feels )?tight|oppression|poitrine (?:qui )?serre|respire avec peine|"
+        r"(?:resp(?:iratory)? rate|\brr|\bfr|frequence respiratoire)(?: of| is| a| at|:)? [3-6]\d\b|"
+        r"(?:really |badly )?struggling|manque d'air|(?:short|out) of air|"
         r"breathing (?:\w+ )?(?:fast|hard|rapidly)|wheez|siffl|essouffl|breathless|"
         r"short of breath",
         # oxygen
         r"\b(?:sat|sats|spo2|saturation)(?: a| are| at| of| est a)? [4-8]\d\b|cyanos|bleue?s?\b|"
+        r"violette?s?\b|\b(?:on|sous) (?:1[0-5]|[6-9]) ?(?:l|litres?|liters?)\b|"
         r"\bblue\b|\bgris\b|\bgrey\b",
         # speech
         r"(?:finir|terminer) (?:ses|une) phrases?|single words|ne peut (?:plus|pas) parler|"
@@ -411,7 +455,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"sourire (?:\w+ ){0,2}(?:d'un cote|asymetrique|de travers)|(?:can't|cannot) smile",
         # arm, leg, one side
         r"(?:bras|main|jambe)s? (?:\w+ ){0,2}(?:qui tombe|tombe|faible|lourd|ne repond|paralyse|"
-        r"engourdi)|bouger (?:le|la|son|sa) (?:bras|main|jambe)|hemicorps|"
+        r"engourdi)|(?:bouger|lever|soulever|tenir|serrer) (?:le|la|son|sa|ses) (?:bras|main|jambe)|"
+        r"hemicorps|(?:arm|hand|leg) (?:won't|doesn't|can't|will not) (?:move|work)|"
         r"(?:lift|raise|move|feel) (?:(?:his|her|my|the) )?(?:\w+ )?(?:arm|hand|leg)|"
         r"(?:arm|hand|leg) (?:\w+ ){0,2}(?:weak|numb|heavy|limp|dropped|drift|floppy|dead|useless|"
         r"gave way|went)|(?:bras|main|jambe) (?:\w+ ){0,2}(?:molle?|morte?|inerte|lache)|"
@@ -422,27 +467,36 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"parle (?:mal|bizarre|difficilement|de travers|plus)|(?:du mal|difficulte)s? a parler|"
         r"troubles? (?:de la parole|du langage)|(?:n'arrive|ne peut) plus (?:a )?parler|"
         r"(?:trouve plus|cherche) ses mots|melange (?:les|ses) mots|aphasi|dysarthri|"
-        r"slurr|garbled|nonsense|gibberish|not making sense|incoherent|muddled|jumbled|"
+        r"bafouill|begai|articule mal|mange ses mots|slurr|garbled|nonsense|gibberish|not making sense|incoherent|muddled|jumbled|"
         r"(?:parle|dit|raconte) (?:\w+ )?n'importe quoi|incomprehensible|incoherente?|"
         r"(?:can't|cannot) (?:speak|talk|get (?:his|her) words)|"
         r"words (?:are )?(?:coming out|jumbled)|speech (?:is )?(?:slurred|garbled|gone)|"
         r"(?:can't|cannot|doesn't|does not) understand|ne comprend (?:plus|rien)",
+        # Beyond FAST: sight and balance, a stroke only with another sign (POSTERIOR_GROUPS).
+        r"voit double|vision double|diplopi|double vision|(?:perdu|perd|lost) (?:la vue|(?:the )?"
+        r"(?:vision|sight))|ne voit plus|amaurose|hemianop|(?:suddenly |sudden )?confus",
+        r"marche de travers|titube|(?:perd|perdu) l'equilibre|desequilibre|ataxi|unsteady|"
+        r"stagger|(?:loss of|lost (?:his|her)) balance|(?:can't|cannot) (?:walk|stand)|vertige brutal",
     ),
     "anaphylaxis": (
-        r"(?:gorge|langue|levres?|visage|face|throat|tongue|lips?) (?:\w+ ){0,2}(?:gonfl|enfl|"
-        r"swell|swollen|tight|serre|huge|enorme|puffy)|gonfle|swelling up",
+        r"(?:gorge|langue|levres?|visage|yeux|paupieres|face|throat|tongue|lips?|eyes?|eyelids?) "
+        r"(?:\w+ ){0,2}(?:gonfl|enfl|swell|swollen|tight|serre|huge|enorme|puff|se ferme|ferme|"
+        r"clos)|gonfle|swelling up",
         r"urticaire|plaques (?:partout|rouges)|\bhives\b|\brash\b|boutons partout|tout rouge|"
         r"erythem|flush",
         r"du mal a avaler|dysphagi|hoarse|voix (?:rauque|qui change)|throat (?:\w+ )?(?:funny|"
         r"tight|strange|itchy)|gorge (?:qui )?(?:gratte|serre)|stridor",
-        r"siffle|sibilan|wheez|respire (?:\w+ )?mal|du mal a respirer|breath",
+        r"siffle|sibilan|wheez|respire (?:\w+ )?mal|du mal a respirer|breath|"
+        r"(?:sats?|saturation|spo2) (?:\w+ )?(?:dropping|falling|qui baisse|qui chute|low)|desatur",
+        r"vomi|vomiting|throwing up|douleurs? abdominales?|tummy pain|abdominal pain",
         r"\b(?:ta|tension|bp|pa)(?: a)? [4-8]\d\b|hypotension|malaise|chute de (?:la )?tension|"
         r"(?:ta|bp|pa) (?:imprenable|effondree|unrecordable|dropping)|collaps",
         r"apres (?:\w+ ){0,2}(?:antibiotique|injection|vaccin|piqure|cacahuete|sesame|noix|"
         r"arachide|contraste|perfusion)|(?:after|from) (?:\w+ ){0,2}(?:antibiotic|injection|"
         r"contrast|sting|vaccine|peanut|nuts?|infusion)|ate (?:a|some) (?:peanut|nut)|bee sting|"
         r"piquer par|mange (?:\w+ ){0,2}(?:cacahuete|sesame|noix|arachide)|en a mange|just ate|"
-        r"ate some|"
+        r"ate some|(?:ate|eaten|eating|mange|gouter?) (?:\w+ ){0,4}(?:peanuts?|nuts|cacahuetes?|"
+        r"sesame|noix|arachides?|shellfish|shrimps?|prawns?|crevettes?|fruits de mer|kiwi)|"
         r"(?:apres|after|recu|received|given) (?:\w+ ){0,3}(?:curare|rocephine|ceftriaxone|"
         r"penicill|amox|cephalo|iode|latex|ains|nsaid)|"
         r"(?:allergique|allergic) (?:a|aux|to) (?:\w+ ){0,3}"
@@ -693,3 +747,6 @@ CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
          _restore_ne),
     )
 )
+# The stroke sign groups that are enough alone (face, arm, speech: FAST); sight and balance
+# count only with another sign.
+FAST_GROUPS = 3
