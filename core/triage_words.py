@@ -304,8 +304,6 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"pouring|gushing)|(?:saigne|sang) a gros bouillons",
         r"(?:coughing|vomiting|throwing) up (?:\w+ ){0,3}blood",
         r"(?:arterial|massive|uncontrolled|torrential) (?:bleed|bleeding|haemorrhage|hemorrhage)",
-        r"(?:grosse|enorme|massive?|grave|big|huge|major|heavy|severe|gros) (?:\w+ )?(?:hemorragi|"
-        r"saignement|bleed|haemorrhag|hemorrhag)",
         r"(?:bleeding|bled|bleeds|soaked|soaking|saigne|traverse) (?:right )?through (?:\w+ ){0,2}"
         r"(?:dressings?|pads?|towels?|bandages?|gauzes?|sheets?|compresses?)",
         r"(?:hemorragi|metrorragi|rectorragi|epistaxis|hematemese|saignement|haemorrhag|hemorrhag|"
@@ -368,7 +366,9 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
         r"haemorrhag|hemorrhag",
         r"haematemesis|hematemesis|hematemese|haemoptysis|hemoptysis|hemoptysie",
         r"\bpph\b",
-        r"major (?:bleed|bleeding|haemorrhage|hemorrhage)",
+        # sized before its name ("grosse hémorragie", "major bleeding": also a term of the trade)
+        r"(?:grosse|enorme|massive?|grave|big|huge|major|heavy|severe|gros) (?:\w+ )?(?:hemorragi|"
+        r"saignement|bleed|haemorrhag|hemorrhag)",
     ),
     "breathing": (
         r"detresse respiratoire",
@@ -518,6 +518,7 @@ NOW = re.compile(
         r"en ce moment",
         r"ongoing",
         r"in progress",
+        r"en continu|non-stop|continuously",
         r"currently",
         r"ce soir",
         r"tonight",
