@@ -40,6 +40,7 @@ _CHILD = _any(
     r"(?:my|our|a|the) (?:son|daughter|child|kid|toddler|baby|infant|teenager)",
     r"(?:mon|ma|notre|l') ado(?:lescente?)?\b",
     r"\d+[- ](?:year|month)[- ]old",
+    r"(?:my|our|a|the|his|her) \d+ ?(?:yo|y/o|yr old|year old)\b",
 )
 # Household products and objects a child swallows: a poisoning whatever the amount.
 _HOUSEHOLD = (
@@ -83,10 +84,11 @@ _SUBSTANCE = _any(
     r"heroine?",
     r"cocaine|crack|ecstasy|mdma|ghb|fentanyl|ketamine",
     r"opio",
+    r"piluliers?|pill (?:organi[sz]er|box)|dosette box|semainier",
 )
 _QUANTITY = _any(
     r"\b(?:[5-9]|[1-9]\d+)\b",
-    r"several|plusieurs|il en manque",
+    r"several|plusieurs|il en manque|(?:some|a few|several) (?:are|were|of them) missing",
     r"tous (?:mes|ses|les|leurs)|toutes (?:mes|ses|les|leurs)|all (?:my|his|her|their)",
     r"tout(?:e|es)? (?:la|le|sa|son|ses|une)",
     r"(?:the )?whole",
@@ -170,6 +172,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:envie de|veux|veut|voulait|voudrais|vais|va|allait) mourir",
         r"disparaitre pour (?:de bon|toujours)",
         r"a quoi bon (?:vivre|continuer)",
+        r"(?:sert|servirait) a rien (?:de|que je) (?:continuer|continue|vivre|vive)|"
+        r"(?:no|what's the) point (?:in |of )?(?:me )?(?:going on|carrying on|living)|"
+        r"(?:arrete|arreter|stop) (?:tout|everything) (?:pour de bon|for good)",
         r"(?:je suis|il est|elle est|suis) suicidaire",
         r"(?:j'ai|il a|elle a) des idees (?:suicidaires|noires)",
         rf"kill(?:ing)? {_SELF_EN}",
@@ -231,9 +236,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:s'effondre|s'est effondre|collapsed|collapses) (?:\w+ ){0,3}(?:ne repond plus|"
         r"inconscient|unresponsive|ne respire)",
         r"no (?:signs of life|breathing|output)\b",
-        r"\bacr\b",
-        r"arret cardio-?respiratoire",
-        r"(?:est|en|fait un|faire un) arret\b",
+        r"(?:without|sans) (?:a |un |de )?pouls|without a pulse|pouls (?:absent|imprenable)",
+        r"\bshocking\b|on choque\b",
+        r"(?:est|en|fait un|faire un) (?:arret|acr)\b",
         r"\ben (?:asystolie|fv|tv sans pouls|dissociation|aesp|rythme non choquable)",
         r"(?:on|a) (?:a )?(?:deja )?choque",
         r"\bon masse\b",
@@ -271,7 +276,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
         rf"{_INGESTED} (?:\w+ ){{0,2}}(?:a |the )?(?:load|loads|lot|lots|bunch|heaps?|tons?) of",
         rf"{_INGESTED} (?:\w+ ){{0,2}}(?:un tas|plein|la moitie|une dizaine|une vingtaine) d",
         r"(?:pris|took|taken|given|donne|recu|avale|swallowed) (?:\w+ ){0,5}"
-        r"(?:par erreur|by mistake|accidentally|double dose|dose double)",
+        r"(?:double dose|dose double)",
         r"(?:respire|inhale|inhaled|breathed in) (?:\w+ ){0,2}"
         r"(?:vapeurs?|fumees?|fumes|gaz|gas|smoke)",
         rf"{_INGESTED} (?:\w+ ){{0,2}}(?:[5-9]|[1-9]\d+) (?!{_UNITS}\b)[a-z]",
@@ -304,6 +309,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"pouring|gushing)|(?:saigne|sang) a gros bouillons",
         r"(?:coughing|vomiting|throwing) up (?:\w+ ){0,3}blood",
         r"(?:arterial|massive|uncontrolled|torrential) (?:bleed|bleeding|haemorrhage|hemorrhage)",
+        r"(?:passe|traverse|passent|traversent) (?:a travers )?(?:\w+ ){0,2}(?:compresses|pansements?|"
+        r"serviettes?|protections?|draps?|champs)",
         r"(?:bleeding|bled|bleeds|soaked|soaking|saigne|traverse) (?:right )?through (?:\w+ ){0,2}"
         r"(?:dressings?|pads?|towels?|bandages?|gauzes?|sheets?|compresses?)",
         r"(?:hemorragi|metrorragi|rectorragi|epistaxis|hematemese|saignement|haemorrhag|hemorrhag|"
@@ -343,7 +350,14 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
         r"idees (?:suicidaires|noires)",
         r"suicidal",
     ),
-    "cardiac_arrest": (r"arret cardiaque", r"cardiac arrest", r"asystol", r"\bfv\b"),
+    "cardiac_arrest": (
+        r"arret cardiaque",
+        r"cardiac arrest",
+        r"asystol",
+        r"\bfv\b",
+        r"\bacr\b",
+        r"arret cardio-?respiratoire",
+    ),
     "anaphylaxis": (
         r"anaph",
         r"choc (?:allergique|anaphylactique)",
@@ -404,7 +418,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"insuline|insulin|traitement|medicaments|pills|tablets)|(?:empty|vides?) (?:\w+ )?"
         r"(?:pill|packets?|boites?|plaquettes?|bottles?|flacons?)|(?:pill|tablet) (?:packets|"
         r"bottles) (?:\w+ )?empty|par erreur|by mistake|needle|seringue|syringe|shooting up|"
-        r"s'est shoote|"
+        r"s'est shoote|ghb|heroine?|cocaine|crack|mdma|ecstasy|ketamine|fentanyl|opioid|opiace|"
+        r"tramadol|methadone|benzo|xanax|lexomil|tercian|"
         rf"{_INGESTED}",
         # slow breathing
         r"respire (?:\d|un|deux|trois|quatre|cinq|six|sept|huit) fois par minute|"
@@ -417,7 +432,9 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"clots|caillots",
         r"(?:ca|ils?|elles?) ne s'arrete (?:pas|plus)|(?:won't|doesn't|does not|will not) stop|"
         r"partout|everywhere|soaking|trempe|a flots?|gicle|every \d+ minutes|"
-        r"toutes les \d+ minutes|en continu|continuously|non-stop|sans arret|"
+        r"toutes les \d+ minutes|en continu|continuously|non-stop|sans arret|badly|"
+        r"(?:lots of|a lot of|so much|loads of|beaucoup de|plein de|enormement de) (?:\w+ )?"
+        r"(?:blood|sang)|"
         r"(?:big|large|gros|huge|enormes?) (?:\w+ )?(?:clots|caillots)",
         # shock
         r"\bfaint|malaise|\bpale\b|palot|dizzy|tete qui tourne|tomber dans les pommes|syncope|"
@@ -438,7 +455,9 @@ SIGNS: dict[str, tuple[str, ...]] = {
         # speech
         r"(?:finir|terminer) (?:ses|une) phrases?|single words|ne peut (?:plus|pas) parler|"
         r"(?:can't|cannot|barely) (?:speak|talk)|"
-        r"(?:peut|arrive) a peine (?:a )?(?:parler|respirer)",
+        r"(?:peut|arrive) a peine (?:a )?(?:parler|respirer)|ne parle plus",
+        # exhaustion
+        r"drowsy|somnolente?|exhausted|epuisee?|tiring|s'epuise|confuse?\b|confused",
         # the rescue treatment does nothing
         r"(?:inhaler|pump|puffer|nebs?|nebuli[sz]er|salbutamol|ventoline|bronchodilat\w*|"
         r"aerosols?|bouffees|puffs) (?:\w+ ){0,2}(?:not (?:helping|working)|(?:doesn't|isn't|"
@@ -457,6 +476,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:bras|main|jambe)s? (?:\w+ ){0,2}(?:qui tombe|tombe|faible|lourd|ne repond|paralyse|"
         r"engourdi)|(?:bouger|lever|soulever|tenir|serrer) (?:le|la|son|sa|ses) (?:bras|main|jambe)|"
         r"hemicorps|(?:arm|hand|leg) (?:won't|doesn't|can't|will not) (?:move|work)|"
+        r"(?:can't|cannot|couldn't|unable to) (?:hold|grip|lift|raise) (?:his|her|my|a|the) |"
+        r"(?:n'arrive|arrive) (?:plus|pas) a (?:tenir|lever|serrer|soulever) |"
         r"(?:lift|raise|move|feel) (?:(?:his|her|my|the) )?(?:\w+ )?(?:arm|hand|leg)|"
         r"(?:arm|hand|leg) (?:\w+ ){0,2}(?:weak|numb|heavy|limp|dropped|drift|floppy|dead|useless|"
         r"gave way|went)|(?:bras|main|jambe) (?:\w+ ){0,2}(?:molle?|morte?|inerte|lache)|"
@@ -467,7 +488,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"parle (?:mal|bizarre|difficilement|de travers|plus)|(?:du mal|difficulte)s? a parler|"
         r"troubles? (?:de la parole|du langage)|(?:n'arrive|ne peut) plus (?:a )?parler|"
         r"(?:trouve plus|cherche) ses mots|melange (?:les|ses) mots|aphasi|dysarthri|"
-        r"bafouill|begai|articule mal|mange ses mots|slurr|garbled|nonsense|gibberish|not making sense|incoherent|muddled|jumbled|"
+        r"words (?:\w+ ){0,3}(?:wrong|mixed up|muddled|jumbled)|mots (?:\w+ ){0,2}(?:melanges|"
+        r"de travers)|voix pateuse|bafouill|begai|articule mal|mange ses mots|slurr|garbled|nonsense|gibberish|not making sense|incoherent|muddled|jumbled|"
         r"(?:parle|dit|raconte) (?:\w+ )?n'importe quoi|incomprehensible|incoherente?|"
         r"(?:can't|cannot) (?:speak|talk|get (?:his|her) words)|"
         r"words (?:are )?(?:coming out|jumbled)|speech (?:is )?(?:slurred|garbled|gone)|"
@@ -543,7 +565,7 @@ NOW = re.compile(
         r"brutal",
         r"suddenly",
         r"tout d'un coup",
-        r"\b(?:chambre|lit|box|bed|bay|room|salle) \d+",  # a numbered place: someone there
+        r"\b(?:chambre|ch|chbre|lit|box|bed|bay|room|rm|salle) \d+",  # a numbered place: someone there
         r"\bde la \d+\b",
         r"\b(?:ta|bp|pa|tension a|sat|sats|spo2|saturation)(?: a| are| at| of)? \d",
         r"\bon masse\b",
@@ -556,7 +578,7 @@ NOW = re.compile(
 HERE = re.compile(
     _any(
         r"per-?operatoire|intra-?operative|peri-?operative|en salle de reveil|\bsspi\b",
-        r"\bau (?:bloc|scanner|cabinet|dechocage|sau)\b",
+        r"\bau (?:bloc|scanner|cabinet|dechocage|dechoc|sau)\b|\baux urgences\b",
         r"\ben salle\b",
         r"\bin (?:theatre|recovery|the ed|resus|the ward|a&e)\b",
         r"\bon the ward\b",
@@ -690,7 +712,7 @@ CHILD = re.compile(
 )
 PERSON = re.compile(
     r"\b(?:il|elle|je|j'|mon|ma|mes|son|sa|ses|he|she|his|her|my|i|patient|patiente|dad|mum|"
-    r"mom|pere|mere)\b"
+    r"mom|pere|mere|homme|femme|jeune|dame|monsieur|madame|man|woman|guy|lady|gars|mec)\b"
 )
 FIRST_PERSON_SUICIDE = re.compile(
     rf"{_ME} (?:suicider|pendre|jeter)|{_ME_KILL}|kill(?:ing)? myself|\bi (?:want to|wanna) die"
@@ -743,7 +765,8 @@ CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
         (r"\b(?:pls|plz)\b", "please"),
         # "il respire pas", "elle se réveille plus": the "ne" restored.
         (r"(?<!\bne )(?<!n')(?<!\bse )(?<!s')(j')?\b(se |s')?(respirent|respire|repondent|repond|bougent|bouge|"
-         r"parlent|parle|reagit|reagissent|reveille|arrive|arrivent|peut|peuvent|tient|avale)"
+         r"parlent|parle|reagit|reagissent|reveille|arrive|arrivent|peut|peuvent|tient|avale|"
+         r"marche|marchent|fait|font)"
          r" (plus|pas|rien)\b(?! (?:vite|fort|mal|bien|lentement|que|de)\b)",
          _restore_ne),
     )
