@@ -20,7 +20,9 @@ DEMO_QUESTIONS = [
     for line in (DATA / "demo_questions.jsonl").read_text().splitlines()
 ]
 # Measured (bench/triage_eval.py, docs/safety.md); a change that lowers them fails here.
-FLOORS = {"dev": (1.0, 0.0), "test": (0.98, 0.016)}  # recall at least, false alarms at most
+# The test split holds the first test batch and the held-out batch written in chat style, whose
+# phrasings the word lists had not seen (docs/safety.md gives each).
+FLOORS = {"dev": (1.0, 0.0), "test": (0.889, 0.024)}  # recall at least, false alarms at most
 
 
 @pytest.mark.parametrize("split", ["dev", "test"])
@@ -37,9 +39,9 @@ def test_the_labelled_set_holds_its_recall_and_false_alarm_floors(split: str) ->
 
 
 def test_the_set_is_as_documented() -> None:
-    """The labelled set keeps its size, its French share and its half of near-misses."""
-    assert len(CASES) >= 250
-    assert sum(row["language"] == "fr" for row in CASES) >= 0.6 * len(CASES)
+    """The labelled set keeps its size, its French majority and its half of near-misses."""
+    assert len(CASES) >= 790
+    assert sum(row["language"] == "fr" for row in CASES) >= 0.55 * len(CASES)
     assert 0.45 <= sum(not row["kind"] for row in CASES) / len(CASES) <= 0.6
     assert {row["split"] for row in CASES} == {"dev", "test"}
 
