@@ -94,7 +94,10 @@ def detect(text: str) -> Emergency | None:
         words.NOW.search(c) or (not generic and (words.HERE.search(c) or words.SOMEONE.search(c)))
         for c in current
     )
+    denied = bool(words.SUICIDE_DENIED.search(folded))
     for kind in Emergency:
+        if kind is Emergency.SUICIDE and denied:
+            continue
         if _described(kind, current, now, generic):
             return kind
     return None

@@ -18,11 +18,12 @@ _ME = r"(?:me|m')"
 _INTENT = _any(
     r"(?:going|gonna|wants?|wanted|plans?|planning|threaten(?:s|ed|ing)?|about) to",
     r"(?:vais|va|vas|veux|veut|voulait|compte|menace de|menace d'|projette de|allait)",
+    r"(?:thinking|thinks|thought) (?:about|of)|(?:pense|pensait|penser|songe) a|se voit|se voyait",
 )
 _METHOD = _any(
-    r"(?:drive|crash|steer) (?:\w+ ){0,2}(?:into|off)",
-    r"(?:jump|throw (?:himself|herself|myself|themselves)) (?:off|from|in front|under)",
-    r"(?:hang|drown|shoot|gas|electrocute) (?:himself|herself|myself|themselves)",
+    r"(?:driv(?:e|ing)|crash(?:ing)?|steer(?:ing)?) (?:\w+ ){0,2}(?:into|off)",
+    r"(?:jump(?:ing)?|throw(?:ing)? (?:himself|herself|myself|themselves)) (?:off|from|in front|under)",
+    r"(?:hang|drown|shoot|gas|electrocute)(?:ing)? (?:himself|herself|myself|themselves)",
     r"(?:s'|se |me |m')(?:noyer|jeter|pendre|tirer dessus|electrocuter|immoler)",
     r"foncer (?:dans|contre) (?:un|une|le|la)",
     r"sauter (?:du|d'un|de la|par|sous)",
@@ -85,6 +86,7 @@ _SUBSTANCE = _any(
     r"cocaine|crack|ecstasy|mdma|ghb|fentanyl|ketamine",
     r"opio",
     r"piluliers?|pill (?:organi[sz]er|box)|dosette box|semainier",
+    r"insulin|insuline",
 )
 _QUANTITY = _any(
     r"\b(?:[5-9]|[1-9]\d+)\b",
@@ -101,6 +103,7 @@ _QUANTITY = _any(
     r"(?:a |the )?(?:load|loads|lot|lots|bunch|heaps?|tons?) of",
     r"(?:un tas|plein|la moitie|une dizaine|une vingtaine|une trentaine) d(?:e |')",
     r"half (?:a|the|of)",
+    r"d'un (?:seul )?coup|all at once|in one go",
 )
 _INGESTED = _any(
     r"(?:a|ai|as|ont) (?:avale|bu|mange|ingere|pris|croque|lech[ee])",
@@ -213,6 +216,11 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b)|if i (?:was|were|am) gone|"
         r"(?:jamais|plus jamais|ne plus|ne jamais) (?:me |se )?reveiller|"
         r"(?:never|not) (?:to )?wake (?:up )?again|sleep (?:and|forever)(?: never)? (?:wake|forever)",
+        # wanting it all to stop; a plan; the means ready
+        r"(?:wants?|want|wanted) (?:it all|everything) to (?:stop|end)|veut que tout s'arrete|"
+        r"(?:prevu|decide|planned|decided|plan) (?:de |d'|to )(?:tout arreter|en finir|mourir|"
+        r"end it|die|stop everything)|(?:cachets|comprimes|medicaments|pills|tablets|meds|corde|"
+        r"rope|lames?|knife) (?:\w+ )?(?:sont|est|are|is) (?:prete?s?|ready|lined up)",
         # goodbyes and preparations
         r"stockpil|saving up (?:my |his |her |their )?(?:pills|meds|tablets)|"
         r"(?:mis|met|mettre|garde) de cote (?:des|ses|mes) (?:medicaments|cachets|comprimes)|"
@@ -313,7 +321,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"serviettes?|protections?|draps?|champs)",
         r"(?:bleeding|bled|bleeds|soaked|soaking|saigne|traverse) (?:right )?through (?:\w+ ){0,2}"
         r"(?:dressings?|pads?|towels?|bandages?|gauzes?|sheets?|compresses?)",
-        r"(?:hemorragi|metrorragi|rectorragi|epistaxis|hematemese|saignement|haemorrhag|hemorrhag|"
+        r"(?:hemoptys|haemoptys|hematuri|haematuri|melena|melaena|hematochez|"
+        r"hemorragi|metrorragi|rectorragi|epistaxis|hematemese|saignement|haemorrhag|hemorrhag|"
         r"bleed)\w* (?:\w+ ){0,2}(?:abondant|massi|important|incontrol|cataclysm|profuse|heavy|"
         r"severe|torrenti)",
     ),
@@ -426,6 +435,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:resp(?:iratory)? rate|fr|rr) (?:of |a |is )?[1-8]\b|bradypn|barely breathing|"
         r"respire (?:a peine|tres peu|tres lentement|lentement)|shallow breathing|"
         r"(?:levres|lips) (?:\w+ )?(?:bleues?|blue)",
+        # sugar that low
+        r"glycemie (?:a |de )?0[.,][0-4]|(?:glucose|bm|cbg|sugar) (?:of |is |at )?[0-2](?:\.\d)?\b",
     ),
     "bleeding": (
         r"\bsang\b|saign|\bbleed|\bblood|hemorrag|haemorrhag|(?:s'est )?coupe|\bcut\b|plaie|wound|"
@@ -435,7 +446,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"toutes les \d+ minutes|en continu|continuously|non-stop|sans arret|badly|"
         r"(?:lots of|a lot of|so much|loads of|beaucoup de|plein de|enormement de) (?:\w+ )?"
         r"(?:blood|sang)|"
-        r"(?:big|large|gros|huge|enormes?) (?:\w+ )?(?:clots|caillots)",
+        r"(?:big|large|gros|huge|enormes?) (?:\w+ )?(?:clots|caillots)|"
+        r"(?:un demi|half a|\d+(?:[.,]\d)?) ?(?:litres?|liters?|l|ml)\b",
         # shock
         r"\bfaint|malaise|\bpale\b|palot|dizzy|tete qui tourne|tomber dans les pommes|syncope|"
         r"\b(?:ta|bp|pa|tension)(?: a| of| is)? (?:[4-8]\d)\b|tachycard",
@@ -443,19 +455,22 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "breathing": (
         # effort, rate
         r"respire (?:\w+ )?(?:vite|fort|mal)|polypn|tachypn|\btire\b|tirage|grunting|geint|"
-        r"chest (?:is |feels )?tight|oppression|poitrine (?:qui )?serre|respire avec peine|"
+        r"stridor|cornage|chest (?:is |feels )?tight|oppression|poitrine (?:qui )?serre|respire avec peine|"
         r"(?:resp(?:iratory)? rate|\brr|\bfr|frequence respiratoire)(?: of| is| a| at|:)? [3-6]\d\b|"
         r"(?:really |badly )?struggling|manque d'air|(?:short|out) of air|"
         r"breathing (?:\w+ )?(?:fast|hard|rapidly)|wheez|siffl|essouffl|breathless|"
         r"short of breath",
         # oxygen
         r"\b(?:sat|sats|spo2|saturation)(?: a| are| at| of| est a)? [4-8]\d\b|cyanos|bleue?s?\b|"
-        r"violette?s?\b|\b(?:on|sous) (?:1[0-5]|[6-9]) ?(?:l|litres?|liters?)\b|"
+        r"violette?s?\b|bleu\w*|\b(?:on|sous) (?:1[0-5]|[6-9]) ?(?:l|litres?|liters?)\b|"
         r"\bblue\b|\bgris\b|\bgrey\b",
         # speech
         r"(?:finir|terminer) (?:ses|une) phrases?|single words|ne peut (?:plus|pas) parler|"
         r"(?:can't|cannot|barely) (?:speak|talk)|"
         r"(?:peut|arrive) a peine (?:a )?(?:parler|respirer)|ne parle plus",
+        # the airway: drooling, cannot swallow; frothy sputum
+        r"drool|\bbave\b|(?:can't|cannot|ne peut (?:pas|plus)|n'arrive (?:pas|plus) a) "
+        r"(?:swallow|avaler)|crache (?:\w+ ){0,2}mousse|frothy",
         # exhaustion
         r"drowsy|somnolente?|exhausted|epuisee?|tiring|s'epuise|confuse?\b|confused",
         # the rescue treatment does nothing
@@ -483,7 +498,9 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"gave way|went)|(?:bras|main|jambe) (?:\w+ ){0,2}(?:molle?|morte?|inerte|lache)|"
         r"(?:arm|one-sided|sided) weakness|(?:main|bras) (?:\w+ )?lache|"
         r"(?:bras|main|jambe) (?:\w+ ){0,2}ne bouge (?:plus|pas)|"
-        r"(?:side|cote|hemicorps) (?:\w+ ){0,2}(?:weak|faible|paralys|numb|engourdi)",
+        r"(?:side|cote|hemicorps) (?:\w+ ){0,2}(?:weak|faible|paralys|numb|engourdi)|"
+        r"(?:weakness|faiblesse|numbness) (?:in|of|dans|du|de la|de son|de sa) (?:\w+ ){0,2}"
+        r"(?:arm|leg|side|hand|bras|jambe|cote|main)",
         # speech
         r"parle (?:mal|bizarre|difficilement|de travers|plus)|(?:du mal|difficulte)s? a parler|"
         r"troubles? (?:de la parole|du langage)|(?:n'arrive|ne peut) plus (?:a )?parler|"
@@ -503,7 +520,7 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "anaphylaxis": (
         r"(?:gorge|langue|levres?|visage|yeux|paupieres|face|throat|tongue|lips?|eyes?|eyelids?) "
         r"(?:\w+ ){0,2}(?:gonfl|enfl|swell|swollen|tight|serre|huge|enorme|puff|se ferme|ferme|"
-        r"clos)|gonfle|swelling up",
+        r"clos|grossi)|gonfle|swelling up",
         r"urticaire|plaques (?:partout|rouges)|\bhives\b|\brash\b|boutons partout|tout rouge|"
         r"erythem|flush",
         r"du mal a avaler|dysphagi|hoarse|voix (?:rauque|qui change)|throat (?:\w+ )?(?:funny|"
@@ -513,7 +530,7 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"vomi|vomiting|throwing up|douleurs? abdominales?|tummy pain|abdominal pain",
         r"\b(?:ta|tension|bp|pa)(?: a)? [4-8]\d\b|hypotension|malaise|chute de (?:la )?tension|"
         r"(?:ta|bp|pa) (?:imprenable|effondree|unrecordable|dropping)|collaps",
-        r"apres (?:\w+ ){0,2}(?:antibiotique|injection|vaccin|piqure|cacahuete|sesame|noix|"
+        r"apres (?:\w+ ){0,4}(?:antibio|injection|vaccin|piqure|cacahuete|sesame|noix|"
         r"arachide|contraste|perfusion)|(?:after|from) (?:\w+ ){0,2}(?:antibiotic|injection|"
         r"contrast|sting|vaccine|peanut|nuts?|infusion)|ate (?:a|some) (?:peanut|nut)|bee sting|"
         r"piquer par|mange (?:\w+ ){0,2}(?:cacahuete|sesame|noix|arachide)|en a mange|just ate|"
@@ -541,6 +558,10 @@ NOW = re.compile(
         r"ongoing",
         r"in progress",
         r"en continu|non-stop|continuously",
+        # what someone said or wrote: a real person, not a case
+        r"\b(?:m'a|nous a|lui a|m'|a) (?:dit|ecrit|envoye)|\bdit (?:qu|que)\b|\b(?:says|said|told|texted|"
+        r"messaged|wrote) (?:me |us |that |he |she )",
+        r"\b(?:pt|patient|patiente|monsieur|madame|mme|mr) (?:du|de la) \d+\b",
         r"currently",
         r"ce soir",
         r"tonight",
@@ -699,7 +720,8 @@ HISTORY = re.compile(
 PAST = re.compile(r"\b(?:a|ai|avait|ont|ayant) fait (?:un|une|des)\b|\bhad (?:a|an)\b|\blors de\b")
 # Someone the writer is with: a condition named about them is happening now.
 SOMEONE = re.compile(
-    r"\b(?:mon|ma|notre|my|our) (?:patient|patiente|pere|mere|fils|fille|mari|femme|bebe|ami|"
+    r"\b(?:mon|ma|notre|my|our) (?:patient|patiente|grand-?mere|grand-?pere|grand mere|"
+    r"grand pere|papi|mamie|grandma|grandad|grandpa|gran|nan|pere|mere|fils|fille|mari|femme|bebe|ami|"
     r"amie|collegue|voisin|voisine|frere|soeur|enfant|dad|mum|mom|father|mother|son|daughter|"
     r"husband|wife|baby|friend|colleague|neighbour|brother|sister|child)\b"
 )
@@ -770,6 +792,13 @@ CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
          r" (plus|pas|rien)\b(?! (?:vite|fort|mal|bien|lentement|que|de)\b)",
          _restore_ne),
     )
+)
+# Suicidal thoughts denied in so many words outrank a vaguer mention ("idées noires … mais nie
+# toute idée suicidaire").
+SUICIDE_DENIED = re.compile(
+    r"\b(?:nie|niant|denies|denied|denying|no|pas d'|sans|absence d')\s*(?:toute?s? |any |d'|de )?"
+    r"(?:idees? suicidaires?|suicidal (?:ideation|thoughts|intent)|idees? de suicide|"
+    r"intention suicidaire)"
 )
 # The stroke sign groups that are enough alone (face, arm, speech: FAST); sight and balance
 # count only with another sign.
