@@ -105,7 +105,8 @@ _QUANTITY = _any(
     r"half (?:a|the|of)",
     r"d'un (?:seul )?coup|all at once|in one go",
 )
-_INGESTED = _any(
+# A whole word: not the "ate" of "date of birth", "heart rate", "bicarbonate".
+_INGESTED = r"\b" + _any(
     r"(?:a|ai|as|ont) (?:avale|bu|mange|ingere|pris|croque|lech[ee])",
     r"s'est (?:injecte|administre)",
     r"(?:swallowed|drank|ate|ingested|took|taking|has taken|taken|chewed|got into|got hold of|"
