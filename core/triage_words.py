@@ -22,7 +22,8 @@ _INTENT = _any(
 )
 _METHOD = _any(
     r"(?:driv(?:e|ing)|crash(?:ing)?|steer(?:ing)?) (?:\w+ ){0,2}(?:into|off)",
-    r"(?:jump(?:ing)?|throw(?:ing)? (?:himself|herself|myself|themselves)) (?:off|from|in front|under)",
+    r"(?:jump(?:ing)?|throw(?:ing)? (?:himself|herself|myself|themselves)) (?:off|from|in front|"
+    r"under)",
     r"(?:hang|drown|shoot|gas|electrocute)(?:ing)? (?:himself|herself|myself|themselves)",
     r"(?:s'|se |me |m')(?:noyer|jeter|pendre|tirer dessus|electrocuter|immoler)",
     r"foncer (?:dans|contre) (?:un|une|le|la)",
@@ -216,7 +217,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:serai|sera|serais) (?:plus|pas) (?:la|en vie|vivante?)\b(?! (?:pour|a|au|lundi|"
         r"mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b)|if i (?:was|were|am) gone|"
         r"(?:jamais|plus jamais|ne plus|ne jamais) (?:me |se )?reveiller|"
-        r"(?:never|not) (?:to )?wake (?:up )?again|sleep (?:and|forever)(?: never)? (?:wake|forever)",
+        r"(?:never|not) (?:to )?wake (?:up )?again|sleep (?:and|forever)(?: never)? (?:wake|"
+        r"forever)",
         # wanting it all to stop; a plan; the means ready
         r"(?:wants?|want|wanted) (?:it all|everything) to (?:stop|end)|veut que tout s'arrete|"
         r"(?:prevu|decide|planned|decided|plan) (?:de |d'|to )(?:tout arreter|en finir|mourir|"
@@ -228,10 +230,12 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:lettres?|mots?) (?:d'adieu|pour (?:mes|ses|leurs) (?:enfants|proches|parents))|"
         r"(?:texted|said|sent|wrote|written|saying) (?:\w+ ){0,2}goodbyes?\b|"
         r"(?:m'a|a|ai|lui ai) dit adieu|(?:giving|gave|given|donne) (?:\w+ ){0,2}(?:things|stuff|"
-        r"belongings|affaires) away|(?:tonight|today|ce soir) (?:is|c'est|est) (?:the night|the day|"
+        r"belongings|affaires) away|(?:tonight|today|ce soir) (?:is|c'est|est) (?:the night|"
+        r"the day|"
         r"le soir|le jour)|de quoi (?:en finir|mourir|me tuer|se tuer)",
         # an attempt: "a tenté de s'étrangler", "tried to hang himself"
-        r"(?:tente|essaye|essaie|essaye|tried|attempted|trying|tries) (?:de |d'|to )(?:s'|se |me |m')?"
+        r"(?:tente|essaye|essaie|essaye|tried|attempted|trying|tries) (?:de |d'|to )(?:s'|se |me |"
+        r"m')?"
         r"(?:etrangler|pendre|tuer|suicider|jeter|noyer|ouvrir les veines|defenestrer|"
         r"hang|strangle|kill|cut (?:his|her|my|their)|drown|overdose|jump|end)",
     ),
@@ -318,7 +322,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"pouring|gushing)|(?:saigne|sang) a gros bouillons",
         r"(?:coughing|vomiting|throwing) up (?:\w+ ){0,3}blood",
         r"(?:arterial|massive|uncontrolled|torrential) (?:bleed|bleeding|haemorrhage|hemorrhage)",
-        r"(?:passe|traverse|passent|traversent) (?:a travers )?(?:\w+ ){0,2}(?:compresses|pansements?|"
+        r"(?:passe|traverse|passent|traversent) (?:a travers )?(?:\w+ ){0,2}(?:compresses|"
+        r"pansements?|"
         r"serviettes?|protections?|draps?|champs)",
         r"(?:bleeding|bled|bleeds|soaked|soaking|saigne|traverse) (?:right )?through (?:\w+ ){0,2}"
         r"(?:dressings?|pads?|towels?|bandages?|gauzes?|sheets?|compresses?)",
@@ -456,8 +461,10 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "breathing": (
         # effort, rate
         r"respire (?:\w+ )?(?:vite|fort|mal)|polypn|tachypn|\btire\b|tirage|grunting|geint|"
-        r"stridor|cornage|chest (?:is |feels )?tight|oppression|poitrine (?:qui )?serre|respire avec peine|"
-        r"(?:resp(?:iratory)? rate|\brr|\bfr|frequence respiratoire)(?: of| is| a| at|:)? [3-6]\d\b|"
+        r"stridor|cornage|chest (?:is |feels )?tight|oppression|poitrine (?:qui )?serre|"
+        r"respire avec peine|"
+        r"(?:resp(?:iratory)? rate|\brr|\bfr|frequence respiratoire)(?: of| is| a| at|"
+        r":)? [3-6]\d\b|"
         r"(?:really |badly )?struggling|manque d'air|(?:short|out) of air|"
         r"breathing (?:\w+ )?(?:fast|hard|rapidly)|wheez|siffl|essouffl|breathless|"
         r"short of breath",
@@ -490,7 +497,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"sourire (?:\w+ ){0,2}(?:d'un cote|asymetrique|de travers)|(?:can't|cannot) smile",
         # arm, leg, one side
         r"(?:bras|main|jambe)s? (?:\w+ ){0,2}(?:qui tombe|tombe|faible|lourd|ne repond|paralyse|"
-        r"engourdi)|(?:bouger|lever|soulever|tenir|serrer) (?:le|la|son|sa|ses) (?:bras|main|jambe)|"
+        r"engourdi)|(?:bouger|lever|soulever|tenir|serrer) (?:le|la|son|sa|ses) (?:bras|main|"
+        r"jambe)|"
         r"hemicorps|(?:arm|hand|leg) (?:won't|doesn't|can't|will not) (?:move|work)|"
         r"(?:can't|cannot|couldn't|unable to) (?:hold|grip|lift|raise) (?:his|her|my|a|the) |"
         r"(?:n'arrive|arrive) (?:plus|pas) a (?:tenir|lever|serrer|soulever) |"
@@ -507,7 +515,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"troubles? (?:de la parole|du langage)|(?:n'arrive|ne peut) plus (?:a )?parler|"
         r"(?:trouve plus|cherche) ses mots|melange (?:les|ses) mots|aphasi|dysarthri|"
         r"words (?:\w+ ){0,3}(?:wrong|mixed up|muddled|jumbled)|mots (?:\w+ ){0,2}(?:melanges|"
-        r"de travers)|voix pateuse|bafouill|begai|articule mal|mange ses mots|slurr|garbled|nonsense|gibberish|not making sense|incoherent|muddled|jumbled|"
+        r"de travers)|voix pateuse|bafouill|begai|articule mal|mange ses mots|slurr|garbled|"
+        r"nonsense|gibberish|not making sense|incoherent|muddled|jumbled|"
         r"(?:parle|dit|raconte) (?:\w+ )?n'importe quoi|incomprehensible|incoherente?|"
         r"(?:can't|cannot) (?:speak|talk|get (?:his|her) words)|"
         r"words (?:are )?(?:coming out|jumbled)|speech (?:is )?(?:slurred|garbled|gone)|"
@@ -516,7 +525,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"voit double|vision double|diplopi|double vision|(?:perdu|perd|lost) (?:la vue|(?:the )?"
         r"(?:vision|sight))|ne voit plus|amaurose|hemianop|(?:suddenly |sudden )?confus",
         r"marche de travers|titube|(?:perd|perdu) l'equilibre|desequilibre|ataxi|unsteady|"
-        r"stagger|(?:loss of|lost (?:his|her)) balance|(?:can't|cannot) (?:walk|stand)|vertige brutal",
+        r"stagger|(?:loss of|lost (?:his|her)) balance|(?:can't|cannot) (?:walk|stand)|"
+        r"vertige brutal",
     ),
     "anaphylaxis": (
         r"(?:gorge|langue|levres?|visage|yeux|paupieres|face|throat|tongue|lips?|eyes?|eyelids?) "
@@ -560,7 +570,8 @@ NOW = re.compile(
         r"in progress",
         r"en continu|non-stop|continuously",
         # what someone said or wrote: a real person, not a case
-        r"\b(?:m'a|nous a|lui a|m'|a) (?:dit|ecrit|envoye)|\bdit (?:qu|que)\b|\b(?:says|said|told|texted|"
+        r"\b(?:m'a|nous a|lui a|m'|a) (?:dit|ecrit|envoye)|\bdit (?:qu|que)\b|\b(?:says|said|told|"
+        r"texted|"
         r"messaged|wrote) (?:me |us |that |he |she )",
         r"\b(?:pt|patient|patiente|monsieur|madame|mme|mr) (?:du|de la) \d+\b",
         r"currently",
@@ -587,7 +598,8 @@ NOW = re.compile(
         r"brutal",
         r"suddenly",
         r"tout d'un coup",
-        r"\b(?:chambre|ch|chbre|lit|box|bed|bay|room|rm|salle) \d+",  # a numbered place: someone there
+        r"\b(?:chambre|ch|chbre|lit|box|bed|bay|room|rm|"
+        r"salle) \d+",  # a numbered place: someone there
         r"\bde la \d+\b",
         r"\b(?:ta|bp|pa|tension a|sat|sats|spo2|saturation)(?: a| are| at| of)? \d",
         r"\bon masse\b",
@@ -722,7 +734,8 @@ PAST = re.compile(r"\b(?:a|ai|avait|ont|ayant) fait (?:un|une|des)\b|\bhad (?:a|
 # Someone the writer is with: a condition named about them is happening now.
 SOMEONE = re.compile(
     r"\b(?:mon|ma|notre|my|our) (?:patient|patiente|grand-?mere|grand-?pere|grand mere|"
-    r"grand pere|papi|mamie|grandma|grandad|grandpa|gran|nan|pere|mere|fils|fille|mari|femme|bebe|ami|"
+    r"grand pere|papi|mamie|grandma|grandad|grandpa|gran|nan|pere|mere|fils|fille|mari|femme|bebe|"
+    r"ami|"
     r"amie|collegue|voisin|voisine|frere|soeur|enfant|dad|mum|mom|father|mother|son|daughter|"
     r"husband|wife|baby|friend|colleague|neighbour|brother|sister|child)\b"
 )
@@ -755,7 +768,8 @@ CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
         (r"\bjpp\b", "j'en peux plus"),
-        (r"\b(?:jai|g)(?= (?:envie|mal|plus|pas|pris|avale|fait|besoin|peur|trop)\b)|\bjai\b", "j'ai"),
+        (r"\b(?:jai|g)(?= (?:envie|mal|plus|pas|pris|avale|fait|besoin|peur|trop)\b)|"
+         r"\bjai\b", "j'ai"),
         (r"\bj(arrive|en|etais|avais)\b", r"j'\1"),
         (r"\bj(vais|veux|peux|crois|pense|sais)\b", r"je \1"),
         (r"\b(?:jsuis|jsui|chuis|chui)\b", "je suis"),
@@ -787,7 +801,8 @@ CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
         (r"\bur\b", "your"),
         (r"\b(?:pls|plz)\b", "please"),
         # "il respire pas", "elle se réveille plus": the "ne" restored.
-        (r"(?<!\bne )(?<!n')(?<!\bse )(?<!s')(j')?\b(se |s')?(respirent|respire|repondent|repond|bougent|bouge|"
+        (r"(?<!\bne )(?<!n')(?<!\bse )(?<!s')(j')?\b(se |s')?(respirent|respire|repondent|repond|"
+         r"bougent|bouge|"
          r"parlent|parle|reagit|reagissent|reveille|arrive|arrivent|peut|peuvent|tient|avale|"
          r"marche|marchent|fait|font)"
          r" (plus|pas|rien)\b(?! (?:vite|fort|mal|bien|lentement|que|de)\b)",
