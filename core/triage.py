@@ -77,6 +77,8 @@ def assess(text: str) -> Triage | None:
         question = ", ".join(kept) if any(_ASKS.search(_folded(c)) for c in kept) else text
     else:
         question = ""
+    if _VAGUE.fullmatch(_folded(question)):
+        question = ""  # "on fait quoi ?", "what next": the first steps answer it
     crisis = kind is Emergency.SUICIDE and (not question or bool(_WRITER.search(_folded(text))))
     return Triage(kind, question.strip(), crisis)
 
@@ -192,6 +194,12 @@ _ASKING_CLAUSE = re.compile(r"(?<=\?)|[.;:!,\n]+|\s[-—–]\s")
 _ASKS = re.compile(
     r"\?|\b(?:quel|quelle|quels|quelles|combien|comment|quand|pourquoi|que faire|faut-il|"
     r"peut-on|dose|posologie|what|how|when|which|should|can we|do we|is it)\b"
+)
+# A question that asks only what to do now, in any words.
+_VAGUE = re.compile(
+    r"(?:\b(?:what|whats|what's|now|next|then|do|i|we|you|should|to|the|step|steps|help|please|"
+    r"on|fait|fais|faire|quoi|que|qu'est-ce|qu'on|je|j'|il|faut|maintenant|ensuite|svp|stp|"
+    r"vite|urgent)\b|[\s?!.,;:'-])*"
 )
 # The writer speaks of themself.
 _WRITER = re.compile(r"\b(?:je|j'|jveux|chuis|moi|i|i'm|i've|im|myself)\b|\bme (?!dit)")

@@ -88,6 +88,24 @@ def test_nothing_asked_searches_the_first_steps() -> None:
     assert "thrombolysis" in triaged.query("en")
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "steps"),
+    [
+        ("mon pere est tombe, il respire plus, je fais quoi", "fr", "compressions thoraciques"),
+        ("she collapsed and isnt breathing, what now??", "en", "chest compressions"),
+        ("il a avale 30 comprimes, qu est ce qu on fait", "fr", "antidote"),
+    ],
+)
+def test_asking_only_what_to_do_now_searches_the_first_steps(
+    text: str, language: str, steps: str
+) -> None:
+    """'je fais quoi', 'what now??' in a chat: the first steps are searched, not those words."""
+    triaged = assess(text)
+    assert triaged is not None
+    assert triaged.question == ""
+    assert steps in triaged.query(language)  # type: ignore[arg-type]
+
+
 class ExplodingGenerator:
     async def generate(self, *args: object, **kwargs: object) -> None:
         raise AssertionError("the generator must not be called for this emergency")
