@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from core.models import Outcome, Passage
+from core.models import Language, Outcome, Passage
 from core.pipeline import PipelineSettings
 from core.ports import Draft, OnText, Progress
 from core.triage import Emergency, EmergencyNumbers, assess, detect
@@ -97,13 +97,13 @@ def test_nothing_asked_searches_the_first_steps() -> None:
     ],
 )
 def test_asking_only_what_to_do_now_searches_the_first_steps(
-    text: str, language: str, steps: str
+    text: str, language: Language, steps: str
 ) -> None:
     """'je fais quoi', 'what now??' in a chat: the first steps are searched, not those words."""
     triaged = assess(text)
     assert triaged is not None
     assert triaged.question == ""
-    assert steps in triaged.query(language)  # type: ignore[arg-type]
+    assert steps in triaged.query(language)
 
 
 class ExplodingGenerator:
