@@ -86,22 +86,24 @@ def test_a_reply_without_emergency_renders_as_before() -> None:
 
 
 # From the message to each platform: the pipeline's own reply, not one composed by hand.
-ARRESTS: dict[Language, tuple[str, str, str]] = {
+ARRESTS: dict[Language, tuple[str, str, str, str]] = {  # message, source, title, the dose
     "fr": (
         "patient en arrêt au lit 8, on masse depuis 6 min, quand faire l'adrénaline ?",
         "L'adrénaline 1 mg IV est injectée après le troisième choc, puis toutes les 3 à 5 min.",
         "Arrêt cardiaque de l'adulte",
+        "adrénaline 1 mg IV",
     ),
     "en": (
         "Code blue in bed 14, CPR in progress, when do we give adrenaline?",
         "Adrenaline 1 mg IV is given after the third shock, then every 3 to 5 minutes.",
         "Adult cardiac arrest",
+        "Adrenaline 1 mg IV",
     ),
 }
 
 
 async def pipeline_reply(language: Language) -> Reply:
-    text, sentence, title = ARRESTS[language]
+    text, sentence, title, _ = ARRESTS[language]
     source = passage(sentence, title=title, section=(title, "Adrenaline"))
     pipeline = pipeline_with(FakeIndex([source]), FakeAudit())
     pipeline.settings = replace(pipeline.settings, emergency_numbers=NUMBERS)
@@ -118,8 +120,7 @@ async def test_an_arrest_with_a_question_renders_banner_then_sourced_answer_ever
     and in Matrix, the banner with the in-hospital call, then the dose from the source, then
     the source itself, in one message."""
     reply = await pipeline_reply(language)
-    _, sentence, title = ARRESTS[language]
-    dose = sentence.split(" est ")[0] if language == "fr" else sentence.split(" is ")[0]
+    _, _, title, dose = ARRESTS[language]
     console = render_text(reply)
     assert console.startswith("🚨")
     assert console.index("2222") < console.index(dose) < console.index(f"[1] {title}")
@@ -131,5 +132,5 @@ async def test_an_arrest_with_a_question_renders_banner_then_sourced_answer_ever
     assert 0 < answer < sources
     [content] = reply_contents(reply)
     for body in (content["body"], content["formatted_body"]):
-        assert body.index("2222") < body.index(dose) < body.rindex(title)
+        assert body.index("2222") < body.index(dose) < body.rindex(title.split("'")[0])
     assert content["body"].startswith("🚨")
