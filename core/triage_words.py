@@ -754,6 +754,7 @@ FIRST_PERSON_SUICIDE = re.compile(
     rf"{_ME} (?:suicider|pendre|jeter)|{_ME_KILL}|kill(?:ing)? myself|\bi (?:want to|wanna) die"
 )
 
+
 def _restore_ne(match: re.Match[str]) -> str:
     subject = "je " if match.group(1) else ""
     reflexive, verb, negation = match.group(2) or "", match.group(3), match.group(4)
@@ -768,14 +769,19 @@ CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
         (r"\bjpp\b", "j'en peux plus"),
-        (r"\b(?:jai|g)(?= (?:envie|mal|plus|pas|pris|avale|fait|besoin|peur|trop)\b)|"
-         r"\bjai\b", "j'ai"),
+        (
+            r"\b(?:jai|g)(?= (?:envie|mal|plus|pas|pris|avale|fait|besoin|peur|trop)\b)|"
+            r"\bjai\b",
+            "j'ai",
+        ),
         (r"\bj(arrive|en|etais|avais)\b", r"j'\1"),
         (r"\bj(vais|veux|peux|crois|pense|sais)\b", r"je \1"),
         (r"\b(?:jsuis|jsui|chuis|chui)\b", "je suis"),
         (r"\b(j|l|s|d|n|m|t|qu) (?=[aeiouyh])", r"\1'"),
-        (r"\bc (?=(?:le|la|les|un|une|quoi|pas|bon|grave|urgent|normal|mon|ma|sa|son|ca)\b)",
-         "c'est "),
+        (
+            r"\bc (?=(?:le|la|les|un|une|quoi|pas|bon|grave|urgent|normal|mon|ma|sa|son|ca)\b)",
+            "c'est ",
+        ),
         (r"(?<!il )\b(?:y a|ya)\b", "il y a"),
         (r"\bptite?s?\b", "petit"),
         (r"\bbb\b", "bebe"),
@@ -788,12 +794,17 @@ CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
         (r"\b(?:mtn|mnt)\b", "maintenant"),
         (r"\b(?:rn|atm)\b", "right now"),
         (r"\b(can|don|doesn|won|isn|wasn|didn|couldn|wouldn|aren|haven|hasn)t\b", r"\1't"),
-        (r"\b(he|she|it|that|there|what)s\b(?= (?:not|been|gone|going|got|having|choking|"
-         r"turning|bleeding|breathing|unresponsive|collapsed|blue|grey|gray)\b)", r"\1's"),
+        (
+            r"\b(he|she|it|that|there|what)s\b(?= (?:not|been|gone|going|got|having|choking|"
+            r"turning|bleeding|breathing|unresponsive|collapsed|blue|grey|gray)\b)",
+            r"\1's",
+        ),
         (r"\bhes\b", "he's"),
         (r"\bshes\b", "she's"),
-        (r"\bim(?= (?:gonna|going|not|so|done|on|at|in|feeling|choking|scared|sorry|about)\b)",
-         "i'm"),
+        (
+            r"\bim(?= (?:gonna|going|not|so|done|on|at|in|feeling|choking|scared|sorry|about)\b)",
+            "i'm",
+        ),
         (r"\bive\b", "i've"),
         (r"\bgonna\b", "going to"),
         (r"\bwanna\b", "want to"),
@@ -801,12 +812,14 @@ CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
         (r"\bur\b", "your"),
         (r"\b(?:pls|plz)\b", "please"),
         # "il respire pas", "elle se réveille plus": the "ne" restored.
-        (r"(?<!\bne )(?<!n')(?<!\bse )(?<!s')(j')?\b(se |s')?(respirent|respire|repondent|repond|"
-         r"bougent|bouge|"
-         r"parlent|parle|reagit|reagissent|reveille|arrive|arrivent|peut|peuvent|tient|avale|"
-         r"marche|marchent|fait|font)"
-         r" (plus|pas|rien)\b(?! (?:vite|fort|mal|bien|lentement|que|de)\b)",
-         _restore_ne),
+        (
+            r"(?<!\bne )(?<!n')(?<!\bse )(?<!s')(j')?\b(se |s')?(respirent|respire|repondent|"
+            r"repond|bougent|bouge|"
+            r"parlent|parle|reagit|reagissent|reveille|arrive|arrivent|peut|peuvent|tient|avale|"
+            r"marche|marchent|fait|font)"
+            r" (plus|pas|rien)\b(?! (?:vite|fort|mal|bien|lentement|que|de)\b)",
+            _restore_ne,
+        ),
     )
 )
 # Suicidal thoughts denied in so many words outrank a vaguer mention ("idées noires … mais nie

@@ -108,7 +108,8 @@ async def pipeline_reply(language: Language) -> Reply:
     pipeline = pipeline_with(FakeIndex([source]), FakeAudit())
     pipeline.settings = replace(pipeline.settings, emergency_numbers=NUMBERS)
     reply = await pipeline.answer(message(text))
-    assert reply.outcome is Outcome.ANSWERED and reply.banner.startswith("🚨")
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.banner.startswith("🚨")
     return reply
 
 
@@ -126,7 +127,9 @@ async def test_an_arrest_with_a_question_renders_banner_then_sourced_answer_ever
     assert console.index("2222") < console.index(dose) < console.index(f"[1] {title}")
     blocks, fallback = blocks_for(reply)
     texts = [str(block) for block in blocks]
-    assert "🚨" in texts[0] and "2222" in texts[0] and fallback.startswith("🚨")
+    assert "🚨" in texts[0]
+    assert "2222" in texts[0]
+    assert fallback.startswith("🚨")
     answer = next(i for i, t in enumerate(texts) if dose in t)
     sources = next(i for i, t in enumerate(texts) if title in t and i > answer)
     assert 0 < answer < sources
