@@ -44,7 +44,7 @@ def test_an_overdose_in_progress_with_a_question_in_french_gets_the_banner_and_t
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """'patient du lit 4 en surdose d'opioïdes…, quand refaire la naloxone ?': the banner with
-    the in-hospital call first, then the interval from the naloxone note, cited."""
+    the in-hospital call first, then the naloxone note quoted and cited, in one reply."""
     folder = env / "corpus"
     folder.mkdir()
     for name in ("fr-naloxone-surdose-opioides.md", "fr-avc-vite-thrombolyse.md"):
@@ -57,5 +57,7 @@ def test_an_overdose_in_progress_with_a_question_in_french_gets_the_banner_and_t
     )
     assert main(["ask", question]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("🚨")
-    assert out.index("2222") < out.index("2 à 3 minutes") < out.index("[1] Surdose d'opioïdes")
+    assert out.startswith("🚨 Urgence en cours (intoxication)")
+    quoted = out.index("« ")  # the answer quotes the note
+    assert out.index("2222") < quoted < out.index("[1] Surdose d'opioïdes")
+    assert "naloxone" in out[quoted : out.index("Sources")]
