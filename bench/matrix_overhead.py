@@ -29,9 +29,10 @@ from adapters.postgres.chat import PgChatState
 from bench.quickstart import QUESTIONS
 from bench.slack_overhead import StubGenerator, _p99
 from bots.conversation import ChatPolicy
-from bots.matrix.app import MatrixBot, MatrixThread
+from bots.matrix.app import MatrixBot
 from bots.matrix.events import MatrixQuestion
 from bots.matrix.serve import login
+from bots.matrix.thread import MatrixThread
 from bots.settings import Settings, load_settings
 from bots.wiring import build_app, ensure_demo_corpus
 from tests import synapse as synapse_process

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -31,13 +31,12 @@ from nio import (
     SyncResponse,
 )
 
-from bots.conversation import ChatMessage, ConversationService
-from bots.matrix import render
+from bots.conversation import ConversationService
 from bots.matrix.events import BotIdentity, MatrixQuestion, feedback_from, question_from
+from bots.matrix.thread import MatrixThread, chat_message
 from bots.tasks import TaskRegistry
 from core.errors import MedGPTError
-from core.models import ConversationId, Language, Platform, Reply, UserId
-from core.ports import OnProgress, Progress
+from core.models import Platform, UserId
 
 log = structlog.get_logger(__name__)
 
@@ -274,74 +273,6 @@ class MatrixBot:
             await self.client.room_typing(room_id, on, timeout=30_000)
         except Exception as exc:
             log.warning("matrix_typing_failed", error=type(exc).__name__)
-
-
-def chat_message(question: MatrixQuestion) -> ChatMessage:
-    return ChatMessage(
-        platform=Platform.MATRIX,
-        key=question.message_key,
-        conversation=ConversationId(question.conversation_id),
-        user=UserId(f"matrix:{question.sender}"),
-        sender=question.sender,
-        domain=question.sender.partition(":")[2],
-        room=question.room_id,
-        text=question.text,
-        in_thread=question.in_thread,
-        mentioned=question.mentioned,
-        is_dm=question.is_dm,
-    )
-
-
-@dataclass
-class MatrixThread:
-    """One question's Matrix thread: a placeholder and the typing notice, a few progress edits
-    (the homeserver rate-limits messages), then the final edit (render.py)."""
-
-    bot: MatrixBot
-    question: MatrixQuestion
-    placeholder: str = ""  # the event the answer replaces (begin() sends it)
-
-    async def notice(self, text: str) -> None:
-        question = self.question
-        content = render.in_thread(render.notice(text), question.thread_root, question.event_id)
-        try:
-            await self.bot.send(question.room_id, content)
-        except Exception as exc:
-            log.error("matrix_post_failed", error=type(exc).__name__, reason=str(exc))
-
-    async def begin(self, language: Language) -> OnProgress:
-        # The sign first (a clinician sees it in the thread), then the typing notice: while
-        # the models are still loading after a start, the answer comes once they are in.
-        bot, question = self.bot, self.question
-        self.placeholder = await bot.send(
-            question.room_id,
-            render.in_thread(render.working(language), question.thread_root, question.event_id),
-        )
-        await bot.typing(question.room_id, True)
-        edits = [bot.clock(), 0]  # last edit time, progress edits made
-
-        async def on_progress(progress: Progress) -> None:
-            if edits[1] < bot.max_progress_edits and bot.clock() - edits[0] >= bot.edit_interval_s:
-                edits[0], edits[1] = bot.clock(), edits[1] + 1
-                await bot.send(
-                    question.room_id,
-                    render.edit(render.progress(progress.words, language), self.placeholder),
-                )
-
-        return on_progress
-
-    async def finish(self, reply: Reply) -> Sequence[str]:
-        bot, question = self.bot, self.question
-        first, *rest = render.reply_contents(reply)
-        posted = [self.placeholder]
-        await bot.send(question.room_id, render.edit(first, self.placeholder))
-        for content in rest:
-            content = render.in_thread(content, question.thread_root, posted[-1])
-            posted.append(await bot.send(question.room_id, content))
-        return posted
-
-    async def close(self) -> None:
-        await self.bot.typing(self.question.room_id, False)
 
 
 def _is_dm(room: MatrixRoom | None) -> bool:
