@@ -210,11 +210,13 @@ class ConversationService:
         self, before: asyncio.Task[Any] | None, message: ChatMessage, thread: Thread
     ) -> None:
         if before is not None:
-            await asyncio.wait({before})  # however it ended: handle() never raises
+            await asyncio.wait({before})  # however it ended
         await self.handle(message, thread)
 
     async def handle(self, message: ChatMessage, thread: Thread) -> None:
-        """Everything after the surface's ack; never raises (a failure becomes an apology)."""
+        """Everything after the surface's ack. A failure while answering becomes an apology;
+        a store that cannot be reached before that (turns, ledger) fails the task, which the
+        task registry logs."""
         language = detect_language(message.text)
         # A message outside a thread starts one: no earlier turns, no query (chatter).
         turns = (

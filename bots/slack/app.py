@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import structlog
 from slack_bolt.async_app import AsyncApp, AsyncAssistant
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -25,8 +24,6 @@ from bots.slack.delivery import SlackThread
 from bots.slack.events import SlackQuestion, chat_message, question_from
 from bots.tasks import TaskRegistry
 from core.models import Language, Platform, UserId
-
-log = structlog.get_logger(__name__)
 
 STREAMING_RETRY_S = 3600.0  # after a workspace refused a stream, use placeholders this long
 
