@@ -24,8 +24,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bench.quickstart import QUESTIONS
 from bench.scratch import data_dir
+from bots.conversation import ChatPolicy
 from bots.settings import load_settings
-from bots.slack.app import SlackBot, SlackPolicy, web_client
+from bots.slack.app import SlackBot, web_client
 from bots.wiring import build_app, ensure_demo_corpus
 from core.models import Language, Passage
 from core.ports import Draft, OnText
@@ -69,11 +70,8 @@ async def run(n: int) -> tuple[list[float], list[float]]:
         await ensure_demo_corpus(core)
         core.pipeline.generator = StubGenerator()
         bot = SlackBot(
-            core.pipeline,
-            core.pipeline.audit,
+            core.conversation(ChatPolicy(), questions_per_minute=1000),
             web_client("xoxb-test", fake.url),
-            core.pipeline.pseudonymize,
-            policy=SlackPolicy(questions_per_minute=1000),
         )
         await bot.app.async_dispatch(AsyncBoltRequest(body=event(10**6), mode="socket_mode"))
         await bot.tasks.idle()  # warm-up: auth.test, model load, first query plans

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bots import audit_cli, console, evaluate
+from bots.conversation import ChatPolicy
 from bots.logs import configure_logging
 from bots.render_text import render_text
 from bots.settings import Settings, SettingsError, load_settings
@@ -130,7 +131,8 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     # The models load while the clinician types the first question.
     async with build_app(settings, load_models=True) as app:
         await _first_run(app)
-        await console.chat(app.pipeline)
+        # One person at a terminal: no allow-list, no rate limit.
+        await console.chat(app.conversation(ChatPolicy(), questions_per_minute=None))
     return EXIT_OK
 
 

@@ -24,7 +24,8 @@ from adapters.generators.extractive import ExtractiveGenerator
 from adapters.postgres.audit import PgAuditLog
 from adapters.postgres.chat import PgChatState
 from adapters.postgres.store import PgCorpus
-from bots.matrix.app import SYNC_FILTER, MatrixBot, MatrixPolicy
+from bots.conversation import ChatPolicy, conversation_service
+from bots.matrix.app import SYNC_FILTER, MatrixBot
 from bots.matrix.serve import login
 from bots.settings import Settings
 from bots.wiring import read_files
@@ -95,13 +96,12 @@ class World:
         """`poll_ms`: the sync's long-poll; production's (30 s) where the test is about what
         wakes the bot, a short one elsewhere."""
         client = await login(self.settings())
+        store = PgAuditLog(self.pool)
+        rules = ChatPolicy(home_domain=self.bot_id.partition(":")[2], **policy)  # type: ignore[arg-type]
         bot = MatrixBot(
-            pipeline=self.pipeline,
-            store=self.pipeline.audit,
+            service=conversation_service(self.pipeline, store, PgChatState(self.pool), rules),
             state=PgChatState(self.pool),
             client=client,
-            pseudonymize=self.pipeline.pseudonymize,
-            policy=MatrixPolicy(**policy),  # type: ignore[arg-type]
             poll_ms=poll_ms,
             edit_interval_s=0.0,
         )
