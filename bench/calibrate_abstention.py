@@ -18,15 +18,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.scratch import data_dir
-from bots.evaluate import (
-    Case,
-    Retrieval,
-    Retrieved,
-    abstention,
-    held_out_policies,
-    policy_cells,
-    policy_grid,
-)
 from bots.settings import load_settings
 from bots.wiring import build_app, ensure_demo_corpus
 from core.evidence import EvidencePolicy, WordWeights
@@ -34,6 +25,15 @@ from core.models import ConversationId, IncomingMessage, Outcome, Passage, Platf
 from core.pipeline import retrieve
 from core.ports import SearchQuery
 from core.text import detect_language
+from evaluation.abstention import (
+    Retrieval,
+    Retrieved,
+    abstention,
+    held_out_policies,
+    policy_cells,
+    policy_grid,
+)
+from evaluation.public_sets import Case
 
 QUESTIONS = Path(__file__).parent.parent / "tests" / "data" / "demo_questions.jsonl"
 

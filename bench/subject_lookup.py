@@ -29,11 +29,11 @@ from adapters.postgres.store import PgCorpus
 from adapters.sources import ansm, bdpm
 from bench.data import BDPM, SUBSTANCES, THESAURUS, add_data_argument, require
 from bench.scratch import data_dir
-from bots.evaluate import interaction_cases
 from bots.settings import load_settings
 from bots.wiring import build_app
 from core.ingestion import SourceFile
 from core.text import subject_words
+from evaluation.public_sets import interaction_cases
 
 GIN_LOOKUP = (
     "SELECT DISTINCT s.words FROM document_subjects s JOIN documents d ON d.id = s.document_id"
