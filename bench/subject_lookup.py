@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from adapters.postgres.store import PgCorpus
 from adapters.sources import ansm, bdpm
 from bench.data import BDPM, SUBSTANCES, THESAURUS, add_data_argument, require
-from bench.scratch import data_dir
+from bench.database import throwaway_data_dir
 from bots.settings import load_settings
 from bots.wiring import build_app
 from core.ingestion import SourceFile
@@ -103,7 +103,7 @@ def main() -> None:
     add_data_argument(parser)
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
-    with data_dir("medgpt-subjects-bench-"):
+    with throwaway_data_dir("medgpt-subjects-bench-"):
         asyncio.run(run(require(args.data, THESAURUS, SUBSTANCES, BDPM), args.questions))
 
 

@@ -15,7 +15,7 @@ from core.text import named_in, spelt, subject_tokens, subject_words
 from evaluation.abstention import Retrieval, abstention, held_out_policies, misanswered_report
 from evaluation.public_sets import Case, interaction_cases
 from evaluation.recall import Scores, chart
-from tests.fakes import passage
+from testkit.fakes import passage
 
 POLICY = EvidencePolicy(min_similarity=0.7, min_coverage=0.5)
 
