@@ -35,8 +35,8 @@ from bots.matrix.serve import login
 from bots.matrix.thread import MatrixThread
 from bots.settings import Settings, load_settings
 from bots.wiring import build_app, ensure_demo_corpus
-from tests import synapse as synapse_process
-from tests.matrix_clinician import Clinician, answered
+from testkit import synapse as synapse_process
+from testkit.matrix_clinician import Clinician, answered
 
 PASSWORD = "bench password"
 

@@ -22,15 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bench.database import throwaway_data_dir
 from bench.quickstart import QUESTIONS
-from bench.scratch import data_dir
 from bots.conversation import ChatPolicy
 from bots.settings import load_settings
 from bots.slack.app import SlackBot, web_client
 from bots.wiring import build_app, ensure_demo_corpus
 from core.models import Language, Passage
 from core.ports import Draft, OnText
-from tests.slack_fake import FakeSlack
+from testkit.slack_fake import FakeSlack
 
 
 class StubGenerator:
@@ -110,7 +110,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=50)
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
-    with data_dir("medgpt-slack-bench-"):
+    with throwaway_data_dir("medgpt-slack-bench-"):
         sign, final = asyncio.run(run(args.questions))
     assert len(sign) == len(final) == args.questions, (len(sign), len(final))
     print(f"| {args.questions} concurrent questions | median | p99 |\n|---|---|---|")

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from bots import audit_cli, console, evaluate
+import evaluation.cli
+from bots import audit_cli, console
 from bots.conversation import ChatPolicy
 from bots.logs import configure_logging
 from bots.render_text import render_text
@@ -95,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     doctor.set_defaults(run=_doctor)
 
     audit_cli.add_commands(commands)
-    evaluate.add_commands(commands)
+    evaluation.cli.add_commands(commands)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")

@@ -21,8 +21,8 @@ from adapters.embedders.local import LocalEmbedder
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus
-from tests import llm_server as llm_server_process
-from tests.slack_fake import FakeSlack
+from testkit import llm_server as llm_server_process
+from testkit.slack_fake import FakeSlack
 
 DATA = Path(__file__).parent / "data"
 # Slices of the public releases, cut by bench/cut_test_data.py (provenance: tests/data/README.md).

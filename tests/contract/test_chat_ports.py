@@ -13,7 +13,7 @@ from adapters.postgres.chat import PgChatState
 from bots.conversation import ChatStore, ReplyLinks
 from core.models import Outcome, Platform, Turn
 from core.ports import AuditEntry
-from tests.fakes import FakeAudit, FakeChatState
+from testkit.fakes import FakeAudit, FakeChatState
 
 pytestmark = pytest.mark.integration
 

@@ -31,11 +31,11 @@ from bots.settings import Settings
 from bots.wiring import read_files
 from core.ingestion import Ingestor
 from core.pipeline import Pipeline
-from tests import synapse as synapse_process
+from testkit import synapse as synapse_process
+from testkit.llm_server import free_port
+from testkit.matrix_clinician import Clinician, Shown, answered, final
 from tests.conftest import execute_sql, note, write
 from tests.integration.test_slack import COLCHICINE
-from tests.llm_server import free_port
-from tests.matrix_clinician import Clinician, Shown, answered, final
 
 pytestmark = pytest.mark.integration
 

@@ -32,8 +32,8 @@ from bots.slack.serve import http_app
 from bots.wiring import read_files
 from core.ingestion import Ingestor
 from core.pipeline import Pipeline
+from testkit.slack_fake import FakeSlack
 from tests.conftest import DATA, note, write
-from tests.slack_fake import FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 COLCHICINE = note(

@@ -11,7 +11,7 @@ from bots.conversation import ChatMessage, ChatPolicy, ConversationService, conv
 from core.models import ConversationId, IncomingMessage, Language, Platform, Reply, UserId
 from core.pipeline import Pipeline
 from core.ports import OnProgress
-from tests.fakes import EchoGenerator, FakeAudit, FakeChatState, FakeIndex, passage, pipeline_with
+from testkit.fakes import EchoGenerator, FakeAudit, FakeChatState, FakeIndex, passage, pipeline_with
 
 THREAD = ConversationId("T0HOSP:C0URGENCES:1764160000.000100")
 COLCHICINE = passage("La colchicine se donne à faible dose dans la crise de goutte.")

@@ -13,7 +13,7 @@ from bots.slack.render import MAX_BLOCKS, blocks_for
 from core import compose
 from core.models import Language, Outcome, Reply
 from core.triage import Emergency, EmergencyNumbers
-from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
+from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 
 NUMBERS = EmergencyNumbers(hospital="2222 (équipe de réanimation)")
 ANSWERS: dict[Language, tuple[str, str]] = {

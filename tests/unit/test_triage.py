@@ -11,8 +11,8 @@ from core.models import Language, Outcome, Passage
 from core.pipeline import PipelineSettings
 from core.ports import Draft, OnText, Progress
 from core.triage import Emergency, EmergencyNumbers, assess, detect
+from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 from tests.conftest import DATA
-from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 
 CASES = [json.loads(line) for line in (DATA / "triage.jsonl").read_text().splitlines()]
 DEMO_QUESTIONS = [
