@@ -189,7 +189,7 @@ class MatrixBot:
 
     def _on_event(self, room_id: str, event: Any) -> None:
         if isinstance(event, MegolmEvent):  # nio could not decrypt it: its key is not here yet
-            log.warning("matrix_undecryptable", room=room_id, event=event.event_id)
+            log.warning("matrix_undecryptable", room=room_id, event_id=event.event_id)
             self.undecrypted.keep(room_id, event)
             return
         source = getattr(event, "source", None)
@@ -305,7 +305,7 @@ class MatrixBot:
         if not (question.mentioned or question.is_dm or follow_up) or not question.text:
             return
         if not await self.store.first_delivery(Platform.MATRIX, question.message_key):
-            log.info("matrix_duplicate_ignored", event=question.event_id)
+            log.info("matrix_duplicate_ignored", event_id=question.event_id)
             return
         if not self.allowed(question.sender) or (question.is_dm and not self.policy.allow_dms):
             if not self.policy.refuse_silently:

@@ -39,7 +39,7 @@ class Undecrypted:
         self._kept[event.event_id] = (self.clock(), room_id, event)
         while len(self._kept) > self.max_events:
             dropped = next(iter(self._kept))
-            log.warning("matrix_undecryptable_dropped", event=dropped, reason="too many kept")
+            log.warning("matrix_undecryptable_dropped", event_id=dropped, reason="too many kept")
             del self._kept[dropped]
 
     def readable(self, client: AsyncClient) -> list[tuple[str, Any]]:
@@ -51,7 +51,7 @@ class Undecrypted:
         found: list[tuple[str, Any]] = []
         for event_id, (since, room_id, event) in list(self._kept.items()):
             if now - since > self.max_age_s:
-                log.warning("matrix_undecryptable_expired", room=room_id, event=event_id)
+                log.warning("matrix_undecryptable_expired", room=room_id, event_id=event_id)
                 del self._kept[event_id]
                 continue
             if not _has_key(client, room_id, event):
@@ -60,9 +60,9 @@ class Undecrypted:
             try:
                 decrypted = client.decrypt_event(event)
             except EncryptionError as exc:  # a replayed index, a corrupt message
-                log.warning("matrix_undecryptable_bad", room=room_id, event=event_id, reason=str(exc))
+                log.warning("matrix_undecryptable_bad", room=room_id, event_id=event_id, reason=str(exc))
                 continue
-            log.info("matrix_decrypted_late", room=room_id, event=event_id, waited_s=now - since)
+            log.info("matrix_decrypted_late", room=room_id, event_id=event_id, waited_s=now - since)
             found.append((room_id, decrypted))
         return found
 
