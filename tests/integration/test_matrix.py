@@ -387,6 +387,26 @@ async def test_question_whose_room_key_comes_late_is_answered_when_it_comes(worl
     print(f"key to answer: {answer.shown_ms - shared} ms")
 
 
+async def test_a_message_the_bot_cannot_read_does_not_hold_up_the_next_question(
+    world: World,
+) -> None:
+    """Encrypted room: a message whose room key never reaches the bot (a client that did not
+    know the bot's device) is followed by a question it can read: that question is answered
+    at once, the unreadable one is kept (it used to stop the sync loop: every later message
+    of every room went unanswered until a restart)."""
+    bot = await world.start_bot(poll_ms=30_000)
+    room = await world.clinician.create_room([world.bot_id, world.colleague_id], True)
+    await world.joined(room)
+    await world.clinician.send_key_later(room, "Une question illisible ?", world.bot_id, 0)
+    world.clinician.client.invalidate_outbound_session(room)  # its next message: a new key
+    question = await world.clinician.send(room, QUESTION, mention=world.bot_id)
+    asked = await world.clinician.sent_at(room, question)
+    [answer] = final(await world.clinician.wait_for(room, world.bot_id, answered(1), 20))
+    assert await _thread_of(world, room, answer) == question
+    assert answer.shown_ms - asked <= 5_000, answer.shown_ms - asked
+    assert len(bot.undecrypted) == 1
+
+
 async def _thread_of(world: World, room: str, shown: Shown) -> str:
     """The thread root the bot's message was posted in."""
     original = (await world.clinician.client.room_get_event(room, shown.event_id)).event.source
