@@ -60,7 +60,9 @@ class Undecrypted:
             try:
                 decrypted = client.decrypt_event(event)
             except EncryptionError as exc:  # a replayed index, a corrupt message
-                log.warning("matrix_undecryptable_bad", room=room_id, event_id=event_id, reason=str(exc))
+                log.warning(
+                    "matrix_undecryptable_bad", room=room_id, event_id=event_id, reason=str(exc)
+                )
                 continue
             log.info("matrix_decrypted_late", room=room_id, event_id=event_id, waited_s=now - since)
             found.append((room_id, decrypted))

@@ -376,7 +376,6 @@ async def test_question_whose_room_key_comes_late_is_answered_when_it_comes(worl
     room = await world.clinician.create_room([world.bot_id, world.colleague_id], True)
     await world.joined(room)
     question, share_key = await world.clinician.send_key_later(room, QUESTION, world.bot_id, 2)
-    asked = await world.clinician.sent_at(room, question)
     await share_key()
     shared = int(time.time() * 1000)  # this host's clock, as the homeserver's on loopback
     [answer] = final(await world.clinician.wait_for(room, world.bot_id, answered(1), 20))
