@@ -512,6 +512,7 @@ async def test_cold_start_on_a_fresh_data_directory_answers_from_the_demo_corpus
     assert "[1]" in answer.body
     assert "contenu de démonstration" in answer.body  # the demo notes say what they are
     assert follow_up.posted_ms >= answer.shown_ms  # after the first answer, in its thread
+    assert "INR" in follow_up.body  # read with the first question as its context
     assert await _thread_of(world, room, follow_up) == asked_id
     assert corpus.startswith("ok: 46 documents")
     print(
