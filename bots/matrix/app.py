@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import structlog
@@ -34,6 +34,7 @@ from nio import (
 from bots.conversation import ConversationService
 from bots.matrix.events import BotIdentity, MatrixQuestion, feedback_from, question_from
 from bots.matrix.thread import MatrixThread, chat_message
+from bots.matrix.undecrypted import Undecrypted
 from bots.tasks import TaskRegistry
 from core.errors import MedGPTError
 from core.models import Platform, UserId
@@ -82,6 +83,7 @@ class MatrixBot:
     edit_interval_s: float = 3.0  # Synapse's default: 0.2 messages/s with a burst of 10
     max_progress_edits: int = 3
     clock: Callable[[], float] = time.monotonic
+    undecrypted: Undecrypted = field(default_factory=Undecrypted)  # until their key arrives
 
     def __post_init__(self) -> None:
         self.identity = BotIdentity(self.client.user_id)
@@ -115,6 +117,8 @@ class MatrixBot:
                 if isinstance(response, SyncError):
                     raise MatrixError(f"sync failed: {response.status_code} {response.message}")
                 await self._on_sync(response, since)
+                for room_id, event in self.undecrypted.readable(self.client):
+                    self._on_event(room_id, event)  # its room key came in this sync
                 if first:  # the policy may have changed while the bot was down
                     for room_id in list(self.client.rooms):
                         await self._leave_if_not_allowed(room_id)
@@ -174,8 +178,9 @@ class MatrixBot:
         return list(reversed(gap))
 
     def _on_event(self, room_id: str, event: Any) -> None:
-        if isinstance(event, MegolmEvent):  # nio could not decrypt it: the keys never came
-            log.warning("matrix_undecryptable", room=room_id, event=event.event_id)
+        if isinstance(event, MegolmEvent):  # nio could not decrypt it: its key is not here yet
+            log.warning("matrix_undecryptable", room=room_id, event_id=event.event_id)
+            self.undecrypted.keep(room_id, event)
             return
         source = getattr(event, "source", None)
         if not isinstance(source, dict):
