@@ -160,6 +160,10 @@ _UNKNOWN: dict[Language, str] = {
     "fr": "Aucune source de la base ne contient {words} : vérifiez l'orthographe.",
     "en": "No source in the corpus contains {words}: check the spelling.",
 }
+_SUGGESTED: dict[Language, str] = {
+    "fr": "Vouliez-vous dire {names} ?",
+    "en": "Did you mean {names}?",
+}
 _MISSING: dict[Language, str] = {
     "fr": "Les sources trouvées ne contiennent pas {words}.",
     "en": "The sources found do not contain {words}.",
@@ -183,13 +187,15 @@ def abstained(
     unknown: Collection[str] = (),
     not_about: Sequence[str] = (),
     missing: Sequence[str] = (),
+    suggested: Sequence[str] = (),
 ) -> Reply:
     """No answer; `unknown`: the question's words that no source holds, named to the asker
     (a typo, or a medicine the corpus lacks); `not_about`: the subjects it names that the
     passages found do not cover together (a pair of drugs the thesaurus does not list);
     `missing`: its words that the passages found lack and only a few others hold (a medicine
-    the corpus lacks, cited by another's opinion). A word that could be an identifier (digits, a
-    name's or an address's shape) is never quoted back."""
+    the corpus lacks, cited by another's opinion); `suggested`: the medicines whose names are
+    nearest an unknown word (« Vouliez-vous dire … ? »). A word that could be an identifier
+    (digits, a name's or an address's shape) is never quoted back."""
     unknown = [word for word in unknown if quotable(word)]
     not_about = [subject for subject in not_about if quotable(subject)]
     missing = [word for word in missing if quotable(word)]
@@ -203,6 +209,9 @@ def abstained(
         text = f"{_NOT_ABOUT[language][len(quoted) > 1].format(subjects=subjects)} {text}"
     if unknown:
         words = ", ".join(_QUOTE[language].format(word) for word in sorted(unknown))
+        if suggested:
+            names = ", ".join(_QUOTE[language].format(name) for name in suggested)
+            text = f"{_SUGGESTED[language].format(names=names)} {text}"
         text = f"{_UNKNOWN[language].format(words=words)} {text}"
     return Reply(Outcome.ABSTAINED, language, text, DISCLAIMERS[language])
 

@@ -153,7 +153,13 @@ class Pipeline:
                     policy = self.settings.evidence
                     apart = _not_about(query, passages, named)
                     missing = _missing(query, passages, policy, weights, named)
-                    reply = compose.abstained(language, unknown, apart, missing)
+                    # A misspelt medicine: the names nearest to it (« Vouliez-vous dire … ? »).
+                    suggested = list(
+                        dict.fromkeys(n for word in unknown for n in self.lexicon.suggest(word))
+                    )[:3]
+                    if suggested:
+                        details["suggested"] = suggested
+                    reply = compose.abstained(language, unknown, apart, missing, suggested)
                 if own.changes:  # « Compris : Coumadine → warfarine »: this message's own
                     notices = (*reply.notices, compose.understood(language, own.changes))
                     reply = replace(reply, notices=notices)

@@ -42,6 +42,7 @@ _PLACEHOLDER = re.compile(
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 MAX_WORDS = 4  # the longest name looked up, in words ("anti-inflammatoires non stéroïdiens")
 TYPO_MIN_LENGTH = 5  # a name this long (letters) is still found with one letter wrong
+SUGGESTED_EDITS = 2  # "Vouliez-vous dire … ?": names at most this many edits from a word
 MAX_MEMBERS = 12  # a class with more members is searched by its name only
 MEDICINES = frozenset({"brand", "substance", "class", "clipped"})  # kinds naming a medicine
 
@@ -175,6 +176,7 @@ class Lexicon:
     common: Collection[str] = frozenset()  # ordinary words, never read as a misspelt name
     _typos: dict[str, set[str]] | None = field(default=None, init=False, repr=False)
     _classes: dict[str, list[str]] | None = field(default=None, init=False, repr=False)
+    _names: dict[str, list[tuple[str, str]]] | None = field(default=None, init=False, repr=False)
 
     def exact(self, words: str) -> Sequence[Entry]:
         return self.entries.get(words, ())
@@ -190,6 +192,32 @@ class Lexicon:
                             found[key_of(sense.meaning)].add(entry.written)
             self._classes = {member: sorted(names) for member, names in found.items()}
         return self._classes.get(key_of(name), [])
+
+    def suggest(self, word: str, limit: int = 3) -> list[str]:
+        """The medicines (as written) whose names are closest to a word no source holds, at most
+        SUGGESTED_EDITS edits away, same first letter, nearest first: « Vouliez-vous dire … ? »
+        for a name misspelt beyond what `near` forgives ("Kardejik": KARDEGIC)."""
+        key = key_of(word)
+        if len(key) < TYPO_MIN_LENGTH or key in self.common:
+            return []
+        if self._names is None:
+            names: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            for name, entries in self.entries.items():
+                written = [e.written for e in entries if e.kind in MEDICINES]
+                if written and len(name) >= TYPO_MIN_LENGTH:
+                    names[name[0]].append((name, written[0]))
+            self._names = dict(names)
+        scored = sorted(
+            (distance, as_written)
+            for name, as_written in self._names.get(key[0], [])
+            if abs(len(name) - len(key)) <= SUGGESTED_EDITS
+            and (distance := _edits(key, name)) <= SUGGESTED_EDITS
+        )
+        shown: list[str] = []
+        for _, name_as_written in scored:
+            if name_as_written.casefold() not in {w.casefold() for w in shown}:
+                shown.append(name_as_written)
+        return shown[:limit]
 
     def prepare(self) -> None:
         """Build the index of near spellings now (~0.4 s), not on the first question."""
@@ -377,6 +405,22 @@ def _deletion_index(keys: Iterable[str]) -> dict[str, set[str]]:
         for variant in _deletions(key):
             index[variant].add(key)
     return dict(index)
+
+
+def _edits(a: str, b: str) -> int:
+    """Substitutions, insertions, deletions and swaps of neighbours from one string to the other
+    (optimal string alignment distance)."""
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        previous, row = row, [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], before[j - 2] + 1)
+        before = previous
+    return row[len(b)]
 
 
 def _one_edit(a: str, b: str) -> bool:

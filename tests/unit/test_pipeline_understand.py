@@ -99,3 +99,22 @@ async def test_a_medicine_is_answered_from_a_passage_naming_its_class_not_anothe
     assert reply.outcome is Outcome.ANSWERED
     pipeline = pipeline_with(FakeIndex([heparin]), FakeAudit(), ExtractiveGenerator())
     assert (await pipeline.answer(question)).outcome is Outcome.ABSTAINED
+
+
+async def test_a_medicine_misspelt_beyond_one_letter_gets_the_nearest_names() -> None:
+    """A clinician who types "Kardejik" (two letters off KARDEGIC) is not only refused: the
+    reply offers the nearest medicine names to ask again with, and the audit keeps them; a word
+    near no medicine gets no suggestion."""
+    other = passage("Le paracétamol se dose à 1 g.", similarity=0.3, title="Paracétamol")
+    audit = FakeAudit()
+    pipeline = pipeline_with(FakeIndex([other]), audit, ExtractiveGenerator())
+    reply = await pipeline.answer(message("patient sous Kardejik, quelle dose ?"))
+    assert reply.outcome is Outcome.ABSTAINED
+    assert "« Kardejik »" in reply.text
+    assert "Vouliez-vous dire « KARDEGIC » ?" in reply.text
+    assert audit.answers[0].details["suggested"] == ["KARDEGIC"]
+    english = await pipeline.answer(message("what dose of metformime in CKD?"))
+    assert "Did you mean “metformine”, “metformin”?" in english.text
+    nothing = await pipeline.answer(message("patient sous Zqxwvyrt, quelle dose ?"))
+    assert nothing.outcome is Outcome.ABSTAINED
+    assert "Vouliez-vous dire" not in nothing.text

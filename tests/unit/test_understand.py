@@ -208,3 +208,12 @@ def test_without_a_case_column_short_capitals_must_be_capitals() -> None:
     lexicon = shipped(rows)
     assert meanings("ta TA", lexicon) == {"TA": "tension artérielle"}
     assert meanings("HYPO sévère", lexicon) == {"HYPO": "hypoglycémie"}
+
+
+def test_suggestions_are_the_nearest_medicine_names_first(lexicon: Lexicon) -> None:
+    """« Vouliez-vous dire » offers medicines at most two edits away, nearest first, and never
+    an ordinary word or a short one (too many look-alikes)."""
+    assert lexicon.suggest("Previskan") == ["PREVISCAN"]
+    assert lexicon.suggest("doliprain")[0] == "DOLIPRANE"
+    assert lexicon.suggest("amox") == []
+    assert lexicon.suggest("xyzzyq") == []
