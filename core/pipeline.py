@@ -51,6 +51,47 @@ log = structlog.get_logger(__name__)
 HELD_PROBED = 5
 
 
+@dataclass
+class AnswerTrace:
+    """What the audit records of how a message was answered (its `details`), filled in step
+    by step by Pipeline.answer; an empty field is left out of the record."""
+
+    started: float  # time.perf_counter() when the message came in
+    emergency: str | None = None  # the kind triage saw
+    understood: dict[str, object] | None = None  # how the question was read (_understood)
+    unknown_words: list[str] = field(default_factory=list)  # held by no source, rare
+    subjects: list[str] = field(default_factory=list)  # the corpus's subjects it names
+    retrieved_by: str | None = None  # "subjects": looked up by the subjects it names
+    suggested: list[str] = field(default_factory=list)  # « Vouliez-vous dire … ? »
+    generation: dict[str, object] = field(default_factory=dict)  # core.grounding's record
+    error: str | None = None  # the store or the embedder failed
+    answered_too: bool | None = None  # under an emergency banner: answered from sources
+    redacted: list[str] = field(default_factory=list)  # the kinds of identifiers removed
+    received_id: int | None = None  # the audit entry written when the question came in
+    latency: dict[str, int] = field(default_factory=dict)  # ms by stage
+
+    def details(self) -> dict[str, object]:
+        named: dict[str, object] = {
+            "emergency": self.emergency,
+            "understood": self.understood,
+            "unknown_words": self.unknown_words,
+            "subjects": self.subjects,
+            "retrieved_by": self.retrieved_by,
+            "suggested": self.suggested,
+        }
+        after: dict[str, object] = {
+            "error": self.error,
+            "answered_too": self.answered_too,
+            "redacted": self.redacted,
+            "received_id": self.received_id,
+            "latency": self.latency,
+        }
+        kept = {key: value for key, value in named.items() if value not in (None, [], {})}
+        kept.update(self.generation)
+        kept.update({key: value for key, value in after.items() if value not in (None, [], {})})
+        return kept
+
+
 @dataclass(frozen=True, slots=True)
 class PipelineSettings:
     k: int = 6
@@ -90,121 +131,143 @@ class Pipeline:
         language = _language(message)
         redaction = await self.redactor.redact(message.text, language)
         question = redaction.text.strip()  # from here on, no identifier of the patient
-        draft: Draft | None = None
-        details: dict[str, object] = {}
-        stages: dict[str, int] = {}
-        # Written first, so a question is on record even if the process dies before answering.
-        received = await self._record(
-            self._entry(message, question[: self.settings.max_question_chars], language)
-        )
-        # Before, and independent of, retrieval and any model.
-        emergency, banner, asked = self._triage(question, language, details)
-        if emergency is not None and not banner:
-            reply = compose.emergency(language, self.settings.emergency_numbers, emergency.kind)
-        elif not question:
-            reply = compose.empty_question(language)
-        elif len(question) > self.settings.max_question_chars:
-            limit = self.settings.max_question_chars
-            reply = compose.question_too_long(language, len(question), limit)
-        elif _nothing_asked(own := understand(asked, language, self.lexicon)):
-            reply = compose.welcome(language)  # "bonjour à tous", "merci !"
-            details["understood"] = _understood(own)
-        else:
-            try:
-                # A follow-up ("et chez l'enfant ?") is read with the question it follows.
-                understood = understand(_in_context(asked, message), language, self.lexicon)
-                details["understood"] = _understood(understood)
-                query = understood.text
-                found = await self._retrieve(query, language)
-                passages, named = found.passages, found.named
-                stages["retrieve_ms"] = _ms_since(started)
-                # The evidence checks read each expanded word as the passages found spell it.
-                held = set().union(*map(passage_keywords, passages))
-                query = understood.checked(held)
-                weights = await self.weights(query, passages, language)
-                weights = replace(
-                    weights,
-                    medicines=understood.medicines(self.lexicon),
-                    terms=understood.ways(self.lexicon),
-                )
-                if unknown := unknown_words(query, weights, self.settings.evidence):
-                    details["unknown_words"] = unknown
-                if named:
-                    details["subjects"] = sorted(spelt(query, subject) for subject in named)
-                if found.by_subjects:
-                    details["retrieved_by"] = "subjects"
-                evidence = supporting(query, passages, self.settings.evidence, weights, named)
-                if evidence:
-                    # Under a banner, the answer comes whole: nothing may show before the banner.
-                    progress = None if banner else on_progress
-                    asked_in_context = understood.glossed(_in_context(asked, message))
-                    grounded = await grounded_answer(
-                        self.generator,
-                        self.fallback,
-                        asked_in_context,
-                        language,
-                        evidence,
-                        progress,
-                    )
-                    reply, draft = grounded.reply, grounded.draft
-                    details = {**details, **grounded.details}
-                    stages["generate_ms"] = _ms_since(started) - stages["retrieve_ms"]
-                else:
-                    policy = self.settings.evidence
-                    apart = _not_about(query, passages, named)
-                    missing = _missing(query, passages, policy, weights, named)
-                    # A misspelt medicine: the names nearest to it (« Vouliez-vous dire … ? »).
-                    suggested = list(
-                        dict.fromkeys(n for word in unknown for n in self.lexicon.suggest(word))
-                    )[:3]
-                    if suggested:
-                        details["suggested"] = suggested
-                    reply = compose.abstained(language, unknown, apart, missing, suggested)
-                if own.changes:  # « Compris : Coumadine → warfarine »: this message's own
-                    notices = (*reply.notices, compose.understood(language, own.changes))
-                    reply = replace(reply, notices=notices)
-            except (StoreError, EmbedderError) as exc:
-                log.error("answer_failed", error=type(exc).__name__, reason=str(exc))
-                details["error"] = describe(exc)
-                reply = compose.unavailable(language)
-        if banner:
-            reply = replace(reply, banner=banner)
-            details["answered_too"] = reply.outcome is Outcome.ANSWERED
-        if redaction.kinds:
-            details["redacted"] = list(redaction.kinds)
-        if received is not None:
-            details["received_id"] = received
-        if stages:
-            details["latency"] = stages
-        reply = replace(reply, notices=(*_notices(message, redaction, language), *reply.notices))
-        latency_ms = _ms_since(started)
         # The audit keeps a bounded prefix of an over-long paste, not 100 KB.
         kept = question[: self.settings.max_question_chars]
-        audit_id = await self._audit(message, kept, reply, draft, latency_ms, details)
-        if self.observer is not None:
-            error = str(details["error"]).split(":", 1)[0] if "error" in details else None
-            self.observer.observe(
-                Observation(
-                    message.platform,
-                    reply.outcome,
-                    latency_ms,
-                    stages,
-                    error,
-                    self.audit_failures - failures_before,
-                )
-            )
+        trace = AnswerTrace(started, redacted=list(redaction.kinds))
+        # Written first, so a question is on record even if the process dies before answering.
+        trace.received_id = await self._record(self._entry(message, kept, language))
+        reply, draft = await self._reply(message, question, language, trace, on_progress)
+        reply = replace(reply, notices=(*_notices(message, redaction, language), *reply.notices))
+        latency_ms = _ms_since(started)
+        audit_id = await self._audit(message, kept, reply, draft, latency_ms, trace.details())
+        self._observe(message, reply, latency_ms, trace, self.audit_failures - failures_before)
         log.info("answer_done", outcome=reply.outcome, sources=len(reply.sources), ms=latency_ms)
         return replace(reply, audit_id=audit_id, asked=kept)
 
+    async def _reply(
+        self,
+        message: IncomingMessage,
+        question: str,
+        language: Language,
+        trace: AnswerTrace,
+        on_progress: OnProgress | None,
+    ) -> tuple[Reply, Draft | None]:
+        """Triage first, before and independent of retrieval and any model; then what the
+        message asks, answered from the sources or not at all; an emergency's banner on top."""
+        emergency, banner, asked = self._triage(question, language, trace)
+        if emergency is not None and not banner:
+            numbers = self.settings.emergency_numbers
+            return compose.emergency(language, numbers, emergency.kind), None
+        draft = None
+        if not question:
+            reply = compose.empty_question(language)
+        elif len(question) > (limit := self.settings.max_question_chars):
+            reply = compose.question_too_long(language, len(question), limit)
+        else:
+            # Under a banner, the answer comes whole: nothing may show before the banner.
+            progress = None if banner else on_progress
+            reply, draft = await self._asked(message, asked, language, trace, progress)
+        if banner:
+            trace.answered_too = reply.outcome is Outcome.ANSWERED
+            reply = replace(reply, banner=banner)
+        return reply, draft
+
+    async def _asked(
+        self,
+        message: IncomingMessage,
+        asked: str,
+        language: Language,
+        trace: AnswerTrace,
+        on_progress: OnProgress | None,
+    ) -> tuple[Reply, Draft | None]:
+        """A welcome when nothing is asked; else the sourced answer, saying how the message
+        was read; an apology when the store or the embedder fails."""
+        own = understand(asked, language, self.lexicon)
+        if _nothing_asked(own):
+            trace.understood = _understood(own)
+            return compose.welcome(language), None  # "bonjour à tous", "merci !"
+        try:
+            reply, draft = await self._sourced(message, asked, language, trace, on_progress)
+        except (StoreError, EmbedderError) as exc:
+            log.error("answer_failed", error=type(exc).__name__, reason=str(exc))
+            trace.error = describe(exc)
+            return compose.unavailable(language), None
+        if own.changes:  # « Compris : Coumadine → warfarine »: this message's own
+            reply = replace(
+                reply, notices=(*reply.notices, compose.understood(language, own.changes))
+            )
+        return reply, draft
+
+    async def _sourced(
+        self,
+        message: IncomingMessage,
+        asked: str,
+        language: Language,
+        trace: AnswerTrace,
+        on_progress: OnProgress | None,
+    ) -> tuple[Reply, Draft | None]:
+        """Understand, retrieve, weigh the evidence; then generate and check, or abstain."""
+        policy = self.settings.evidence
+        # A follow-up ("et chez l'enfant ?") is read with the question it follows.
+        understood = understand(_in_context(asked, message), language, self.lexicon)
+        trace.understood = _understood(understood)
+        found = await self._retrieve(understood.text, language)
+        passages, named = found.passages, found.named
+        trace.latency["retrieve_ms"] = _ms_since(trace.started)
+        # The evidence checks read each expanded word as the passages found spell it.
+        query = understood.checked(set().union(*map(passage_keywords, passages)))
+        weights = replace(
+            await self.weights(query, passages, language),
+            medicines=understood.medicines(self.lexicon),
+            terms=understood.ways(self.lexicon),
+        )
+        unknown = unknown_words(query, weights, policy)
+        trace.unknown_words = unknown
+        trace.subjects = sorted(spelt(query, subject) for subject in named)
+        trace.retrieved_by = "subjects" if found.by_subjects else None
+        evidence = supporting(query, passages, policy, weights, named)
+        if not evidence:
+            apart = _not_about(query, passages, named)
+            missing = _missing(query, passages, policy, weights, named)
+            # A misspelt medicine: the names nearest to it (« Vouliez-vous dire … ? »).
+            suggestions = (name for word in unknown for name in self.lexicon.suggest(word))
+            trace.suggested = list(dict.fromkeys(suggestions))[:3]
+            return compose.abstained(language, unknown, apart, missing, trace.suggested), None
+        in_context = understood.glossed(_in_context(asked, message))
+        grounded = await grounded_answer(
+            self.generator, self.fallback, in_context, language, evidence, on_progress
+        )
+        trace.generation = grounded.details
+        trace.latency["generate_ms"] = _ms_since(trace.started) - trace.latency["retrieve_ms"]
+        return grounded.reply, grounded.draft
+
+    def _observe(
+        self,
+        message: IncomingMessage,
+        reply: Reply,
+        latency_ms: int,
+        trace: AnswerTrace,
+        audit_failures: int,
+    ) -> None:
+        if self.observer is None:
+            return
+        error = trace.details().get("error")
+        kind = str(error).split(":", 1)[0] if error is not None else None
+        self.observer.observe(
+            Observation(
+                message.platform, reply.outcome, latency_ms, trace.latency, kind, audit_failures
+            )
+        )
+
     def _triage(
-        self, question: str, language: Language, details: dict[str, object]
+        self, question: str, language: Language, trace: AnswerTrace
     ) -> tuple[triage.Triage | None, str, str]:
         """(the emergency described, the banner over the answer, what to search). No banner:
         the fixed reply (public deployments; a writer's suicidal crisis)."""
         emergency = triage.assess(question)
         if emergency is None:
             return None, "", question
-        details["emergency"] = emergency.kind.value
+        trace.emergency = emergency.kind.value
         if self.settings.audience == "public" or emergency.in_crisis:
             return emergency, "", question
         numbers = self.settings.emergency_numbers
