@@ -26,7 +26,7 @@ from bots.tasks import TaskRegistry
 from core.models import ConversationId, IncomingMessage, Language, Platform, Reply, Turn, UserId
 from core.pipeline import Pipeline
 from core.ports import AuditLog, Conversations, EventLedger, OnProgress
-from core.text import detect_language
+from core.text import message_language
 
 log = structlog.get_logger(__name__)
 
@@ -217,13 +217,14 @@ class ConversationService:
         """Everything after the surface's ack. A failure while answering becomes an apology;
         a store that cannot be reached before that (turns, ledger) fails the task, which the
         task registry logs."""
-        language = detect_language(message.text)
         # A message outside a thread starts one: no earlier turns, no query (chatter).
         turns = (
             await self.conversations.turns(message.platform, message.conversation, MAX_TURNS)
             if message.in_thread
             else []
         )
+        # Detected once, here, and carried to the pipeline with the message.
+        language = message_language(message.text, [turn.question for turn in turns])
         if not self._for_the_bot(message, turns):
             return
         if not await self.ledger.first_delivery(message.platform, message.key):
@@ -266,7 +267,7 @@ class ConversationService:
     ) -> None:
         on_progress = await thread.begin(language)
         incoming = IncomingMessage(
-            message.text, message.platform, message.conversation, message.user, turns
+            message.text, message.platform, message.conversation, message.user, turns, language
         )
         reply = await self.pipeline.answer(incoming, on_progress)
         shown = await thread.finish(reply)

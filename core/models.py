@@ -48,6 +48,9 @@ class IncomingMessage:
     conversation_id: ConversationId
     user_id: UserId
     history: tuple[Turn, ...] = ()
+    # Detected once where the message comes in (the chat service, core.text.message_language);
+    # None: the pipeline detects it.
+    language: Language | None = None
 
 
 @dataclass(frozen=True, slots=True)

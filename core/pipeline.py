@@ -40,7 +40,7 @@ from core.ports import (
     Vocabulary,
 )
 from core.privacy import Redaction, Redactor, has_placeholders
-from core.text import content_words, detect_language, fold, named_in, spelt, subject_tokens
+from core.text import content_words, fold, message_language, named_in, spelt, subject_tokens
 from core.triage import EmergencyNumbers
 from core.understand import Lexicon, Understood, understand
 
@@ -433,8 +433,8 @@ def _in_context(question: str, message: IncomingMessage) -> str:
 
 
 def _language(message: IncomingMessage) -> Language:
-    previous = detect_language(message.history[-1].question) if message.history else "fr"
-    return detect_language(message.text, default=previous)
+    earlier = [turn.question for turn in message.history]
+    return message.language or message_language(message.text, earlier)
 
 
 @dataclass(frozen=True, slots=True)

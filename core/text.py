@@ -62,6 +62,13 @@ _EN_MARKERS = frozenset(
 )
 
 
+def message_language(text: str, earlier: Sequence[str] = ()) -> Language:
+    """A chat message's language: its own words, else those of the thread's last question
+    ("et chez l'enfant ?" after an English question is English), else French."""
+    previous = detect_language(earlier[-1]) if earlier else "fr"
+    return detect_language(text, default=previous)
+
+
 def detect_language(text: str, default: Language = "fr") -> Language:
     """French or English, from function words and accents; `default` when undecidable."""
     tokens = [w.lower().replace("’", "'") for w in words(text)]
