@@ -12,13 +12,21 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from bots import audit_cli, console, evaluate
+from typing import TYPE_CHECKING, Any
+
+from bots import console, resident
 from bots.logs import configure_logging
 from bots.render_text import render_text
 from bots.settings import Settings, SettingsError, load_settings
-from bots.wiring import App, build_app, ensure_demo_corpus, read_files, store_drug_names
 from core.errors import InputError, MedGPTError, StoreError
 from core.models import ConversationId, IncomingMessage, Outcome, Platform, Reply
+
+if TYPE_CHECKING:
+    from bots.wiring import App
+
+# The wiring (database driver, model runtimes), the audit and evaluation commands are imported by
+# the commands that use them: `ask` mostly hands its question to the resident (bots/resident.py),
+# and a Python start with only this module's imports is most of what it then costs.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 _EXIT_BY_OUTCOME = {
@@ -31,7 +39,8 @@ _EXIT_BY_OUTCOME = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(everything=_command(argv) != "ask").parse_args(argv)
     try:
         settings = load_settings()
         configure_logging(logging.INFO if args.verbose else logging.WARNING, settings.log_format)
@@ -44,10 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
     except MedGPTError as exc:
         print(f"medgpt: error: {exc}", file=sys.stderr)
-        return _exit_code(exc)
+        return exit_code(exc)
 
 
-def _exit_code(exc: MedGPTError) -> int:
+def exit_code(exc: MedGPTError) -> int:
     if isinstance(exc, SettingsError | InputError):
         return EXIT_USAGE
     if isinstance(exc, StoreError):
@@ -55,7 +64,14 @@ def _exit_code(exc: MedGPTError) -> int:
     return EXIT_FAILED
 
 
-def _parser() -> argparse.ArgumentParser:
+def _command(argv: Sequence[str]) -> str | None:
+    """The command named: the first word that is not an option (the global ones have no value)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def _parser(everything: bool = True) -> argparse.ArgumentParser:
+    """The command line; without `everything`, the audit and evaluation commands are left out
+    (their modules load the wiring), for `ask`."""
     parser = argparse.ArgumentParser(
         prog="medgpt", description="Sourced answers from a validated medical corpus."
     )
@@ -93,8 +109,11 @@ def _parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="check every dependency and print its state")
     doctor.set_defaults(run=_doctor)
 
-    audit_cli.add_commands(commands)
-    evaluate.add_commands(commands)
+    if everything:
+        from bots import audit_cli, evaluate
+
+        audit_cli.add_commands(commands)
+        evaluate.add_commands(commands)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
@@ -111,22 +130,36 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _ask(args: argparse.Namespace, settings: Settings) -> int:
     question = " ".join(args.question)
-    async with build_app(settings) as app:
-        await _first_run(app)
-        reply = await app.pipeline.answer(
-            IncomingMessage(question, Platform.CONSOLE, ConversationId("cli"), console.user())
-        )
-    out = sys.stderr if reply.outcome in (Outcome.REJECTED, Outcome.ERROR) else sys.stdout
-    print(
-        json.dumps(_as_json(reply), ensure_ascii=False, indent=2)
-        if args.json
-        else render_text(reply),
-        file=out,
-    )
-    return _EXIT_BY_OUTCOME[reply.outcome]
+    # The data directory's resident answers in milliseconds once started (bots/resident.py);
+    # with -v, this process answers, so its progress is logged here.
+    answer = None
+    if not args.verbose:
+        try:
+            answer = await asyncio.to_thread(resident.ask, settings, question, console.user())
+        except resident.Refused as exc:
+            print(f"medgpt: error: {exc}", file=sys.stderr)
+            return exc.code
+    if answer is None:
+        from bots.wiring import build_app
+
+        async with build_app(settings) as app:
+            await _first_run(app)
+            reply = await app.pipeline.answer(
+                IncomingMessage(question, Platform.CONSOLE, ConversationId("cli"), console.user())
+            )
+        answer = answer_of(reply)
+    if answer.notice:
+        print(answer.notice, file=sys.stderr)
+    outcome = Outcome(answer.outcome)
+    out = sys.stderr if outcome in (Outcome.REJECTED, Outcome.ERROR) else sys.stdout
+    text = json.dumps(answer.json, ensure_ascii=False, indent=2) if args.json else answer.text
+    print(text, file=out)
+    return _EXIT_BY_OUTCOME[outcome]
 
 
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.wiring import build_app
+
     # The models load while the clinician types the first question.
     async with build_app(settings, load_models=True) as app:
         await _first_run(app)
@@ -135,7 +168,7 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from bots.wiring import demo_corpus_dir
+    from bots.wiring import build_app, demo_corpus_dir, read_files
 
     if not args.paths and not args.demo:
         raise InputError("give at least one file or folder to ingest (or --demo)")
@@ -160,6 +193,7 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 async def _ingest_source(args: argparse.Namespace, settings: Settings) -> int:
     """An official source: changed records replaced, records gone from the release retired."""
     from adapters.sources import ansm, bdpm
+    from bots.wiring import build_app, store_drug_names
 
     if len(args.paths) != 1:
         raise InputError(f"--source {args.source} takes exactly one path")
@@ -188,18 +222,23 @@ async def _ingest_source(args: argparse.Namespace, settings: Settings) -> int:
         with console.progress("passages") as advance:
             report = await app.ingestor(advance).ingest(records, retire_under=retire)
         names = await store_drug_names(app, args.source, path, index)
+    resident.stop(settings)  # it read the drug names as it started: the next ask starts anew
     console.print_report(report)
     print(f"{names} drug names stored for query understanding (brands, classes)")
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
 async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.wiring import build_app
+
     async with build_app(settings):
         print("database schema is up to date")
     return EXIT_OK
 
 
 async def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.wiring import build_app
+
     async with build_app(settings) as app:
         documents, passages = await app.corpus.counts()
         identity = app.embedder.identity
@@ -211,10 +250,13 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _reset(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.wiring import build_app
+
     if not args.yes:
         raise InputError("`medgpt db reset` deletes every document: add --yes to confirm")
     async with build_app(settings, check_index=False) as app:
         await app.corpus.reset()
+    resident.stop(settings)
     print("corpus deleted (audit kept); run `medgpt ingest` to rebuild it")
     return EXIT_OK
 
@@ -241,6 +283,8 @@ async def _doctor(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _first_run(app: App) -> None:
+    from bots.wiring import ensure_demo_corpus
+
     report = await ensure_demo_corpus(app)
     if report is not None:
         print(
@@ -250,7 +294,12 @@ async def _first_run(app: App) -> None:
         )
 
 
-def _as_json(reply: Reply) -> dict[str, object]:
+def answer_of(reply: Reply) -> resident.Answer:
+    """The reply as `ask` prints it: text, or JSON with --json."""
+    return resident.Answer(reply.outcome.value, render_text(reply), as_json(reply))
+
+
+def as_json(reply: Reply) -> dict[str, Any]:
     data = asdict(reply)
     for source in data["sources"]:
         source["published"] = source["published"].isoformat() if source["published"] else None
