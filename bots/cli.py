@@ -11,7 +11,6 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-
 from typing import TYPE_CHECKING, Any
 
 from bots import console, resident
@@ -23,6 +22,7 @@ from core.models import ConversationId, IncomingMessage, Outcome, Platform, Repl
 
 if TYPE_CHECKING:
     from bots.wiring import App
+    from core.ingestion import IngestReport
 
 # The wiring (database driver, model runtimes), the audit and evaluation commands are imported by
 # the commands that use them: `ask` mostly hands its question to the resident (bots/resident.py),
@@ -186,6 +186,7 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
                 prefixes = [str(p.resolve()) for p in args.paths] if args.prune else []
                 report = await app.ingestor(advance).ingest(read_files(args.paths), prefixes)
     assert report is not None
+    resident.stop(settings)  # it read the corpus's state as it started: the next ask starts anew
     console.print_report(report)
     return EXIT_FAILED if report.failed else EXIT_OK
 
@@ -287,11 +288,11 @@ async def _first_run(app: App) -> None:
 
     report = await ensure_demo_corpus(app)
     if report is not None:
-        print(
-            f"First run: indexed the demo corpus ({report.added} notes,"
-            f" {report.passages} passages).",
-            file=sys.stderr,
-        )
+        print(first_run_notice(report), file=sys.stderr)
+
+
+def first_run_notice(report: IngestReport) -> str:
+    return f"First run: indexed the demo corpus ({report.added} notes, {report.passages} passages)."
 
 
 def answer_of(reply: Reply) -> resident.Answer:

@@ -98,12 +98,17 @@ def ask(settings: Settings, question: str, user: str) -> Answer | None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         response = _exchange(folder / SOCKET, request, ANSWER_TIMEOUT_S)
-        if response is not None and response["status"] == "ok":
-            return Answer(response["outcome"], response["text"], response["json"], response["notice"])
-        if response is not None and response["status"] == "error":
+        status = response["status"] if response else "unreachable"
+        if status == "ok":
+            assert response is not None
+            return Answer(
+                response["outcome"], response["text"], response["json"], response["notice"]
+            )
+        if status == "error":
+            assert response is not None
             raise Refused(response["message"], response["code"])
-        if response is not None and response["status"] != "stepping_down":
-            return None  # another data directory behind this socket: never its answers
+        if status not in ("unreachable", "stepping_down"):
+            return None  # another data directory's, or it hung up: this process answers
         if started is not None and started.poll() not in (None, 0):
             return None  # it failed to start (say, the database): this process will say why
         if not locked(folder / LOCK) and (started is None or started.poll() is not None):
@@ -177,17 +182,21 @@ def locked(path: Path) -> bool:
 
 
 def _exchange(path: Path, request: dict[str, Any], timeout_s: float) -> dict[str, Any] | None:
-    """One request, one JSON reply; None when nothing listens there (or it hung up)."""
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(timeout_s)
+    """One request, one JSON reply; None when nothing listens there, status `hung_up` when the
+    resident took the request and said nothing (it died, or failed on it)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        try:
             sock.connect(str(path))
+        except OSError:  # no socket, or nobody listening on it any more
+            return None
+        try:
+            sock.settimeout(timeout_s)
             sock.sendall(json.dumps(request).encode() + b"\n")
             with sock.makefile("rb") as stream:
                 line = stream.readline()
-    except OSError:  # no socket, nobody listening, or a resident that died mid-answer
-        return None
-    reply: dict[str, Any] | None = json.loads(line) if line else None
+        except OSError:
+            line = b""
+    reply: dict[str, Any] = json.loads(line) if line else {"status": "hung_up"}
     return reply
 
 
@@ -230,7 +239,8 @@ def main() -> int:
     try:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
-        resident = _Resident(settings, folder, fingerprint(settings))  # before the rest of the code loads
+        # Its fingerprint before the rest of the code loads: the code it runs.
+        resident = _Resident(settings, folder, fingerprint(settings))
         import asyncio
 
         return asyncio.run(resident.run())
@@ -243,22 +253,26 @@ class _Resident:
     settings: Settings
     folder: Path
     fingerprint: str
-    in_flight: int = 0
+    notice: str | None = None  # for the first answer: the demo corpus was indexed
+    warning: str | None = None  # for every answer: the corpus is empty
     last_question: float = 0.0
-    notice: str | None = None
+    in_flight: int = 0
     _stopping: asyncio.Event | None = None
+    _drained: asyncio.Event | None = None  # set while no request is in flight
 
     async def run(self) -> int:
         import asyncio
         import logging
         import signal
 
+        from bots.cli import first_run_notice
         from bots.logs import configure_logging
-        from bots.wiring import build_app, ensure_demo_corpus
+        from bots.wiring import EMPTY_CORPUS, build_app, ensure_demo_corpus
         from core.errors import MedGPTError
 
         configure_logging(logging.INFO, "json")
-        self._stopping = asyncio.Event()
+        self._stopping, self._drained = asyncio.Event(), asyncio.Event()
+        self._drained.set()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stopping.set)
@@ -266,10 +280,11 @@ class _Resident:
             async with build_app(self.settings, load_models=True) as app:
                 report = await ensure_demo_corpus(app)
                 if report is not None:
-                    self.notice = (
-                        f"First run: indexed the demo corpus ({report.added} notes,"
-                        f" {report.passages} passages)."
-                    )
+                    self.notice = first_run_notice(report)
+                elif self.settings.database_url and not (await app.corpus.counts())[0]:
+                    # Said with every answer, as each `ask` on its own logs it; an ingest
+                    # stops this resident, so the next one counts again.
+                    self.warning = f"medgpt: {EMPTY_CORPUS}"
                 await self._serve(app)
         except MedGPTError as exc:
             _log().error("resident_failed", error=type(exc).__name__, reason=str(exc))
@@ -279,12 +294,16 @@ class _Resident:
     async def _serve(self, app: Any) -> None:
         import asyncio
 
+        assert self._drained is not None
         path = self.folder / SOCKET
         path.unlink(missing_ok=True)  # a resident that died left it; the lock is ours
         previous = os.umask(0o177)
         try:
             server = await asyncio.start_unix_server(
-                lambda r, w: self._connection(app, r, w), path=str(path)
+                # A question of any length reaches the pipeline, which says it is too long.
+                lambda r, w: self._connection(app, r, w),
+                path=str(path),
+                limit=1 << 24,
             )
         finally:
             os.umask(previous)
@@ -293,15 +312,16 @@ class _Resident:
         _log().info("resident_ready", pid=os.getpid(), idle_s=self.settings.resident_idle_s)
         async with server:
             reason = await self._until_done(path, inode)
-            server.close()
-            while self.in_flight:  # the answers asked for are sent before it goes
-                await asyncio.sleep(0.05)
+            server.close()  # no new caller; the answers asked for are sent before it goes
+            await self._drained.wait()
         with contextlib.suppress(OSError):
             if path.stat().st_ino == inode:
                 path.unlink()
         _log().info("resident_exiting", reason=reason)
 
     async def _until_done(self, path: Path, inode: int) -> str:
+        """Why it stops: asked to (SIGTERM, `stop`, a client with other settings), idle, or
+        its socket removed or replaced (the data directory deleted, say)."""
         import asyncio
 
         assert self._stopping is not None
@@ -312,7 +332,8 @@ class _Resident:
             if self._stopping.is_set():
                 return "asked"
             try:
-                if path.stat().st_ino != inode:
+                # A stat of a local file once a second: not worth a worker thread.
+                if path.stat().st_ino != inode:  # noqa: ASYNC240
                     return "socket_replaced"
             except OSError:
                 return "socket_removed"
@@ -320,6 +341,11 @@ class _Resident:
                 return "idle"
 
     async def _connection(self, app: Any, reader: Any, writer: Any) -> None:
+        """One caller: its request read, answered and the answer written, counted in flight
+        throughout so that stopping waits for it."""
+        assert self._drained is not None
+        self.in_flight += 1
+        self._drained.clear()
         try:
             if _peer_uid(writer) != os.getuid():
                 return
@@ -331,6 +357,10 @@ class _Resident:
             _log().warning("resident_request_failed", error=type(exc).__name__)
         finally:
             writer.close()
+            self.in_flight -= 1
+            self.last_question = time.monotonic()
+            if not self.in_flight:
+                self._drained.set()
 
     async def _respond(self, app: Any, request: dict[str, Any]) -> dict[str, Any]:
         assert self._stopping is not None
@@ -345,12 +375,7 @@ class _Resident:
             _log().info("resident_outdated")  # other settings or code: a new resident for them
             self._stopping.set()
             return {"status": "stepping_down"}
-        self.in_flight += 1
-        try:
-            return await self._answer(app, str(request["question"]), str(request["user"]))
-        finally:
-            self.in_flight -= 1
-            self.last_question = time.monotonic()
+        return await self._answer(app, str(request["question"]), str(request["user"]))
 
     async def _answer(self, app: Any, question: str, user: str) -> dict[str, Any]:
         from bots.cli import answer_of, exit_code
@@ -362,7 +387,7 @@ class _Resident:
             reply: Reply = await app.pipeline.answer(message)
         except MedGPTError as exc:
             return {"status": "error", "message": str(exc), "code": exit_code(exc)}
-        notice, self.notice = self.notice, None
+        notice, self.notice = self.notice or self.warning, None
         return {"status": "ok", **asdict(answer_of(reply)), "notice": notice}
 
 

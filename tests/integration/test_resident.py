@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -55,10 +56,8 @@ def _stop(pid: int) -> None:
 
 
 def _gone(pid: int) -> None:
-    try:
+    with contextlib.suppress(psutil.NoSuchProcess):
         psutil.Process(pid).wait(30)
-    except psutil.NoSuchProcess:
-        pass
 
 
 def _starts(data_dir: Path) -> int:
