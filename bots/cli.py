@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import itertools
 import json
 import logging
@@ -14,8 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bots import console, resident
-from bots.logs import configure_logging
-from bots.render_text import render_text
 from bots.settings import Settings, SettingsError, load_settings
 from core.errors import InputError, MedGPTError, StoreError
 from core.models import ConversationId, IncomingMessage, Outcome, Platform, Reply
@@ -24,9 +21,10 @@ if TYPE_CHECKING:
     from bots.wiring import App
     from core.ingestion import IngestReport
 
-# The wiring (database driver, model runtimes), the audit and evaluation commands are imported by
-# the commands that use them: `ask` mostly hands its question to the resident (bots/resident.py),
-# and a Python start with only this module's imports is most of what it then costs.
+# The wiring (database driver, model runtimes), logging, asyncio, the audit and evaluation
+# commands are imported by the commands that use them: `ask` mostly hands its question to the
+# resident (bots/resident.py), and a Python start with this module's imports is most of what it
+# then costs.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 _EXIT_BY_OUTCOME = {
@@ -43,9 +41,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser(everything=_command(argv) != "ask").parse_args(argv)
     try:
         settings = load_settings()
+        if args.run is _ask and (code := _ask_resident(args, settings)) is not None:
+            return code
+        import asyncio
+
+        from bots.logs import configure_logging
+
         configure_logging(logging.INFO if args.verbose else logging.WARNING, settings.log_format)
-        code: int = asyncio.run(args.run(args, settings))
-        return code
+        ran: int = asyncio.run(args.run(args, settings))
+        return ran
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `medgpt ask … | head`: the reader left, nothing to report
@@ -128,32 +132,40 @@ def _parser(everything: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-async def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    question = " ".join(args.question)
-    # The data directory's resident answers in milliseconds once started (bots/resident.py);
-    # with -v, this process answers, so its progress is logged here.
-    answer = None
-    if not args.verbose:
-        try:
-            answer = await asyncio.to_thread(resident.ask, settings, question, console.user())
-        except resident.Refused as exc:
-            print(f"medgpt: error: {exc}", file=sys.stderr)
-            return exc.code
-    if answer is None:
-        from bots.wiring import build_app
+def _ask_resident(args: argparse.Namespace, settings: Settings) -> int | None:
+    """`ask` through the data directory's resident (bots/resident.py), which answers in
+    milliseconds once started; None: this process answers (`_ask`), as with -v, so that its
+    progress is logged here."""
+    if args.verbose:
+        return None
+    try:
+        answer = resident.ask(settings, " ".join(args.question), console.user())
+    except resident.Refused as exc:
+        print(f"medgpt: error: {exc}", file=sys.stderr)
+        return exc.code
+    return None if answer is None else _print(answer, args.json)
 
-        async with build_app(settings) as app:
-            await _first_run(app)
-            reply = await app.pipeline.answer(
-                IncomingMessage(question, Platform.CONSOLE, ConversationId("cli"), console.user())
-            )
-        answer = answer_of(reply)
+
+async def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.wiring import build_app
+
+    question = " ".join(args.question)
+    async with build_app(settings) as app:
+        await _first_run(app)
+        reply = await app.pipeline.answer(
+            IncomingMessage(question, Platform.CONSOLE, ConversationId("cli"), console.user())
+        )
+    return _print(answer_of(reply), args.json)
+
+
+def _print(answer: resident.Answer, in_json: bool) -> int:
     if answer.notice:
         print(answer.notice, file=sys.stderr)
     outcome = Outcome(answer.outcome)
     out = sys.stderr if outcome in (Outcome.REJECTED, Outcome.ERROR) else sys.stdout
-    text = json.dumps(answer.json, ensure_ascii=False, indent=2) if args.json else answer.text
-    print(text, file=out)
+    print(
+        json.dumps(answer.json, ensure_ascii=False, indent=2) if in_json else answer.text, file=out
+    )
     return _EXIT_BY_OUTCOME[outcome]
 
 
@@ -297,6 +309,8 @@ def first_run_notice(report: IngestReport) -> str:
 
 def answer_of(reply: Reply) -> resident.Answer:
     """The reply as `ask` prints it: text, or JSON with --json."""
+    from bots.render_text import render_text
+
     return resident.Answer(reply.outcome.value, render_text(reply), as_json(reply))
 
 

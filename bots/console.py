@@ -8,14 +8,17 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
 from bots.chat import MAX_TURNS
-from bots.render_text import render_text
-from core.ingestion import IngestReport
 from core.models import ConversationId, IncomingMessage, Platform, Turn, UserId
-from core.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from core.ingestion import IngestReport
+    from core.pipeline import Pipeline
+
+# The progress bar and the renderer are imported where used: `medgpt ask` imports this module
+# for `user()` alone, and hands its question to the resident (bots/resident.py).
 
 _HELP = "Posez votre question (Ask your question). /new : nouvelle conversation · /quit : quitter"
 
@@ -26,6 +29,8 @@ def user() -> UserId:
 
 async def chat(pipeline: Pipeline) -> None:
     """Questions from stdin until EOF or /quit; follow-ups carry the thread's earlier turns."""
+    from bots.render_text import render_text
+
     print(_HELP)
     conversation, history = _new_conversation()
     while True:
@@ -57,6 +62,8 @@ def _new_conversation() -> tuple[ConversationId, list[Turn]]:
 @contextmanager
 def progress(unit: str) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr when it is a terminal; silent otherwise."""
+    from tqdm import tqdm
+
     with tqdm(unit=f" {unit}", file=sys.stderr, disable=None, leave=False) as bar:
 
         def advance(n: int) -> None:
