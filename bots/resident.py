@@ -204,10 +204,14 @@ def _spawn(folder: Path) -> subprocess.Popen[bytes]:
     """A resident for this data directory, with this process's environment and directory (so it
     reads the same settings), detached from the terminal; its log beside its socket."""
     folder.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, MEDGPT_DATA_DIR=str(folder))
+    # The code this process runs, whatever the directory holds (-P: not the directory first),
+    # else the fingerprints would differ and each would step down for the other.
+    code = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(filter(None, [code, os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, MEDGPT_DATA_DIR=str(folder), PYTHONPATH=path)
     with (folder / LOG).open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "bots.resident"],
+            [sys.executable, "-P", "-m", "bots.resident"],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,

@@ -42,9 +42,11 @@ def _medgpt(*args: str) -> list[str]:
     return [sys.executable, "-m", "bots.cli", *args]
 
 
-def _ask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def _ask(
+    env: dict[str, str], *args: str, question: str = QUESTION
+) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        _medgpt("ask", *args, QUESTION), env=env, capture_output=True, text=True, timeout=300
+        _medgpt("ask", *args, question), env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
     return done
@@ -85,15 +87,18 @@ def test_two_terminals_share_one_resident(env: dict[str, str]) -> None:
 
 
 def test_answers_the_same_as_without_a_resident(env: dict[str, str]) -> None:
-    """The resident's answer, text or JSON, is the one the command prints on its own, and a
-    script's `--json` gets the whole reply model as before."""
+    """The resident's answer is the one the command gives on its own: the patient's name
+    redacted by the same detector, the same reply model for a script's `--json`."""
     import json
 
-    via_resident = _ask(env, "--json")
+    question = f"{QUESTION} Mme Duchemin, 82 ans"
+    via_resident = _ask(env, "--json", question=question)
     assert resident.pid(Path(env["MEDGPT_DATA_DIR"])) is not None
-    alone = _ask(dict(env, MEDGPT_RESIDENT_IDLE_S="0"), "--json")
+    alone = _ask(dict(env, MEDGPT_RESIDENT_IDLE_S="0"), "--json", question=question)
     ours, theirs = json.loads(via_resident.stdout), json.loads(alone.stdout)
     assert ours["outcome"] == "answered"
+    assert "Duchemin" not in ours["asked"]
+    assert "<NOM>" in ours["asked"]
     assert ours.keys() == theirs.keys()
     assert {k: v for k, v in ours.items() if k != "audit_id"} == {
         k: v for k, v in theirs.items() if k != "audit_id"
