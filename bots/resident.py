@@ -271,7 +271,7 @@ class _Resident:
 
         from bots.cli import first_run_notice
         from bots.logs import configure_logging
-        from bots.wiring import EMPTY_CORPUS, build_app, ensure_demo_corpus
+        from bots.wiring import EMPTY_CORPUS, build_app, ensure_demo_corpus, preload_models
         from core.errors import MedGPTError
 
         configure_logging(logging.INFO, "json")
@@ -281,7 +281,7 @@ class _Resident:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stopping.set)
         try:
-            async with build_app(self.settings, load_models=True) as app:
+            async with build_app(self.settings) as app:
                 report = await ensure_demo_corpus(app)
                 if report is not None:
                     self.notice = first_run_notice(report)
@@ -289,7 +289,14 @@ class _Resident:
                     # Said with every answer, as each `ask` on its own logs it; an ingest
                     # stops this resident, so the next one counts again.
                     self.warning = f"medgpt: {EMPTY_CORPUS}"
-                await self._serve(app)
+                # Once the first run's indexing is over: both at once held ~1.1 GiB at their
+                # peak. The question asked meanwhile waits for the models it needs.
+                loading = asyncio.create_task(preload_models(app.pipeline))
+                try:
+                    await self._serve(app)
+                finally:
+                    loading.cancel()
+                    await asyncio.gather(loading, return_exceptions=True)
         except MedGPTError as exc:
             _log().error("resident_failed", error=type(exc).__name__, reason=str(exc))
             return 3
