@@ -17,16 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.scratch import data_dir
-from bots.evaluate import (
-    Case,
-    Retrieval,
-    Retrieved,
-    abstention,
-    held_out_policies,
-    policy_cells,
-    policy_grid,
-)
+from bench.database import throwaway_data_dir
 from bots.settings import load_settings
 from bots.wiring import build_app, ensure_demo_corpus
 from core.evidence import EvidencePolicy, WordWeights
@@ -34,6 +25,15 @@ from core.models import ConversationId, IncomingMessage, Outcome, Passage, Platf
 from core.pipeline import retrieve
 from core.ports import SearchQuery
 from core.text import detect_language
+from evaluation.abstention import (
+    Retrieval,
+    Retrieved,
+    abstention,
+    held_out_policies,
+    policy_cells,
+    policy_grid,
+)
+from evaluation.public_sets import Case
 
 QUESTIONS = Path(__file__).parent.parent / "tests" / "data" / "demo_questions.jsonl"
 
@@ -135,7 +135,7 @@ def main() -> None:
     configure_logging()  # warnings only: the report goes to stdout
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else QUESTIONS
     os.environ.pop("DATABASE_URL", None)
-    with data_dir("medgpt-calibrate-"):
+    with throwaway_data_dir("medgpt-calibrate-"):
         results, replies = asyncio.run(retrieve_all(path.read_text().splitlines()))
     titles = note_titles()
     print(f"end to end with the defaults: {end_to_end(results, replies, titles)}\n")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path.cwd()))
 
-from bench.scratch import data_dir
+from bench.database import throwaway_data_dir
 from bots.settings import load_settings
 from bots.wiring import build_app, ensure_demo_corpus
 from core.models import ConversationId, IncomingMessage, Outcome, Platform, UserId
@@ -98,7 +98,7 @@ def main() -> None:
         sets[path.stem] = [(r["question"], r.get("expected")) for r in rows]
     if not sys.argv[1:]:
         sets["chat"] = [(q, e) for q, e in CHAT]
-    with data_dir("medgpt-chat-"):
+    with throwaway_data_dir("medgpt-chat-"):
         asyncio.run(run(sets))
 
 

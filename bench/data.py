@@ -8,6 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"  # ../shared/data, beside the checkout: our machines' copy
+TEST_DATA = ROOT / "tests" / "data"  # the small labelled sets the tests use too
 SHOWN = "../shared/data"  # how the default is named in help and messages
 PASS = f"pass --data DIR, the folder of the releases (default {SHOWN}; see tests/data/README.md)"
 # The files of the releases, relative to the data folder (sources: tests/data/README.md).

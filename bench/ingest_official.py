@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from adapters.postgres import store
 from adapters.sources import ansm, bdpm
 from bench.data import BDPM, SUBSTANCES, THESAURUS, add_data_argument, require
-from bench.scratch import data_dir
+from bench.database import throwaway_data_dir
 from bots.settings import load_settings
 from bots.wiring import build_app
 from core import ingestion
@@ -90,7 +90,7 @@ def main() -> None:
     ingestion.EMBED_BATCH = args.embed_batch
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("EMBEDDINGS_URL", None)
-    with data_dir("medgpt-ingest-bench-"):
+    with throwaway_data_dir("medgpt-ingest-bench-"):
         rows = asyncio.run(
             run(require(args.data, THESAURUS, SUBSTANCES, BDPM), args.bdpm_limit or None)
         )

@@ -21,12 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.generators.chat import ChatGenerator
 from adapters.generators.extractive import ExtractiveGenerator
+from bench.data import TEST_DATA
 from bots.render_text import render_text
 from core.compose import DISCLAIMERS
 from core.ports import Generator
-from tests.conftest import DATA
-from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
-from tests.unit.test_injection import CLEAN, RULE_LINES, ObedientModel
+from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
+from testkit.injection import CLEAN, RULE_LINES, ObedientModel
 
 QUESTION = "Quelle est la dose maximale de paracétamol chez l'adulte ?"
 
@@ -55,7 +55,8 @@ async def main() -> None:
     parser.add_argument("--llm-url")
     args = parser.parse_args()
     attacks = [
-        json.loads(line) for line in (DATA / "injection_attacks.jsonl").read_text().splitlines()
+        json.loads(line)
+        for line in (TEST_DATA / "injection_attacks.jsonl").read_text().splitlines()
     ]
     models = {"worst case (obeys every attack)": lambda a: ObedientModel(a["text"])}
     if args.llm_url:

@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from adapters.generators.extractive import ExtractiveGenerator
 from adapters.sources import ansm
 from bench.data import THESAURUS, add_data_argument, require
-from bots.evaluate import interaction_cases
 from core.documents import chunk_document
 from core.models import Passage
+from evaluation.public_sets import interaction_cases
 
 
 async def run(data: Path, show: int) -> None:

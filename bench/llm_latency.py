@@ -26,7 +26,7 @@ from adapters.generators.chat import ChatGenerator
 from core.citations import check_answer
 from core.models import DocumentMeta, Passage
 from core.prompt import build_prompt
-from tests import llm_server
+from testkit import llm_server
 
 TEXTS = [
     "Chez l'adulte de plus de 50 kg, la dose usuelle de paracétamol est de 500 mg à 1 g par prise,"

@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from adapters.postgres.chat import PgChatState
 from bench.quickstart import QUESTIONS
 from bench.slack_overhead import StubGenerator, _p99
-from bots.matrix.app import MatrixBot, MatrixPolicy
+from bots.conversation import ChatPolicy
+from bots.matrix.app import MatrixBot
 from bots.matrix.events import MatrixQuestion
 from bots.matrix.serve import login
+from bots.matrix.thread import MatrixThread
 from bots.settings import Settings, load_settings
 from bots.wiring import build_app, ensure_demo_corpus
-from tests import synapse as synapse_process
-from tests.matrix_clinician import Clinician, answered
+from testkit import synapse as synapse_process
+from testkit.matrix_clinician import Clinician, answered
 
 PASSWORD = "bench password"
 
@@ -53,16 +56,23 @@ class TimedBot(MatrixBot):
             self.delivered[source["event_id"]] = time.time() - source["origin_server_ts"] / 1000
         super()._on_event(room_id, event)
 
-    async def _send(self, room_id: str, content: dict[str, Any]) -> str:
-        event_id = await super()._send(room_id, content)
+    async def send(self, room_id: str, content: dict[str, Any]) -> str:
+        event_id = await super().send(room_id, content)
         reply_to = content.get("m.relates_to", {}).get("m.in_reply_to", {}).get("event_id")
         if reply_to is not None:
             self.sign.setdefault(reply_to, time.perf_counter())
         return event_id
 
-    async def _final(self, question: MatrixQuestion, placeholder: str, reply: Any) -> None:
-        await super()._final(question, placeholder, reply)
-        self.done[question.event_id] = time.perf_counter()
+    def thread_for(self, question: MatrixQuestion) -> MatrixThread:
+        return TimedThread(self, question)
+
+
+class TimedThread(MatrixThread):
+    async def finish(self, reply: Any) -> Sequence[str]:
+        posted = await super().finish(reply)
+        assert isinstance(self.bot, TimedBot)
+        self.bot.done[self.question.event_id] = time.perf_counter()
+        return posted
 
 
 async def run(n: int, data: Path) -> dict[str, list[float]]:
@@ -80,13 +90,11 @@ async def run(n: int, data: Path) -> dict[str, list[float]]:
                 MATRIX_PASSWORD=PASSWORD,
                 MEDGPT_DATA_DIR=data / "bot",
             )
+            rules = ChatPolicy(home_domain=bot_id.partition(":")[2])
             bot = TimedBot(
-                core.pipeline,
-                core.pipeline.audit,
+                core.conversation(rules, questions_per_minute=1000),
                 PgChatState(core.pool),
                 await login(settings),
-                core.pipeline.pseudonymize,
-                MatrixPolicy(questions_per_minute=1000),
                 edit_interval_s=0.0,
             )
             bot.received, bot.delivered, bot.sign, bot.done = {}, {}, {}, {}

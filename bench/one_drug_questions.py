@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.sources import ansm
 from bench.data import SUBSTANCES, THESAURUS, add_data_argument, require
-from bench.scratch import data_dir
+from bench.database import throwaway_data_dir
 from bots.settings import load_settings
 from bots.wiring import build_app
 from core.models import ConversationId, IncomingMessage, Outcome, Platform, UserId
@@ -93,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("EMBEDDINGS_URL", None)
-    with data_dir("medgpt-one-drug-bench-"):
+    with throwaway_data_dir("medgpt-one-drug-bench-"):
         asyncio.run(run(require(args.data, THESAURUS, SUBSTANCES), args.show))
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.database import throwaway_data_dir
 from bench.quickstart import QUESTIONS
-from bench.scratch import data_dir
 from bench.slack_overhead import StubGenerator, _p99
 from bots.settings import load_settings
 from bots.wiring import build_app, ensure_demo_corpus, read_files
@@ -79,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("LLM_URL", None)
-    with data_dir("medgpt-pipeline-bench-"):
+    with throwaway_data_dir("medgpt-pipeline-bench-"):
         latencies, late, passages = asyncio.run(run(args.questions, args.corpus))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     median, p99 = statistics.median(latencies) * 1000, _p99(latencies) * 1000

@@ -1,7 +1,8 @@
 """Recall and precision of identifier redaction per kind, and the look-alikes kept, on a
 labelled set (tests/data/README-privacy.md describes the format).
 
-Usage: python bench/privacy_eval.py [PATH] [--split dev|test|all] [--patterns-only] [--misses]
+Usage: python bench/privacy_eval.py [PATH] [--split dev|test|all] [--batch TEXT] [--patterns-only]
+       [--misses]
 An identifier counts as caught when its value no longer appears in the redacted text and a
 finding overlaps it ("typed": a finding of its own kind); a finding counts as right when it
 overlaps a labelled identifier of its kind. A look-alike is kept when it is still in the
@@ -121,6 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("path", nargs="?", type=Path, default=DATA)
     parser.add_argument("--split", choices=["dev", "test", "all"], default="all")
+    parser.add_argument("--batch", help="only the messages whose `batch` contains this text")
     parser.add_argument("--patterns-only", action="store_true")
     parser.add_argument("--misses", action="store_true", help="list each miss and false finding")
     args = parser.parse_args()
@@ -133,8 +135,11 @@ def main() -> None:
         configure_logging()
         redactor = Redactor(PresidioNames())
     items = load(args.path, args.split)
+    if args.batch:
+        items = [item for item in items if args.batch in item.get("batch", "")]
     scores = asyncio.run(evaluate(redactor, items))
-    print(f"{args.path.name}, split {args.split}: {len(items)} messages\n")
+    batch = f", batch '{args.batch}'" if args.batch else ""
+    print(f"{args.path.name}, split {args.split}{batch}: {len(items)} messages\n")
     print(table(scores))
     if args.misses:
         print("\n" + "\n".join(scores.misses))

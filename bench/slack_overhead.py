@@ -22,14 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bench.database import throwaway_data_dir
 from bench.quickstart import QUESTIONS
-from bench.scratch import data_dir
+from bots.conversation import ChatPolicy
 from bots.settings import load_settings
-from bots.slack.app import SlackBot, SlackPolicy, web_client
+from bots.slack.app import SlackBot, web_client
 from bots.wiring import build_app, ensure_demo_corpus
 from core.models import Language, Passage
 from core.ports import Draft, OnText
-from tests.slack_fake import FakeSlack
+from testkit.slack_fake import FakeSlack
 
 
 class StubGenerator:
@@ -69,11 +70,8 @@ async def run(n: int) -> tuple[list[float], list[float]]:
         await ensure_demo_corpus(core)
         core.pipeline.generator = StubGenerator()
         bot = SlackBot(
-            core.pipeline,
-            core.pipeline.audit,
+            core.conversation(ChatPolicy(), questions_per_minute=1000),
             web_client("xoxb-test", fake.url),
-            core.pipeline.pseudonymize,
-            policy=SlackPolicy(questions_per_minute=1000),
         )
         await bot.app.async_dispatch(AsyncBoltRequest(body=event(10**6), mode="socket_mode"))
         await bot.tasks.idle()  # warm-up: auth.test, model load, first query plans
@@ -112,7 +110,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=50)
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
-    with data_dir("medgpt-slack-bench-"):
+    with throwaway_data_dir("medgpt-slack-bench-"):
         sign, final = asyncio.run(run(args.questions))
     assert len(sign) == len(final) == args.questions, (len(sign), len(final))
     print(f"| {args.questions} concurrent questions | median | p99 |\n|---|---|---|")

@@ -28,12 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from adapters.postgres.store import PgCorpus
 from adapters.sources import ansm, bdpm
 from bench.data import BDPM, SUBSTANCES, THESAURUS, add_data_argument, require
-from bench.scratch import data_dir
-from bots.evaluate import interaction_cases
+from bench.database import throwaway_data_dir
 from bots.settings import load_settings
 from bots.wiring import build_app
 from core.ingestion import SourceFile
 from core.text import subject_words
+from evaluation.public_sets import interaction_cases
 
 GIN_LOOKUP = (
     "SELECT DISTINCT s.words FROM document_subjects s JOIN documents d ON d.id = s.document_id"
@@ -103,7 +103,7 @@ def main() -> None:
     add_data_argument(parser)
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
-    with data_dir("medgpt-subjects-bench-"):
+    with throwaway_data_dir("medgpt-subjects-bench-"):
         asyncio.run(run(require(args.data, THESAURUS, SUBSTANCES, BDPM), args.questions))
 
 

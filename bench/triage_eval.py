@@ -91,6 +91,9 @@ def main() -> None:
         _report(split, score(part))
         for language in ("fr", "en"):
             _report(f"{split}, {language}", score([r for r in part if r["language"] == language]))
+    test = [r for r in rows if r["split"] == "test"]
+    for source in sorted({str(r["source"]) for r in test}):
+        _report(f"test, {source}", score([r for r in test if r["source"] == source]))
     if args.misses:
         print("\n".join(score([r for r in rows if r["split"] == args.misses]).errors))
 

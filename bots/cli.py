@@ -114,10 +114,11 @@ def _parser(everything: bool = True) -> argparse.ArgumentParser:
     doctor.set_defaults(run=_doctor)
 
     if everything:
-        from bots import audit_cli, evaluate
+        import evaluation.cli
+        from bots import audit_cli
 
         audit_cli.add_commands(commands)
-        evaluate.add_commands(commands)
+        evaluation.cli.add_commands(commands)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
@@ -170,12 +171,14 @@ def _print(answer: resident.Answer, in_json: bool) -> int:
 
 
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.conversation import ChatPolicy
     from bots.wiring import build_app
 
     # The models load while the clinician types the first question.
     async with build_app(settings, load_models=True) as app:
         await _first_run(app)
-        await console.chat(app.pipeline)
+        # One person at a terminal: no allow-list, no rate limit.
+        await console.chat(app.conversation(ChatPolicy(), questions_per_minute=None))
     return EXIT_OK
 
 

@@ -1,4 +1,5 @@
-"""The console bot: `medgpt chat` (a thread-like conversation) and terminal helpers."""
+"""The console bot: `medgpt chat` (a thread-like conversation, through the conversation service)
+and terminal helpers."""
 
 from __future__ import annotations
 
@@ -6,19 +7,21 @@ import asyncio
 import getpass
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from bots.chat import MAX_TURNS
-from core.models import ConversationId, IncomingMessage, Platform, Turn, UserId
+from core.models import ConversationId, Platform, UserId
 
 if TYPE_CHECKING:
+    from bots.conversation import ChatMessage, ConversationService
     from core.ingestion import IngestReport
-    from core.pipeline import Pipeline
+    from core.models import Language, Reply
+    from core.ports import OnProgress
 
-# The progress bar and the renderer are imported where used: `medgpt ask` imports this module
-# for `user()` alone, and hands its question to the resident (bots/resident.py).
+# The conversation service, the renderer and the progress bar are imported where used: `medgpt
+# ask` imports this module for `user()` alone, and hands its question to the resident
+# (bots/resident.py).
 
 _HELP = "Posez votre question (Ask your question). /new : nouvelle conversation · /quit : quitter"
 
@@ -27,12 +30,10 @@ def user() -> UserId:
     return UserId(f"console:{getpass.getuser()}")
 
 
-async def chat(pipeline: Pipeline) -> None:
+async def chat(service: ConversationService) -> None:
     """Questions from stdin until EOF or /quit; follow-ups carry the thread's earlier turns."""
-    from bots.render_text import render_text
-
     print(_HELP)
-    conversation, history = _new_conversation()
+    conversation = _new_conversation()
     while True:
         try:
             line = await asyncio.to_thread(input, "\n> ")
@@ -42,21 +43,56 @@ async def chat(pipeline: Pipeline) -> None:
         if command in {"/quit", "/exit"}:
             return
         if command == "/new":
-            conversation, history = _new_conversation()
+            conversation = _new_conversation()
             print("— nouvelle conversation / new conversation —")
             continue
         if command in {"/help", "?"}:
             print(_HELP)
             continue
-        message = IncomingMessage(line, Platform.CONSOLE, conversation, user(), tuple(history))
-        reply = await pipeline.answer(message)
+        await service.handle(_message(line, conversation), Terminal())
+
+
+def _message(line: str, conversation: ConversationId) -> ChatMessage:
+    """Every line is addressed to the bot, in the conversation's one thread."""
+    from bots.conversation import ChatMessage
+
+    name = user()
+    return ChatMessage(
+        platform=Platform.CONSOLE,
+        key=f"{conversation}:{uuid.uuid4()}",
+        conversation=conversation,
+        user=name,
+        sender=name,
+        domain="",
+        room=conversation,
+        text=line,
+        in_thread=True,
+        mentioned=True,
+        is_dm=True,
+    )
+
+
+class Terminal:
+    """The console as a thread: the reply printed whole."""
+
+    async def notice(self, text: str) -> None:
+        print(text)
+
+    async def begin(self, language: Language) -> OnProgress | None:
+        return None
+
+    async def finish(self, reply: Reply) -> Sequence[str]:
+        from bots.render_text import render_text
+
         print(render_text(reply))
-        if line.strip():
-            history = [*history, Turn(reply.asked, reply.text)][-MAX_TURNS:]
+        return ()
+
+    async def close(self) -> None:
+        return None
 
 
-def _new_conversation() -> tuple[ConversationId, list[Turn]]:
-    return ConversationId(f"console:{uuid.uuid4()}"), []
+def _new_conversation() -> ConversationId:
+    return ConversationId(f"console:{uuid.uuid4()}")
 
 
 @contextmanager

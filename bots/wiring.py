@@ -34,12 +34,14 @@ from adapters.generators.extractive import ExtractiveGenerator
 from adapters.metrics import PrometheusMetrics
 from adapters.parsers import SUPPORTED, parse_file
 from adapters.postgres.audit import PgAuditLog
+from adapters.postgres.chat import PgChatState
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.lexicon import PgLexicon
 from adapters.postgres.store import TEXT_WEIGHT, PgCorpus, Prewarmed
 from adapters.privacy.presidio import PresidioNames
 from adapters.vocabulary import EverydayVocabulary
+from bots.conversation import ChatPolicy, ConversationService, conversation_service
 from bots.health import Check, Health, NotReady
 from bots.settings import Settings
 from core.errors import DocumentError
@@ -111,6 +113,18 @@ class App:
     async def _generator(self) -> str:
         generator = self.pipeline.generator
         return await generator.ping() if isinstance(generator, ChatGenerator) else "extractive"
+
+    def conversation(
+        self, policy: ChatPolicy, questions_per_minute: int | None
+    ) -> ConversationService:
+        """The conversation service of a chat surface, on this database."""
+        return conversation_service(
+            self.pipeline,
+            PgAuditLog(self.pool),
+            PgChatState(self.pool),
+            policy,
+            questions_per_minute,
+        )
 
     def ingestor(self, on_passages: Callable[[int], None] = lambda n: None) -> Ingestor:
         return Ingestor(self.embedder, self.corpus, on_passages)

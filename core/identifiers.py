@@ -143,7 +143,7 @@ _PHONE = re.compile(
     r"(?<![\w+])(?:"
     rf"(?:(?:\+|00){_P}33{_P}(?:\(0\){_P})?|0)[1-9](?:{_P}\d\d){{4}}"  # French
     rf"|(?:\+|00){_P}44{_P}(?:\(0\){_P})?\d(?:[ \-]?\d){{8,9}}"  # British, international form
-    r"|0\d{2,4}[ \-]?\d{3,4}[ \-]?\d{3,4}"  # British, national form (checked below)
+    r"|(?:0\d{2,4}|\(0\d{2,4}\))[ \-]?\d{3,4}[ \-]?\d{3,4}"  # British, national (checked below)
     rf"|(?:\+|00){_P}(?!33|44)\d{{1,3}}{_P}(?:\(\d{{1,4}}\){_P})?"  # other countries
     r"\d{1,4}(?:[ .\-]?\d{1,4}){1,5}"
     r"|\(\d{3}\)\s?\d{3}[ .\-]\d{4}|\d{3}[.\-]\d{3}[.\-]\d{4}"  # North American
@@ -163,7 +163,7 @@ def _phones(text: str) -> list[Finding]:
     for m in _PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group())
         french = re.match(r"0[1-9](?:\D*\d\d){4}$", m[0])
-        national_uk = m[0][:1] == "0" and m[0][:2] != "00" and not french
+        national_uk = m[0].lstrip("(")[:1] == "0" and m[0][:2] != "00" and not french
         if national_uk and len(digits) not in (10, 11):
             continue
         if 8 <= len(digits) <= 15:

@@ -77,6 +77,8 @@ def assess(text: str) -> Triage | None:
         question = ", ".join(kept) if any(_ASKS.search(_folded(c)) for c in kept) else text
     else:
         question = ""
+    if _VAGUE.fullmatch(_folded(question)):
+        question = ""  # "on fait quoi ?", "what next": the first steps answer it
     crisis = kind is Emergency.SUICIDE and (not question or bool(_WRITER.search(_folded(text))))
     return Triage(kind, question.strip(), crisis)
 
@@ -94,7 +96,10 @@ def detect(text: str) -> Emergency | None:
         words.NOW.search(c) or (not generic and (words.HERE.search(c) or words.SOMEONE.search(c)))
         for c in current
     )
+    denied = bool(words.SUICIDE_DENIED.search(folded))
     for kind in Emergency:
+        if kind is Emergency.SUICIDE and denied:
+            continue
         if _described(kind, current, now, generic):
             return kind
     return None
@@ -107,16 +112,24 @@ def _described(kind: Emergency, clauses: list[str], now: bool, generic: bool) ->
     if now and any(_found(_CONDITION_PATTERNS[kind], c) for c in clauses):
         return True
     groups = _SIGN_PATTERNS.get(kind, [])
-    seen = sum(any(_found([group], c) for c in clauses) for group in groups)
+    found = [any(_found([group], c) for c in clauses) for group in groups]
+    seen = sum(found)
     person = any(words.PERSON.search(c) for c in clauses)
-    # One FAST sign is a stroke until proven otherwise; elsewhere one sign is too common.
-    needed = 1 if kind is Emergency.STROKE else 2
-    return seen >= needed and (now or person) and not generic
+    # One FAST sign (face, arm, speech) is a stroke until proven otherwise, one sign of laboured
+    # breathing is distress in a child; elsewhere one sign is too common.
+    fast = kind is Emergency.STROKE and any(found[: words.FAST_GROUPS])
+    child = kind is Emergency.BREATHING and any(words.CHILD.search(c) for c in clauses)
+    needed = 1 if fast or child else 2
+    # Three kinds of signs together describe someone, whoever they are.
+    return seen >= needed and (now or person or seen > needed) and not generic
 
 
 def _folded(text: str) -> str:
     folded = fold(" ".join(text.split())).replace("’", "'").replace("`", "'")
-    return folded.replace("œ", "oe").replace("æ", "ae")  # ligatures NFKD leaves whole
+    folded = folded.replace("œ", "oe").replace("æ", "ae")  # ligatures NFKD leaves whole
+    for pattern, replacement in words.CHAT_SPELLINGS:
+        folded = pattern.sub(replacement, folded)
+    return folded
 
 
 def _narrates(clause: str) -> bool:
@@ -180,7 +193,13 @@ _SIGN_PATTERNS = _compiled(words.SIGNS)
 _ASKING_CLAUSE = re.compile(r"(?<=\?)|[.;:!,\n]+|\s[-—–]\s")
 _ASKS = re.compile(
     r"\?|\b(?:quel|quelle|quels|quelles|combien|comment|quand|pourquoi|que faire|faut-il|"
-    r"peut-on|dose|posologie|what|how|when|which|should|can we|do we|is it|dose)\b"
+    r"peut-on|dose|posologie|what|how|when|which|should|can we|do we|is it)\b"
+)
+# A question that asks only what to do now, in any words.
+_VAGUE = re.compile(
+    r"(?:\b(?:what|whats|what's|now|next|then|do|i|we|you|should|to|the|step|steps|help|please|"
+    r"on|fait|fais|faire|quoi|que|qu'est-ce|qu'on|je|j'|il|faut|maintenant|ensuite|svp|stp|"
+    r"vite|urgent)\b|[\s?!.,;:'-])*"
 )
 # The writer speaks of themself.
 _WRITER = re.compile(r"\b(?:je|j'|jveux|chuis|moi|i|i'm|i've|im|myself)\b|\bme (?!dit)")

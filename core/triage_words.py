@@ -5,6 +5,7 @@ every apostrophe: events, conditions and signs by kind of emergency, and the cue
 from __future__ import annotations
 
 import re
+from typing import Any
 
 
 def _any(*alternatives: str) -> str:
@@ -13,6 +14,24 @@ def _any(*alternatives: str) -> str:
 
 # Pieces shared by several kinds.
 _ME = r"(?:me|m')"
+# Saying one will do it, and the ways people say they will die.
+_INTENT = _any(
+    r"(?:going|gonna|wants?|wanted|plans?|planning|threaten(?:s|ed|ing)?|about) to",
+    r"(?:vais|va|vas|veux|veut|voulait|compte|menace de|menace d'|projette de|allait)",
+    r"(?:thinking|thinks|thought) (?:about|of)|(?:pense|pensait|penser|songe) a|se voit|se voyait",
+)
+_METHOD = _any(
+    r"(?:driv(?:e|ing)|crash(?:ing)?|steer(?:ing)?) (?:\w+ ){0,2}(?:into|off)",
+    r"(?:jump(?:ing)?|throw(?:ing)? (?:himself|herself|myself|themselves)) (?:off|from|in front|"
+    r"under)",
+    r"(?:hang|drown|shoot|gas|electrocute)(?:ing)? (?:himself|herself|myself|themselves)",
+    r"(?:s'|se |me |m')(?:noyer|jeter|pendre|tirer dessus|electrocuter|immoler)",
+    r"foncer (?:dans|contre) (?:un|une|le|la)",
+    r"sauter (?:du|d'un|de la|par|sous)",
+    r"jump\b(?! (?:in|on|to|at|the|a|ahead|start)\b)",
+)
+# "me tuer", not "ça va me tuer" (a way of speaking).
+_ME_KILL = rf"(?<!va )(?<!vont )(?<!ca )(?<!vas ){_ME} tuer"
 _SELF_EN = r"(?:myself|himself|herself|themselves)"
 _POSS = r"(?:my|his|her|their)"
 _CHILD = _any(
@@ -20,8 +39,25 @@ _CHILD = _any(
     r"petite-fille)",
     r"l'enfant",
     r"\d+ (?:ans|mois)\b",
-    r"(?:my|our|a|the) (?:son|daughter|child|kid|toddler|baby|infant)",
+    r"(?:my|our|a|the) (?:son|daughter|child|kid|toddler|baby|infant|teenager)",
+    r"(?:mon|ma|notre|l') ado(?:lescente?)?\b",
     r"\d+[- ](?:year|month)[- ]old",
+    r"(?:my|our|a|the|his|her) \d+ ?(?:yo|y/o|yr old|year old)\b",
+)
+# Household products and objects a child swallows: a poisoning whatever the amount.
+_HOUSEHOLD = (
+    r"javel",
+    r"destop",
+    r"soude",
+    r"caustique",
+    r"lessive",
+    r"bleach",
+    r"batter(?:y|ies)",
+    r"piles?(?: bouton)?\b",
+    r"aimants?|magnets?",
+    r"under the sink|sous l'evier|cleaning products?|produits menagers",
+    r"laundry|dishwasher|tide pod|dosettes? de lessive|capsules? de lessive",
+    r"detergent",
 )
 _SUBSTANCE = _any(
     r"comprimes?",
@@ -40,32 +76,22 @@ _SUBSTANCE = _any(
     r"bottles?",
     r"strips?",
     r"blisters?",
-    r"javel",
-    r"destop",
-    r"soude",
-    r"caustique",
-    r"lessive",
     r"pastilles?",
-    r"piles?",
     r"pills?",
     r"tablets?",
     r"capsules?",
     r"medicines?",
-    r"bleach",
-    r"batter(?:y|ies)",
-    r"piles?(?: bouton)?\b",
-    r"aimants?|magnets?",
-    r"under the sink|sous l'evier|cleaning products?|produits menagers",
-    r"laundry|dishwasher|tide pod|dosettes? de lessive|capsules? de lessive",
-    r"detergent",
+    *_HOUSEHOLD,
     r"methadone",
     r"heroine?",
     r"cocaine|crack|ecstasy|mdma|ghb|fentanyl|ketamine",
     r"opio",
+    r"piluliers?|pill (?:organi[sz]er|box)|dosette box|semainier",
+    r"insulin|insuline",
 )
 _QUANTITY = _any(
     r"\b(?:[5-9]|[1-9]\d+)\b",
-    r"several|plusieurs|il en manque",
+    r"several|plusieurs|il en manque|(?:some|a few|several) (?:are|were|of them) missing",
     r"tous (?:mes|ses|les|leurs)|toutes (?:mes|ses|les|leurs)|all (?:my|his|her|their)",
     r"tout(?:e|es)? (?:la|le|sa|son|ses|une)",
     r"(?:the )?whole",
@@ -75,11 +101,16 @@ _QUANTITY = _any(
     r"(?:une )?dose (?:enorme|massive)",
     r"trop de",
     r"too many",
+    r"(?:a |the )?(?:load|loads|lot|lots|bunch|heaps?|tons?) of",
+    r"(?:un tas|plein|la moitie|une dizaine|une vingtaine|une trentaine) d(?:e |')",
+    r"half (?:a|the|of)",
+    r"d'un (?:seul )?coup|all at once|in one go",
 )
-_INGESTED = _any(
+# A whole word: not the "ate" of "date of birth", "heart rate", "bicarbonate".
+_INGESTED = r"\b" + _any(
     r"(?:a|ai|as|ont) (?:avale|bu|mange|ingere|pris|croque|lech[ee])",
     r"s'est (?:injecte|administre)",
-    r"(?:swallowed|drank|ate|ingested|took|taking|has taken|chewed|got into|got hold of|"
+    r"(?:swallowed|drank|ate|ingested|took|taking|has taken|taken|chewed|got into|got hold of|"
     r"injected)",
     r"(?:a|ont) trouve",
     r"(?:a|ai|as|ont) (?:sniffe|fume|inhale)|snorted|smoked",
@@ -91,11 +122,7 @@ _SWALLOWED_SO_MUCH = (
     r"a (?:massive|huge) amount|massive amounts)"
 )
 _TOXIC = _any(
-    r"javel",
-    r"destop",
-    r"soude",
-    r"caustique",
-    r"lessive",
+    *_HOUSEHOLD,
     r"lave-vaisselle",
     r"produit (?:menager|vaisselle|d'entretien)",
     r"white-spirit",
@@ -110,13 +137,6 @@ _TOXIC = _any(
     r"alcool a bruler",
     r"ammoniaque",
     r"\bacide\b",
-    r"bleach",
-    r"batter(?:y|ies)",
-    r"piles?(?: bouton)?\b",
-    r"aimants?|magnets?",
-    r"under the sink|sous l'evier|cleaning products?|produits menagers",
-    r"laundry|dishwasher|tide pod|dosettes? de lessive|capsules? de lessive",
-    r"detergent",
     r"antifreeze",
     r"weedkiller",
     r"rat poison",
@@ -139,7 +159,7 @@ DOING = (
 EVENTS: dict[str, tuple[str, ...]] = {
     "suicide": (
         rf"{_ME} (?:suicider|pendre|tirer une balle|defenestrer|foutre en l'air)",
-        rf"(?<!va )(?<!vont )(?<!ca )(?<!vas ){_ME} tuer",
+        _ME_KILL,
         rf"{_ME} jeter (?:sous|du|d'un|par|dans)",
         r"se (?:suicider|tuer|pendre|tirer une balle|foutre en l'air|jeter (?:sous|du|d'un|par))",
         r"sauter (?:du|d'un|par la|de la|sous) (?:pont|fenetre|toit|balcon|train|falaise)",
@@ -157,6 +177,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:envie de|veux|veut|voulait|voudrais|vais|va|allait) mourir",
         r"disparaitre pour (?:de bon|toujours)",
         r"a quoi bon (?:vivre|continuer)",
+        r"(?:sert|servirait) a rien (?:de|que je) (?:continuer|continue|vivre|vive)|"
+        r"(?:no|what's the) point (?:in |of )?(?:me )?(?:going on|carrying on|living)|"
+        r"(?:arrete|arreter|stop) (?:tout|everything) (?:pour de bon|for good)",
         r"(?:je suis|il est|elle est|suis) suicidaire",
         r"(?:j'ai|il a|elle a) des idees (?:suicidaires|noires)",
         rf"kill(?:ing)? {_SELF_EN}",
@@ -168,6 +191,11 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"done with (?:life|living)",
         r"(?:cut|slit|slashed) (?:my|his|her|their) wrists?",
         r"(?:ouvert|ouvrir|taillade|tailler|couper|coupe) (?:les|ses|mes) veines",
+        # the wound as a state: "ses poignets ouverts", "wrists slashed"
+        r"(?:poignets?|veines|wrists?) (?:\w+ )?(?:ouverte?s?|coupee?s?|taillade(?:e|es|s)?|"
+        r"slashed|slit|cut open)",
+        # an intention and a way to die: "going to drive his car into a wall", "va se noyer"
+        rf"{_INTENT} (?:\w+ ){{0,2}}{_METHOD}",
         r"envie de crever|veux crever|vais crever",
         r"(?:me|se|te) buter\b",
         r"(?:vais|va|allait|veux|veut) sauter (?:ce soir|maintenant|du|d'un|par|de la|sous)",
@@ -184,6 +212,32 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"better off (?:dead|without me|if i (?:was|were) dead)",
         r"(?:i'm|i am|he's|he is|she's|she is|feeling) suicidal",
         r"jump (?:off|from|in front)",
+        # saying one will not be there: "je serai plus là demain", "won't be here tomorrow"
+        r"(?:won't|will not|wont) be (?:here|around|alive)\b(?! (?:for|on|at|until|till|next)\b)|"
+        r"(?:serai|sera|serais) (?:plus|pas) (?:la|en vie|vivante?)\b(?! (?:pour|a|au|lundi|"
+        r"mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b)|if i (?:was|were|am) gone|"
+        r"(?:jamais|plus jamais|ne plus|ne jamais) (?:me |se )?reveiller|"
+        r"(?:never|not) (?:to )?wake (?:up )?again|sleep (?:and|forever)(?: never)? (?:wake|"
+        r"forever)",
+        # wanting it all to stop; a plan; the means ready
+        r"(?:wants?|want|wanted) (?:it all|everything) to (?:stop|end)|veut que tout s'arrete|"
+        r"(?:prevu|decide|planned|decided|plan) (?:de |d'|to )(?:tout arreter|en finir|mourir|"
+        r"end it|die|stop everything)|(?:cachets|comprimes|medicaments|pills|tablets|meds|corde|"
+        r"rope|lames?|knife) (?:\w+ )?(?:sont|est|are|is) (?:prete?s?|ready|lined up)",
+        # goodbyes and preparations
+        r"stockpil|saving up (?:my |his |her |their )?(?:pills|meds|tablets)|"
+        r"(?:mis|met|mettre|garde) de cote (?:des|ses|mes) (?:medicaments|cachets|comprimes)|"
+        r"(?:lettres?|mots?) (?:d'adieu|pour (?:mes|ses|leurs) (?:enfants|proches|parents))|"
+        r"(?:texted|said|sent|wrote|written|saying) (?:\w+ ){0,2}goodbyes?\b|"
+        r"(?:m'a|a|ai|lui ai) dit adieu|(?:giving|gave|given|donne) (?:\w+ ){0,2}(?:things|stuff|"
+        r"belongings|affaires) away|(?:tonight|today|ce soir) (?:is|c'est|est) (?:the night|"
+        r"the day|"
+        r"le soir|le jour)|de quoi (?:en finir|mourir|me tuer|se tuer)",
+        # an attempt: "a tenté de s'étrangler", "tried to hang himself"
+        r"(?:tente|essaye|essaie|essaye|tried|attempted|trying|tries) (?:de |d'|to )(?:s'|se |me |"
+        r"m')?"
+        r"(?:etrangler|pendre|tuer|suicider|jeter|noyer|ouvrir les veines|defenestrer|"
+        r"hang|strangle|kill|cut (?:his|her|my|their)|drown|overdose|jump|end)",
     ),
     "cardiac_arrest": (
         r"ne respire (?:plus|pas)\b(?! bien)",
@@ -195,9 +249,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:s'effondre|s'est effondre|collapsed|collapses) (?:\w+ ){0,3}(?:ne repond plus|"
         r"inconscient|unresponsive|ne respire)",
         r"no (?:signs of life|breathing|output)\b",
-        r"\bacr\b",
-        r"arret cardio-?respiratoire",
-        r"(?:est|en|fait un|faire un) arret\b",
+        r"(?:without|sans) (?:a |un |de )?pouls|without a pulse|pouls (?:absent|imprenable)",
+        r"\bshocking\b|on choque\b",
+        r"(?:est|en|fait un|faire un) (?:arret|acr)\b",
         r"\ben (?:asystolie|fv|tv sans pouls|dissociation|aesp|rythme non choquable)",
         r"(?:on|a) (?:a )?(?:deja )?choque",
         r"\bon masse\b",
@@ -222,14 +276,20 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:is having|having|in|into) (?:an? )?anaphyla",
         r"(?:throat|tongue|lips?|mouth) (?:is |are |feels )?(?:closing|swelling|swollen|tight)",
         r"reacting to",
+        # its rescue treatment had to be used: "used her EpiPen", "stylo d'adrénaline fait"
+        r"(?:used|gave|given|give|utilise|fait|injecte) (?:\w+ ){0,2}(?:epipen|anapen|jext|"
+        r"auto-?inject\w*|stylo d'adrenaline)",
     ),
     "overdose": (
         rf"{_INGESTED} (?:\w+ ){{0,3}}{_QUANTITY} (?:\w+ ){{0,4}}?{_SUBSTANCE}",
         rf"{_CHILD} (?:\w+ ){{0,5}}{_INGESTED} (?:\S+ ){{0,5}}?{_SUBSTANCE}",
         rf"{_INGESTED} (?:[^\s']+['\s]){{0,4}}?{_TOXIC}",
         _SWALLOWED_SO_MUCH,
+        # taken so much of anything that its name does not matter: "a load of his dad's tramadol"
+        rf"{_INGESTED} (?:\w+ ){{0,2}}(?:a |the )?(?:load|loads|lot|lots|bunch|heaps?|tons?) of",
+        rf"{_INGESTED} (?:\w+ ){{0,2}}(?:un tas|plein|la moitie|une dizaine|une vingtaine) d",
         r"(?:pris|took|taken|given|donne|recu|avale|swallowed) (?:\w+ ){0,5}"
-        r"(?:par erreur|by mistake|accidentally|double dose|dose double)",
+        r"(?:double dose|dose double)",
         r"(?:respire|inhale|inhaled|breathed in) (?:\w+ ){0,2}"
         r"(?:vapeurs?|fumees?|fumes|gaz|gas|smoke)",
         rf"{_INGESTED} (?:\w+ ){{0,2}}(?:[5-9]|[1-9]\d+) (?!{_UNITS}\b)[a-z]",
@@ -241,6 +301,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
     ),
     "bleeding": (
         r"saigne (?:enormement|abondamment|beaucoup|a flots?|sans arret|de partout|comme)",
+        # bleeding and how much: "ça saigne fort", "bleeding like crazy"
+        r"(?:saigne|saignent|saignement|bleeds?|bleeding) (?:\w+ )?(?:fort|grave|trop|a mort|"
+        r"vraiment beaucoup|tres fort|non-stop|like crazy|loads|so much|really badly|buckets)\b",
         r"(?:ca|le sang) gicle",
         r"pisse le sang",
         r"(?:vomit|crache|tousse|perd) (?:\w+ ){0,2}(?:du|de) sang",
@@ -259,7 +322,13 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"pouring|gushing)|(?:saigne|sang) a gros bouillons",
         r"(?:coughing|vomiting|throwing) up (?:\w+ ){0,3}blood",
         r"(?:arterial|massive|uncontrolled|torrential) (?:bleed|bleeding|haemorrhage|hemorrhage)",
-        r"(?:hemorragi|metrorragi|rectorragi|epistaxis|hematemese|saignement|haemorrhag|hemorrhag|"
+        r"(?:passe|traverse|passent|traversent) (?:a travers )?(?:\w+ ){0,2}(?:compresses|"
+        r"pansements?|"
+        r"serviettes?|protections?|draps?|champs)",
+        r"(?:bleeding|bled|bleeds|soaked|soaking|saigne|traverse) (?:right )?through (?:\w+ ){0,2}"
+        r"(?:dressings?|pads?|towels?|bandages?|gauzes?|sheets?|compresses?)",
+        r"(?:hemoptys|haemoptys|hematuri|haematuri|melena|melaena|hematochez|"
+        r"hemorragi|metrorragi|rectorragi|epistaxis|hematemese|saignement|haemorrhag|hemorrhag|"
         r"bleed)\w* (?:\w+ ){0,2}(?:abondant|massi|important|incontrol|cataclysm|profuse|heavy|"
         r"severe|torrenti)",
     ),
@@ -268,7 +337,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"\betouffe\b",
         r"(?:n'arrive|ne peut|n'arrivent|ne peuvent|arrive) (?:plus|pas) (?:a )?respirer",
         r"suffoqu|suffocat",
-        r"(?:can't|cannot|can not) get (?:any )?(?:air|breath)",
+        r"(?:can't|cannot|can not) get (?:any |my |his |her |their )?(?:air|breath)",
         r"(?:respire|respirent) (?:tres |de plus en plus )?mal",
         r"du mal a respirer",
         r"devient (?:bleu|violet|gris)",
@@ -296,7 +365,14 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
         r"idees (?:suicidaires|noires)",
         r"suicidal",
     ),
-    "cardiac_arrest": (r"arret cardiaque", r"cardiac arrest", r"asystol", r"\bfv\b"),
+    "cardiac_arrest": (
+        r"arret cardiaque",
+        r"cardiac arrest",
+        r"asystol",
+        r"\bfv\b",
+        r"\bacr\b",
+        r"arret cardio-?respiratoire",
+    ),
     "anaphylaxis": (
         r"anaph",
         r"choc (?:allergique|anaphylactique)",
@@ -305,7 +381,6 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
         r"oedeme de quincke",
         r"angio-?oedeme|angioedema",
         r"reaction (?:au produit de contraste|a la perfusion|to the (?:contrast|infusion))",
-        r"epipen|anapen|stylo d'adrenaline|auto-?inject",
     ),
     "overdose": (
         r"intox",
@@ -320,7 +395,9 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
         r"haemorrhag|hemorrhag",
         r"haematemesis|hematemesis|hematemese|haemoptysis|hemoptysis|hemoptysie",
         r"\bpph\b",
-        r"major (?:bleed|bleeding|haemorrhage|hemorrhage)",
+        # sized before its name ("grosse hémorragie", "major bleeding": also a term of the trade)
+        r"(?:grosse|enorme|massive?|grave|big|huge|major|heavy|severe|gros) (?:\w+ )?(?:hemorragi|"
+        r"saignement|bleed|haemorrhag|hemorrhag)",
     ),
     "breathing": (
         r"detresse respiratoire",
@@ -348,34 +425,67 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "overdose": (
         # consciousness
         r"ne se reveille (?:pas|plus)|inconscient|(?:won't|doesn't|does not) wake|unconscious|"
-        r"unrousable|barely rousable|somnolent|drowsy|pupilles? en tete d'epingle|pinpoint|myosis",
+        r"unrousable|barely rousable|somnolent|drowsy|pupilles? en tete d'epingle|pinpoint|myosis|"
+        r"sleepy|endormie?|difficile a reveiller|hard to (?:wake|rouse)|groggy|ensuquee?|"
+        r"obnubilee?|\bgcs (?:[3-9]|1[0-2])\b|glasgow (?:a )?(?:[3-9]|1[0-2])\b",
         # a drug behind it
         r"(?:apres|after) (?:sa|son|ses|his|her|the) (?:morphine|methadone|oxycodone|opio|"
         r"insuline|insulin|traitement|medicaments|pills|tablets)|(?:empty|vides?) (?:\w+ )?"
         r"(?:pill|packets?|boites?|plaquettes?|bottles?|flacons?)|(?:pill|tablet) (?:packets|"
-        r"bottles) (?:\w+ )?empty|par erreur|by mistake",
+        r"bottles) (?:\w+ )?empty|par erreur|by mistake|needle|seringue|syringe|shooting up|"
+        r"s'est shoote|ghb|heroine?|cocaine|crack|mdma|ecstasy|ketamine|fentanyl|opioid|opiace|"
+        r"tramadol|methadone|benzo|xanax|lexomil|tercian|"
+        rf"{_INGESTED}",
         # slow breathing
         r"respire (?:\d|un|deux|trois|quatre|cinq|six|sept|huit) fois par minute|"
-        r"(?:resp(?:iratory)? rate|fr|rr) (?:of |a |is )?[1-8]\b|bradypn",
+        r"(?:resp(?:iratory)? rate|fr|rr) (?:of |a |is )?[1-8]\b|bradypn|barely breathing|"
+        r"respire (?:a peine|tres peu|tres lentement|lentement)|shallow breathing|"
+        r"(?:levres|lips) (?:\w+ )?(?:bleues?|blue)",
+        # sugar that low
+        r"glycemie (?:a |de )?0[.,][0-4]|(?:glucose|bm|cbg|sugar) (?:of |is |at )?[0-2](?:\.\d)?\b",
     ),
     "bleeding": (
-        r"\bsang\b|saign|\bbleed|\bblood|hemorrag|haemorrhag|(?:s'est )?coupe|\bcut\b|plaie|wound",
+        r"\bsang\b|saign|\bbleed|\bblood|hemorrag|haemorrhag|(?:s'est )?coupe|\bcut\b|plaie|wound|"
+        r"clots|caillots",
         r"(?:ca|ils?|elles?) ne s'arrete (?:pas|plus)|(?:won't|doesn't|does not|will not) stop|"
         r"partout|everywhere|soaking|trempe|a flots?|gicle|every \d+ minutes|"
-        r"toutes les \d+ minutes",
+        r"toutes les \d+ minutes|en continu|continuously|non-stop|sans arret|badly|"
+        r"(?:lots of|a lot of|so much|loads of|beaucoup de|plein de|enormement de) (?:\w+ )?"
+        r"(?:blood|sang)|"
+        r"(?:big|large|gros|huge|enormes?) (?:\w+ )?(?:clots|caillots)|"
+        r"(?:un demi|half a|\d+(?:[.,]\d)?) ?(?:litres?|liters?|l|ml)\b",
+        # shock
+        r"\bfaint|malaise|\bpale\b|palot|dizzy|tete qui tourne|tomber dans les pommes|syncope|"
+        r"\b(?:ta|bp|pa|tension)(?: a| of| is)? (?:[4-8]\d)\b|tachycard",
     ),
     "breathing": (
         # effort, rate
         r"respire (?:\w+ )?(?:vite|fort|mal)|polypn|tachypn|\btire\b|tirage|grunting|geint|"
+        r"stridor|cornage|chest (?:is |feels )?tight|oppression|poitrine (?:qui )?serre|"
+        r"respire avec peine|"
+        r"(?:resp(?:iratory)? rate|\brr|\bfr|frequence respiratoire)(?: of| is| a| at|"
+        r":)? [3-6]\d\b|"
+        r"(?:really |badly )?struggling|manque d'air|(?:short|out) of air|"
         r"breathing (?:\w+ )?(?:fast|hard|rapidly)|wheez|siffl|essouffl|breathless|"
         r"short of breath",
         # oxygen
         r"\b(?:sat|sats|spo2|saturation)(?: a| are| at| of| est a)? [4-8]\d\b|cyanos|bleue?s?\b|"
+        r"violette?s?\b|bleu\w*|\b(?:on|sous) (?:1[0-5]|[6-9]) ?(?:l|litres?|liters?)\b|"
         r"\bblue\b|\bgris\b|\bgrey\b",
         # speech
         r"(?:finir|terminer) (?:ses|une) phrases?|single words|ne peut (?:plus|pas) parler|"
         r"(?:can't|cannot|barely) (?:speak|talk)|"
-        r"(?:peut|arrive) a peine (?:a )?(?:parler|respirer)",
+        r"(?:peut|arrive) a peine (?:a )?(?:parler|respirer)|ne parle plus",
+        # the airway: drooling, cannot swallow; frothy sputum
+        r"drool|\bbave\b|(?:can't|cannot|ne peut (?:pas|plus)|n'arrive (?:pas|plus) a) "
+        r"(?:swallow|avaler)|crache (?:\w+ ){0,2}mousse|frothy",
+        # exhaustion
+        r"drowsy|somnolente?|exhausted|epuisee?|tiring|s'epuise|confuse?\b|confused",
+        # the rescue treatment does nothing
+        r"(?:inhaler|pump|puffer|nebs?|nebuli[sz]er|salbutamol|ventoline|bronchodilat\w*|"
+        r"aerosols?|bouffees|puffs) (?:\w+ ){0,2}(?:not (?:helping|working)|(?:doesn't|isn't|"
+        r"didn't|aren't) (?:help|work)\w*|ne (?:fait|font|marche|marchent) (?:rien|pas|plus)|"
+        r"sans (?:effet|amelioration)|no (?:effect|better|help)|inefficace)",
     ),
     "stroke": (
         # face
@@ -387,35 +497,56 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"sourire (?:\w+ ){0,2}(?:d'un cote|asymetrique|de travers)|(?:can't|cannot) smile",
         # arm, leg, one side
         r"(?:bras|main|jambe)s? (?:\w+ ){0,2}(?:qui tombe|tombe|faible|lourd|ne repond|paralyse|"
-        r"engourdi)|bouger (?:le|la|son|sa) (?:bras|main|jambe)|hemicorps|"
+        r"engourdi)|(?:bouger|lever|soulever|tenir|serrer) (?:le|la|son|sa|ses) (?:bras|main|"
+        r"jambe)|"
+        r"hemicorps|(?:arm|hand|leg) (?:won't|doesn't|can't|will not) (?:move|work)|"
+        r"(?:can't|cannot|couldn't|unable to) (?:hold|grip|lift|raise) (?:his|her|my|a|the) |"
+        r"(?:n'arrive|arrive) (?:plus|pas) a (?:tenir|lever|serrer|soulever) |"
         r"(?:lift|raise|move|feel) (?:(?:his|her|my|the) )?(?:\w+ )?(?:arm|hand|leg)|"
-        r"(?:arm|hand|leg) (?:\w+ ){0,2}(?:weak|numb|heavy|limp|dropped|drift)|"
+        r"(?:arm|hand|leg) (?:\w+ ){0,2}(?:weak|numb|heavy|limp|dropped|drift|floppy|dead|useless|"
+        r"gave way|went)|(?:bras|main|jambe) (?:\w+ ){0,2}(?:molle?|morte?|inerte|lache)|"
         r"(?:arm|one-sided|sided) weakness|(?:main|bras) (?:\w+ )?lache|"
         r"(?:bras|main|jambe) (?:\w+ ){0,2}ne bouge (?:plus|pas)|"
-        r"(?:side|cote|hemicorps) (?:\w+ ){0,2}(?:weak|faible|paralys|numb|engourdi)",
+        r"(?:side|cote|hemicorps) (?:\w+ ){0,2}(?:weak|faible|paralys|numb|engourdi)|"
+        r"(?:weakness|faiblesse|numbness) (?:in|of|dans|du|de la|de son|de sa) (?:\w+ ){0,2}"
+        r"(?:arm|leg|side|hand|bras|jambe|cote|main)",
         # speech
         r"parle (?:mal|bizarre|difficilement|de travers|plus)|(?:du mal|difficulte)s? a parler|"
         r"troubles? (?:de la parole|du langage)|(?:n'arrive|ne peut) plus (?:a )?parler|"
         r"(?:trouve plus|cherche) ses mots|melange (?:les|ses) mots|aphasi|dysarthri|"
-        r"slurr|garbled|(?:can't|cannot) (?:speak|talk|get (?:his|her) words)|"
+        r"words (?:\w+ ){0,3}(?:wrong|mixed up|muddled|jumbled)|mots (?:\w+ ){0,2}(?:melanges|"
+        r"de travers)|voix pateuse|bafouill|begai|articule mal|mange ses mots|slurr|garbled|"
+        r"nonsense|gibberish|not making sense|incoherent|muddled|jumbled|"
+        r"(?:parle|dit|raconte) (?:\w+ )?n'importe quoi|incomprehensible|incoherente?|"
+        r"(?:can't|cannot) (?:speak|talk|get (?:his|her) words)|"
         r"words (?:are )?(?:coming out|jumbled)|speech (?:is )?(?:slurred|garbled|gone)|"
         r"(?:can't|cannot|doesn't|does not) understand|ne comprend (?:plus|rien)",
+        # Beyond FAST: sight and balance, a stroke only with another sign (POSTERIOR_GROUPS).
+        r"voit double|vision double|diplopi|double vision|(?:perdu|perd|lost) (?:la vue|(?:the )?"
+        r"(?:vision|sight))|ne voit plus|amaurose|hemianop|(?:suddenly |sudden )?confus",
+        r"marche de travers|titube|(?:perd|perdu) l'equilibre|desequilibre|ataxi|unsteady|"
+        r"stagger|(?:loss of|lost (?:his|her)) balance|(?:can't|cannot) (?:walk|stand)|"
+        r"vertige brutal",
     ),
     "anaphylaxis": (
-        r"(?:gorge|langue|levres?|visage|face|throat|tongue|lips?) (?:\w+ ){0,2}(?:gonfl|enfl|"
-        r"swell|swollen|tight|serre|huge|enorme|puffy)|gonfle|swelling up",
+        r"(?:gorge|langue|levres?|visage|yeux|paupieres|face|throat|tongue|lips?|eyes?|eyelids?) "
+        r"(?:\w+ ){0,2}(?:gonfl|enfl|swell|swollen|tight|serre|huge|enorme|puff|se ferme|ferme|"
+        r"clos|grossi)|gonfle|swelling up",
         r"urticaire|plaques (?:partout|rouges)|\bhives\b|\brash\b|boutons partout|tout rouge|"
         r"erythem|flush",
         r"du mal a avaler|dysphagi|hoarse|voix (?:rauque|qui change)|throat (?:\w+ )?(?:funny|"
         r"tight|strange|itchy)|gorge (?:qui )?(?:gratte|serre)|stridor",
-        r"siffle|sibilan|wheez|respire (?:\w+ )?mal|du mal a respirer|breath",
+        r"siffle|sibilan|wheez|respire (?:\w+ )?mal|du mal a respirer|breath|"
+        r"(?:sats?|saturation|spo2) (?:\w+ )?(?:dropping|falling|qui baisse|qui chute|low)|desatur",
+        r"vomi|vomiting|throwing up|douleurs? abdominales?|tummy pain|abdominal pain",
         r"\b(?:ta|tension|bp|pa)(?: a)? [4-8]\d\b|hypotension|malaise|chute de (?:la )?tension|"
         r"(?:ta|bp|pa) (?:imprenable|effondree|unrecordable|dropping)|collaps",
-        r"apres (?:\w+ ){0,2}(?:antibiotique|injection|vaccin|piqure|cacahuete|sesame|noix|"
+        r"apres (?:\w+ ){0,4}(?:antibio|injection|vaccin|piqure|cacahuete|sesame|noix|"
         r"arachide|contraste|perfusion)|(?:after|from) (?:\w+ ){0,2}(?:antibiotic|injection|"
         r"contrast|sting|vaccine|peanut|nuts?|infusion)|ate (?:a|some) (?:peanut|nut)|bee sting|"
         r"piquer par|mange (?:\w+ ){0,2}(?:cacahuete|sesame|noix|arachide)|en a mange|just ate|"
-        r"ate some|"
+        r"ate some|(?:ate|eaten|eating|mange|gouter?) (?:\w+ ){0,4}(?:peanuts?|nuts|cacahuetes?|"
+        r"sesame|noix|arachides?|shellfish|shrimps?|prawns?|crevettes?|fruits de mer|kiwi)|"
         r"(?:apres|after|recu|received|given) (?:\w+ ){0,3}(?:curare|rocephine|ceftriaxone|"
         r"penicill|amox|cephalo|iode|latex|ains|nsaid)|"
         r"(?:allergique|allergic) (?:a|aux|to) (?:\w+ ){0,3}"
@@ -437,6 +568,12 @@ NOW = re.compile(
         r"en ce moment",
         r"ongoing",
         r"in progress",
+        r"en continu|non-stop|continuously",
+        # what someone said or wrote: a real person, not a case
+        r"\b(?:m'a|nous a|lui a|m'|a) (?:dit|ecrit|envoye)|\bdit (?:qu|que)\b|\b(?:says|said|told|"
+        r"texted|"
+        r"messaged|wrote) (?:me |us |that |he |she )",
+        r"\b(?:pt|patient|patiente|monsieur|madame|mme|mr) (?:du|de la) \d+\b",
         r"currently",
         r"ce soir",
         r"tonight",
@@ -461,7 +598,8 @@ NOW = re.compile(
         r"brutal",
         r"suddenly",
         r"tout d'un coup",
-        r"\b(?:chambre|lit|box|bed|bay|room|salle) \d+",  # a numbered place: someone there
+        r"\b(?:chambre|ch|chbre|lit|box|bed|bay|room|rm|"
+        r"salle) \d+",  # a numbered place: someone there
         r"\bde la \d+\b",
         r"\b(?:ta|bp|pa|tension a|sat|sats|spo2|saturation)(?: a| are| at| of)? \d",
         r"\bon masse\b",
@@ -474,7 +612,7 @@ NOW = re.compile(
 HERE = re.compile(
     _any(
         r"per-?operatoire|intra-?operative|peri-?operative|en salle de reveil|\bsspi\b",
-        r"\bau (?:bloc|scanner|cabinet|dechocage|sau)\b",
+        r"\bau (?:bloc|scanner|cabinet|dechocage|dechoc|sau)\b|\baux urgences\b",
         r"\ben salle\b",
         r"\bin (?:theatre|recovery|the ed|resus|the ward|a&e)\b",
         r"\bon the ward\b",
@@ -514,11 +652,12 @@ GENERIC = re.compile(
         r"why",
         r"when (?:should|to|do you|is|are|does)\b",
         r"should",
-        r"is\b",
-        r"are\b",
-        r"can\b",
-        r"does",
-        r"do\b",
+        # "can we…?", not "can't breathe"
+        r"is\b(?!n')",
+        r"are\b(?!n')",
+        r"can\b(?!')",
+        r"does\b(?!n')",
+        r"do\b(?!n')",
         r"management",
         r"protocol",
         r"algorithm",
@@ -594,15 +733,102 @@ HISTORY = re.compile(
 PAST = re.compile(r"\b(?:a|ai|avait|ont|ayant) fait (?:un|une|des)\b|\bhad (?:a|an)\b|\blors de\b")
 # Someone the writer is with: a condition named about them is happening now.
 SOMEONE = re.compile(
-    r"\b(?:mon|ma|notre|my|our) (?:patient|patiente|pere|mere|fils|fille|mari|femme|bebe|ami|"
+    r"\b(?:mon|ma|notre|my|our) (?:patient|patiente|grand-?mere|grand-?pere|grand mere|"
+    r"grand pere|papi|mamie|grandma|grandad|grandpa|gran|nan|pere|mere|fils|fille|mari|femme|bebe|"
+    r"ami|"
     r"amie|collegue|voisin|voisine|frere|soeur|enfant|dad|mum|mom|father|mother|son|daughter|"
     r"husband|wife|baby|friend|colleague|neighbour|brother|sister|child)\b"
 )
+# An infant or a child: one sign of laboured breathing is enough (they tire fast).
+CHILD = re.compile(
+    _any(
+        r"\b(?:bebe|baby|nourrisson|infant|newborn|toddler|enfant|child|kid|kiddo|gamin|petit)\b",
+        r"\b\d+ (?:mois|months?)\b|\b\d+[- ]month[- ]old\b",
+    )
+)
 PERSON = re.compile(
     r"\b(?:il|elle|je|j'|mon|ma|mes|son|sa|ses|he|she|his|her|my|i|patient|patiente|dad|mum|"
-    r"mom|pere|mere)\b"
+    r"mom|pere|mere|homme|femme|jeune|dame|monsieur|madame|man|woman|guy|lady|gars|mec)\b"
 )
 FIRST_PERSON_SUICIDE = re.compile(
-    rf"{_ME} (?:suicider|pendre|jeter)|(?<!va )(?<!vont )(?<!ca )(?<!vas ){_ME} tuer|"
-    r"kill(?:ing)? myself|\bi (?:want to|wanna) die"
+    rf"{_ME} (?:suicider|pendre|jeter)|{_ME_KILL}|kill(?:ing)? myself|\bi (?:want to|wanna) die"
 )
+
+
+def _restore_ne(match: re.Match[str]) -> str:
+    subject = "je " if match.group(1) else ""
+    reflexive, verb, negation = match.group(2) or "", match.group(3), match.group(4)
+    particle = "ne " if reflexive or verb[0] not in "aeiou" else "n'"
+    return f"{subject}{particle}{reflexive}{verb} {negation}"
+
+
+# Chat spellings, rewritten before anything is read (on folded text): SMS contractions, dropped
+# apostrophes ("s est", "l air"), English contractions without their apostrophe ("cant", "hes"),
+# and the French "ne" people drop ("il respire pas" reads "il ne respire pas").
+CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\bjpp\b", "j'en peux plus"),
+        (
+            r"\b(?:jai|g)(?= (?:envie|mal|plus|pas|pris|avale|fait|besoin|peur|trop)\b)|"
+            r"\bjai\b",
+            "j'ai",
+        ),
+        (r"\bj(arrive|en|etais|avais)\b", r"j'\1"),
+        (r"\bj(vais|veux|peux|crois|pense|sais)\b", r"je \1"),
+        (r"\b(?:jsuis|jsui|chuis|chui)\b", "je suis"),
+        (r"\b(j|l|s|d|n|m|t|qu) (?=[aeiouyh])", r"\1'"),
+        (
+            r"\bc (?=(?:le|la|les|un|une|quoi|pas|bon|grave|urgent|normal|mon|ma|sa|son|ca)\b)",
+            "c'est ",
+        ),
+        (r"(?<!il )\b(?:y a|ya)\b", "il y a"),
+        (r"\bptite?s?\b", "petit"),
+        (r"\bbb\b", "bebe"),
+        (r"\bpte\b", "patiente"),
+        (r"\bpt\b", "patient"),
+        (r"\btt\b", "tout"),
+        (r"\bbcp\b", "beaucoup"),
+        (r"\bds\b", "dans"),
+        (r"\b(?:tjrs|tjs)\b", "toujours"),
+        (r"\b(?:mtn|mnt)\b", "maintenant"),
+        (r"\b(?:rn|atm)\b", "right now"),
+        (r"\b(can|don|doesn|won|isn|wasn|didn|couldn|wouldn|aren|haven|hasn)t\b", r"\1't"),
+        (
+            r"\b(he|she|it|that|there|what)s\b(?= (?:not|been|gone|going|got|having|choking|"
+            r"turning|bleeding|breathing|unresponsive|collapsed|blue|grey|gray)\b)",
+            r"\1's",
+        ),
+        (r"\bhes\b", "he's"),
+        (r"\bshes\b", "she's"),
+        (
+            r"\bim(?= (?:gonna|going|not|so|done|on|at|in|feeling|choking|scared|sorry|about)\b)",
+            "i'm",
+        ),
+        (r"\bive\b", "i've"),
+        (r"\bgonna\b", "going to"),
+        (r"\bwanna\b", "want to"),
+        (r"\bu\b", "you"),
+        (r"\bur\b", "your"),
+        (r"\b(?:pls|plz)\b", "please"),
+        # "il respire pas", "elle se réveille plus": the "ne" restored.
+        (
+            r"(?<!\bne )(?<!n')(?<!\bse )(?<!s')(j')?\b(se |s')?(respirent|respire|repondent|"
+            r"repond|bougent|bouge|"
+            r"parlent|parle|reagit|reagissent|reveille|arrive|arrivent|peut|peuvent|tient|avale|"
+            r"marche|marchent|fait|font)"
+            r" (plus|pas|rien)\b(?! (?:vite|fort|mal|bien|lentement|que|de)\b)",
+            _restore_ne,
+        ),
+    )
+)
+# Suicidal thoughts denied in so many words outrank a vaguer mention ("idées noires … mais nie
+# toute idée suicidaire").
+SUICIDE_DENIED = re.compile(
+    r"\b(?:nie|niant|denies|denied|denying|no|pas d'|sans|absence d')\s*(?:toute?s? |any |d'|de )?"
+    r"(?:idees? suicidaires?|suicidal (?:ideation|thoughts|intent)|idees? de suicide|"
+    r"intention suicidaire)"
+)
+# The stroke sign groups that are enough alone (face, arm, speech: FAST); sight and balance
+# count only with another sign.
+FAST_GROUPS = 3

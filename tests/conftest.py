@@ -21,8 +21,8 @@ from adapters.embedders.local import LocalEmbedder
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus
-from tests import llm_server as llm_server_process
-from tests.slack_fake import FakeSlack
+from testkit import llm_server as llm_server_process
+from testkit.slack_fake import FakeSlack
 
 # `medgpt ask` would otherwise leave a resident answerer per data directory behind each test (and
 # its subprocesses inherit this): the tests of the resident turn it on themselves.

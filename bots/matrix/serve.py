@@ -16,7 +16,8 @@ from nio import AsyncClient, AsyncClientConfig, LoginResponse, WhoamiResponse
 
 from adapters.postgres.chat import PgChatState
 from bots import health
-from bots.matrix.app import MatrixBot, MatrixError, MatrixPolicy
+from bots.conversation import ChatPolicy
+from bots.matrix.app import MatrixBot, MatrixError
 from bots.settings import Settings, SettingsError
 from bots.wiring import App, build_app
 from core.models import Platform
@@ -31,15 +32,15 @@ CLIENT_CONFIG = AsyncClientConfig(
 )
 
 
-def policy(settings: Settings) -> MatrixPolicy:
-    return MatrixPolicy(
+def policy(settings: Settings) -> ChatPolicy:
+    """With no users or servers listed, the bot's own homeserver may ask."""
+    return ChatPolicy(
         allowed_users=frozenset(settings.matrix_allowed_users),
-        allowed_servers=frozenset(settings.matrix_allowed_servers),
+        allowed_domains=frozenset(settings.matrix_allowed_servers),
+        home_domain=(settings.matrix_user_id or "").partition(":")[2],
         allow_dms=settings.matrix_allow_dms,
         thread_followups=settings.matrix_thread_followups,
         refuse_silently=settings.matrix_refusal == "silence",
-        require_encryption=settings.matrix_require_encryption,
-        questions_per_minute=settings.matrix_questions_per_minute,
     )
 
 
@@ -129,12 +130,10 @@ def _required(settings: Settings) -> tuple[str, str]:
 
 def bot_for(core: App, settings: Settings, client: AsyncClient) -> MatrixBot:
     return MatrixBot(
-        pipeline=core.pipeline,
-        store=core.pipeline.audit,
+        service=core.conversation(policy(settings), settings.matrix_questions_per_minute),
         state=PgChatState(core.pool),
         client=client,
-        pseudonymize=core.pipeline.pseudonymize,
-        policy=policy(settings),
+        require_encryption=settings.matrix_require_encryption,
     )
 
 

@@ -1,4 +1,6 @@
-"""How one answer appears in its Slack thread while it is written, then whole.
+"""How one answer appears in its Slack thread while it is written, then whole: SlackThread,
+the conversation service's Thread on Slack (a reaction or the assistant status while it works),
+and the Delivery of the answer itself.
 
 Two ways, chosen per answer:
 - streamed (Slack's chat.startStream / appendStream / stopStream, where the workspace has it):
@@ -15,21 +17,23 @@ Unverified model text is never shown either way.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.chat import TEXTS
+from bots.conversation import TEXTS
 from bots.slack.events import SlackQuestion
-from bots.slack.render import blocks_for, markdown_escape, progress_text, stream_blocks
+from bots.slack.render import blocks_for, escape, markdown_escape, progress_text, stream_blocks
 from core.models import Language, Reply
-from core.ports import Progress
+from core.ports import OnProgress, Progress
 
 log = structlog.get_logger(__name__)
 
+WORKING_REACTION = "hourglass_flowing_sand"
 UPDATE_INTERVAL_S = 1.0  # Slack allows about one message update per second per channel
 MAX_STREAM_CHARS = 10_000  # markdown_text takes 12,000 characters a call; keep a margin
 
@@ -155,3 +159,68 @@ class Delivery:
         )
         self.ts = str(placeholder["ts"])
         self._last = self.clock()
+
+
+@dataclass
+class SlackThread:
+    """One question's Slack thread: a reaction (or the assistant status) while it is answered,
+    the answer streamed or a placeholder with progress (delivery.py), then the final blocks."""
+
+    client: AsyncWebClient
+    question: SlackQuestion
+    set_status: Any  # bolt's status setter in an assistant thread, else None
+    may_stream: Callable[[], bool]  # the workspace has not refused a stream lately
+    refused: Callable[[], None]  # told when the workspace refuses to stream
+    clock: Callable[[], float] = time.monotonic
+    delivery: Delivery | None = None
+
+    async def notice(self, text: str) -> None:
+        question = self.question
+        try:
+            await self.client.chat_postMessage(
+                channel=question.channel, thread_ts=question.thread_ts, text=escape(text)
+            )
+        except SlackApiError as exc:
+            log.error("slack_post_failed", error=exc.response.get("error"))
+
+    async def begin(self, language: Language) -> OnProgress:
+        await self._working(TEXTS["status"][language])
+        self.delivery = Delivery(
+            self.client, self.question, language, self.may_stream(), self.clock
+        )
+        await self.delivery.begin()
+        return self.delivery.progress
+
+    async def finish(self, reply: Reply) -> Sequence[str]:
+        assert self.delivery is not None
+        if self.delivery.refused:
+            self.refused()
+        await self.delivery.finish(reply)  # Slack clears an assistant status on reply
+        if self.set_status is None:
+            await self._react("reactions_remove")
+        return ()  # the feedback buttons carry the answer's audit id
+
+    async def close(self) -> None:
+        return None
+
+    async def _working(self, status: str) -> None:
+        """The native status in an assistant thread, else a reaction (a workspace without the
+        AI-app surface refuses the status)."""
+        if self.set_status is not None:
+            try:
+                await self.set_status(status)
+                return
+            except SlackApiError as exc:
+                log.info("slack_status_unavailable", error=exc.response.get("error"))
+                self.set_status = None
+        await self._react("reactions_add")
+
+    async def _react(self, method: str) -> None:
+        """The 'received' sign; cosmetic, so a failure is logged and ignored."""
+        question = self.question
+        try:
+            await getattr(self.client, method)(
+                channel=question.channel, timestamp=question.ts, name=WORKING_REACTION
+            )
+        except SlackApiError as exc:
+            log.warning("slack_reaction_failed", method=method, error=exc.response.get("error"))

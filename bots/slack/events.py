@@ -6,6 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bots.conversation import ChatMessage
+from core.models import ConversationId, Platform, UserId
+
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
@@ -67,3 +70,19 @@ def question_from(body: dict[str, Any], bot_user_id: str | None) -> SlackQuestio
 def _without_bot_mention(text: str, bot_user_id: str | None) -> str:
     cleaned = _MENTION.sub(lambda m: "" if m[1] == bot_user_id else m[0], text)
     return " ".join(cleaned.split())
+
+
+def chat_message(question: SlackQuestion) -> ChatMessage:
+    return ChatMessage(
+        platform=Platform.SLACK,
+        key=question.message_key,
+        conversation=ConversationId(question.conversation_id),
+        user=UserId(f"slack:{question.team}:{question.user}"),
+        sender=question.user,
+        domain=question.team,
+        room=question.channel,
+        text=question.text,
+        in_thread=question.in_thread,
+        mentioned=question.mentioned,
+        is_dm=question.is_dm,
+    )

@@ -12,8 +12,9 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
 from bots import health
+from bots.conversation import ChatPolicy
 from bots.settings import Settings, SettingsError
-from bots.slack.app import SlackBot, SlackPolicy, web_client
+from bots.slack.app import SlackBot, web_client
 from bots.wiring import App, build_app
 
 log = structlog.get_logger(__name__)
@@ -36,15 +37,13 @@ def http_app(bot: SlackBot, path: str = "/slack/events") -> web.Application:
     return app
 
 
-def policy(settings: Settings) -> SlackPolicy:
-    return SlackPolicy(
-        allowed_teams=frozenset(settings.slack_allowed_teams),
-        allowed_channels=frozenset(settings.slack_allowed_channels),
+def policy(settings: Settings) -> ChatPolicy:
+    return ChatPolicy(
+        allowed_domains=frozenset(settings.slack_allowed_teams),
+        allowed_rooms=frozenset(settings.slack_allowed_channels),
         allow_dms=settings.slack_allow_dms,
         thread_followups=settings.slack_thread_followups,
         refuse_silently=settings.slack_refusal == "silence",
-        questions_per_minute=settings.slack_questions_per_minute,
-        stream=settings.slack_streaming,
     )
 
 
@@ -54,12 +53,10 @@ def bot_for(core: App, settings: Settings) -> SlackBot:
     client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     secret = settings.slack_signing_secret
     return SlackBot(
-        pipeline=core.pipeline,
-        store=core.pipeline.audit,
+        service=core.conversation(policy(settings), settings.slack_questions_per_minute),
         client=client,
-        pseudonymize=core.pipeline.pseudonymize,
         signing_secret=secret.get_secret_value() if secret else None,
-        policy=policy(settings),
+        stream=settings.slack_streaming,
     )
 
 

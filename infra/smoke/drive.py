@@ -138,7 +138,7 @@ def matrix_register(args: argparse.Namespace) -> int:
 
 
 async def _matrix_ask(question: str, wait_s: float) -> None:
-    from tests.matrix_clinician import Clinician, answered, final
+    from testkit.matrix_clinician import Clinician, answered, final
 
     password = secrets.token_hex(12)
     user = register(f"clinician{secrets.token_hex(3)}", password)

@@ -1,4 +1,4 @@
-"""The recording Slack fake of the tests (tests/slack_fake.py) served on the compose network for
+"""The recording Slack fake of the tests (testkit/slack_fake.py) served on the compose network for
 scripts/compose-smoke, with GET /smoke/messages to read what channel members would see."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import asyncio
 
 from aiohttp import web
 
-from tests.slack_fake import FakeSlack
+from testkit.slack_fake import FakeSlack
 
 PORT = 9000
 

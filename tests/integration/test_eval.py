@@ -12,8 +12,9 @@ import pytest
 from adapters.postgres.store import TEXT_WEIGHT
 from adapters.sources import ansm, bdpm
 from bots.cli import main
-from bots.evaluate import BDPM_DISTRACTORS, MISLEAD_COST, bdpm_sets, brand, interaction_cases
 from bots.settings import SettingsError, load_settings
+from evaluation.abstention import MISLEAD_COST
+from evaluation.public_sets import BDPM_DISTRACTORS, bdpm_sets, brand, interaction_cases
 from tests.conftest import BDPM, PUBMEDQA, THESAURUS
 
 INTERACTIONS = (

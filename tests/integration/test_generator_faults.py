@@ -18,8 +18,8 @@ from core.errors import (
     GeneratorRejected,
     GeneratorUnavailable,
 )
+from testkit.fakes import passage
 from tests.conftest import serving
-from tests.fakes import passage
 
 EVIDENCE = [passage("La dose maximale est de 4 g par jour.")]
 

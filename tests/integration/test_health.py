@@ -14,10 +14,10 @@ from bots.doctor import diagnose, render
 from bots.settings import load_settings
 from bots.wiring import build_app
 from core.models import ConversationId, IncomingMessage, Platform, UserId
+from testkit.slack_fake import FakeSlack
 from tests.conftest import execute_sql, serving
 from tests.integration.test_generator_faults import Scripted
 from tests.integration.test_remote_embedder import _TEI
-from tests.slack_fake import FakeSlack
 
 
 async def _get(url: str) -> tuple[int, dict[str, object] | str]:

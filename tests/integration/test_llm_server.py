@@ -24,7 +24,7 @@ from core.ingestion import Ingestor
 from core.models import ConversationId, IncomingMessage, Outcome, Platform, UserId
 from core.pipeline import Pipeline
 from core.text import split_sentences
-from tests.fakes import passage
+from testkit.fakes import passage
 
 EVIDENCE = [
     passage("La dose maximale de paracétamol est de 4 g par jour chez l'adulte.", passage_id=1),

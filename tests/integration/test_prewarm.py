@@ -24,8 +24,8 @@ from core.errors import MedGPTError
 from core.ingestion import Ingestor
 from core.ports import SearchQuery
 from core.privacy import Redactor
+from testkit.fakes import FakeAudit, FakeIndex, pipeline_with
 from tests.conftest import note, scratch_database, write
-from tests.fakes import FakeAudit, FakeIndex, pipeline_with
 from tests.integration.test_corpus import ADRENALINE, PARACETAMOL
 
 pytestmark = pytest.mark.integration

@@ -52,7 +52,7 @@ async def test_no_labelled_identifier_reaches_search_model_logs_or_audit() -> No
     import structlog
 
     from core.models import Outcome
-    from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
+    from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
     from tests.unit.test_privacy import RecordingEmbedder, RecordingGenerator
 
     generator, embedder, audit = RecordingGenerator(), RecordingEmbedder(), FakeAudit()
@@ -76,7 +76,7 @@ async def test_the_bot_goes_on_while_the_name_finder_loads(monkeypatch: pytest.M
     """A question asked while Presidio loads (~9 s after a start) waits for it off the event
     loop: the bot goes on acknowledging other messages and answering health probes."""
     from core.models import Outcome
-    from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
+    from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
     from tests.unit.test_privacy import RecordingGenerator
 
     class Engine:

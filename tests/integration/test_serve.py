@@ -20,10 +20,10 @@ from adapters.embedders.local import LocalEmbedder
 from adapters.postgres.store import PgCorpus
 from bots.wiring import read_files
 from core.ingestion import Ingestor
+from testkit.slack_fake import FakeSlack
 from tests.conftest import _free_port, note, serving, write
 from tests.integration.test_generator_faults import Scripted
 from tests.integration.test_slack import SECRET, _signed, payload
-from tests.slack_fake import FakeSlack
 
 NOTE = note(
     "Paracétamol",

@@ -4,11 +4,13 @@ dispatch and through signed HTTP requests."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import hmac
 import json
 import time
+from dataclasses import dataclass, field
 from dataclasses import replace as replaced
 from pathlib import Path
 from typing import Any
@@ -22,14 +24,16 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from adapters.embedders.local import LocalEmbedder
 from adapters.generators.extractive import ExtractiveGenerator
 from adapters.postgres.audit import PgAuditLog
+from adapters.postgres.chat import PgChatState
 from adapters.postgres.store import PgCorpus
-from bots.slack.app import SlackBot, SlackPolicy, web_client
+from bots.conversation import ChatPolicy, conversation_service
+from bots.slack.app import SlackBot, web_client
 from bots.slack.serve import http_app
 from bots.wiring import read_files
 from core.ingestion import Ingestor
 from core.pipeline import Pipeline
+from testkit.slack_fake import FakeSlack
 from tests.conftest import DATA, note, write
-from tests.slack_fake import FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 COLCHICINE = note(
@@ -73,13 +77,19 @@ async def pipeline(
 
 
 def make_bot(fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog, **policy: Any) -> SlackBot:
+    """`policy`: the settings' knobs (allowed_channels, questions_per_minute, stream…)."""
+    stream = policy.pop("stream", True)
+    per_minute = policy.pop("questions_per_minute", 10)
+    if "allowed_channels" in policy:
+        policy["allowed_rooms"] = policy.pop("allowed_channels")
+    service = conversation_service(
+        pipeline, store, PgChatState(store.pool), ChatPolicy(**policy), per_minute
+    )
     return SlackBot(
-        pipeline=pipeline,
-        store=store,
+        service=service,
         client=web_client("xoxb-test", fake.url),
-        pseudonymize=pipeline.pseudonymize,
         signing_secret=SECRET,
-        policy=SlackPolicy(**policy),
+        stream=stream,
     )
 
 
@@ -485,3 +495,35 @@ async def test_a_failed_progress_update_does_not_stop_the_answer(
     await dispatch(bot, payload("app_mention"))
     [answer] = answers(fake)
     assert "*Sources*" in json.dumps(answer["blocks"], ensure_ascii=False)
+
+
+@dataclass
+class Slow:
+    """Extracts as the default does, a second later (a language model at work)."""
+
+    writing: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def generate(self, *args: Any, **kwargs: Any) -> Any:
+        self.writing.set()
+        await asyncio.sleep(1)
+        return await ExtractiveGenerator().generate(*args, **kwargs)
+
+
+async def test_follow_up_sent_while_the_first_answer_is_coming_is_answered_after_it(
+    fake: FakeSlack, pipeline: Pipeline, store: PgAuditLog
+) -> None:
+    """'et chez l'insuffisant rénal ?' written in the thread, without a mention, while the bot
+    is still answering the first question: answered too, after the first answer, in context."""
+    model = Slow()
+    bot = make_bot(fake, replaced(pipeline, generator=model), store, stream=False)
+    mention = AsyncBoltRequest(body=payload("app_mention"), mode="socket_mode")
+    assert (await bot.app.async_dispatch(mention)).status == 200
+    await asyncio.wait_for(model.writing.wait(), 30)  # the first answer is being written
+    await dispatch(bot, payload("message_thread"))
+    first, follow_up = answers(fake)
+    assert follow_up["thread_ts"] == first["thread_ts"] == "1764160000.000100"
+    assert "contre-indiquée" in json.dumps(follow_up["blocks"], ensure_ascii=False)
+    shown = [c.at for c in fake.calls if c.method == "chat.update" and c.args.get("blocks")]
+    signs = [c for c in fake.calls if c.method == "reactions.add"]
+    assert [s.args["timestamp"] for s in signs] == ["1764160000.000100", "1764160200.000300"]
+    assert signs[1].at >= shown[0]  # taken up once the first answer was complete

@@ -9,7 +9,7 @@ import pytest
 from adapters.generators.extractive import ExtractiveGenerator
 from bots.render_text import render_text
 from core import compose
-from tests.fakes import passage
+from testkit.fakes import passage
 
 
 async def test_extractive_answer_quotes_passages_verbatim_and_cites_them() -> None:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.citations import check_answer, numbers
-from tests.fakes import passage
+from testkit.fakes import passage
 
 SOURCES = [
     passage("La dose maximale est de 4 g par jour chez l'adulte de plus de 50 kg.", passage_id=1),

@@ -11,9 +11,9 @@ from bots.matrix.render import reply_contents
 from bots.render_text import render_text
 from bots.slack.render import MAX_BLOCKS, blocks_for
 from core import compose
-from core.models import Language, Reply
+from core.models import Language, Outcome, Reply
 from core.triage import Emergency, EmergencyNumbers
-from tests.fakes import passage
+from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 
 NUMBERS = EmergencyNumbers(hospital="2222 (équipe de réanimation)")
 ANSWERS: dict[Language, tuple[str, str]] = {
@@ -83,3 +83,57 @@ def test_a_reply_without_emergency_renders_as_before() -> None:
     assert render_text(reply).startswith(reply.text)
     assert "🚨" not in str(blocks_for(reply)[0][0])
     assert reply_contents(reply)[0]["body"].startswith("“Adrenaline 0.5 mg")
+
+
+# From the message to each platform: the pipeline's own reply, not one composed by hand.
+ARRESTS: dict[Language, tuple[str, str, str, str]] = {  # message, source, title, the dose
+    "fr": (
+        "patient en arrêt au lit 8, on masse depuis 6 min, quand faire l'adrénaline ?",
+        "L'adrénaline 1 mg IV est injectée après le troisième choc, puis toutes les 3 à 5 min.",
+        "Arrêt cardiaque de l'adulte",
+        "adrénaline 1 mg IV",
+    ),
+    "en": (
+        "Code blue in bed 14, CPR in progress, when do we give adrenaline?",
+        "Adrenaline 1 mg IV is given after the third shock, then every 3 to 5 minutes.",
+        "Adult cardiac arrest",
+        "Adrenaline 1 mg IV",
+    ),
+}
+
+
+async def pipeline_reply(language: Language) -> Reply:
+    text, sentence, title, _ = ARRESTS[language]
+    source = passage(sentence, title=title, section=(title, "Adrenaline"))
+    pipeline = pipeline_with(FakeIndex([source]), FakeAudit())
+    pipeline.settings = replace(pipeline.settings, emergency_numbers=NUMBERS)
+    reply = await pipeline.answer(message(text))
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.banner.startswith("🚨")
+    return reply
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_an_arrest_with_a_question_renders_banner_then_sourced_answer_everywhere(
+    language: Language,
+) -> None:
+    """A clinician writing an arrest in progress with a question sees, on the console, in Slack
+    and in Matrix, the banner with the in-hospital call, then the dose from the source, then
+    the source itself, in one message."""
+    reply = await pipeline_reply(language)
+    _, _, title, dose = ARRESTS[language]
+    console = render_text(reply)
+    assert console.startswith("🚨")
+    assert console.index("2222") < console.index(dose) < console.index(f"[1] {title}")
+    blocks, fallback = blocks_for(reply)
+    texts = [str(block) for block in blocks]
+    assert "🚨" in texts[0]
+    assert "2222" in texts[0]
+    assert fallback.startswith("🚨")
+    answer = next(i for i, t in enumerate(texts) if dose in t)
+    sources = next(i for i, t in enumerate(texts) if title in t and i > answer)
+    assert 0 < answer < sources
+    [content] = reply_contents(reply)
+    for body in (content["body"], content["formatted_body"]):
+        assert body.index("2222") < body.index(dose) < body.rindex(title.split("'")[0])
+    assert content["body"].startswith("🚨")

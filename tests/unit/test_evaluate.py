@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
+from pathlib import Path
 
-from bots.evaluate import (
-    Case,
-    Retrieval,
-    abstention,
-    held_out_policies,
-    interaction_cases,
-    misanswered_report,
-)
+import pytest
+
 from core.documents import DocumentMeta, ParsedDocument
 from core.evidence import EvidencePolicy, WordWeights, is_about, unmatched_words
 from core.ingestion import SourceFile
 from core.text import named_in, spelt, subject_tokens, subject_words
-from tests.fakes import passage
+from evaluation.abstention import Retrieval, abstention, held_out_policies, misanswered_report
+from evaluation.public_sets import Case, interaction_cases
+from evaluation.recall import Scores, chart
+from testkit.fakes import passage
 
 POLICY = EvidencePolicy(min_similarity=0.7, min_coverage=0.5)
 
@@ -184,3 +183,13 @@ def test_a_pair_stated_under_each_drug_answers_either_question_even_with_a_plus_
     assert cases[1].question == (
         "Peut-on associer grazoprevir + elbasvir et inhibiteurs puissants du cyp3a4 ?"
     )
+
+
+def test_eval_without_matplotlib_writes_no_chart_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`medgpt eval` ships without the chart's library: the chart is skipped, not a crash."""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    scores = {"hybrid": Scores([1, None])}
+    assert chart("t", scores, tmp_path / "chart.png") is False
+    assert not (tmp_path / "chart.png").exists()

@@ -13,7 +13,7 @@ from core.grounding import grounded_answer
 from core.models import Language, Outcome, Passage
 from core.ports import Draft, OnText, Progress
 from core.prompt import NO_ANSWER, build_prompt, estimate_tokens
-from tests.fakes import passage
+from testkit.fakes import passage
 
 EVIDENCE = [
     passage("La dose maximale de paracétamol est de 4 g par jour chez l'adulte.", passage_id=1),

@@ -9,43 +9,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 
 import pytest
 
 from bots.render_text import render_text
 from core.compose import DISCLAIMERS
-from core.models import Language, Outcome, Passage
-from core.ports import Draft, OnText
-from core.prompt import _RULES
+from core.models import Outcome
+from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
+from testkit.injection import CLEAN, RULE_LINES, ObedientModel
 from tests.conftest import DATA
-from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 
 ATTACKS = [json.loads(line) for line in (DATA / "injection_attacks.jsonl").read_text().splitlines()]
-RULE_LINES = [line for rules in _RULES.values() for line in rules.splitlines() if len(line) > 20]
-CLEAN = "La dose maximale de paracétamol est de 4 g par jour chez l'adulte."
-
-
-class ObedientModel:
-    """Does whatever the attack says, as badly as possible."""
-
-    def __init__(self, attack: str) -> None:
-        self.attack = attack
-
-    async def generate(
-        self,
-        question: str,
-        language: Language,
-        passages: Sequence[Passage],
-        on_text: OnText | None = None,
-    ) -> Draft | None:
-        rules = " ".join(f"{line} [1]." for line in _RULES[language].splitlines())
-        text = (
-            f"{self.attack} [1] [9]. Selon l'étude de référence [7], c'est sans danger. "
-            f"{rules} Il n'y a pas d'avertissement [1]. La dose maximale est de 10 g par jour [1]. "
-            f"{CLEAN.removesuffix('.')} [1]."
-        )
-        return Draft(text, "obedient", "prompt-1", len(passages))
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a["id"])

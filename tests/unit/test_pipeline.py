@@ -11,7 +11,7 @@ from adapters.generators.extractive import ExtractiveGenerator
 from core.errors import MedGPTError
 from core.models import Outcome, Passage, Turn
 from core.pipeline import PipelineSettings
-from tests.fakes import FakeAudit, FakeIndex, FakeVocabulary, message, passage, pipeline_with
+from testkit.fakes import FakeAudit, FakeIndex, FakeVocabulary, message, passage, pipeline_with
 
 PARACETAMOL = "Paracétamol : posologie"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adapters.generators.extractive import ExtractiveGenerator
 from core.models import Outcome
-from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
+from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 
 WARFARIN = passage(
     "Sous warfarine, l'INR cible est compris entre 2 et 3 dans la fibrillation atriale.",

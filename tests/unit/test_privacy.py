@@ -13,8 +13,8 @@ from bots.logs import configure_logging
 from core.models import Language, Outcome, Passage, Turn
 from core.ports import Draft, OnText
 from core.privacy import Redactor, find_patterns
+from testkit.fakes import FakeAudit, FakeEmbedder, FakeIndex, message, passage, pipeline_with
 from tests.conftest import DATA
-from tests.fakes import FakeAudit, FakeEmbedder, FakeIndex, message, passage, pipeline_with
 
 MESSAGE = (
     "Patient M. Jean Martin, NIR 2 84 12 2A 215 023 48, né le 04/07/1984, IPP 004512378, "

@@ -7,12 +7,12 @@ from dataclasses import replace
 
 import pytest
 
-from core.models import Outcome, Passage
+from core.models import Language, Outcome, Passage
 from core.pipeline import PipelineSettings
 from core.ports import Draft, OnText, Progress
 from core.triage import Emergency, EmergencyNumbers, assess, detect
+from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 from tests.conftest import DATA
-from tests.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 
 CASES = [json.loads(line) for line in (DATA / "triage.jsonl").read_text().splitlines()]
 DEMO_QUESTIONS = [
@@ -20,7 +20,9 @@ DEMO_QUESTIONS = [
     for line in (DATA / "demo_questions.jsonl").read_text().splitlines()
 ]
 # Measured (bench/triage_eval.py, docs/safety.md); a change that lowers them fails here.
-FLOORS = {"dev": (1.0, 0.0), "test": (0.98, 0.016)}  # recall at least, false alarms at most
+# The test split holds the first test batch and the held-out batch written in chat style, whose
+# phrasings the word lists had not seen (docs/safety.md gives each).
+FLOORS = {"dev": (1.0, 0.0), "test": (0.889, 0.024)}  # recall at least, false alarms at most
 
 
 @pytest.mark.parametrize("split", ["dev", "test"])
@@ -37,9 +39,9 @@ def test_the_labelled_set_holds_its_recall_and_false_alarm_floors(split: str) ->
 
 
 def test_the_set_is_as_documented() -> None:
-    """The labelled set keeps its size, its French share and its half of near-misses."""
-    assert len(CASES) >= 250
-    assert sum(row["language"] == "fr" for row in CASES) >= 0.6 * len(CASES)
+    """The labelled set keeps its size, its French majority and its half of near-misses."""
+    assert len(CASES) >= 850
+    assert sum(row["language"] == "fr" for row in CASES) >= 0.55 * len(CASES)
     assert 0.45 <= sum(not row["kind"] for row in CASES) / len(CASES) <= 0.6
     assert {row["split"] for row in CASES} == {"dev", "test"}
 
@@ -84,6 +86,24 @@ def test_nothing_asked_searches_the_first_steps() -> None:
     assert triaged is not None
     assert triaged.question == ""
     assert "thrombolysis" in triaged.query("en")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "steps"),
+    [
+        ("mon pere est tombe, il respire plus, je fais quoi", "fr", "compressions thoraciques"),
+        ("she collapsed and isnt breathing, what now??", "en", "chest compressions"),
+        ("il a avale 30 comprimes, qu est ce qu on fait", "fr", "antidote"),
+    ],
+)
+def test_asking_only_what_to_do_now_searches_the_first_steps(
+    text: str, language: Language, steps: str
+) -> None:
+    """'je fais quoi', 'what now??' in a chat: the first steps are searched, not those words."""
+    triaged = assess(text)
+    assert triaged is not None
+    assert triaged.question == ""
+    assert steps in triaged.query(language)
 
 
 class ExplodingGenerator:

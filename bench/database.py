@@ -1,4 +1,5 @@
-"""A throw-away data folder for a benchmark's embedded database, removed when the run ends."""
+"""A throw-away MEDGPT_DATA_DIR (where the embedded database lives) for a benchmark run, removed
+when the run ends."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 
 @contextmanager
-def data_dir(prefix: str) -> Iterator[Path]:
+def throwaway_data_dir(prefix: str) -> Iterator[Path]:
     """MEDGPT_DATA_DIR for the run: a new folder, removed at the end (its embedded server is
     stopped by then); one already set is used and kept."""
     given = os.environ.get("MEDGPT_DATA_DIR")

@@ -16,7 +16,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from tests.llm_server import free_port
+from testkit.llm_server import free_port
 
 CONFIG = Path(__file__).resolve().parents[1] / "infra" / "matrix" / "homeserver.yaml"
 SERVER_NAME = "medgpt.test"

@@ -18,6 +18,8 @@ from nio import (
     RoomCreateResponse,
     RoomMessagesResponse,
     RoomSendResponse,
+    ToDeviceMessage,
+    ToDeviceResponse,
 )
 
 ENCRYPTION = {
@@ -100,6 +102,38 @@ class Clinician:
                 "m.in_reply_to": {"event_id": thread},
             }
         return await self.send_raw(room_id, "m.room.message", content)
+
+    async def send_key_later(
+        self, room_id: str, text: str, mention: str, hold_s: float
+    ) -> tuple[str, Callable[[], Any]]:
+        """An encrypted question whose room key is sent to the other devices only when the
+        returned coroutine function is awaited (after `hold_s`): a client that shares its keys
+        late. The event id, and that function."""
+        await self.sync()
+        client, olm = self.client, self.client.olm
+        assert olm is not None
+        missing = client.get_missing_sessions(room_id)
+        if missing:
+            await client.keys_claim(missing)
+        olm.create_outbound_group_session(room_id)  # a session of its own, shared with nobody yet
+        users = list(client.rooms[room_id].users)
+        held = list(olm.share_group_session_parallel(room_id, users, True))
+        olm.outbound_group_sessions[room_id].shared = True  # nio: do not share it before sending
+        content = {"msgtype": "m.text", "body": f"{mention} {text}",
+                   "m.mentions": {"user_ids": [mention]}}  # fmt: skip
+        response = await client.room_send(room_id, "m.room.message", content)
+        assert isinstance(response, RoomSendResponse), response
+
+        async def share() -> None:
+            await asyncio.sleep(hold_s)
+            for _, to_device in held:
+                for user, devices in to_device["messages"].items():
+                    for device, encrypted in devices.items():
+                        message = ToDeviceMessage("m.room.encrypted", user, device, encrypted)
+                        sent = await client.to_device(message)
+                        assert isinstance(sent, ToDeviceResponse), sent
+
+        return str(response.event_id), share
 
     async def react(self, room_id: str, event_id: str, key: str) -> str:
         relation = {"rel_type": "m.annotation", "event_id": event_id, "key": key}

@@ -88,26 +88,83 @@ class FakeVocabulary:
         return {word: 5.0 for word in words if word in self.common}
 
 
+# The audit rows that are a thread's turns, and those that feedback may point at.
+_TURN_EVENTS = ("answer_sent", "abstained")
+
+
 @dataclass
 class FakeAudit:
+    """The audit log in memory, as adapters.postgres.audit.PgAuditLog: the log itself, the
+    threads' turns read from it, and the ledger of deliveries."""
+
     entries: list[AuditEntry] = field(default_factory=list)
     broken: bool = False
+    # (id, answer id, platform, pseudonym, value): feedback is appended like any row.
+    feedbacks: list[tuple[int, int, Platform, str, str]] = field(default_factory=list)
+    delivered: set[tuple[Platform, str]] = field(default_factory=set)
+    _ids: list[int] = field(default_factory=list)  # the id of each entry, in order
 
     @property
     def answers(self) -> list[AuditEntry]:
         """The rows of outcomes, without the 'question received' rows written first."""
         return [e for e in self.entries if e.event != "question_received"]
 
+    def _next_id(self) -> int:
+        return len(self.entries) + len(self.feedbacks) + 1
+
     async def record(self, entry: AuditEntry) -> int:
         if self.broken:
             raise RuntimeError("disk full")
+        self._ids.append(self._next_id())
         self.entries.append(entry)
-        return len(self.entries)
+        return self._ids[-1]
 
     async def feedback(
         self, answer_id: int, platform: Platform, user_pseudonym: str, value: str
     ) -> bool:
-        return 0 < answer_id <= len(self.entries)
+        answer = dict(zip(self._ids, self.entries, strict=True)).get(answer_id)
+        if answer is None or answer.event not in _TURN_EVENTS:
+            return False
+        self.feedbacks.append((self._next_id(), answer_id, platform, user_pseudonym, value))
+        return True
+
+    async def turns(self, platform: Platform, conversation_id: str, limit: int) -> list[Turn]:
+        thread = [
+            Turn(e.question, e.reply_text)
+            for e in self.entries
+            if e.platform is platform
+            and e.conversation_id == conversation_id
+            and e.event in _TURN_EVENTS
+        ]
+        return thread[-limit:] if limit > 0 else []
+
+    async def first_delivery(self, platform: Platform, event_id: str) -> bool:
+        first = (platform, event_id) not in self.delivered
+        self.delivered.add((platform, event_id))
+        return first
+
+
+@dataclass
+class FakeChatState:
+    """A chat bot's state in memory, as adapters.postgres.chat.PgChatState: sync positions
+    and the audit entry behind each posted reply."""
+
+    positions: dict[tuple[Platform, str], str] = field(default_factory=dict)
+    replies: dict[tuple[Platform, str], tuple[int, Language]] = field(default_factory=dict)
+
+    async def position(self, platform: Platform, account: str) -> str | None:
+        return self.positions.get((platform, account))
+
+    async def save_position(self, platform: Platform, account: str, position: str) -> None:
+        self.positions[(platform, account)] = position
+
+    async def remember_reply(
+        self, platform: Platform, message_id: str, audit_id: int, language: Language
+    ) -> None:
+        self.replies.setdefault((platform, message_id), (audit_id, language))
+
+    async def reply(self, platform: Platform, message_id: str) -> tuple[int, Language] | None:
+        return self.replies.get((platform, message_id))
 
 
 class EchoGenerator:
