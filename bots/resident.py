@@ -18,8 +18,9 @@ How it keeps its promises:
 - only its user: the socket is mode 0600 and each caller's uid is checked (SO_PEERCRED).
 
 This module's client half is what `ask` imports: the standard library only, so asking a running
-resident costs a Python start and a round trip. Writes that change what a resident has loaded
-(an import of drug names, a reset of the corpus) stop it (`stop`): the next `ask` starts afresh.
+resident costs a Python start, the settings and a round trip. `medgpt ingest` and `db reset`
+stop it (`stop`), since it read the corpus's state as it started (the drug names above all):
+the next `ask` starts afresh.
 """
 
 from __future__ import annotations
