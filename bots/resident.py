@@ -26,7 +26,6 @@ the next `ask` starts afresh.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import importlib.util
 import json
@@ -82,7 +81,7 @@ class Refused(Exception):
 def ask(settings: Settings, question: str, user: str) -> Answer | None:
     """The resident's answer to `question`, starting it if none runs; None when the resident is
     off, cannot be reached or did not start: the caller answers in its own process."""
-    if settings.resident_idle_s == 0:
+    if settings.resident_idle_s == 0 or not hasattr(socket, "AF_UNIX"):  # Windows: none
         return None
     folder = settings.data_dir.resolve()
     if len(os.fsencode(folder / SOCKET)) > _SUN_PATH_MAX:
@@ -124,7 +123,7 @@ def stop(settings: Settings) -> None:
     """Ask the data directory's resident, if any, to exit once its answers in flight are sent
     (after a write that changes what it has loaded)."""
     folder = settings.data_dir.resolve()
-    if len(os.fsencode(folder / SOCKET)) <= _SUN_PATH_MAX:
+    if hasattr(socket, "AF_UNIX") and len(os.fsencode(folder / SOCKET)) <= _SUN_PATH_MAX:
         _exchange(folder / SOCKET, {"op": "stop", "data_dir": str(folder)}, 10.0)
 
 
@@ -169,6 +168,8 @@ def _files(root: Path) -> list[Path]:
 
 def locked(path: Path) -> bool:
     """Whether a resident holds the lock (it may still be starting)."""
+    import fcntl
+
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -226,6 +227,8 @@ def _spawn(folder: Path) -> subprocess.Popen[bytes]:
 
 def main() -> int:
     """The resident of MEDGPT_DATA_DIR: 0 when it ran and went idle (or another one runs)."""
+    import fcntl
+
     from bots.settings import SettingsError, load_settings
 
     try:
@@ -404,6 +407,9 @@ class _Resident:
 
 
 def _peer_uid(writer: Any) -> int:
+    """The caller's uid (Linux); elsewhere the socket's mode (0600) alone keeps others out."""
+    if not hasattr(socket, "SO_PEERCRED"):
+        return os.getuid()
     sock = writer.get_extra_info("socket")
     creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     return int(struct.unpack("3i", creds)[1])
