@@ -293,8 +293,9 @@ class _Resident:
                     # Said with every answer, as each `ask` on its own logs it; an ingest
                     # stops this resident, so the next one counts again.
                     self.warning = f"medgpt: {EMPTY_CORPUS}"
-                # Once the first run's indexing is over: both at once held ~1.1 GiB at their
-                # peak. The question asked meanwhile waits for the models it needs.
+                # Once the first run's indexing is over, so the two do not share 2 cores (the
+                # peak memory was the same either way). A question asked meanwhile waits for
+                # the models it needs.
                 loading = asyncio.create_task(preload_models(app.pipeline))
                 try:
                     await self._serve(app)
