@@ -126,9 +126,6 @@ def parse(text: str) -> Reader:
 
 
 @functools.cache
-def default_reader() -> Reader | None:
-    """The reader shipped in core/lexicon, or None where the file is missing."""
-    path = resources.files("core.lexicon") / FILE
-    if not path.is_file():
-        return None
-    return parse(path.read_text(encoding="utf-8"))
+def default_reader() -> Reader:
+    """The reader shipped in core/lexicon (package data: a missing file is an error)."""
+    return parse((resources.files("core.lexicon") / FILE).read_text(encoding="utf-8"))
