@@ -14,6 +14,7 @@ into core/lexicon/triage_reader.tsv; here they are only read and summed.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import zlib
@@ -50,7 +51,7 @@ def grams(folded_text: str) -> set[str]:
         for size in CHAR_SIZES:
             found.update(f"c:{padded[i : i + size]}" for i in range(len(padded) - size + 1))
         found.add(f"w:{token}")
-    found.update(f"b:{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
+    found.update(f"b:{a} {b}" for a, b in itertools.pairwise(tokens))
     return found
 
 

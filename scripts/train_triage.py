@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.triage_reader import FILE, NONE, features  # noqa: E402 (the checkout's core)
+from core.triage_reader import FILE, NONE, features
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "triage.jsonl"
