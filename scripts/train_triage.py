@@ -3,9 +3,15 @@ and write its weights to core/lexicon/triage_reader.tsv.
 
 Usage: python scripts/train_triage.py [--out core/lexicon/triage_reader.tsv] [--report]
 
-Only dev rows are read (the test split is never loaded). The regularisation and the decision
-threshold are chosen by cross-validation that leaves one dev batch out at a time (the `source`
-of a row names its batch): each batch was written after the others to find what the detector
+Only dev rows are read (no test split is ever loaded): the triage set's dev split, and, as
+ordinary messages that describe no emergency, the dev split of the chat-evaluation questions
+(tests/data/chat_eval/questions.jsonl) and the chat fragments of core/lexicon/chatter.txt
+(greetings, thanks, ward context). Without them the reader had only seen clinical questions as
+non-emergencies, and took anything else ("Bonjour à tous !") for an emergency.
+
+The regularisation and the decision threshold are chosen by cross-validation that leaves one
+triage dev batch out at a time (the `source` of a row names its batch; the ordinary messages
+are always learnt): each batch was written after the others to find what the detector
 missed, so a batch left out stands for messages written later, in phrasings not seen. The
 threshold is the highest one whose out-of-fold recall reaches RECALL_TARGET, provided its
 out-of-fold false alarms stay within FALSE_ALARM_BUDGET; where none does, the one with the best
@@ -21,7 +27,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, vstack
 from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,6 +36,8 @@ from core.triage_reader import FILE, NONE, features
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "triage.jsonl"
+QUESTIONS = ROOT / "tests" / "data" / "chat_eval" / "questions.jsonl"
+CHATTER = ROOT / "core" / "lexicon" / "chatter.txt"
 OUT = ROOT / "core" / "lexicon" / FILE
 KINDS = ("anaphylaxis", "bleeding", "breathing", "cardiac_arrest", "overdose", "stroke", "suicide")
 CLASSES = (NONE, *KINDS)
@@ -45,6 +53,18 @@ DIGITS = 4
 def dev_rows() -> list[dict[str, str | None]]:
     rows = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
     return [row for row in rows if row["split"] == "dev"]
+
+
+def ordinary_messages() -> list[str]:
+    """Messages with no emergency from outside the triage set: dev questions, chat fragments."""
+    rows = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    questions = [str(row["question"]) for row in rows if row["split"] == "dev"]
+    chatter = [
+        line.strip()
+        for line in CHATTER.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    return questions + chatter
 
 
 def matrix(texts: list[str]) -> csr_matrix:
@@ -68,18 +88,20 @@ def fit(x: csr_matrix, y: np.ndarray, c: float) -> LogisticRegression:
 
 
 def out_of_fold(
-    texts: list[str], y: np.ndarray, groups: list[str], c: float
+    texts: list[str], y: np.ndarray, groups: list[str], c: float, ordinary: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """P(emergency) and the likeliest kind of each row, from a model that never saw its batch
-    (the features kept are also chosen without it)."""
+    (the features kept are also chosen without it); the ordinary messages are always learnt."""
     emergency, kind = np.zeros(len(texts)), np.zeros(len(texts), dtype=int)
     full = matrix(texts)
+    extra = matrix(ordinary)
     for group in sorted(set(groups)):
         held = np.array([g == group for g in groups])
-        columns = np.flatnonzero(kept_columns(full[~held]))
-        x = full[:, columns]  # only the buckets kept: the others weigh nothing
-        model = fit(x[~held], y[~held], c)
-        p = model.predict_proba(x[held])
+        train = vstack([full[~held], extra]).tocsr()
+        labels = np.concatenate([y[~held], np.zeros(len(ordinary), dtype=int)])
+        columns = np.flatnonzero(kept_columns(train))
+        model = fit(train[:, columns], labels, c)  # only the buckets kept: the others weigh nothing
+        p = model.predict_proba(full[held][:, columns])
         order = list(model.classes_)
         emergency[held] = 1 - p[:, order.index(0)]
         kinds = [i for i in range(len(CLASSES)) if i != 0]
@@ -107,7 +129,18 @@ def choose(emergency: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
 
 
 def data_commit() -> str:
-    command = ["git", "-C", str(ROOT), "log", "-1", "--format=%H", "--", str(DATA)]
+    command = [
+        "git",
+        "-C",
+        str(ROOT),
+        "log",
+        "-1",
+        "--format=%H",
+        "--",
+        str(DATA),
+        str(QUESTIONS),
+        str(CHATTER),
+    ]
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
 
 
@@ -144,10 +177,12 @@ def main() -> None:
     texts = [str(row["text"]) for row in rows]
     y = np.array([CLASSES.index(str(row["kind"] or NONE)) for row in rows])
     groups = [str(row["source"]) for row in rows]
+    ordinary = ordinary_messages()
     print(f"dev: {len(rows)} rows, {int((y != 0).sum())} emergencies, {len(set(groups))} batches")
+    print(f"ordinary messages: {len(ordinary)}")
     results = []
     for c in C_GRID:
-        emergency, kind = out_of_fold(texts, y, groups, c)
+        emergency, kind = out_of_fold(texts, y, groups, c, ordinary)
         threshold, recall, alarms = choose(emergency, y)
         right = float((kind[y != 0] == y[y != 0]).mean())
         print(
@@ -159,16 +194,18 @@ def main() -> None:
     print(f"chosen: C={c}, threshold {threshold:.3f}")
     if args.report:
         return
-    full = matrix(texts)
+    full = vstack([matrix(texts), matrix(ordinary)]).tocsr()
+    labels = np.concatenate([y, np.zeros(len(ordinary), dtype=int)])
     columns = np.flatnonzero(kept_columns(full))
-    model = fit(full[:, columns], y, c)
+    model = fit(full[:, columns], labels, c)
     command = "python scripts/train_triage.py " + " ".join(sys.argv[1:])
     notes = [
         "The triage's second reader (core/triage_reader.py): multinomial logistic regression,",
         "hashed char 3-5-grams within words + words + word pairs, L2-normalised, class-balanced.",
         f"Written by: {command.strip()}",
         f"Data: tests/data/triage.jsonl at commit {data_commit()}, dev split only "
-        f"({len(rows)} rows, {len(set(groups))} batches)",
+        f"({len(rows)} rows, {len(set(groups))} batches), and as ordinary messages the dev "
+        f"questions of chat_eval/questions.jsonl and core/lexicon/chatter.txt ({len(ordinary)})",
         f"C={c}, seed {SEED}, features seen in at least {MIN_ROWS} dev messages, {BUCKETS} buckets",
         f"Threshold on P(emergency) by leave-one-batch-out cross-validation: recall target "
         f"{RECALL_TARGET:.0%}, false alarms at most {FALSE_ALARM_BUDGET:.0%}",
