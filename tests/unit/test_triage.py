@@ -24,9 +24,10 @@ DEMO_QUESTIONS = [
 # whose phrasings the word lists had not seen (docs/safety.md gives each). With the second
 # reader (core/triage_reader.py) the held-out batch went from 78.1 % recall and 3.2 % false
 # alarms (the word lists alone) to 92.2 % and 7.9 %, the first batch from 1.5 % false alarms
-# to 3.1 %: those ceilings were raised knowingly, for recall on unseen phrasings.
+# to 3.1 %, dev from none to 1.1 %: those ceilings were raised knowingly, for recall on unseen
+# phrasings.
 FLOORS = {  # recall at least, right kind at least, false alarms at most
-    "dev": (1.0, 1.0, 0.0),
+    "dev": (1.0, 1.0, 0.012),  # the reader, regularised, does not fit all of dev: 3 of 272
     "first": (1.0, 1.0, 0.031),
     "held-out": (0.921, 0.906, 0.080),
 }
