@@ -72,7 +72,9 @@ class Triage:
 
 def assess(text: str) -> Triage | None:
     """The emergency a message describes, with its question; None for any other message."""
-    kind = detect(text)
+    kind = detect_by_words(text)
+    read = kind is None  # seen by the second reader only, if at all
+    kind = kind or _read(text)
     if kind is None:
         return None
     clauses = [c.strip() for c in _ASKING_CLAUSE.split(" ".join(text.split())) if c.strip()]
@@ -84,15 +86,21 @@ def assess(text: str) -> Triage | None:
         question = ""
     if _VAGUE.fullmatch(_folded(question)):
         question = ""  # "on fait quoi ?", "what next": the first steps answer it
-    crisis = kind is Emergency.SUICIDE and (not question or bool(_WRITER.search(_folded(text))))
+    # The crisis reply replaces the answer. The second reader mistakes some ordinary statements
+    # for suicidal ones (docs/safety.md), so on its word alone only a writer speaking of
+    # themself gets it; anyone else gets the banner, 3114 first, over the sourced answer.
+    writer = bool(_WRITER.search(_folded(text)))
+    crisis = kind is Emergency.SUICIDE and (writer or (not question and not read))
     return Triage(kind, question.strip(), crisis)
 
 
 def detect(text: str) -> Emergency | None:
     """The emergency a message describes, or None: the word lists first, else the reader."""
-    found = detect_by_words(text)
-    if found is not None:
-        return found
+    return detect_by_words(text) or _read(text)
+
+
+def _read(text: str) -> Emergency | None:
+    """The emergency the second reader sees, or None."""
     reading = default_reader().read(text)
     if not reading.alarm:
         return None

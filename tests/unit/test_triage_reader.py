@@ -61,6 +61,18 @@ def test_a_writer_in_crisis_found_by_the_reader_gets_the_crisis_reply(
     assert triaged.in_crisis
 
 
+def test_the_reader_alone_does_not_replace_a_third_persons_answer_with_the_crisis_reply(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A statement the reader alone takes for suicidal, not written about oneself, gets the
+    banner with 3114 first over the answer, not the crisis reply that answers nothing."""
+    monkeypatch.setattr(triage, "default_reader", lambda: reader_of("zorglub", "suicide"))
+    triaged = assess("the user zorglub was asked to wait")
+    assert triaged is not None
+    assert triaged.kind is Emergency.SUICIDE
+    assert not triaged.in_crisis
+
+
 def test_features_fold_accents_case_and_chat_spellings() -> None:
     """'HÉMORRAGIE' and 'hemorragie', 'jvais' and 'je vais' are one message to the reader."""
     assert features("HÉMORRAGIE massive", 2**18) == features("hemorragie massive", 2**18)
