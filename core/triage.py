@@ -18,6 +18,11 @@ and drops any of these that a negation ("pas de", "no", "denies") or a history m
 ("antécédent de", "history of", "en 2019", "il y a 3 ans") governs in its clause. Suicidal
 intent written in the first person counts even inside a question ("comment me suicider ?").
 The words themselves are in core/triage_words.py.
+
+When the words see nothing, a second reader is asked (core/triage_reader.py): a linear model
+over character and word n-grams learnt from the dev split, for the phrasings no list holds
+("g plu la force de continuer", a typo in the condition's name). It names the kind too; it is
+not asked to overrule the words, and suicidal thoughts denied in so many words stay denied.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from dataclasses import dataclass
 
 from core import triage_words as words
 from core.models import Language
-from core.text import fold
+from core.triage_reader import default_reader, folded
 
 
 class Emergency(enum.StrEnum):
@@ -67,7 +72,9 @@ class Triage:
 
 def assess(text: str) -> Triage | None:
     """The emergency a message describes, with its question; None for any other message."""
-    kind = detect(text)
+    kind = detect_by_words(text)
+    read = kind is None  # seen by the second reader only, if at all
+    kind = kind or _read(text)
     if kind is None:
         return None
     clauses = [c.strip() for c in _ASKING_CLAUSE.split(" ".join(text.split())) if c.strip()]
@@ -79,12 +86,32 @@ def assess(text: str) -> Triage | None:
         question = ""
     if _VAGUE.fullmatch(_folded(question)):
         question = ""  # "on fait quoi ?", "what next": the first steps answer it
-    crisis = kind is Emergency.SUICIDE and (not question or bool(_WRITER.search(_folded(text))))
+    # The crisis reply replaces the answer. The second reader mistakes some ordinary statements
+    # for suicidal ones (docs/safety.md), so on its word alone only a writer speaking of
+    # themself gets it; anyone else gets the banner, 3114 first, over the sourced answer.
+    writer = bool(_WRITER.search(_folded(text)))
+    crisis = kind is Emergency.SUICIDE and (writer or (not question and not read))
     return Triage(kind, question.strip(), crisis)
 
 
 def detect(text: str) -> Emergency | None:
-    """The emergency a message describes, or None."""
+    """The emergency a message describes, or None: the word lists first, else the reader."""
+    return detect_by_words(text) or _read(text)
+
+
+def _read(text: str) -> Emergency | None:
+    """The emergency the second reader sees, or None."""
+    reading = default_reader().read(text)
+    if not reading.alarm:
+        return None
+    kind = Emergency(reading.kind)
+    if kind is Emergency.SUICIDE and words.SUICIDE_DENIED.search(_folded(text)):
+        return None
+    return kind
+
+
+def detect_by_words(text: str) -> Emergency | None:
+    """The emergency the word lists see in a message, or None."""
     folded = _folded(text)
     if words.FIRST_PERSON_SUICIDE.search(folded):
         return Emergency.SUICIDE  # even as a question: "comment me suicider ?"
@@ -124,12 +151,7 @@ def _described(kind: Emergency, clauses: list[str], now: bool, generic: bool) ->
     return seen >= needed and (now or person or seen > needed) and not generic
 
 
-def _folded(text: str) -> str:
-    folded = fold(" ".join(text.split())).replace("’", "'").replace("`", "'")
-    folded = folded.replace("œ", "oe").replace("æ", "ae")  # ligatures NFKD leaves whole
-    for pattern, replacement in words.CHAT_SPELLINGS:
-        folded = pattern.sub(replacement, folded)
-    return folded
+_folded = folded  # the message as both readers see it
 
 
 def _narrates(clause: str) -> bool:

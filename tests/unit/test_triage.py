@@ -20,22 +20,57 @@ DEMO_QUESTIONS = [
     for line in (DATA / "demo_questions.jsonl").read_text().splitlines()
 ]
 # Measured (bench/triage_eval.py, docs/safety.md); a change that lowers them fails here.
-# The test split holds the first test batch and the held-out batch written in chat style, whose
-# phrasings the word lists had not seen (docs/safety.md gives each).
-FLOORS = {"dev": (1.0, 0.0), "test": (0.889, 0.024)}  # recall at least, false alarms at most
+# Per batch: dev (tuned on), the first test batch and the held-out batch written in chat style,
+# whose phrasings the word lists had not seen (docs/safety.md gives each). With the second
+# reader (core/triage_reader.py) the held-out batch went from 78.1 % recall and 3.2 % false
+# alarms (the word lists alone) to 92.2 % and 7.9 %, the first batch from 1.5 % false alarms
+# to 3.1 %, dev from none to 1.1 %: those ceilings were raised knowingly, for recall on unseen
+# phrasings.
+FLOORS = {  # recall at least, right kind at least, false alarms at most
+    "dev": (1.0, 1.0, 0.012),  # the reader, regularised, does not fit all of dev: 3 of 272
+    "first": (1.0, 1.0, 0.031),
+    "held-out": (0.921, 0.906, 0.080),
+}
 
 
-@pytest.mark.parametrize("split", ["dev", "test"])
-def test_the_labelled_set_holds_its_recall_and_false_alarm_floors(split: str) -> None:
-    """Emergencies of the labelled set are seen, and near-misses left alone, as measured."""
-    rows = [row for row in CASES if row["split"] == split]
+def _batch(row: dict[str, str]) -> str:
+    if row["split"] == "dev":
+        return "dev"
+    return "held-out" if "held-out batch" in row["source"] else "first"
+
+
+@pytest.mark.parametrize("batch", sorted(FLOORS))
+def test_the_labelled_set_holds_its_recall_and_false_alarm_floors(batch: str) -> None:
+    """Emergencies of the labelled set are seen as their kind, near-misses left alone, as
+    measured, per batch."""
+    rows = [row for row in CASES if _batch(row) == batch]
     emergencies = [row for row in rows if row["kind"]]
     near_misses = [row for row in rows if not row["kind"]]
-    recall = sum(detect(row["text"]) is not None for row in emergencies) / len(emergencies)
+    found = [detect(row["text"]) for row in emergencies]
+    recall = sum(kind is not None for kind in found) / len(emergencies)
+    pairs = zip(found, emergencies, strict=True)
+    right = sum(kind == row["kind"] for kind, row in pairs) / len(emergencies)
     alarms = sum(detect(row["text"]) is not None for row in near_misses) / len(near_misses)
-    least_recall, most_alarms = FLOORS[split]
+    least_recall, least_right, most_alarms = FLOORS[batch]
     assert recall >= least_recall
+    assert right >= least_right
     assert alarms <= most_alarms
+
+
+# Ordinary messages: how many of them raise the banner, at most (bench/triage_eval.py).
+ORDINARY = {
+    "chat_eval/questions.jsonl": ("question", 0),
+    "pii_messages.jsonl": ("text", 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ORDINARY))
+def test_ordinary_messages_rarely_raise_the_banner(name: str) -> None:
+    """The chat-evaluation questions never trigger the banner; the identifier set's messages
+    (narratives about a patient) at most as often as measured."""
+    key, most = ORDINARY[name]
+    texts = [json.loads(line)[key] for line in (DATA / name).read_text().splitlines()]
+    assert sum(detect(text) is not None for text in texts) <= most
 
 
 def test_the_set_is_as_documented() -> None:
