@@ -223,7 +223,7 @@ class Pipeline:
         )
         unknown = unknown_words(query, weights, policy)
         trace.unknown_words = unknown
-        trace.subjects = sorted(spelt(query, subject) for subject in named)
+        trace.subjects = sorted(filter(None, (spelt(query, subject) for subject in named)))
         trace.retrieved_by = "subjects" if found.by_subjects else None
         evidence = supporting(query, passages, policy, weights, named)
         if not evidence:
@@ -384,7 +384,9 @@ def _not_about(
     declaring = [p for p in passages if p.document.subjects]
     if not named or not declaring or any(is_about(p, named) for p in declaring):
         return []
-    spelling = [spelt(query, subject) for subject in named]
+    # A subject named only through an understood word (a brand read as its substance) is not
+    # spelt in the question as the asker wrote it: it is not quoted back.
+    spelling = [words for subject in named if (words := spelt(query, subject))]
     return sorted(spelling, key=lambda subject: fold(query).find(fold(subject).split()[0]))
 
 

@@ -118,3 +118,18 @@ async def test_a_medicine_misspelt_beyond_one_letter_gets_the_nearest_names() ->
     nothing = await pipeline.answer(message("patient sous Zqxwvyrt, quelle dose ?"))
     assert nothing.outcome is Outcome.ABSTAINED
     assert "Vouliez-vous dire" not in nothing.text
+
+
+def test_a_subject_not_spelt_in_the_question_is_not_quoted_and_does_not_crash() -> None:
+    """A subject named only through an understood word (absent from the question as written)
+    is left out of « ne traite pas de … » instead of failing the whole answer (it raised
+    IndexError on the whole corpus)."""
+    from core.pipeline import _not_about
+
+    pair = passage(
+        "AMIODARONE + SIMVASTATINE : association déconseillée.",
+        subjects=("AMIODARONE", "SIMVASTATINE"),
+        subject_sides=(1, 2),
+    )
+    named = [frozenset({"amiodarone"}), frozenset({"fluconazole"})]
+    assert _not_about("amiodarone et Triflucan ?", [pair], named) == ["amiodarone"]
