@@ -1,6 +1,7 @@
 """The user's side of scripts/compose-smoke, run in a container on the stack's network: signed
 Slack events to the bot's HTTP entry and the answers the fake shows, /metrics, and a clinician
-asking in a Matrix room on the trial Synapse."""
+asking in a Matrix room on the trial Synapse; and, on the host, who wrote the last answer
+according to the audit trail (`written-by`)."""
 
 from __future__ import annotations
 
@@ -163,6 +164,21 @@ def matrix_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def written_by(args: argparse.Namespace) -> int:
+    """The last answer in `medgpt audit export` (JSON Lines on stdin) was written by this
+    generator: the model's draft was shown, not the extractive fallback's quotes."""
+    rows = [json.loads(line) for line in sys.stdin if line.strip()]
+    answers = [r for r in rows if r["event"] != "question_received"]
+    assert answers, f"no answer in the audit trail ({len(rows)} rows)"
+    last = answers[-1]
+    details = last["details"] or {}
+    print(f"audit: {last['event']} ({last['outcome']}) written by {last['generator']!r}, "
+          f"draft by {details.get('draft_generator')!r}, "
+          f"{len(details.get('removed') or [])} sentence(s) removed by the check")  # fmt: skip
+    assert last["generator"] == args.generator, (last["generator"], details.get("fallback"))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(required=True)
@@ -180,6 +196,9 @@ def main() -> int:
     masked.add_argument("question")
     masked.add_argument("--timeout", type=float, default=120)
     masked.set_defaults(run=matrix_ask)
+    written = commands.add_parser("written-by")
+    written.add_argument("generator", help="e.g. chat:smollm2")
+    written.set_defaults(run=written_by)
     args = parser.parse_args()
     return int(args.run(args))
 
