@@ -167,6 +167,17 @@ def test_images_install_python_packages_one_way() -> None:
     assert "--no-binary llama-cpp-python" in llm  # compiled in the image, for its own libraries
 
 
+def test_bot_image_copies_every_package_the_project_declares() -> None:
+    """The image builds the project's wheel from what it copies: a package declared in
+    pyproject.toml but not copied fails the build ("package directory ... does not exist")."""
+    import tomllib
+
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    tops = {package.split(".")[0] for package in setuptools["packages"]}
+    copied = set(re.findall(r"^COPY (\w+)(?:/\S*)? /src/\1", DOCKERFILE, re.MULTILINE))
+    assert tops <= copied, tops - copied
+
+
 def test_compose_smoke_is_a_make_target() -> None:
     """`make compose-smoke` runs the stack's smoke test script."""
     makefile = (ROOT / "Makefile").read_text()
