@@ -178,6 +178,14 @@ def test_bot_image_copies_every_package_the_project_declares() -> None:
     assert tops <= copied, tops - copied
 
 
+def test_bot_image_does_not_switch_the_hub_client_offline() -> None:
+    """HF_HUB_OFFLINE in the bot's environment makes huggingface_hub refuse the generator's
+    requests to the stack's own LLM server: every answer would silently be extracts."""
+    assert not re.search(r"HF_HUB_OFFLINE=", DOCKERFILE)
+    for bot in BOTS:
+        assert "HF_HUB_OFFLINE" not in COMPOSE["services"][bot]["environment"], bot
+
+
 def test_compose_smoke_is_a_make_target() -> None:
     """`make compose-smoke` runs the stack's smoke test script."""
     makefile = (ROOT / "Makefile").read_text()
