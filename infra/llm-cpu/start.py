@@ -21,8 +21,11 @@ def main() -> None:
     command = [
         sys.executable, "-m", "llama_cpp.server", "--host", "0.0.0.0", "--port", "8000",
         "--model", str(model_path()), "--model_alias", "smollm2",
-        "--n_ctx", os.environ.get("LLM_CONTEXT", "2048"),
+        "--n_ctx", os.environ.get("LLM_CONTEXT", "4096"),
         "--n_threads", os.environ.get("LLM_THREADS", "2"),
+        # By default a request that waits for the model (another answer, or a probe of
+        # /v1/models) cuts the answer being streamed short: answers would end mid-sentence.
+        "--interrupt_requests", "False",
     ]  # fmt: skip
     os.execv(sys.executable, command)
 

