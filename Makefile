@@ -5,5 +5,5 @@ test:  ## install what the tests need, lint, type-check and run the whole suite
 	scripts/test
 check:  ## lint and type-check only
 	scripts/check
-compose-smoke:  ## build the images, run the whole stack in Docker, ask through Slack and Matrix, tear down
-	scripts/compose-smoke
+compose-smoke:  ## build the images, run the whole stack in Docker, ask through Slack and Matrix, tear down (PROFILE=cpu-llm: with llama.cpp)
+	scripts/compose-smoke $(PROFILE)

@@ -1,6 +1,7 @@
 """The user's side of scripts/compose-smoke, run in a container on the stack's network: signed
 Slack events to the bot's HTTP entry and the answers the fake shows, /metrics, and a clinician
-asking in a Matrix room on the trial Synapse."""
+asking in a Matrix room on the trial Synapse; and, on the host, who wrote the last answer
+according to the audit trail (`written-by`)."""
 
 from __future__ import annotations
 
@@ -163,6 +164,25 @@ def matrix_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def written_by(args: argparse.Namespace) -> int:
+    """The model wrote the draft of the last answer in `medgpt audit export` (JSON Lines on
+    stdin): it was reached and streamed a whole answer (no generator error, no fallback for
+    one). Whether the draft was shown is the grounding check's call: a draft with too many
+    unverified sentences is replaced by quotes (`fallback: unverified`), by design."""
+    rows = [json.loads(line) for line in sys.stdin if line.strip()]
+    answers = [r for r in rows if r["event"] != "question_received"]
+    assert answers, f"no answer in the audit trail ({len(rows)} rows)"
+    last = answers[-1]
+    details = last["details"] or {}
+    print(f"audit: {last['event']} ({last['outcome']}), draft by "
+          f"{details.get('draft_generator')!r}, shown: {last['generator']!r}, "
+          f"{len(details.get('removed') or [])} sentence(s) removed by the grounding check, "
+          f"fallback: {details.get('fallback')!r}")  # fmt: skip
+    assert "error" not in details, details["error"]
+    assert details.get("draft_generator") == args.generator, details.get("draft_generator")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(required=True)
@@ -180,6 +200,9 @@ def main() -> int:
     masked.add_argument("question")
     masked.add_argument("--timeout", type=float, default=120)
     masked.set_defaults(run=matrix_ask)
+    written = commands.add_parser("written-by")
+    written.add_argument("generator", help="e.g. chat:smollm2")
+    written.set_defaults(run=written_by)
     args = parser.parse_args()
     return int(args.run(args))
 

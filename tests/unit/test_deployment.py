@@ -129,10 +129,69 @@ def test_bot_image_pins_the_scripts_torch_on_cpu_and_runs_as_non_root() -> None:
     assert "--mount" not in DOCKERFILE  # the classic builder of a distribution's docker builds it
 
 
+def _dev_pins() -> dict[str, str]:
+    import tomllib
+
+    dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    return {re.split(r"[\[=]", pin)[0]: pin for pin in dev["dev"]}
+
+
+def _requirements(service: str) -> list[str]:
+    text = (ROOT / "infra" / service / "requirements.txt").read_text()
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def test_service_images_run_what_the_tests_run() -> None:
+    """The llama.cpp server and the trial Synapse in the images are the versions the test suite
+    runs (the dev extra), so what CI proves is what an IT team starts."""
+    pins = _dev_pins()
+    for service in ("llm-cpu", "synapse"):
+        for pin in _requirements(service):
+            assert pins[re.split(r"[\[=]", pin)[0]] == pin, (service, pin)
+    assert len(_requirements("llm-cpu")) == 2
+
+
+def test_images_install_python_packages_one_way() -> None:
+    """Every image installs through infra/pip-install (prepared wheels alone, else the index),
+    with the build tools and wheels left in a thrown-away stage and a non-root user at run."""
+    assert os.access(ROOT / "infra" / "pip-install", os.X_OK)
+    for name in ("Dockerfile", "llm-cpu/Dockerfile", "synapse/Dockerfile"):
+        text = (ROOT / "infra" / name).read_text()
+        assert "/tmp/pip-install /opt/" in text, name
+        assert "pip install --no-index --find-links /wheels" not in text, name
+        assert text.count("FROM ${BASE_IMAGE}") == 2, name
+        assert re.search(r"^USER (?!root)\w+$", text, re.MULTILINE), name
+        assert "--mount" not in text, name  # the classic builder of a distribution's docker
+    llm = (ROOT / "infra" / "llm-cpu" / "Dockerfile").read_text()
+    assert "-DGGML_NATIVE=OFF" in llm  # portable: the AMX crash of scripts/bootstrap
+    assert "--no-binary llama-cpp-python" in llm  # compiled in the image, for its own libraries
+
+
+def test_bot_image_copies_every_package_the_project_declares() -> None:
+    """The image builds the project's wheel from what it copies: a package declared in
+    pyproject.toml but not copied fails the build ("package directory ... does not exist")."""
+    import tomllib
+
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    tops = {package.split(".")[0] for package in setuptools["packages"]}
+    copied = set(re.findall(r"^COPY (\w+)(?:/\S*)? /src/\1", DOCKERFILE, re.MULTILINE))
+    assert tops <= copied, tops - copied
+
+
+def test_bot_image_does_not_switch_the_hub_client_offline() -> None:
+    """HF_HUB_OFFLINE in the bot's environment makes huggingface_hub refuse the generator's
+    requests to the stack's own LLM server: every answer would silently be extracts."""
+    assert not re.search(r"HF_HUB_OFFLINE=", DOCKERFILE)
+    for bot in BOTS:
+        assert "HF_HUB_OFFLINE" not in COMPOSE["services"][bot]["environment"], bot
+
+
 def test_compose_smoke_is_a_make_target() -> None:
     """`make compose-smoke` runs the stack's smoke test script."""
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^compose-smoke:.*\n\tscripts/compose-smoke$", makefile, re.MULTILINE)
+    assert re.search(
+        r"^compose-smoke:.*\n\tscripts/compose-smoke \$\(PROFILE\)$", makefile, re.MULTILINE
+    )
     assert os.access(ROOT / "scripts" / "compose-smoke", os.X_OK)
     assert set(SMOKE["services"]) == {"slack-fake", "smoke-tools"}
 
