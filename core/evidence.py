@@ -81,6 +81,10 @@ class WordWeights:
     # Every understood term (an abbreviation, a brand…) the same way: a passage that names it
     # in any of its ways holds it ("AVK" is held by a passage on "antivitamines K").
     terms: tuple[tuple[frozenset[str], ...], ...] = ()
+    # The populations the question names (a child, pregnancy, breastfeeding: Lexicon.
+    # populations_named), the same way: a document that names one in none of its ways does not
+    # answer ("amoxicilline pendant l'allaitement" is not answered from its adult dosing).
+    populations: tuple[tuple[frozenset[str], ...], ...] = ()
 
     def without(self, keys: Collection[str]) -> WordWeights:
         """The same, where the medicines named by any of `keys` are not required."""
@@ -101,19 +105,24 @@ class WordWeights:
 
 
 def coverage(
-    question: str, passage: Passage, policy: EvidencePolicy, weights: WordWeights | None = None
+    question: str,
+    passage: Passage,
+    policy: EvidencePolicy,
+    weights: WordWeights | None = None,
+    found: Collection[str] | None = None,
 ) -> float:
     """Share of the question's content words, weighed (WordWeights), that the passage, its
     section or its title holds (a term it names another way counts as held); without
-    weights, every word weighs the same."""
+    weights, every word weighs the same. `found`: the keywords to read instead of the
+    passage's own (its document's passages found, document_keywords)."""
     wanted = keywords(question)
     if not wanted:
         return 0.0
     weights = weights or WordWeights()
-    found = passage_keywords(passage)
+    found = passage_keywords(passage) if found is None else found
     named = {
         key
-        for ways in (*weights.medicines, *weights.terms)
+        for ways in (*weights.medicines, *weights.terms, *weights.populations)
         if names_all(found, (ways,))
         for way in ways
         for key in way
@@ -166,10 +175,11 @@ def supporting(
     """The passages that pass the policy, best first; empty means abstain. `weights`: what the
     question's words weigh; `named`: the corpus's subjects that the question names, each as its
     words (core.text.subject_words)."""
+    held = document_keywords(passages)
     strong = [
         p
         for p in passages
-        if _supports(question, p, policy, weights)
+        if _supports(question, p, policy, weights, held[p.document_id])
         and (not policy.named_subjects or is_about(p, named))
     ]
     # Those that hold more of the question first, in the search's order otherwise: an
@@ -204,15 +214,31 @@ def passage_keywords(passage: Passage) -> set[str]:
     return keywords(" ".join((passage.document.title, *passage.section_path, passage.text)))
 
 
+def document_keywords(passages: Sequence[Passage]) -> dict[int, set[str]]:
+    """For each document of the passages found, the content words of its passages among them:
+    a note answers with what its paragraphs say together ("hypoglycémie sévère chez un
+    diabétique inconscient : glucagon ?" is defined in one paragraph, treated in the next)."""
+    held: dict[int, set[str]] = {}
+    for passage in passages:
+        held.setdefault(passage.document_id, set()).update(passage_keywords(passage))
+    return held
+
+
 def _supports(
-    question: str, passage: Passage, policy: EvidencePolicy, weights: WordWeights | None
+    question: str,
+    passage: Passage,
+    policy: EvidencePolicy,
+    weights: WordWeights | None,
+    found: Collection[str],
 ) -> bool:
+    """Whether the passage, read with its document's other passages found (`found`: their
+    keywords), supports an answer."""
     weights = weights or WordWeights()
-    if weights.medicines and not names_all(passage_keywords(passage), weights.medicines):
+    if not names_all(found, (*weights.medicines, *weights.populations)):
         return False
     if passage.similarity >= policy.min_similarity:
         return True
     return (
         passage.similarity >= policy.min_similarity_with_coverage
-        and coverage(question, passage, policy, weights) >= policy.min_coverage
+        and coverage(question, passage, policy, weights, found) >= policy.min_coverage
     )

@@ -220,6 +220,7 @@ class Pipeline:
             await self.weights(query, passages, language),
             medicines=understood.medicines(self.lexicon),
             terms=understood.ways(self.lexicon),
+            populations=self.lexicon.populations_named(query),
         )
         unknown = unknown_words(query, weights, policy)
         trace.unknown_words = unknown

@@ -174,9 +174,22 @@ class Lexicon:
     entries: Mapping[str, Sequence[Entry]] = field(default_factory=dict)
     chatter: Collection[str] = frozenset()  # folded phrases, numbers as "#"
     common: Collection[str] = frozenset()  # ordinary words, never read as a misspelt name
+    # Who a question may be about, when that changes the answer (child, pregnancy…): each group
+    # as its words' keys (core.text.content_words).
+    populations: Sequence[frozenset[str]] = ()
     _typos: dict[str, set[str]] | None = field(default=None, init=False, repr=False)
     _classes: dict[str, list[str]] | None = field(default=None, init=False, repr=False)
     _names: dict[str, list[tuple[str, str]]] | None = field(default=None, init=False, repr=False)
+
+    def populations_named(self, question: str) -> tuple[tuple[frozenset[str], ...], ...]:
+        """The populations a question names (core/lexicon/populations.txt), each as the ways a
+        passage may name it (one word of its group): "femme enceinte" is held by "grossesse"."""
+        asked = keywords(question)
+        return tuple(
+            tuple(frozenset({key}) for key in sorted(group))
+            for group in self.populations
+            if any(word.startswith(key) for word in asked for key in group)
+        )
 
     def exact(self, words: str) -> Sequence[Entry]:
         return self.entries.get(words, ())
@@ -238,17 +251,26 @@ class Lexicon:
 
 
 def build_lexicon(
-    entries: Iterable[tuple[str, Entry]], chatter: Iterable[str] = (), common: Iterable[str] = ()
+    entries: Iterable[tuple[str, Entry]],
+    chatter: Iterable[str] = (),
+    common: Iterable[str] = (),
+    populations: Iterable[Iterable[str]] = (),
 ) -> Lexicon:
-    """A lexicon from (name, entry) pairs, chatter phrases and ordinary words (those one
-    letter away from a name), as the loader reads them."""
+    """A lexicon from (name, entry) pairs, chatter phrases, ordinary words (those one letter
+    away from a name) and population groups (each its words), as the loader reads them."""
     grouped: dict[str, list[Entry]] = defaultdict(list)
     for name, entry in entries:
         key = key_of(name)
         if key:
             grouped[key].append(entry)
     phrases = frozenset(key_of(phrase.replace("{n}", "0"), numbers=True) for phrase in chatter)
-    return Lexicon(dict(grouped), phrases - {""}, frozenset(key_of(word) for word in common))
+    groups = tuple(frozenset(keywords(" ".join(group))) for group in populations)
+    return Lexicon(
+        dict(grouped),
+        phrases - {""},
+        frozenset(key_of(word) for word in common),
+        tuple(group for group in groups if group),
+    )
 
 
 def key_of(text: str, numbers: bool = False) -> str:

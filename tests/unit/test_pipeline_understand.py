@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from adapters.generators.extractive import ExtractiveGenerator
 from core.models import Outcome
 from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
@@ -133,3 +135,82 @@ def test_a_subject_not_spelt_in_the_question_is_not_quoted_and_does_not_crash() 
     )
     named = [frozenset({"amiodarone"}), frozenset({"fluconazole"})]
     assert _not_about("amiodarone et Triflucan ?", [pair], named) == ["amiodarone"]
+
+
+HYPOGLYCAEMIA = [
+    replace(p, document_id=7)
+    for p in (
+        passage(
+            "Chez le patient diabétique traité par insuline, l'hypoglycémie sévère est celle qui"
+            " nécessite l'aide d'un tiers.",
+            similarity=0.35,
+            passage_id=1,
+            title="Hypoglycémie",
+        ),
+        passage(
+            "Chez le patient inconscient, le glucagon est injecté à la dose de 1 mg.",
+            similarity=0.35,
+            passage_id=2,
+            title="Hypoglycémie",
+        ),
+    )
+]
+
+
+async def test_a_question_is_answered_by_what_a_notes_paragraphs_say_together() -> None:
+    """A ward question whose words are split over two paragraphs of one note (the condition in
+    one, the treatment in the next) is answered, not refused for lack of one paragraph
+    holding it all."""
+    pipeline = pipeline_with(FakeIndex(HYPOGLYCAEMIA), FakeAudit(), ExtractiveGenerator())
+    question = "hypoglycémie sévère chez un diabétique inconscient, glucagon combien ?"
+    reply = await pipeline.answer(message(question))
+    assert reply.outcome is Outcome.ANSWERED
+    assert "1 mg" in reply.text
+
+
+AMOXICILLIN_ADULT = passage(
+    "Chez l'adulte, l'amoxicilline se prescrit à 1 g trois fois par jour dans la pneumonie.",
+    similarity=0.4,
+    title="Amoxicilline : posologie",
+)
+
+
+async def test_a_population_the_note_never_names_is_not_answered_from_it() -> None:
+    """Asked about breastfeeding, pregnancy or a child, the bot does not answer from a note
+    that speaks of none of them (the adult dose is not the answer), and it does when the note
+    names the same population in other words (« enceinte » and « grossesse »)."""
+    pipeline = pipeline_with(FakeIndex([AMOXICILLIN_ADULT]), FakeAudit(), ExtractiveGenerator())
+    for question in (
+        "amoxicilline dans la pneumonie pendant l'allaitement, quelle posologie ?",
+        "amoxicillin for pneumonia in a pregnant woman, what dose?",
+        "amoxicilline dans la pneumonie chez un nourrisson, quelle posologie ?",
+    ):
+        reply = await pipeline.answer(message(question))
+        assert reply.outcome is Outcome.ABSTAINED, question
+    adult = await pipeline.answer(message("amoxicilline dans la pneumonie, quelle posologie ?"))
+    assert adult.outcome is Outcome.ANSWERED
+    pregnancy = passage(
+        "Pendant la grossesse, l'amoxicilline peut être prescrite dans la pneumonie à 1 g trois"
+        " fois par jour.",
+        similarity=0.4,
+        title="Amoxicilline et grossesse",
+    )
+    pipeline = pipeline_with(FakeIndex([pregnancy]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("femme enceinte, amoxicilline pneumonie posologie ?"))
+    assert reply.outcome is Outcome.ANSWERED
+
+
+async def test_where_and_when_a_message_is_written_from_is_not_asked() -> None:
+    """The ward, the shift, the hour and the verb a chat message is put with are context: they
+    neither steer the search nor count as words the corpus lacks."""
+    index = FakeIndex([WARFARIN])
+    pipeline = pipeline_with(index, FakeAudit(), ExtractiveGenerator())
+    for question in (
+        "service de médecine, night shift : sous warfarine, on lui donne quel INR cible ?",
+        "resp ward at 3am, pt on warfarin for AF, what INR target are we giving?",
+    ):
+        reply = await pipeline.answer(message(question))
+        assert reply.outcome is Outcome.ANSWERED, question
+    searched = " ".join(query.text for query in index.queries)
+    for context in ("médecine", "night", "donne", "ward", "3am", "giving"):
+        assert context not in searched
