@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import math
 from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from adapters.postgres.store import CANDIDATES_PER_RESULT, TEXT_WEIGHT, fuse
 from adapters.vocabulary import EverydayVocabulary
+from core.audit_chain import details_text
 from core.documents import Chunk, ChunkBudget, ParsedDocument
-from core.errors import StoreUnavailable
+from core.errors import StoreError, StoreUnavailable
 from core.evidence import is_about
 from core.models import (
     ConversationId,
@@ -281,8 +283,11 @@ class FakeAudit:
         return len(self.entries) + len(self.feedbacks) + 1
 
     async def record(self, entry: AuditEntry) -> int:
+        """As the store: a row it cannot hold (a NUL character, a NaN in the details) is
+        refused whole, like a broken database, with a StoreError."""
         if self.broken:
-            raise RuntimeError("disk full")
+            raise StoreError("database error: disk full (fake)")
+        _storable(entry)
         self._ids.append(self._next_id())
         self.entries.append(entry)
         return self._ids[-1]
@@ -310,6 +315,17 @@ class FakeAudit:
         first = (platform, event_id) not in self.delivered
         self.delivered.add((platform, event_id))
         return first
+
+
+def _storable(entry: AuditEntry) -> None:
+    """Refuse what PostgreSQL refuses: U+0000 in a text, NaN or infinity in JSON."""
+    try:
+        json.dumps(dict(entry.details), allow_nan=False, default=str)
+    except ValueError as exc:
+        raise StoreError("database error: invalid input syntax for type json (fake)") from exc
+    texts = [str(getattr(entry, f.name)) for f in fields(entry) if f.name != "details"]
+    if any("\x00" in text for text in (*texts, details_text(entry.details))):
+        raise StoreError("database error: invalid byte sequence for encoding UTF8: 0x00 (fake)")
 
 
 @dataclass
