@@ -237,7 +237,7 @@ async def _ingest_source(args: argparse.Namespace, settings: Settings) -> int:
     async with build_app(settings) as app:
         with console.progress("passages") as advance:
             report = await app.ingestor(advance).ingest(records, retire_under=retire)
-        names = await store_drug_names(app, args.source, path, index)
+        names = await store_drug_names(app.pool, args.source, path, index)
     resident.stop(settings)  # it read the drug names as it started: the next ask starts anew
     console.print_report(report)
     print(f"{names} drug names stored for query understanding (brands, classes)")

@@ -1,5 +1,5 @@
 """Contract tests: each port the conversation service uses, one test body run against the
-in-memory fake (tests/fakes.py) and the Postgres adapter, so that neither can drift from the
+in-memory fake (testkit/fakes.py) and the Postgres adapter, so that neither can drift from the
 other while the unit tests, which use the fakes, keep passing."""
 
 from __future__ import annotations

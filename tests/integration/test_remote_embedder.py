@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from adapters.embedders.tei import RemoteEmbedder
-from bots.wiring import _for_questions
+from bots.wiring.models import for_questions
 from core.errors import EmbedderError
 from core.ports import EmbedderIdentity
 from tests.conftest import serving
@@ -81,7 +81,7 @@ async def test_e5_reads_questions_and_passages_with_their_prefixes(tei: str) -> 
     passage, as it was trained; the two sides share the index's identity."""
     passages = RemoteEmbedder(tei)
     await passages.connect()
-    questions = _for_questions(passages)  # as the bot's wiring gives the pipeline
+    questions = for_questions(passages)  # as the bot's wiring gives the pipeline
     await passages.embed(["INR cible"])
     await questions.embed(["INR cible ?"])
     sent = [r["body"]["inputs"] for r in _TEI.requests[1:]]  # type: ignore[index]

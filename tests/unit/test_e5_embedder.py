@@ -7,7 +7,7 @@ import pytest
 from adapters.embedders import e5
 from adapters.embedders.e5 import E5Embedder
 from bots.settings import Settings, SettingsError
-from bots.wiring import _embedder, _for_questions
+from bots.wiring import models
 from core.documents import chunk_document
 from core.errors import EmbedderError
 
@@ -106,16 +106,16 @@ async def test_the_setting_chooses_the_packaged_embedder(monkeypatch: pytest.Mon
     from adapters.embedders.local import LocalEmbedder
 
     monkeypatch.setenv("MEDGPT_EMBEDDER", "e5")
-    passages = await _embedder(Settings())
+    passages = await models.embedder(Settings())
     assert isinstance(passages, E5Embedder)
     assert passages.side == "passage"
-    questions = _for_questions(passages)
+    questions = models.for_questions(passages)
     assert isinstance(questions, E5Embedder)
     assert questions.side == "query"
     monkeypatch.delenv("MEDGPT_EMBEDDER")
-    local = await _embedder(Settings())
+    local = await models.embedder(Settings())
     assert isinstance(local, LocalEmbedder)
-    assert _for_questions(local) is local
+    assert models.for_questions(local) is local
 
 
 def test_an_unknown_embedder_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
