@@ -169,6 +169,14 @@ class EventLedger(Protocol):
         ...
 
 
+class SyncPositions(Protocol):
+    """Where an account's sync stopped, kept across restarts and replicas (the Matrix bot)."""
+
+    async def position(self, platform: Platform, account: str) -> str | None: ...
+
+    async def save_position(self, platform: Platform, account: str, position: str) -> None: ...
+
+
 class CorpusWriter(Protocol):
     """What ingestion needs from the corpus store."""
 

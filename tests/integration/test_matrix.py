@@ -26,8 +26,9 @@ from adapters.postgres.audit import PgAuditLog
 from adapters.postgres.chat import PgChatState
 from adapters.postgres.store import PgCorpus
 from bots.conversation import ChatPolicy, conversation_service
-from bots.matrix.app import SYNC_FILTER, MatrixBot
+from bots.matrix.app import MatrixBot
 from bots.matrix.serve import login
+from bots.matrix.sync import SYNC_FILTER
 from bots.settings import Settings
 from bots.wiring import read_files
 from core.ingestion import Ingestor
