@@ -33,10 +33,10 @@ from bots.matrix.events import (
 from bots.matrix.rooms import Rooms, identity
 from bots.matrix.sync import MatrixError, SyncLoop, new_events
 from bots.matrix.thread import MatrixThread
-from bots.matrix.undecrypted import Undecrypted
+from bots.matrix.undecrypted import NioKeys, Undecrypted
 from bots.tasks import TaskRegistry
 from core.models import Platform
-from core.ports import SyncPositions
+from core.ports import ChatState
 
 log = structlog.get_logger(__name__)
 
@@ -44,19 +44,20 @@ log = structlog.get_logger(__name__)
 @dataclass
 class MatrixBot:
     service: ConversationService
-    state: SyncPositions  # adapters.postgres.chat.PgChatState: where the sync resumes
+    state: ChatState  # adapters.postgres.chat.PgChatState: sync position, held events
     client: AsyncClient
     require_encryption: bool = False  # decline invites to, and leave, unencrypted rooms
     poll_ms: int = 30_000  # long-poll of each sync
     edit_interval_s: float = 3.0  # Synapse's default: 0.2 messages/s with a burst of 10
     max_progress_edits: int = 3
     clock: Callable[[], float] = time.monotonic
-    undecrypted: Undecrypted = field(default_factory=Undecrypted)  # until their key arrives
+    undecrypted: Undecrypted = field(init=False)  # held until their room key arrives
 
     def __post_init__(self) -> None:
         self.identity = BotIdentity(self.client.user_id)
         self.synced = asyncio.Event()  # set after the first sync of this process
         self.rooms = Rooms(self.client, self.service.policy, self.require_encryption)
+        self.undecrypted = Undecrypted(self.state, self.client.user_id, NioKeys(self.client))
 
     @property
     def tasks(self) -> TaskRegistry:
@@ -65,6 +66,7 @@ class MatrixBot:
     async def run(self, stop: asyncio.Event) -> None:
         """Sync until `stop` is set; one bad sync or event never ends the loop."""
         self.identity = await identity(self.client)  # once per start
+        await self.undecrypted.load()  # what the last run could not read yet
         await SyncLoop(self.client, self.state, self._on_sync, self.poll_ms, self.synced).run(stop)
 
     async def _on_sync(self, response: SyncResponse, since: str | None, first: bool) -> None:
@@ -76,16 +78,16 @@ class MatrixBot:
             if await self.rooms.left_after(room_id, info.timeline.events):
                 continue
             for event in await new_events(self.client, room_id, info, since):
-                self._on_event(room_id, event)
-        for room_id, event in self.undecrypted.readable(self.client):
-            self._on_event(room_id, event)
+                await self._on_event(room_id, event)
+        for room_id, event in await self.undecrypted.readable():
+            await self._on_event(room_id, event)
         if first:  # the policy may have changed while the bot was down
             await self.rooms.review()
 
-    def _on_event(self, room_id: str, event: Any) -> None:
+    async def _on_event(self, room_id: str, event: Any) -> None:
         if isinstance(event, MegolmEvent):  # nio could not decrypt it: its key is not here yet
             log.warning("matrix_undecryptable", room=room_id, event_id=event.event_id)
-            self.undecrypted.keep(room_id, event)
+            await self.undecrypted.keep(room_id, event)
             return
         source = getattr(event, "source", None)
         if not isinstance(source, dict):
