@@ -76,11 +76,10 @@ class Undecrypted:
                 continue
             self._kept[held.event_id] = (held.held_since, held.room, event)
         await self._bound()
-        requested = [
-            event_id
-            for event_id, (_, room_id, event) in self._kept.items()
-            if not self.keys.holds(room_id, event) and self.keys.request(event)
-        ]
+        requested = sum(
+            not self.keys.holds(room_id, event) and self.keys.request(event)
+            for _, room_id, event in self._kept.values()
+        )
         if self._kept:
             log.info("matrix_undecryptable_held", kept=len(self._kept), keys_requested=requested)
 
