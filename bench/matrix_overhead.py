@@ -49,12 +49,12 @@ class TimedBot(MatrixBot):
     sign: dict[str, float]
     done: dict[str, float]
 
-    def _on_event(self, room_id: str, event: Any) -> None:
+    async def _on_event(self, room_id: str, event: Any) -> None:
         source = getattr(event, "source", {})
         if source.get("type") == "m.room.message" and source.get("sender") != self.client.user_id:
             self.received[source["event_id"]] = time.perf_counter()
             self.delivered[source["event_id"]] = time.time() - source["origin_server_ts"] / 1000
-        super()._on_event(room_id, event)
+        await super()._on_event(room_id, event)
 
     async def send(self, room_id: str, content: dict[str, Any]) -> str:
         event_id = await super().send(room_id, content)

@@ -169,6 +169,43 @@ class EventLedger(Protocol):
         ...
 
 
+class SyncPositions(Protocol):
+    """Where an account's sync stopped, kept across restarts and replicas (the Matrix bot)."""
+
+    async def position(self, platform: Platform, account: str) -> str | None: ...
+
+    async def save_position(self, platform: Platform, account: str, position: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HeldEvent:
+    """An event a bot received but cannot read yet (an encrypted message whose room key has not
+    arrived): kept across restarts until it can be read, or is too old to be worth answering."""
+
+    event_id: str
+    room: str
+    payload: str  # the event as received, JSON (still encrypted)
+    held_since: datetime
+
+
+class HeldEvents(Protocol):
+    async def hold_event(self, platform: Platform, account: str, event: HeldEvent) -> None:
+        """Keep the event; holding it again changes nothing (its first time is kept)."""
+        ...
+
+    async def held_events(self, platform: Platform, account: str) -> list[HeldEvent]:
+        """The account's held events, oldest first."""
+        ...
+
+    async def release_event(self, platform: Platform, account: str, event_id: str) -> None:
+        """Forget it (read, or given up on); releasing an event not held is no error."""
+        ...
+
+
+class ChatState(SyncPositions, HeldEvents, Protocol):
+    """What the Matrix bot keeps across restarts and replicas (PgChatState)."""
+
+
 class CorpusWriter(Protocol):
     """What ingestion needs from the corpus store."""
 

@@ -27,7 +27,7 @@ from core.models import (
     UserId,
 )
 from core.pipeline import Pipeline, PipelineSettings
-from core.ports import AuditEntry, Draft, EmbedderIdentity, OnText, SearchQuery
+from core.ports import AuditEntry, Draft, EmbedderIdentity, HeldEvent, OnText, SearchQuery
 from core.text import keywords, subject_tokens
 
 
@@ -330,17 +330,28 @@ def _storable(entry: AuditEntry) -> None:
 
 @dataclass
 class FakeChatState:
-    """A chat bot's state in memory, as adapters.postgres.chat.PgChatState: sync positions
-    and the audit entry behind each posted reply."""
+    """A chat bot's state in memory, as adapters.postgres.chat.PgChatState: sync positions,
+    held events and the audit entry behind each posted reply."""
 
     positions: dict[tuple[Platform, str], str] = field(default_factory=dict)
     replies: dict[tuple[Platform, str], tuple[int, Language]] = field(default_factory=dict)
+    held: dict[tuple[Platform, str, str], HeldEvent] = field(default_factory=dict)
 
     async def position(self, platform: Platform, account: str) -> str | None:
         return self.positions.get((platform, account))
 
     async def save_position(self, platform: Platform, account: str, position: str) -> None:
         self.positions[(platform, account)] = position
+
+    async def hold_event(self, platform: Platform, account: str, event: HeldEvent) -> None:
+        self.held.setdefault((platform, account, event.event_id), event)
+
+    async def held_events(self, platform: Platform, account: str) -> list[HeldEvent]:
+        mine = [e for (p, a, _), e in self.held.items() if (p, a) == (platform, account)]
+        return sorted(mine, key=lambda e: (e.held_since, e.event_id))
+
+    async def release_event(self, platform: Platform, account: str, event_id: str) -> None:
+        self.held.pop((platform, account, event_id), None)
 
     async def remember_reply(
         self, platform: Platform, message_id: str, audit_id: int, language: Language

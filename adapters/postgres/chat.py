@@ -1,5 +1,6 @@
-"""What a chat bot keeps between restarts and across replicas: its sync position, the audit
-entry behind each reply it posted, and a lock so that one replica at a time syncs an account."""
+"""What a chat bot keeps between restarts and across replicas: its sync position, the events it
+could not read yet, the audit entry behind each reply it posted, and a lock so that one replica
+at a time syncs an account."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import asyncpg
 import structlog
 
 from core.models import Language, Platform
+from core.ports import HeldEvent
 
 from .database import mapped_errors
 
@@ -41,6 +43,43 @@ class PgChatState:
                 platform.value,
                 account,
                 position,
+            )
+
+    async def hold_event(self, platform: Platform, account: str, event: HeldEvent) -> None:
+        with mapped_errors():
+            await self.pool.execute(
+                "INSERT INTO chat_held_events"
+                " (platform, account, event_id, room_id, payload, held_since)"
+                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                platform.value,
+                account,
+                event.event_id,
+                event.room,
+                event.payload,
+                event.held_since,
+            )
+
+    async def held_events(self, platform: Platform, account: str) -> list[HeldEvent]:
+        with mapped_errors():
+            rows = await self.pool.fetch(
+                "SELECT event_id, room_id, payload, held_since FROM chat_held_events"
+                " WHERE platform = $1 AND account = $2 ORDER BY held_since, event_id",
+                platform.value,
+                account,
+            )
+        return [
+            HeldEvent(row["event_id"], row["room_id"], row["payload"], row["held_since"])
+            for row in rows
+        ]
+
+    async def release_event(self, platform: Platform, account: str, event_id: str) -> None:
+        with mapped_errors():
+            await self.pool.execute(
+                "DELETE FROM chat_held_events"
+                " WHERE platform = $1 AND account = $2 AND event_id = $3",
+                platform.value,
+                account,
+                event_id,
             )
 
     async def remember_reply(

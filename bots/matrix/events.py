@@ -1,4 +1,5 @@
-"""Matrix events -> the questions and feedback the bot acts on (pure translation, no network).
+"""Matrix events -> the questions and feedback the bot acts on, and a question as the
+conversation service's ChatMessage (pure translation, no network).
 
 Works on the events' JSON (`event.source` in nio), so decrypted and plain events read the same."""
 
@@ -7,6 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from bots.conversation import ChatMessage
+from core.models import ConversationId, Platform, UserId
 
 Feedback = Literal["up", "down"]
 
@@ -46,7 +50,8 @@ def question_from(
     event: dict[str, Any], room_id: str, bot: BotIdentity, is_dm: bool
 ) -> MatrixQuestion | None:
     """The question in a room event, or None for what the bot must ignore: its own events,
-    edits, notices (other bots), and anything that is not a text message."""
+    edits, notices (other bots), anything that is not a text message, and a mention alone
+    (it asks nothing)."""
     if event.get("type") != "m.room.message" or event.get("sender") == bot.user_id:
         return None
     content = event.get("content") or {}
@@ -57,16 +62,40 @@ def question_from(
     event_id = event.get("event_id")
     if not isinstance(body, str) or not isinstance(event_id, str) or "sender" not in event:
         return None
+    text = _without_mention(_without_reply_fallback(body), bot)
+    if not text:
+        return None
     in_thread = relation.get("rel_type") == "m.thread" and isinstance(relation.get("event_id"), str)
     return MatrixQuestion(
         room_id=room_id,
         event_id=event_id,
         thread_root=str(relation["event_id"]) if in_thread else event_id,
         sender=str(event["sender"]),
-        text=_without_mention(_without_reply_fallback(body), bot),
+        text=text,
         is_dm=is_dm,
         mentioned=_mentions(content, body, bot),
         in_thread=in_thread,
+    )
+
+
+def matrix_user(sender: str) -> UserId:
+    """A Matrix user as the audit knows them (pseudonymised there)."""
+    return UserId(f"matrix:{sender}")
+
+
+def chat_message(question: MatrixQuestion) -> ChatMessage:
+    return ChatMessage(
+        platform=Platform.MATRIX,
+        key=question.message_key,
+        conversation=ConversationId(question.conversation_id),
+        user=matrix_user(question.sender),
+        sender=question.sender,
+        domain=question.sender.partition(":")[2],
+        room=question.room_id,
+        text=question.text,
+        in_thread=question.in_thread,
+        mentioned=question.mentioned,
+        is_dm=question.is_dm,
     )
 
 

@@ -17,7 +17,8 @@ from nio import AsyncClient, AsyncClientConfig, LoginResponse, WhoamiResponse
 from adapters.postgres.chat import PgChatState
 from bots import health
 from bots.conversation import ChatPolicy
-from bots.matrix.app import MatrixBot, MatrixError
+from bots.matrix.app import MatrixBot
+from bots.matrix.sync import MatrixError
 from bots.settings import Settings, SettingsError
 from bots.wiring import App, build_app
 from core.models import Platform

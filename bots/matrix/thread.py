@@ -1,5 +1,4 @@
-"""One question's Matrix thread, as the conversation service sees it (its Thread port), and
-the MatrixQuestion as the service's ChatMessage."""
+"""One question's Matrix thread, as the conversation service sees it (its Thread port)."""
 
 from __future__ import annotations
 
@@ -9,10 +8,9 @@ from typing import Protocol
 
 import structlog
 
-from bots.conversation import ChatMessage
 from bots.matrix import render
 from bots.matrix.events import MatrixQuestion
-from core.models import ConversationId, Language, Platform, Reply, UserId
+from core.models import Language, Reply
 from core.ports import OnProgress, Progress
 
 log = structlog.get_logger(__name__)
@@ -39,22 +37,6 @@ class Room(Protocol):
     async def typing(self, room_id: str, on: bool) -> None:
         """The typing notice; never raises."""
         ...
-
-
-def chat_message(question: MatrixQuestion) -> ChatMessage:
-    return ChatMessage(
-        platform=Platform.MATRIX,
-        key=question.message_key,
-        conversation=ConversationId(question.conversation_id),
-        user=UserId(f"matrix:{question.sender}"),
-        sender=question.sender,
-        domain=question.sender.partition(":")[2],
-        room=question.room_id,
-        text=question.text,
-        in_thread=question.in_thread,
-        mentioned=question.mentioned,
-        is_dm=question.is_dm,
-    )
 
 
 @dataclass

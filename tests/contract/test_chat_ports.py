@@ -4,7 +4,7 @@ other while the unit tests, which use the fakes, keep passing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from adapters.postgres.audit import PgAuditLog
 from adapters.postgres.chat import PgChatState
 from bots.conversation import ChatStore, ReplyLinks
 from core.models import Outcome, Platform, Turn
-from core.ports import AuditEntry
+from core.ports import AuditEntry, HeldEvent
 from testkit.fakes import FakeAudit, FakeChatState
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,7 @@ def store(request: pytest.FixtureRequest) -> ChatStore:
 
 @pytest.fixture(params=["fake", "postgres"])
 def state(request: pytest.FixtureRequest) -> FakeChatState | PgChatState:
-    """Sync positions and reply links: FakeChatState, then PgChatState."""
+    """Sync positions, held events and reply links: FakeChatState, then PgChatState."""
     if request.param == "fake":
         return FakeChatState()
     return PgChatState(request.getfixturevalue("pool"))
@@ -146,3 +146,26 @@ async def test_sync_position_is_kept_per_account(state: FakeChatState | PgChatSt
     assert await state.position(MATRIX, "@medgpt:hopital.fr") == "s3_4"
     assert await state.position(MATRIX, "@other:hopital.fr") is None
     assert await state.position(SLACK, "@medgpt:hopital.fr") is None
+
+
+async def test_held_events_survive_until_released_oldest_first(
+    state: FakeChatState | PgChatState,
+) -> None:
+    """An encrypted question the bot could not read yet is still there for the next start, as
+    received, oldest first, per account; holding it again keeps its first time (its age is
+    not reset by a redelivery); once released (read, or too old) it is gone."""
+    bot, other = "@medgpt:hopital.fr", "@other:hopital.fr"
+    start = datetime(2026, 1, 15, 8, 30, tzinfo=UTC)
+    later = HeldEvent("$late", "!urgences:hopital.fr", '{"type": "m.room.encrypted"}', start)
+    early = HeldEvent("$early", "!garde:hopital.fr", '{"content": {}}', start - timedelta(5))
+    assert await state.held_events(MATRIX, bot) == []
+    await state.hold_event(MATRIX, bot, later)
+    await state.hold_event(MATRIX, bot, early)
+    await state.hold_event(MATRIX, bot, HeldEvent("$late", "!x", "{}", start + timedelta(1)))
+    await state.hold_event(MATRIX, other, HeldEvent("$theirs", "!y", "{}", start))
+    assert await state.held_events(MATRIX, bot) == [early, later]
+    assert await state.held_events(SLACK, bot) == []
+    await state.release_event(MATRIX, bot, "$early")
+    await state.release_event(MATRIX, bot, "$never-held")
+    assert await state.held_events(MATRIX, bot) == [later]
+    assert [e.event_id for e in await state.held_events(MATRIX, other)] == ["$theirs"]

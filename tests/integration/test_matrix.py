@@ -26,11 +26,13 @@ from adapters.postgres.audit import PgAuditLog
 from adapters.postgres.chat import PgChatState
 from adapters.postgres.store import PgCorpus
 from bots.conversation import ChatPolicy, conversation_service
-from bots.matrix.app import SYNC_FILTER, MatrixBot
+from bots.matrix.app import MatrixBot
 from bots.matrix.serve import login
+from bots.matrix.sync import SYNC_FILTER
 from bots.settings import Settings
 from bots.wiring import read_files
 from core.ingestion import Ingestor
+from core.models import Platform
 from core.pipeline import Pipeline
 from testkit import synapse as synapse_process
 from testkit.llm_server import free_port
@@ -407,6 +409,30 @@ async def test_a_message_the_bot_cannot_read_does_not_hold_up_the_next_question(
     assert answer.shown_ms - asked <= 5_000, answer.shown_ms - asked
     print(f"question to answer: {answer.shown_ms - asked} ms")
     assert len(bot.undecrypted) == 1
+
+
+async def test_question_waiting_for_its_key_survives_a_restart(world: World) -> None:
+    """Encrypted room: the bot is restarted while a question waits for its room key, and the
+    key reaches its device while it is down. The restarted bot answers it, in its thread (it
+    used to be lost with the process: the sync position had moved past it)."""
+    bot = await world.start_bot()
+    room = await world.clinician.create_room([world.bot_id, world.colleague_id], True)
+    await world.joined(room)
+    question, share_key = await world.clinician.send_key_later(room, QUESTION, world.bot_id, 0)
+    deadline = time.monotonic() + 20
+    while len(bot.undecrypted) == 0:
+        assert time.monotonic() < deadline, "the bot never received the question"
+        await asyncio.sleep(0.2)
+    await world.stop_bot()
+    await share_key()
+    started = time.monotonic()
+    await world.start_bot()
+    [answer] = final(await world.clinician.wait_for(room, world.bot_id, answered(1), 30))
+    print(f"restart to answer: {time.monotonic() - started:.1f} s")
+    assert answer.encrypted
+    assert "1 mg" in answer.body
+    assert await _thread_of(world, room, answer) == question
+    assert await PgChatState(world.pool).held_events(Platform.MATRIX, world.bot_id) == []
 
 
 async def _thread_of(world: World, room: str, shown: Shown) -> str:

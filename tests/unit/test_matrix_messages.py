@@ -60,6 +60,12 @@ def test_a_word_containing_the_name_is_not_a_mention() -> None:
     assert not question.mentioned
 
 
+def test_a_mention_alone_asks_nothing() -> None:
+    """'MedGPT:' with nothing after it is not a question: no 'nothing found' reply to it."""
+    event = message("MedGPT: ", **{"m.mentions": {"user_ids": [BOT.user_id]}})
+    assert question_from(event, "!r", BOT, is_dm=True) is None
+
+
 @pytest.mark.parametrize(
     "event",
     [
