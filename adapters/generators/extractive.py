@@ -6,12 +6,13 @@ passage and cited. Used on the embedded default and as a fallback.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from core.models import Language, Passage
 from core.ports import Draft, OnText
-from core.text import keywords, split_sentences
+from core.text import keywords, split_sentences, words
 
 _INTRO: dict[Language, str] = {
     "fr": "Extraits pertinents des sources validées :",
@@ -42,18 +43,23 @@ class ExtractiveGenerator:
         passages: Sequence[Passage],
         on_text: OnText | None = None,  # nothing to stream: the answer exists at once
     ) -> Draft | None:
-        chosen = self._choose(keywords(question), passages[: self.max_passages])
+        quantity = bool(_QUANTITY.search(question))
+        chosen = self._choose(asked_weights(question), passages[: self.max_passages], quantity)
         if not chosen:
             return None
         lines = [_INTRO[language]]
         lines += [f"• {_quote(c.sentence, language)} [{c.rank}]" for c in chosen]
         return Draft("\n".join(lines), self.name, verbatim=True)
 
-    def _choose(self, wanted: set[str], passages: Sequence[Passage]) -> list[_Candidate]:
+    def _choose(
+        self, wanted: Mapping[str, float], passages: Sequence[Passage], quantity: bool = False
+    ) -> list[_Candidate]:
         if not wanted:
             return []
         candidates = [
-            c for rank, p in enumerate(passages, start=1) for c in _candidates(wanted, rank, p)
+            c
+            for rank, p in enumerate(passages, start=1)
+            for c in _candidates(wanted, rank, p, quantity)
         ]
         ranked = sorted(candidates, key=lambda c: (-c.score, c.rank, c.position))
         # A sentence much weaker than the best one is noise, not a second answer.
@@ -73,13 +79,67 @@ class ExtractiveGenerator:
         return sorted(best, key=lambda c: (c.rank, c.position))
 
 
-def _candidates(wanted: set[str], rank: int, passage: Passage) -> list[_Candidate]:
-    heading = keywords(" ".join(passage.section_path))
+# What the question asks last: its parts end at "?" or "!" (chat writes "… ? et chez l'enfant ?"
+# in lower case, which core.text.split_sentences would not split), or at a line break.
+_ASKS = re.compile(r"(?<=[?!])\s+|\n+")
+# Chosen on the chat-style dev split (docs/quality.md): the words of what is asked last weigh
+# this many times the others, and a sentence holding a number is worth this many words more
+# when the question asks for a quantity, an age, a time or a target.
+LAST_ASKED = 3.0
+NUMBER_BONUS = 0.5
+_QUANTITY = re.compile(
+    r"\b(combien|dose|doses|posologie|quel(?:le)?s? (?:âge|age|délai|delai|durée|duree|dose|cible)|"
+    r"quand|how (?:much|many|long|often)|what (?:age|dose)|when|max|maximum|target|cible)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d")
+
+
+def asked_weights(question: str) -> dict[str, float]:
+    """The question's content words (keys), each with what it weighs in choosing sentences: the
+    words of what is asked last (a follow-up after the question it follows, "INR cible ?"
+    after the patient's context) weigh LAST_ASKED, the others 1."""
+    weights = dict.fromkeys(text_keywords(question), 1.0)
+    parts = [part for part in _ASKS.split(question.strip()) if keywords(part)]
+    if parts and parts[-1].startswith("(") and parts[-1].endswith(")"):
+        parts.pop()  # the medicines as understood (Understood.glossed), not a question
+    if len(parts) > 1:
+        weights.update(dict.fromkeys(text_keywords(parts[-1]), LAST_ASKED))
+    return weights
+
+
+def text_keywords(text: str) -> set[str]:
+    """keywords(), and the parts of each hyphenated word ("first-line": first, line)."""
+    found = keywords(text)
+    for word in words(text):
+        if "-" in word:
+            found |= keywords(word.replace("-", " "))
+    return found
+
+
+def _held(found: set[str], key: str) -> bool:
+    """Whether a sentence's keywords hold a question's word ("doses" holds "dose"), as the
+    evidence checks read it (core.evidence.holds)."""
+    return any(known.startswith(key) for known in found)
+
+
+def _candidates(
+    wanted: Mapping[str, float], rank: int, passage: Passage, quantity: bool
+) -> list[_Candidate]:
+    heading = text_keywords(" ".join(passage.section_path))
+    total = sum(wanted.values())
     result = []
     for position, sentence in enumerate(split_sentences(passage.text)):
-        overlap = len(wanted & keywords(sentence)) + 0.5 * len(wanted & heading)
+        found = text_keywords(sentence)
+        overlap = sum(w for key, w in wanted.items() if _held(found, key))
+        # A word only the section's heading holds counts half.
+        overlap += 0.5 * sum(
+            w for key, w in wanted.items() if _held(heading, key) and not _held(found, key)
+        )
+        if overlap and quantity and _NUMBER.search(sentence):
+            overlap += NUMBER_BONUS
         # Earlier passages are better retrieved: a small tie-breaking prior, never a reason alone.
-        score = overlap / len(wanted) - 0.01 * rank if overlap else 0.0
+        score = overlap / total - 0.01 * rank if overlap else 0.0
         result.append(_Candidate(score, rank, position, sentence))
     return result
 

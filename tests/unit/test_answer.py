@@ -41,6 +41,51 @@ async def test_extractive_answer_is_none_without_matching_words() -> None:
     assert draft is None
 
 
+ANAPHYLAXIS = passage(
+    "Intramuscular adrenaline is the first-line treatment for anaphylaxis. The adult dose is"
+    " 0.5 mg. In children, doses of 150 micrograms under 6 years are used.",
+    passage_id=1,
+)
+
+
+async def test_a_follow_up_is_answered_with_what_it_asks_not_what_the_thread_asked() -> None:
+    """ "and in a 4 year old?" after the adult question quotes the children's dose: the words of
+    what is asked last outweigh the thread's (a clinician asking for a child's dose must not
+    read the adult one)."""
+    draft = await ExtractiveGenerator(max_sentences=1).generate(
+        "IM adrenaline dose for anaphylaxis in adults? and in a 4 year old?", "en", [ANAPHYLAXIS]
+    )
+    assert draft is not None
+    assert "150 micrograms" in draft.text
+
+
+async def test_a_sentence_holds_a_word_in_its_inflections_and_hyphenated_parts() -> None:
+    """ "first line vasopressor" finds "the first-line vasopressor", "dose" finds "doses": the
+    sentence that answers is quoted, not the one that repeats the question's topic."""
+    sepsis = passage(
+        "In septic shock, fluids are given early. Noradrenaline is the first-line vasopressor.",
+    )
+    draft = await ExtractiveGenerator(max_sentences=1).generate(
+        "first line vasopressor in septic shock?", "en", [sepsis]
+    )
+    assert draft is not None
+    assert "Noradrenaline" in draft.text
+
+
+async def test_a_question_for_a_quantity_prefers_the_sentence_that_gives_one() -> None:
+    """Asked "from what age", of two sentences holding as many of its words, the one with a
+    number is quoted first."""
+    mmr = passage(
+        "The first dose of the vaccine protects most children. The first dose of the vaccine is"
+        " given at 12 months.",
+    )
+    draft = await ExtractiveGenerator(max_sentences=1).generate(
+        "vaccine first dose from what age?", "en", [mmr]
+    )
+    assert draft is not None
+    assert "12 months" in draft.text
+
+
 def test_sources_are_renumbered_in_order_of_citation() -> None:
     """Sources are numbered 1..n as cited, and only cited passages are listed."""
     shown = [passage("A.", passage_id=7), passage("B.", passage_id=8), passage("C.", passage_id=9)]
