@@ -179,7 +179,10 @@ def supporting(
     strong = [
         p
         for p in passages
-        if _supports(question, p, policy, weights, held[p.document_id])
+        if (
+            _supports(question, p, policy, weights, held[p.document_id])
+            or _on_the_pair(p, named, policy)
+        )
         and (not policy.named_subjects or is_about(p, named))
     ]
     # Those that hold more of the question first, in the search's order otherwise: an
@@ -207,6 +210,22 @@ def is_about(passage: Passage, named: Collection[frozenset[str]]) -> bool:
     first = any(side & 1 for sides_of in covering for side in sides_of)
     second = any(side & 2 for sides_of in covering for side in sides_of)
     return first and second
+
+
+def _on_the_pair(
+    passage: Passage, named: Collection[frozenset[str]], policy: EvidencePolicy
+) -> bool:
+    """Whether the passage's document declares itself about every one of two or more subjects
+    the question names (an interaction of the thesaurus for "Xarelto et Rifadine, ça pose
+    problème ?"): that is what the question asks, whatever else it says of the patient ("pour
+    une infection urinaire"), unless the passage is far off."""
+    return (
+        policy.named_subjects
+        and len(named) >= 2
+        and bool(passage.document.subjects)
+        and is_about(passage, named)
+        and passage.similarity >= policy.min_similarity_with_coverage
+    )
 
 
 def passage_keywords(passage: Passage) -> set[str]:

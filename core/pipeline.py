@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,7 +41,15 @@ from core.ports import (
     Vocabulary,
 )
 from core.privacy import Redaction, Redactor, has_placeholders
-from core.text import content_words, fold, message_language, named_in, spelt, subject_tokens
+from core.text import (
+    content_words,
+    fold,
+    message_language,
+    named_in,
+    spelt,
+    subject_tokens,
+    subject_words,
+)
 from core.triage import EmergencyNumbers
 from core.understand import Lexicon, Understood, understand
 
@@ -211,7 +220,7 @@ class Pipeline:
         # A follow-up ("et chez l'enfant ?") is read with the question it follows.
         understood = understand(_in_context(asked, message), language, self.lexicon)
         trace.understood = _understood(understood)
-        found = await self._retrieve(understood.text, language)
+        found = await self._retrieve(understood.text, language, brands(understood))
         passages, named = found.passages, found.named
         trace.latency["retrieve_ms"] = _ms_since(trace.started)
         # The evidence checks read each expanded word as the passages found spell it.
@@ -275,10 +284,12 @@ class Pipeline:
         banner = compose.emergency_banner(language, emergency.kind, numbers)
         return emergency, banner, emergency.query(language)
 
-    async def _retrieve(self, query: str, language: Language) -> Found:
+    async def _retrieve(
+        self, query: str, language: Language, medicines: Sequence[frozenset[frozenset[str]]] = ()
+    ) -> Found:
         [embedding] = await self.embedder.embed([query])
         search = SearchQuery(query, embedding, language, self.settings.k)
-        found = await retrieve(self.index, search, self.settings.evidence)
+        found = await retrieve(self.index, search, self.settings.evidence, medicines)
         log.info(
             "retrieval_done",
             k=self.settings.k,
@@ -449,7 +460,12 @@ class Found:
     by_subjects: bool = False  # the passages were looked up by those subjects (retrieve)
 
 
-async def retrieve(index: PassageIndex, search: SearchQuery, policy: EvidencePolicy) -> Found:
+async def retrieve(
+    index: PassageIndex,
+    search: SearchQuery,
+    policy: EvidencePolicy,
+    medicines: Sequence[frozenset[frozenset[str]]] = (),
+) -> Found:
     """The search's passages, and the subjects the question names. Where no passage found is
     about all of them, the evidence check would drop every one, though the corpus may state
     them further down the ranking ("Peut-on associer X et Y ?" where other pairs of X or Y rank
@@ -457,14 +473,63 @@ async def retrieve(index: PassageIndex, search: SearchQuery, policy: EvidencePol
     class's members rank below others): then the passages of the documents about all of them,
     nearest first. For one subject, only if those passages hold every word of the question
     (`policy`'s length): "CASPOFUNGINE HIKMA", a generic the corpus lacks, names caspofungine,
-    but its originator's opinion does not answer it (docs/quality.md)."""
+    but its originator's opinion does not answer it (docs/quality.md).
+    `medicines`: the subjects that name one medicine together (a brand and its substances,
+    brands()); a document about one of them is about that medicine ("Xarelto et Rifadine" is
+    the thesaurus's rivaroxaban + rifampicine; "méthotrexate et Bactrim" its méthotrexate +
+    triméthoprime)."""
     passages = await index.search(search)
     named = await named_subjects(index, search.text, passages)
-    if named and not any(is_about(p, named) for p in passages):
-        about = await index.about(named, search)
-        if about and (len(named) >= 2 or not unmatched_words(search.text, about)):
-            return Found(about, named, by_subjects=True)
+    if not named or any(is_about(p, named) for p in passages):
+        return Found(passages, named)
+    choices = one_per_medicine(named, medicines)
+    for choice in choices[1:]:
+        if any(is_about(p, choice) for p in passages):
+            return Found(passages, choice)
+    for choice in choices:
+        about = await index.about(choice, search)
+        if about and (len(choice) >= 2 or not unmatched_words(search.text, about)):
+            return Found(about, choice, by_subjects=True)
     return Found(passages, named)
+
+
+MAX_CHOICES = 8  # the readings of a question's medicines tried, at most
+
+
+def one_per_medicine(
+    named: Sequence[frozenset[str]], medicines: Sequence[frozenset[frozenset[str]]]
+) -> list[list[frozenset[str]]]:
+    """The subjects named, as they are; then each reading that keeps one subject of each
+    medicine named by several (the brand or one of its substances), the others unchanged, and
+    still names two subjects or more."""
+    groups = [[s for s in named if s in medicine] for medicine in medicines]
+    groups = [group for group in groups if len(group) > 1]
+    if not groups:
+        return [list(named)]
+    grouped = {subject for group in groups for subject in group}
+    alone = [subject for subject in named if subject not in grouped]
+    readings = [list(named)]
+    for picked in itertools.islice(itertools.product(*groups), MAX_CHOICES):
+        reading = [*alone, *dict.fromkeys(picked)]
+        # Only pairs: one subject alone is the case the caller's unmatched-word check guards.
+        if len(reading) >= 2 and reading not in readings:
+            readings.append(reading)
+    return readings
+
+
+def brands(understood: Understood) -> list[frozenset[frozenset[str]]]:
+    """For each brand the question names, the subjects that name it: its own name and each of
+    its substances ("Bactrim": bactrim, triméthoprime, sulfaméthoxazole), as subject_words."""
+    return [
+        frozenset(
+            {
+                subject_words(term.written),
+                *(subject_words(s) for m in term.meanings for s in m.split(" + ")),
+            }
+        )
+        for term in understood.terms
+        if term.kind == "brand" and term.meanings
+    ]
 
 
 async def named_subjects(

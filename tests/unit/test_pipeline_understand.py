@@ -214,3 +214,55 @@ async def test_where_and_when_a_message_is_written_from_is_not_asked() -> None:
     searched = " ".join(query.text for query in index.queries)
     for context in ("médecine", "night", "donne", "ward", "3am", "giving"):
         assert context not in searched
+
+
+PAIR = passage(
+    "Rivaroxaban et rifampicine : association déconseillée (Association déconseillée)."
+    " Mécanisme : diminution des concentrations de l'anticoagulant par l'inducteur.",
+    similarity=0.3,
+    passage_id=3,
+    title="Interaction : RIVAROXABAN + RIFAMPICINE",
+    subjects=("RIVAROXABAN", "RIFAMPICINE"),
+    subject_sides=(1, 2),
+)
+XARELTO_SHEET = passage(
+    "XARELTO 10 mg, comprimé pelliculé : service médical rendu important.",
+    similarity=0.5,
+    passage_id=4,
+    title="SMR de XARELTO",
+    subjects=("XARELTO", "RIVAROXABAN"),
+)
+PARACETAMOL_PAIR = passage(
+    "Paracétamol et antivitamines K : précaution d'emploi aux doses maximales.",
+    similarity=0.2,
+    passage_id=5,
+    title="Interaction : ANTIVITAMINES K + PARACÉTAMOL",
+    subjects=("ANTIVITAMINES K", "PARACÉTAMOL"),
+    subject_sides=(1, 2),
+)
+CORPUS = [XARELTO_SHEET, PAIR, PARACETAMOL_PAIR]
+
+
+async def test_two_brands_are_answered_from_the_interaction_of_their_substances() -> None:
+    """ "Xarelto et Rifadine ensemble, ça pose problème ?" names the brand's own sheet as well as
+    its substance: the thesaurus's rivaroxaban + rifampicine answers it (the level stated), not
+    a refusal for want of a document about Xarelto, rivaroxaban and rifampicine together; and
+    the pair is what is asked, whatever else the message says of the patient."""
+    pipeline = pipeline_with(FakeIndex(CORPUS), FakeAudit(), ExtractiveGenerator())
+    for question in (
+        "Xarelto et Rifadine ensemble, ça pose problème ?",
+        "patiente sous Xarelto pour une FA, on lui a prescrit de la Rifadine pour une"
+        " tuberculose, je fais quoi ?",
+    ):
+        reply = await pipeline.answer(message(question))
+        assert reply.outcome is Outcome.ANSWERED, question
+        assert reply.sources[0].document_id == PAIR.document_id
+        assert "Association déconseillée" in reply.text
+
+
+async def test_a_pair_the_corpus_does_not_list_is_still_refused() -> None:
+    """Reading a brand as its substances never makes up a pair: Xarelto with a drug that no
+    interaction names together with rivaroxaban gets no answer from the rifampicine one."""
+    pipeline = pipeline_with(FakeIndex(CORPUS), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("Xarelto et Doliprane ensemble, ça pose problème ?"))
+    assert reply.outcome is Outcome.ABSTAINED
