@@ -171,17 +171,19 @@ def supporting(
     policy: EvidencePolicy,
     weights: WordWeights | None = None,
     named: Collection[frozenset[str]] = (),
+    pair: bool = False,
 ) -> list[Passage]:
     """The passages that pass the policy, best first; empty means abstain. `weights`: what the
     question's words weigh; `named`: the corpus's subjects that the question names, each as its
-    words (core.text.subject_words)."""
+    words (core.text.subject_words); `pair`: they name two medicines or more (not a brand and
+    its substance), and a document about all of them answers what is asked of them."""
     held = document_keywords(passages)
     strong = [
         p
         for p in passages
         if (
             _supports(question, p, policy, weights, held[p.document_id])
-            or _on_the_pair(p, named, policy)
+            or (pair and _on_the_pair(p, named, policy))
         )
         and (not policy.named_subjects or is_about(p, named))
     ]
@@ -215,7 +217,7 @@ def is_about(passage: Passage, named: Collection[frozenset[str]]) -> bool:
 def _on_the_pair(
     passage: Passage, named: Collection[frozenset[str]], policy: EvidencePolicy
 ) -> bool:
-    """Whether the passage's document declares itself about every one of two or more subjects
+    """Whether the passage's document declares itself about every one of the subjects
     the question names (an interaction of the thesaurus for "Xarelto et Rifadine, ça pose
     problème ?"): that is what the question asks, whatever else it says of the patient ("pour
     une infection urinaire"), unless the passage is far off."""

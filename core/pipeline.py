@@ -220,7 +220,8 @@ class Pipeline:
         # A follow-up ("et chez l'enfant ?") is read with the question it follows.
         understood = understand(_in_context(asked, message), language, self.lexicon)
         trace.understood = _understood(understood)
-        found = await self._retrieve(understood.text, language, brands(understood))
+        medicines = medicines_of(understood, self.lexicon)
+        found = await self._retrieve(understood.text, language, medicines)
         passages, named = found.passages, found.named
         trace.latency["retrieve_ms"] = _ms_since(trace.started)
         # The evidence checks read each expanded word as the passages found spell it.
@@ -235,7 +236,7 @@ class Pipeline:
         trace.unknown_words = unknown
         trace.subjects = sorted(filter(None, (spelt(query, subject) for subject in named)))
         trace.retrieved_by = "subjects" if found.by_subjects else None
-        evidence = supporting(query, passages, policy, weights, named)
+        evidence = supporting(query, passages, policy, weights, named, pair=found.pair)
         if not evidence:
             apart = _not_about(query, passages, named)
             missing = _missing(query, passages, policy, weights, named)
@@ -458,6 +459,7 @@ class Found:
     passages: list[Passage]
     named: list[frozenset[str]]  # the corpus's subjects the question names
     by_subjects: bool = False  # the passages were looked up by those subjects (retrieve)
+    pair: bool = False  # the subjects name two medicines or more (medicines_named)
 
 
 async def retrieve(
@@ -474,23 +476,27 @@ async def retrieve(
     nearest first. For one subject, only if those passages hold every word of the question
     (`policy`'s length): "CASPOFUNGINE HIKMA", a generic the corpus lacks, names caspofungine,
     but its originator's opinion does not answer it (docs/quality.md).
-    `medicines`: the subjects that name one medicine together (a brand and its substances,
-    brands()); a document about one of them is about that medicine ("Xarelto et Rifadine" is
-    the thesaurus's rivaroxaban + rifampicine; "méthotrexate et Bactrim" its méthotrexate +
-    triméthoprime)."""
+    `medicines`: the subjects that name one medicine together (a brand, its substances, their
+    classes: medicines_of()); a document about one of them is about that medicine ("Xarelto et
+    Rifadine" is the thesaurus's rivaroxaban + rifampicine; "Téralithe et Advil" its lithium +
+    anti-inflammatoires non stéroïdiens)."""
     passages = await index.search(search)
     named = await named_subjects(index, search.text, passages)
-    if not named or any(is_about(p, named) for p in passages):
-        return Found(passages, named)
+    # For two medicines or more (a pair), only a document that declares its subjects counts: a
+    # note on one of them, declaring none, does not say what the pair does.
+    pair = medicines_named(named, medicines) >= 2
+    declaring = [p for p in passages if p.document.subjects] if pair else passages
+    if not named or any(is_about(p, named) for p in declaring):
+        return Found(passages, named, pair=pair)
     choices = one_per_medicine(named, medicines)
     for choice in choices[1:]:
-        if any(is_about(p, choice) for p in passages):
-            return Found(passages, choice)
+        if any(is_about(p, choice) for p in passages if p.document.subjects):
+            return Found(passages, choice, pair=pair)
     for choice in choices:
         about = await index.about(choice, search)
         if about and (len(choice) >= 2 or not unmatched_words(search.text, about)):
-            return Found(about, choice, by_subjects=True)
-    return Found(passages, named)
+            return Found(about, choice, by_subjects=True, pair=pair)
+    return Found(passages, named, pair=pair)
 
 
 MAX_CHOICES = 8  # the readings of a question's medicines tried, at most
@@ -499,37 +505,57 @@ MAX_CHOICES = 8  # the readings of a question's medicines tried, at most
 def one_per_medicine(
     named: Sequence[frozenset[str]], medicines: Sequence[frozenset[frozenset[str]]]
 ) -> list[list[frozenset[str]]]:
-    """The subjects named, as they are; then each reading that keeps one subject of each
-    medicine named by several (the brand or one of its substances), the others unchanged, and
-    still names two subjects or more."""
-    groups = [[s for s in named if s in medicine] for medicine in medicines]
-    groups = [group for group in groups if len(group) > 1]
-    if not groups:
-        return [list(named)]
-    grouped = {subject for group in groups for subject in group}
-    alone = [subject for subject in named if subject not in grouped]
+    """The subjects named, as they are; then the readings that name each medicine named once,
+    by one of its subjects (the named ones first, then its substances and classes), the
+    subjects of no medicine unchanged, two subjects or more (at most MAX_CHOICES)."""
     readings = [list(named)]
-    for picked in itertools.islice(itertools.product(*groups), MAX_CHOICES):
+    groups = [medicine for medicine in medicines if medicine & set(named)]
+    if not groups:
+        return readings
+    alone = [subject for subject in named if not any(subject in m for m in groups)]
+    options = [
+        sorted(medicine, key=lambda subject: (subject not in named, sorted(subject)))
+        for medicine in groups
+    ]
+    for picked in itertools.islice(itertools.product(*options), 4 * MAX_CHOICES):
         reading = [*alone, *dict.fromkeys(picked)]
         # Only pairs: one subject alone is the case the caller's unmatched-word check guards.
         if len(reading) >= 2 and reading not in readings:
             readings.append(reading)
+        if len(readings) > MAX_CHOICES:
+            break
     return readings
 
 
-def brands(understood: Understood) -> list[frozenset[frozenset[str]]]:
-    """For each brand the question names, the subjects that name it: its own name and each of
-    its substances ("Bactrim": bactrim, triméthoprime, sulfaméthoxazole), as subject_words."""
-    return [
-        frozenset(
-            {
-                subject_words(term.written),
-                *(subject_words(s) for m in term.meanings for s in m.split(" + ")),
-            }
-        )
-        for term in understood.terms
-        if term.kind == "brand" and term.meanings
-    ]
+def medicines_named(
+    named: Sequence[frozenset[str]], medicines: Sequence[frozenset[frozenset[str]]]
+) -> int:
+    """How many medicines the named subjects are: those that name one medicine (Téralithe and
+    lithium; warfarine and fluindione, members of the AVK named) count once."""
+    groups = [medicine for medicine in medicines if medicine & set(named)]
+    alone = [subject for subject in named if not any(subject in m for m in groups)]
+    return len(alone) + len(set(groups))
+
+
+def medicines_of(understood: Understood, lexicon: Lexicon) -> list[frozenset[frozenset[str]]]:
+    """For each medicine the question names, the subjects that may name it in the corpus, as
+    subject_words: a brand, a substance or a clipped form as written, each of its substances
+    ("Bactrim": triméthoprime, sulfaméthoxazole) and the classes the thesaurus lists them in
+    ("Advil": ibuprofène, anti-inflammatoires non stéroïdiens); a class as written and its
+    members ("AVK": warfarine, fluindione, acénocoumarol)."""
+    found = []
+    for term in understood.terms:
+        if term.kind == "class":  # the class, and its members as the question reads them
+            names = [term.written, *term.meanings]
+            found.append(frozenset(subject_words(name) for name in names))
+            continue
+        if term.kind not in ("brand", "substance", "clipped"):
+            continue
+        substances = [s for m in term.meanings for s in m.split(" + ")] or [term.written]
+        classes = [c for s in substances for c in lexicon.classes_of(s)]
+        names = [term.written, *substances, *classes]
+        found.append(frozenset(subject_words(name) for name in names))
+    return found
 
 
 async def named_subjects(

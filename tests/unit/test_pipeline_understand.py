@@ -266,3 +266,47 @@ async def test_a_pair_the_corpus_does_not_list_is_still_refused() -> None:
     pipeline = pipeline_with(FakeIndex(CORPUS), FakeAudit(), ExtractiveGenerator())
     reply = await pipeline.answer(message("Xarelto et Doliprane ensemble, ça pose problème ?"))
     assert reply.outcome is Outcome.ABSTAINED
+
+
+LITHIUM_NSAIDS = passage(
+    "Lithium et anti-inflammatoires non stéroïdiens : association déconseillée, augmentation"
+    " de la lithémie.",
+    similarity=0.3,
+    passage_id=6,
+    title="Interaction : LITHIUM + ANTI-INFLAMMATOIRES NON STÉROÏDIENS",
+    subjects=("LITHIUM", "ANTI-INFLAMMATOIRES NON STÉROÏDIENS"),
+    subject_sides=(1, 2),
+)
+LITHIUM_NOTE = passage(
+    "Le lithium impose une surveillance de la lithémie et de la fonction rénale.",
+    similarity=0.5,
+    passage_id=7,
+    title="Lithium : surveillance",
+)
+
+
+async def test_a_drug_is_answered_from_the_interaction_of_its_class() -> None:
+    """ "Téralithe + Advil": ibuprofène is one of the anti-inflammatoires non stéroïdiens the
+    thesaurus lists with lithium; that interaction answers, not a note on lithium alone that
+    names no pair."""
+    advil = passage(
+        "ADVIL 200 mg, comprimé enrobé : service médical rendu important.",
+        similarity=0.2,
+        passage_id=8,
+        title="SMR de ADVIL",
+        subjects=("ADVIL", "IBUPROFÈNE"),
+    )
+    index = FakeIndex([LITHIUM_NOTE, advil, LITHIUM_NSAIDS, PARACETAMOL_PAIR])
+    pipeline = pipeline_with(index, FakeAudit(), ExtractiveGenerator())
+    question = "patient sous Téralithe qui a mal au dos, je peux prescrire de l'Advil ?"
+    reply = await pipeline.answer(message(question))
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.sources[0].document_id == LITHIUM_NSAIDS.document_id
+
+
+async def test_a_brand_and_its_substance_are_not_a_pair() -> None:
+    """A question on one brand (its sheet declares the brand and its substance) is weighed as
+    any other: its sheet does not answer the monthly cost because it is about "both"."""
+    pipeline = pipeline_with(FakeIndex(CORPUS), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("Xarelto 20 : coût mensuel du traitement pour la Sécu ?"))
+    assert reply.outcome is Outcome.ABSTAINED
