@@ -187,8 +187,12 @@ def supporting(
         )
         and (not policy.named_subjects or is_about(p, named))
     ]
-    # Those that hold more of the question first, in the search's order otherwise: an
+    # For a pair, the documents declared about it, when some support the answer: they say what
+    # the pair does and at what level, where a note on one of the drugs may only mention the
+    # other. Those that hold more of the question first, in the search's order otherwise: an
     # abbreviation's expansion can rank the passage that answers below its note's others.
+    on_the_pair = [p for p in strong if pair and _on_the_pair(p, named, policy)]
+    strong = on_the_pair or strong
     strong.sort(key=lambda p: -round(coverage(question, p, policy, weights), 2))
     return strong if len(strong) >= policy.min_passages else []
 

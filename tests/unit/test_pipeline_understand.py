@@ -310,3 +310,27 @@ async def test_a_brand_and_its_substance_are_not_a_pair() -> None:
     pipeline = pipeline_with(FakeIndex(CORPUS), FakeAudit(), ExtractiveGenerator())
     reply = await pipeline.answer(message("Xarelto 20 : coût mensuel du traitement pour la Sécu ?"))
     assert reply.outcome is Outcome.ABSTAINED
+
+
+async def test_a_pair_is_answered_first_from_the_interaction_declared_about_it() -> None:
+    """Of a note on lithium that mentions ibuprofène and the thesaurus's lithium + AINS, the
+    interaction is the first source: it says what the pair does, and at what level."""
+    note = passage(
+        "Sous lithium, l'ibuprofène et les autres anti-inflammatoires augmentent la lithémie :"
+        " patient sous lithium, ibuprofène à éviter.",
+        similarity=0.6,
+        passage_id=9,
+        title="Lithium : surveillance",
+    )
+    advil = passage(
+        "ADVIL : service médical rendu important.",
+        similarity=0.1,
+        passage_id=8,
+        title="SMR de ADVIL",
+        subjects=("ADVIL", "IBUPROFÈNE"),
+    )
+    index = FakeIndex([note, LITHIUM_NSAIDS, advil])
+    pipeline = pipeline_with(index, FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("patient sous lithium, je peux donner de l'ibuprofène ?"))
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.sources[0].document_id == LITHIUM_NSAIDS.document_id
