@@ -217,3 +217,18 @@ def test_suggestions_are_the_nearest_medicine_names_first(lexicon: Lexicon) -> N
     assert lexicon.suggest("doliprain")[0] == "DOLIPRANE"
     assert lexicon.suggest("amox") == []
     assert lexicon.suggest("xyzzyq") == []
+
+
+def test_chat_forms_of_thesaurus_classes_are_read_as_the_thesaurus_names_them() -> None:
+    """ "un sartan", "la pilule oestroprogestative", "St John's wort", "a strong CYP3A4
+    inhibitor": the search reads the thesaurus's class or substance, so the pair it lists is
+    found (a pharmacist asking about lithium and a sartan gets the interaction)."""
+    lexicon = default_lexicon()
+    for question, language, meant in (
+        ("sous lithium, un sartan c'est possible ?", "fr", "angiotensine II"),
+        ("pilule oestroprogestative et inducteur enzymatique ?", "fr", "estroprogestatifs"),
+        ("combined pill and St John's wort?", "en", "millepertuis"),
+        ("simvastatin with a strong CYP3A4 inhibitor?", "en", "inhibiteurs puissants"),
+        ("lithium et diurétique thiazidique ?", "fr", "thiazidiques et apparentés"),
+    ):
+        assert meant in understand(question, language, lexicon).text, question
