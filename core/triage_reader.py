@@ -18,7 +18,7 @@ import itertools
 import math
 import re
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -41,6 +41,21 @@ def folded(text: str) -> str:
     return text
 
 
+def scoped(folded_text: str) -> str:
+    """A folded message without what describes no one: its figures of speech ("on crève de
+    chaud", "bleeding us dry") and the clauses whose subject is a thing ("le wifi est mort")."""
+    parts = _SCOPE_CLAUSE.split(words.FIGURATIVE.sub(" ", folded_text))
+    kept = [
+        part
+        for i, part in enumerate(parts)
+        if i % 2 or not words.THING_SUBJECT.search(part.strip())  # odd: the separators
+    ]
+    return " ".join("".join(kept).split())
+
+
+_SCOPE_CLAUSE = re.compile(r"([.;:!?,\n]+|\s[-—–]\s|\bmais\b|\bbut\b|\bet\b|\band\b)")
+
+
 def grams(folded_text: str) -> set[str]:
     """The message's features, before hashing: "c:" character n-grams of each word padded with
     spaces, "w:" words, "b:" pairs of words."""
@@ -55,11 +70,12 @@ def grams(folded_text: str) -> set[str]:
     return found
 
 
-def features(text: str, buckets: int) -> dict[int, float]:
-    """The hashed, L2-normalised feature vector of a raw message (each feature present counts
-    once; two features that hash alike add up)."""
+def features(text: str, buckets: int, cues: Iterable[str] = ()) -> dict[int, float]:
+    """The hashed, L2-normalised feature vector of a raw message and of the cues the word lists
+    found in it ("x:…", core.triage.cues): each feature present counts once; two features that
+    hash alike add up."""
     vector: dict[int, float] = {}
-    for gram in grams(folded(text)):
+    for gram in grams(words.DENIED_SPAN.sub(" ", scoped(folded(text)))) | set(cues):
         bucket = zlib.crc32(gram.encode()) % buckets
         vector[bucket] = vector.get(bucket, 0.0) + 1.0
     norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
@@ -83,9 +99,9 @@ class Reader:
     buckets: int
     threshold: float
 
-    def probabilities(self, text: str) -> dict[str, float]:
+    def probabilities(self, text: str, cues: Iterable[str] = ()) -> dict[str, float]:
         scores = list(self.intercepts)
-        for bucket, value in features(text, self.buckets).items():
+        for bucket, value in features(text, self.buckets, cues).items():
             row = self.weights.get(bucket)
             if row is not None:
                 for i, weight in enumerate(row):
@@ -95,8 +111,8 @@ class Reader:
         total = sum(exps)
         return {name: e / total for name, e in zip(self.classes, exps, strict=True)}
 
-    def read(self, text: str) -> Reading:
-        probabilities = self.probabilities(text)
+    def read(self, text: str, cues: Iterable[str] = ()) -> Reading:
+        probabilities = self.probabilities(text, cues)
         emergency = 1.0 - probabilities[NONE]
         kind = max((k for k in self.classes if k != NONE), key=probabilities.__getitem__)
         return Reading(kind, emergency, emergency >= self.threshold)
