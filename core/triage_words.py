@@ -539,7 +539,7 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"violette?s?\b|bleu\w*|\b(?:on|sous) (?:1[0-5]|[6-9]) ?(?:l|litres?|liters?)\b|"
         r"\bblue\b|\bgris\b|\bgrey\b",
         # speech
-        r"(?:finir|terminer) (?:ses|une) phrases?|single words|ne peut (?:plus|pas) parler|"
+        r"(?:finir|terminer) (?:ses|une) phrases?|single words|ne (?:peut|peux) (?:plus|pas) parler|"
         r"(?:can't|cannot|barely) (?:speak|talk)|"
         r"(?:peut|arrive) a peine (?:a )?(?:parler|respirer)|ne parle plus",
         # the airway: drooling, cannot swallow; frothy sputum
@@ -785,7 +785,8 @@ QUESTION_FRAME = re.compile(_QUESTION_FRAME)
 TEACHING_FRAME = re.compile(_TEACHING_FRAME)
 GENERIC = re.compile(f"{_QUESTION_FRAME}|{_TEACHING_FRAME}")
 NEGATION = re.compile(
-    r"\b(?:pas|sans|aucune?|ni|jamais|absence|no|not|without|denies|denied|never|nor|absent|"
+    r"\b(?:pas|sans|aucune?|ni|jamais|absence|no|not|without|denies|denied|never|nor|absent|rien|"
+    r"nothing|"
     r"didn't|doesn't|don't|hasn't|haven't|hadn't|wasn't|weren't|isn't|aren't)\b"
 )
 HISTORY = re.compile(
@@ -816,6 +817,7 @@ HISTORY = re.compile(
         r"\ba eu\b",
         r"\brecupere\b",
         r"\bprevention\b",
+        r"\banciens?\b|\banciennes?\b|\bformer\b|\bsequell\w*|\bresidual\b|\bresiduel\w*",
         r"\b(?:at|a la) (?:birth|naissance)\b|\bas a (?:child|baby|kid|teenager|teen)\b|"
         r"\b(?:quand|when) (?:il|elle|j'|je|he|she|i) (?:etait|etais|was) (?:petite?|bebe|enfant|"
         r"ado|a baby|a child|little|young)\b|\bdans (?:son|sa|mon|ma) enfance\b|\bchildhood\b|"
@@ -923,7 +925,7 @@ CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
         (
             r"(?<!\bne )(?<!n')(?<!\bse )(?<!s')(j')?\b(se |s')?(respirent|respire|repondent|"
             r"repond|bougent|bouge|"
-            r"parlent|parle|reagit|reagissent|reveille|arrive|arrivent|peut|peuvent|tient|avale|"
+            r"parlent|parle|reagit|reagissent|reveille|arrive|arrivent|peut|peuvent|peux|tient|avale|"
             r"marche|marchent|fait|font)"
             r" (plus|pas|rien)\b(?! (?:vite|fort|mal|bien|lentement|que|de)\b)",
             _restore_ne,
@@ -964,9 +966,9 @@ FIGURATIVE = re.compile(
         r"\b(?:could|would|i'd) (?:kill|murder|die) for\b",
         r"\b(?:nearly|almost) (?:had|gave (?:me|him|her|us)) (?:a )?heart attacks?\b",
         r"\bbleed(?:s|ing)? (?:\w+ )?dry\b|\bsaigner a blanc\b",
-        r"\b(?:drowning|suffocating|buried|swamped|snowed under) (?:in|under|with) (?:\w+ )?"
-        r"(?:paperwork|work|e-?mails?|notes|admin|summaries|letters|referrals|forms|tasks|jobs|"
-        r"bureaucracy|meetings|debt)\b",
+        r"\b(?:drowning|suffocating|choking|buried|swamped|snowed under) (?:in|under|with|on) "
+        r"(?:\w+ )?(?:paperwork|work|workload|e-?mails?|notes|admin|summaries|letters|referrals|"
+        r"forms|tasks|jobs|bureaucracy|meetings|debt|rules|targets)\b",
         r"\b(?:noye|noyee|noyes|noie|noient|submerge|submergee|deborde|debordee) (?:sous|dans|par) "
         r"(?:les |la |le |des |l')?(?:paperasse|dossiers|mails|courriers|comptes? rendus|travail|"
         r"boulot|admin\w*|entrees|taches)\b",
@@ -997,6 +999,8 @@ THING_SUBJECT = re.compile(
         r"paperasse|paperwork|machine a cafe|coffee machine|ascenseur|lift|elevator|clim",
         r"ward|service|hopital|hospital|department|unit|unite|team|equipe|trust|nhs|clinique|"
         r"clinic|urgences|pharmacie|pharmacy|direction|management",
+        r"heat|chaleur|air|atmosphere|ambiance|room|piece|bureau|office|smell|odeur|temperature|"
+        r"weather|meteo",
     )
     + r"\b"
 )
