@@ -12,17 +12,25 @@ reads a message as clauses and weighs, for each kind of emergency:
   a cue that it is in progress (en cours, right now, depuis 20 min, au bloc, lit 4, TA 60/30, on
   masse, vite, or someone the writer is with: "ma mère", "my patient");
 - *signs* described in plain words (a drooping face, slurred speech, a weak arm; swollen lips,
-  hives, wheeze; fast breathing, blue lips): two kinds of them in someone, one for a stroke;
+  hives, wheeze; fast breathing, blue lips; unresponsive with a chest that does not rise): two
+  kinds of them in someone, one for a stroke;
 
-and drops any of these that a negation ("pas de", "no", "denies") or a history marker
-("antécédent de", "history of", "en 2019", "il y a 3 ans") governs in its clause. Suicidal
-intent written in the first person counts even inside a question ("comment me suicider ?").
-The words themselves are in core/triage_words.py.
+the strongest evidence first whatever its kind (an event, then a condition, then signs; a cause
+outranks what it does: swelling after a peanut with "respire mal" is an anaphylaxis), and drops
+any of these that a negation ("pas de", "no", "denies"; not across "and"), a reassurance
+("breathing fine") or a history marker ("antécédent de", "history of", "en 2019", "il y a 3 ans",
+"il avait avalé") governs in its clause; signs of a condition the message places in the past are
+its sequelae unless something says they began now. Figures of speech ("on crève de chaud",
+"bleeding us dry") and clauses whose subject is a thing ("le wifi est mort") are left out before
+anything is read. Suicidal intent written in the first person counts even inside a question
+("comment me suicider ?"). The words themselves are in core/triage_words.py.
 
 When the words see nothing, a second reader is asked (core/triage_reader.py): a linear model
-over character and word n-grams learnt from the dev split, for the phrasings no list holds
-("g plu la force de continuer", a typo in the condition's name). It names the kind too; it is
-not asked to overrule the words, and suicidal thoughts denied in so many words stay denied.
+over character and word n-grams of what the message affirms, and over what the word lists made
+of it (`cues`), learnt from the dev split, for the phrasings no list holds ("g plu la force de
+continuer", a typo in the condition's name). It names the kind too; it is not asked to overrule
+the words, nor about a teaching question with nothing happening now, and what the words read as
+denied or past (suicidal thoughts denied in so many words) stays so.
 """
 
 from __future__ import annotations
@@ -103,14 +111,21 @@ def _read(text: str) -> Emergency | None:
     """The emergency the second reader sees, or None. It is not asked about a message that
     keeps nothing once its figures of speech are left out, nor about a teaching or protocol
     question with no cue that anything is happening now ("si un patient ne respire plus, on
-    commence par quoi ?"): the word lists have read those, and the reader has learnt too few of
-    them to overrule that reading."""
+    commence par quoi ?"), nor about one whose only emergency the word lists read as denied or
+    past: the word lists have read those, and the reader has learnt too few of them to overrule
+    that reading."""
     folded = scoped(_folded(text))
     if not folded.strip(" ,.;:!?"):
         return None
     if _generic(folded) and not (words.NOW.search(folded) or words.HERE.search(folded)):
         return None
-    reading = default_reader().read(text, cues(text))
+    found = cues(text)
+    # What the word lists read as denied or in the past, with nothing current besides, stays
+    # so ("n'a aucune envie de se faire du mal", "stopped breathing once as a baby").
+    current = any(cue.startswith(("x:event:", "x:condition:", "x:signs:")) for cue in found)
+    if not current and any(cue.startswith(("x:denied-", "x:past-")) for cue in found):
+        return None
+    reading = default_reader().read(text, found)
     if not reading.alarm:
         return None
     kind = Emergency(reading.kind)
@@ -270,6 +285,8 @@ def _found(patterns: list[re.Pattern[str]], clause: str) -> bool:
             while any(w in _CONJUNCTIONS for w in before):
                 before = before[[w in _CONJUNCTIONS for w in before].index(True) + 1 :]
             after = clause[match.end() :].split()[:1]
+            if after and after[0] in words.REASSURING:
+                continue  # "breathing fine", "pouls présent"
             if words.NEGATION.search(" ".join(before)):
                 continue
             if before[-1:] in (["ne"], ["n'"]) and after[:1] in (["plus"], ["pas"]):

@@ -3,7 +3,10 @@ not seen (pure: no model runtime, no third-party import).
 
 A linear model (multinomial logistic regression) over hashed features of the message, folded
 (lower case, accents and ligatures removed, chat spellings rewritten as the word lists read
-them): character n-grams of 3 to 5 letters within words, and words alone and in pairs. It gives
+them), scoped (figures of speech and clauses about things left out) and affirmed (what a denial
+governs, and what is said to be fine, left out): character n-grams of 3 to 5 letters within
+words, and words alone and in pairs; and of the cues the word lists found in it ("x:…",
+core.triage.cues: kinds seen as events, conditions or signs, denied or past, "now"). It gives
 a probability to "none" and to each kind of emergency; the message is an emergency when
 "none" has less than 1 - threshold, and its kind is the likeliest of the kinds. The weights
 are learnt from the dev split of tests/data/triage.jsonl by scripts/train_triage.py, which
@@ -53,6 +56,13 @@ def scoped(folded_text: str) -> str:
     return " ".join("".join(kept).split())
 
 
+def affirmed(scoped_text: str) -> str:
+    """A scoped message without what it denies ("pas de gonflement", "no wheeze") or says is
+    fine ("breathing fine"): the second reader reads what is affirmed; the word lists weigh
+    denials themselves and tell the reader in their cues."""
+    return words.REASSURED_SPAN.sub(" ", words.DENIED_SPAN.sub(" ", scoped_text))
+
+
 _SCOPE_CLAUSE = re.compile(r"([.;:!?,\n]+|\s[-—–]\s|\bmais\b|\bbut\b|\bet\b|\band\b)")
 
 
@@ -75,7 +85,7 @@ def features(text: str, buckets: int, cues: Iterable[str] = ()) -> dict[int, flo
     found in it ("x:…", core.triage.cues): each feature present counts once; two features that
     hash alike add up."""
     vector: dict[int, float] = {}
-    for gram in grams(words.DENIED_SPAN.sub(" ", scoped(folded(text)))) | set(cues):
+    for gram in grams(affirmed(scoped(folded(text)))) | set(cues):
         bucket = zlib.crc32(gram.encode()) % buckets
         vector[bucket] = vector.get(bucket, 0.0) + 1.0
     norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0

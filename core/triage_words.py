@@ -120,7 +120,8 @@ _QUANTITY = _any(
 _INGESTED = r"\b" + _any(
     r"(?:a|ai|as|ont) (?:avale|bu|mange|ingere|pris|croque|lech[ee])",
     r"s'est (?:injecte|administre)",
-    r"(?:swallowed|drank|ate|ingested|took|taking|has taken|taken|chewed|got into|got hold of|"
+    r"(?:swallowed|drank|ate|ingested|ingesting|swallowing|drinking|took|taking|has taken|taken|"
+    r"chewed|got into|got hold of|"
     r"injected)",
     r"(?:a|ont) trouve",
     r"(?:a|ai|as|ont) (?:sniffe|fume|inhale)|snorted|smoked",
@@ -206,7 +207,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"\bkms\b|\bkys\b",
         r"done with (?:life|living)",
         r"(?:cut|slit|slashed) (?:my|his|her|their) wrists?",
-        r"(?:ouvert|ouvrir|taillade|tailler|couper|coupe) (?:les|ses|mes) veines",
+        r"(?:ouvert|ouvrir|taillade|tailler|couper|coupe|entaille) (?:les|ses|mes) (?:veines|"
+        r"poignets)",
+        r"\bligature\b|noeud coulant|\bnoose\b",
         # the wound as a state: "ses poignets ouverts", "wrists slashed"
         r"(?:poignets?|veines|wrists?) (?:\w+ )?(?:ouverte?s?|coupee?s?|taillade(?:e|es|s)?|"
         r"slashed|slit|cut open)",
@@ -278,9 +281,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:not|isn't|isnt|stopped|wasn't|is not) breathing\b(?! through| well)",
         r"pulseless",
         r"no pulse",
-        r"(?:sens|sent|sentons|trouve|feel|find|palpe) (?:\w+ )?(?:pas|plus|no|any) (?:de |son |sa |"
-        r"le |his |her |a )?(?:pouls|pulse)\b",
-        r"\b(?:in|into|having a) cardiac arrest",
+        r"(?:sens|sent|sentons|trouve|feel|find|palpe) (?:\w+ )?(?:pas|plus|no|any|rien) "
+        r"(?:de |son |sa |le |au |his |her |a )?(?:pouls|pulse)\b",
+        r"\b(?:is in|went into|gone into|into|having a) cardiac arrest",
         r"\barrested\b",
         r"code blue",
         r"collapsed and (?:is )?unresponsive",
@@ -454,12 +457,14 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "cardiac_arrest": (
         r"ne (?:reagit|repond|bouge) (?:plus|pas|a rien|rien)|\breagit (?:plus|a rien)|"
         r"(?:aucune|pas de|no|sans) (?:reaction|reponse|response)\b|"
-        r"inconscient|unresponsive|(?:not|n't) (?:responding|moving|reacting)|(?:won't|doesn't|does not|"
-        r"can't|cannot) (?:wake|respond|rouse)|effondre|ecroule|collaps|keeled over|slumped|"
+        r"inconscient|unresponsive|(?:not|n't) (?:responding|moving|reacting)|"
+        r"(?:won't|doesn't|does not|can't|cannot) (?:wake|respond|rouse)|effondre|ecroule|"
+        r"collaps|keeled over|slumped|"
         r"(?:tombe|tombee) (?:par terre|d'un coup|raide|au sol)|dropped to the floor|inerte|"
         r"\bmou\b|\bmolle\b|floppy|lifeless|(?:yeux|eyes) (?:\w+ )?(?:revulses|rolled)",
         r"ne respire (?:plus|pas)|(?:not|stopped) breathing|(?:poitrine|thorax|ventre|chest) "
-        r"(?:\w+ ){0,2}(?:(?:ne )?(?:se )?(?:souleve|bouge) (?:plus|pas)|\w*(?:not|n't) (?:rising|moving))|"
+        r"(?:\w+ ){0,2}(?:(?:ne )?(?:se )?(?:souleve|bouge) (?:plus|pas)|"
+        r"\w*(?:not|n't) (?:rising|moving))|"
         r"gasp|hoquet|agoni|(?:aucun|pas de|no|sans) (?:mouvement respiratoire|respiratory effort|"
         r"ventilation spontanee|respiration)\b",
         r"(?:pas|plus|aucun) de pouls|no pulse|pulseless|(?:coeur|heart|heartbeat) (?:\w+ ){0,2}"
@@ -496,7 +501,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"groupe electrogene|generator|brasero|barbecue (?:\w+ )?(?:interieur|dedans|inside)|"
         r"poele|chaudiere|boiler|(?:gas|paraffin) (?:fire|heater)|chauffage (?:au gaz|d'appoint)|"
         r"monoxyde|carbon monoxide|\bco\b|fumees|fumes",
-        r"toute la famille|whole family|all of us|(?:tout le monde|everyone|everybody) (?:a|has|is)|"
+        r"toute la famille|whole family|all of us|"
+        r"(?:tout le monde|everyone|everybody) (?:a|has|is)|"
         r"(?:plusieurs|\d+|deux|trois|quatre) (?:personnes|people|enfants|children) (?:\w+ ){0,2}"
         r"(?:avec|with|ont|have|are|malades?|ill|sick)",
     ),
@@ -539,7 +545,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"violette?s?\b|bleu\w*|\b(?:on|sous) (?:1[0-5]|[6-9]) ?(?:l|litres?|liters?)\b|"
         r"\bblue\b|\bgris\b|\bgrey\b",
         # speech
-        r"(?:finir|terminer) (?:ses|une) phrases?|single words|ne (?:peut|peux) (?:plus|pas) parler|"
+        r"(?:finir|terminer) (?:ses|une) phrases?|single words|"
+        r"ne (?:peut|peux) (?:plus|pas) parler|"
         r"(?:can't|cannot|barely) (?:speak|talk)|"
         r"(?:peut|arrive) a peine (?:a )?(?:parler|respirer)|ne parle plus",
         # the airway: drooling, cannot swallow; frothy sputum
@@ -818,7 +825,7 @@ HISTORY = re.compile(
         r"\brecupere\b",
         r"\bprevention\b",
         r"\banciens?\b|\banciennes?\b|\bformer\b|\bsequell\w*|\bresidual\b|\bresiduel\w*",
-        r"\b(?:at|a la) (?:birth|naissance)\b|\bas a (?:child|baby|kid|teenager|teen)\b|"
+        r"\bas a (?:child|baby|kid|teenager|teen)\b|"
         r"\b(?:quand|when) (?:il|elle|j'|je|he|she|i) (?:etait|etais|was) (?:petite?|bebe|enfant|"
         r"ado|a baby|a child|little|young)\b|\bdans (?:son|sa|mon|ma) enfance\b|\bchildhood\b|"
         r"\byears ago\b|\bil y a des annees\b",
@@ -857,7 +864,8 @@ PERSON = re.compile(
     r"mom|pere|mere|homme|femme|jeune|dame|monsieur|madame|man|woman|guy|lady|gars|mec|"
     r"bebe|baby|nourrisson|infant|newborn|toddler|enfant|child|kid|gamin|petit|petite|ado|"
     r"collegue|colleague|interne|infirmiere?|nurse|quelqu'un|someone|somebody|papi|mamie|"
-    r"grandpa|grandad|grandma|nan|famille|family|everyone|tout le monde|partner|conjoint|"
+    r"grandpa|grandad|grandma|nan|famille|family|everyone|tout le monde|personnes|people|"
+    r"partner|conjoint|"
     r"compagnon|compagne|copain|copine|boyfriend|girlfriend|mate|flatmate|roommate|coloc)\b"
 )
 FIRST_PERSON_SUICIDE = re.compile(
@@ -982,6 +990,16 @@ FIGURATIVE = re.compile(
 DENIED_SPAN = re.compile(
     r"\b(?:pas de|pas d'|sans|aucune?|ni|absence de|no|without|denies|denied|denying|nie|niant|"
     r"negative for|free of|didn't|did not)\b[^.,;:!?]*"
+)
+# Said to be fine: "breathing fine", "respire normalement", "pulse present". A sign followed
+# by one of these is not one (core.triage), and the reader does not read the pair.
+REASSURING = frozenset(
+    "fine normally normal bien normalement tranquillement correctement ok okay well present "
+    "presente calmement easily".split()
+)
+REASSURED_SPAN = re.compile(
+    r"\b(?!(?:pas|plus|not|jamais|never|as)\b)[a-z']+ (?:" + "|".join(sorted(REASSURING)) + r")\b"
+    r"(?! (?:de|d'|of)\b)"
 )
 # Things that cannot be in danger: a clause whose subject is one ("le wifi est mort", "my laptop
 # just died", "this audit is killing me") describes no one.

@@ -22,7 +22,9 @@ speech, and a rate over all of them would hide the hard styles behind the easy o
 Besides the message's words, the reader is given what the word lists make of it
 (core.triage.cues): the kinds they see as events, conditions or signs, denied or in the past,
 whether something says "now". The word lists were written on dev, so out-of-fold figures with
-those cues are optimistic; the held-out test batches say how much. Deterministic: lbfgs, a fixed seed, rows in file order.
+those cues are optimistic; the held-out test batches say how much.
+
+Deterministic: lbfgs, a fixed seed, rows in file order.
 """
 
 from __future__ import annotations
