@@ -21,9 +21,9 @@ DEMO_QUESTIONS = [
 ]
 # Measured (bench/triage_eval.py, docs/safety.md); a change that lowers them fails here.
 # Per batch: dev (tuned on), the first test batch and the two held-out batches written in chat
-# style before the changes they measure (docs/safety.md gives each, before and after). Held-out
-# batch 3 went from 100 % recall and 11.1 % false alarms to 100 % and 6.9 %, the 2026-12-06
-# batch from 92.2 % and 7.9 % to 96.9 % and 4.8 %: neither meets the 3 %.
+# style before the changes they measure (docs/safety.md gives each; CHANGELOG.md the figures
+# before). Held-out batch 3 went from 100 % recall and 11.1 % false alarms to 100 % and 6.9 %,
+# the 2026-12-06 batch from 92.2 % and 7.9 % to 96.9 % and 4.8 %: neither meets the 3 %.
 FLOORS = {  # recall at least, right kind at least, false alarms at most
     "dev": (1.0, 0.996, 0.002),  # the reader, regularised, does not fit all of dev: 1 of 613
     "first": (1.0, 1.0, 0.016),
