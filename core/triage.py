@@ -12,17 +12,25 @@ reads a message as clauses and weighs, for each kind of emergency:
   a cue that it is in progress (en cours, right now, depuis 20 min, au bloc, lit 4, TA 60/30, on
   masse, vite, or someone the writer is with: "ma mère", "my patient");
 - *signs* described in plain words (a drooping face, slurred speech, a weak arm; swollen lips,
-  hives, wheeze; fast breathing, blue lips): two kinds of them in someone, one for a stroke;
+  hives, wheeze; fast breathing, blue lips; unresponsive with a chest that does not rise): two
+  kinds of them in someone, one for a stroke;
 
-and drops any of these that a negation ("pas de", "no", "denies") or a history marker
-("antécédent de", "history of", "en 2019", "il y a 3 ans") governs in its clause. Suicidal
-intent written in the first person counts even inside a question ("comment me suicider ?").
-The words themselves are in core/triage_words.py.
+the strongest evidence first whatever its kind (an event, then a condition, then signs; a cause
+outranks what it does: swelling after a peanut with "respire mal" is an anaphylaxis), and drops
+any of these that a negation ("pas de", "no", "denies"; not across "and"), a reassurance
+("breathing fine") or a history marker ("antécédent de", "history of", "en 2019", "il y a 3 ans",
+"il avait avalé") governs in its clause; signs of a condition the message places in the past are
+its sequelae unless something says they began now. Figures of speech ("on crève de chaud",
+"bleeding us dry") and clauses whose subject is a thing ("le wifi est mort") are left out before
+anything is read. Suicidal intent written in the first person counts even inside a question
+("comment me suicider ?"). The words themselves are in core/triage_words.py.
 
 When the words see nothing, a second reader is asked (core/triage_reader.py): a linear model
-over character and word n-grams learnt from the dev split, for the phrasings no list holds
-("g plu la force de continuer", a typo in the condition's name). It names the kind too; it is
-not asked to overrule the words, and suicidal thoughts denied in so many words stay denied.
+over character and word n-grams of what the message affirms, and over what the word lists made
+of it (`cues`), learnt from the dev split, for the phrasings no list holds ("g plu la force de
+continuer", a typo in the condition's name). It names the kind too; it is not asked to overrule
+the words, nor about a teaching question with nothing happening now, and what the words read as
+denied or past (suicidal thoughts denied in so many words) stays so.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from dataclasses import dataclass
 
 from core import triage_words as words
 from core.models import Language
-from core.triage_reader import default_reader, folded
+from core.triage_reader import default_reader, folded, scoped
 
 
 class Emergency(enum.StrEnum):
@@ -100,8 +108,24 @@ def detect(text: str) -> Emergency | None:
 
 
 def _read(text: str) -> Emergency | None:
-    """The emergency the second reader sees, or None."""
-    reading = default_reader().read(text)
+    """The emergency the second reader sees, or None. It is not asked about a message that
+    keeps nothing once its figures of speech are left out, nor about a teaching or protocol
+    question with no cue that anything is happening now ("si un patient ne respire plus, on
+    commence par quoi ?"), nor about one whose only emergency the word lists read as denied or
+    past: the word lists have read those, and the reader has learnt too few of them to overrule
+    that reading."""
+    folded = scoped(_folded(text))
+    if not folded.strip(" ,.;:!?"):
+        return None
+    if _generic(folded) and not (words.NOW.search(folded) or words.HERE.search(folded)):
+        return None
+    found = cues(text)
+    # What the word lists read as denied or in the past, with nothing current besides, stays
+    # so ("n'a aucune envie de se faire du mal", "stopped breathing once as a baby").
+    current = any(cue.startswith(("x:event:", "x:condition:", "x:signs:")) for cue in found)
+    if not current and any(cue.startswith(("x:denied-", "x:past-")) for cue in found):
+        return None
+    reading = default_reader().read(text, found)
     if not reading.alarm:
         return None
     kind = Emergency(reading.kind)
@@ -110,34 +134,105 @@ def _read(text: str) -> Emergency | None:
     return kind
 
 
+def cues(text: str) -> set[str]:
+    """What the word lists make of a message, as features for the second reader: which kinds
+    they see as events, conditions or signs (and how many sign groups), in current clauses, in
+    clauses about the past, or denied; whether something says "now", whether someone the writer
+    is with is named, whether it is a generic or teaching question, whether the writer speaks of
+    themself. The reader learns how much each weighs, and with what."""
+    folded = scoped(_folded(text))
+    clauses = [c.strip() for c in _CLAUSE.split(folded) if c.strip()]
+    current = [part for clause in clauses for part in _current(clause)]
+    past = [part for clause in clauses for part in _AND.split(clause) if _historic(part)]
+    found = {
+        "x:now": any(words.NOW.search(c) or words.HERE.search(c) for c in current),
+        "x:someone": bool(words.SOMEONE.search(folded)),
+        "x:person": any(words.PERSON.search(c) for c in current),
+        "x:generic": _generic(folded),
+        "x:teaching": bool(words.TEACHING_FRAME.search(folded)),
+        "x:writer": bool(_WRITER.search(folded)),
+        "x:asks": bool(_ASKS.search(folded)),
+        "x:onset": bool(words.ONSET.search(folded)),
+        "x:figure": folded != _folded(text).strip(),
+        "x:denied": bool(words.SUICIDE_DENIED.search(folded)),
+    }
+    for kind in Emergency:
+        tables = (("event", _PATTERNS[kind]), ("condition", _CONDITION_PATTERNS[kind]))
+        for name, patterns in tables:
+            found[f"x:{name}:{kind}"] = any(_found(patterns, c) for c in current)
+            found[f"x:past-{name}:{kind}"] = any(_found(patterns, c) for c in past)
+            found[f"x:denied-{name}:{kind}"] = (
+                any(p.search(c) for p in patterns for c in current)
+                and not found[f"x:{name}:{kind}"]
+            )
+        groups = _SIGN_PATTERNS.get(kind, [])
+        seen = sum(any(_found([group], c) for c in current) for group in groups)
+        found[f"x:signs:{kind}:{min(seen, 3)}"] = seen > 0
+        named = sum(any(group.search(c) for c in current) for group in groups)
+        found[f"x:denied-signs:{kind}"] = named > seen
+    return {name for name, value in found.items() if value}
+
+
 def detect_by_words(text: str) -> Emergency | None:
     """The emergency the word lists see in a message, or None."""
-    folded = _folded(text)
+    folded = scoped(_folded(text))
     if words.FIRST_PERSON_SUICIDE.search(folded):
         return Emergency.SUICIDE  # even as a question: "comment me suicider ?"
     clauses = [c.strip() for c in _CLAUSE.split(folded) if c.strip()]
     current = [part for clause in clauses for part in _current(clause)]
-    generic = bool(words.GENERIC.search(folded))
+    past = [part for clause in clauses for part in _AND.split(clause) if _historic(part)]
+    generic = _generic(folded)
     # Someone the writer is with says "now", except in a question about teaching or protocols.
     now = any(
         words.NOW.search(c) or (not generic and (words.HERE.search(c) or words.SOMEONE.search(c)))
         for c in current
     )
     denied = bool(words.SUICIDE_DENIED.search(folded))
-    for kind in Emergency:
-        if kind is Emergency.SUICIDE and denied:
-            continue
-        if _described(kind, current, now, generic):
+    kinds = [kind for kind in Emergency if not (kind is Emergency.SUICIDE and denied)]
+    # The strongest evidence first, whatever its kind: an event, then a condition named with a
+    # cue of now, then signs ("vomit du sang, TA 85/50" is a bleeding, not an anaphylaxis whose
+    # signs are vomiting and a low pressure).
+    for kind in kinds:
+        if any(_found(_PATTERNS[kind], c) for c in current) and (now or not generic):
+            # A cause outranks what it does: swelling after a peanut and "respire mal" is an
+            # anaphylaxis whose sign is the breathing, gasping when unresponsive an arrest.
+            if kind is Emergency.BREATHING:
+                unresponsive = any(
+                    _found(_SIGN_PATTERNS[Emergency.CARDIAC_ARREST][:1], c) for c in current
+                )
+                if unresponsive and _signs(Emergency.CARDIAC_ARREST, current, now):
+                    return Emergency.CARDIAC_ARREST  # gasping and unresponsive: an arrest
+                if _signs(Emergency.ANAPHYLAXIS, current, now):
+                    return Emergency.ANAPHYLAXIS
+            return kind
+    if now:
+        for kind in kinds:
+            if any(_found(_CONDITION_PATTERNS[kind], c) for c in current):
+                return kind
+    if generic:
+        return None
+    onset = bool(words.ONSET.search(folded))
+    for kind in kinds:
+        # Signs of a condition the message places in the past are its sequelae ("a fait un AVC
+        # en 2021, il a encore du mal à parler"), unless something says they began just now.
+        sequelae = not onset and any(
+            _found(_PATTERNS[kind], c) or _found(_CONDITION_PATTERNS[kind], c) for c in past
+        )
+        if not sequelae and _signs(kind, current, now):
             return kind
     return None
 
 
-def _described(kind: Emergency, clauses: list[str], now: bool, generic: bool) -> bool:
-    """Whether the message's current clauses describe `kind` happening now."""
-    if any(_found(_PATTERNS[kind], c) for c in clauses) and (now or not generic):
+def _generic(folded: str) -> bool:
+    """A teaching, protocol or generic question, about no one the writer is with ("what is the
+    dose…", not "what do I do, my dad is not breathing")."""
+    if words.TEACHING_FRAME.search(folded):
         return True
-    if now and any(_found(_CONDITION_PATTERNS[kind], c) for c in clauses):
-        return True
+    return bool(words.QUESTION_FRAME.search(folded)) and not words.SOMEONE.search(folded)
+
+
+def _signs(kind: Emergency, clauses: list[str], now: bool) -> bool:
+    """Whether signs described in plain words in the current clauses make `kind`."""
     groups = _SIGN_PATTERNS.get(kind, [])
     found = [any(_found([group], c) for c in clauses) for group in groups]
     seen = sum(found)
@@ -147,8 +242,12 @@ def _described(kind: Emergency, clauses: list[str], now: bool, generic: bool) ->
     fast = kind is Emergency.STROKE and any(found[: words.FAST_GROUPS])
     child = kind is Emergency.BREATHING and any(words.CHILD.search(c) for c in clauses)
     needed = 1 if fast or child else 2
+    if kind is Emergency.ANAPHYLAXIS and not any(
+        f for i, f in enumerate(found) if i not in words.ANAPHYLAXIS_WEAK_GROUPS
+    ):
+        seen = 0  # a rash after an antibiotic, and nothing else
     # Three kinds of signs together describe someone, whoever they are.
-    return seen >= needed and (now or person or seen > needed) and not generic
+    return seen >= needed and (now or person or seen > needed)
 
 
 _folded = folded  # the message as both readers see it
@@ -182,7 +281,12 @@ def _found(patterns: list[re.Pattern[str]], clause: str) -> bool:
     for pattern in patterns:
         for match in pattern.finditer(clause):
             before = clause[: match.start()].split()[-3:]
+            # a negation does not reach past "and": "he's not moving and not breathing"
+            while any(w in _CONJUNCTIONS for w in before):
+                before = before[[w in _CONJUNCTIONS for w in before].index(True) + 1 :]
             after = clause[match.end() :].split()[:1]
+            if after and after[0] in words.REASSURING:
+                continue  # "breathing fine", "pouls présent"
             if words.NEGATION.search(" ".join(before)):
                 continue
             if before[-1:] in (["ne"], ["n'"]) and after[:1] in (["plus"], ["pas"]):
@@ -193,6 +297,7 @@ def _found(patterns: list[re.Pattern[str]], clause: str) -> bool:
     return False
 
 
+_CONJUNCTIONS = frozenset({"et", "and", "ou", "or", "puis", "then"})
 _CLAUSE = re.compile(r"[.;:!?,\n]+|\s[-—–]\s|\bmais\b|\bbut\b")
 _AND = re.compile(r" et | and ")
 

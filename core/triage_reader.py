@@ -3,7 +3,10 @@ not seen (pure: no model runtime, no third-party import).
 
 A linear model (multinomial logistic regression) over hashed features of the message, folded
 (lower case, accents and ligatures removed, chat spellings rewritten as the word lists read
-them): character n-grams of 3 to 5 letters within words, and words alone and in pairs. It gives
+them), scoped (figures of speech and clauses about things left out) and affirmed (what a denial
+governs, and what is said to be fine, left out): character n-grams of 3 to 5 letters within
+words, and words alone and in pairs; and of the cues the word lists found in it ("x:…",
+core.triage.cues: kinds seen as events, conditions or signs, denied or past, "now"). It gives
 a probability to "none" and to each kind of emergency; the message is an emergency when
 "none" has less than 1 - threshold, and its kind is the likeliest of the kinds. The weights
 are learnt from the dev split of tests/data/triage.jsonl by scripts/train_triage.py, which
@@ -18,7 +21,7 @@ import itertools
 import math
 import re
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -41,6 +44,28 @@ def folded(text: str) -> str:
     return text
 
 
+def scoped(folded_text: str) -> str:
+    """A folded message without what describes no one: its figures of speech ("on crève de
+    chaud", "bleeding us dry") and the clauses whose subject is a thing ("le wifi est mort")."""
+    parts = _SCOPE_CLAUSE.split(words.FIGURATIVE.sub(" ", folded_text))
+    kept = [
+        part
+        for i, part in enumerate(parts)
+        if i % 2 or not words.THING_SUBJECT.search(part.strip())  # odd: the separators
+    ]
+    return " ".join("".join(kept).split())
+
+
+def affirmed(scoped_text: str) -> str:
+    """A scoped message without what it denies ("pas de gonflement", "no wheeze") or says is
+    fine ("breathing fine"): the second reader reads what is affirmed; the word lists weigh
+    denials themselves and tell the reader in their cues."""
+    return words.REASSURED_SPAN.sub(" ", words.DENIED_SPAN.sub(" ", scoped_text))
+
+
+_SCOPE_CLAUSE = re.compile(r"([.;:!?,\n]+|\s[-—–]\s|\bmais\b|\bbut\b|\bet\b|\band\b)")
+
+
 def grams(folded_text: str) -> set[str]:
     """The message's features, before hashing: "c:" character n-grams of each word padded with
     spaces, "w:" words, "b:" pairs of words."""
@@ -55,11 +80,12 @@ def grams(folded_text: str) -> set[str]:
     return found
 
 
-def features(text: str, buckets: int) -> dict[int, float]:
-    """The hashed, L2-normalised feature vector of a raw message (each feature present counts
-    once; two features that hash alike add up)."""
+def features(text: str, buckets: int, cues: Iterable[str] = ()) -> dict[int, float]:
+    """The hashed, L2-normalised feature vector of a raw message and of the cues the word lists
+    found in it ("x:…", core.triage.cues): each feature present counts once; two features that
+    hash alike add up."""
     vector: dict[int, float] = {}
-    for gram in grams(folded(text)):
+    for gram in grams(affirmed(scoped(folded(text)))) | set(cues):
         bucket = zlib.crc32(gram.encode()) % buckets
         vector[bucket] = vector.get(bucket, 0.0) + 1.0
     norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
@@ -83,9 +109,9 @@ class Reader:
     buckets: int
     threshold: float
 
-    def probabilities(self, text: str) -> dict[str, float]:
+    def probabilities(self, text: str, cues: Iterable[str] = ()) -> dict[str, float]:
         scores = list(self.intercepts)
-        for bucket, value in features(text, self.buckets).items():
+        for bucket, value in features(text, self.buckets, cues).items():
             row = self.weights.get(bucket)
             if row is not None:
                 for i, weight in enumerate(row):
@@ -95,8 +121,8 @@ class Reader:
         total = sum(exps)
         return {name: e / total for name, e in zip(self.classes, exps, strict=True)}
 
-    def read(self, text: str) -> Reading:
-        probabilities = self.probabilities(text)
+    def read(self, text: str, cues: Iterable[str] = ()) -> Reading:
+        probabilities = self.probabilities(text, cues)
         emergency = 1.0 - probabilities[NONE]
         kind = max((k for k in self.classes if k != NONE), key=probabilities.__getitem__)
         return Reading(kind, emergency, emergency >= self.threshold)

@@ -26,6 +26,8 @@ _METHOD = _any(
     r"under)",
     r"(?:hang|drown|shoot|gas|electrocute)(?:ing)? (?:himself|herself|myself|themselves)",
     r"(?:s'|se |me |m')(?:noyer|jeter|pendre|tirer dessus|electrocuter|immoler)",
+    r"(?:jeter|foutre|mettre|lancer|balancer|throw|put) (?:\w+ )?(?:sous|under|in front of) "
+    r"(?:un|une|le|la|a|the) (?:train|metro|tram|rer|bus|camion|voiture|truck|lorry|car)",
     r"foncer (?:dans|contre) (?:un|une|le|la)",
     r"sauter (?:du|d'un|de la|par|sous)",
     r"jump\b(?! (?:in|on|to|at|the|a|ahead|start)\b)",
@@ -88,9 +90,15 @@ _SUBSTANCE = _any(
     r"opio",
     r"piluliers?|pill (?:organi[sz]er|box)|dosette box|semainier",
     r"insulin|insuline",
+    # the drugs most often taken in overdose, by name
+    r"paracetamol|doliprane|dafalgan|efferalgan|acetaminophen|tylenol|ibuprofen\w*|aspirine?|"
+    r"tramadol|codeine|morphine|oxycodone|oxycontin|lexomil|xanax|valium|seresta|temesta|"
+    r"stilnox|zolpidem|imovane|zopiclone|amitriptyline|laroxyl|lithium|anxiolytiques?|"
+    r"somniferes?|antidepresseurs?|benzos?|painkillers?|sleeping (?:pills|tablets)|"
+    r"antidepressants?|digoxine?|metformine?",
 )
 _QUANTITY = _any(
-    r"\b(?:[5-9]|[1-9]\d+)\b",
+    r"\b(?:[5-9]|[1-9]\d+)\b(?! ?(?:mg|g|mcg|ml|grammes?|milligrammes?)\b)",
     r"several|plusieurs|il en manque|(?:some|a few|several) (?:are|were|of them) missing",
     r"tous (?:mes|ses|les|leurs)|toutes (?:mes|ses|les|leurs)|all (?:my|his|her|their)",
     r"tout(?:e|es)? (?:la|le|sa|son|ses|une)",
@@ -105,12 +113,15 @@ _QUANTITY = _any(
     r"(?:un tas|plein|la moitie|une dizaine|une vingtaine|une trentaine) d(?:e |')",
     r"half (?:a|the|of)",
     r"d'un (?:seul )?coup|all at once|in one go",
+    r"\b(?:[2-9]|\d\d+|deux|trois|quatre|cinq|plusieurs) (?:boites|plaquettes|flacons|packets|"
+    r"boxes|bottles|strips|blisters)\b",
 )
 # A whole word: not the "ate" of "date of birth", "heart rate", "bicarbonate".
 _INGESTED = r"\b" + _any(
     r"(?:a|ai|as|ont) (?:avale|bu|mange|ingere|pris|croque|lech[ee])",
     r"s'est (?:injecte|administre)",
-    r"(?:swallowed|drank|ate|ingested|took|taking|has taken|taken|chewed|got into|got hold of|"
+    r"(?:swallowed|drank|ate|ingested|ingesting|swallowing|drinking|took|taking|has taken|taken|"
+    r"chewed|got into|got hold of|"
     r"injected)",
     r"(?:a|ont) trouve",
     r"(?:a|ai|as|ont) (?:sniffe|fume|inhale)|snorted|smoked",
@@ -125,14 +136,14 @@ _TOXIC = _any(
     *_HOUSEHOLD,
     r"lave-vaisselle",
     r"produit (?:menager|vaisselle|d'entretien)",
-    r"white-spirit",
+    r"white[- ]spirit",
     r"essence",
     r"petrole",
     r"antigel",
     r"insecticide",
     r"pesticide",
     r"raticide",
-    r"mort-aux-rats",
+    r"mort[- ]aux[- ]rats",
     r"champignons?",
     r"alcool a bruler",
     r"ammoniaque",
@@ -168,14 +179,20 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:vais|veux|compte|va|veut) (?:avaler|prendre) (?:tous|toutes|toute|tout) "
         r"(?:mes|ses|la|le)",
         r"mettre fin a (?:mes|ses|ma|sa|leurs?) (?:jours|vie)",
-        r"(?:plus|pas|aucune) (?:envie|la force|le courage) de vivre",
+        r"(?:plus|pas|aucune|plus aucune) (?:envie|la force|le courage|(?:de )?raisons?) de vivre",
+        r"(?:don't|do not|doesn't|does not) want to wake up|(?:veux|veut|voudrais|voulait) (?:plus|"
+        r"pas|ne plus|ne pas) (?:me |se )?reveiller|dormir pour (?:toujours|de bon)",
         r"(?:veux|veut|voulait|voudrais|envie de) plus vivre",
         rf"(?:{_ME}|se) faire du mal",
         r"lettre d'adieu|dit adieu|(?:goodbye|suicide|farewell) (?:note|letter|message)",
         rf"(?:hurt|harm|cut)(?:ing)? {_SELF_EN}",
         r"self-harm(?:ing)? (?:now|tonight|again)",
-        r"(?:envie de|veux|veut|voulait|voudrais|vais|va|allait) mourir",
+        r"(?:envie de|veux|veut|voulait|voudrais) mourir",
         r"disparaitre pour (?:de bon|toujours)",
+        # not wanting to be there any more, leaving for good
+        r"(?:veux|veut|voudrais|voulait|envie de) (?:plus|pas|ne plus) (?:etre la|exister)|"
+        r"(?:partir|partais|partait|parte) pour (?:de bon|toujours)|"
+        r"(?:don't|do not|doesn't|does not) want to (?:be here|exist) any ?more",
         r"a quoi bon (?:vivre|continuer)",
         r"(?:sert|servirait) a rien (?:de|que je) (?:continuer|continue|vivre|vive)|"
         r"(?:no|what's the) point (?:in |of )?(?:me )?(?:going on|carrying on|living)|"
@@ -190,7 +207,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"\bkms\b|\bkys\b",
         r"done with (?:life|living)",
         r"(?:cut|slit|slashed) (?:my|his|her|their) wrists?",
-        r"(?:ouvert|ouvrir|taillade|tailler|couper|coupe) (?:les|ses|mes) veines",
+        r"(?:ouvert|ouvrir|taillade|tailler|couper|coupe|entaille) (?:les|ses|mes) (?:veines|"
+        r"poignets)",
+        r"\bligature\b|noeud coulant|\bnoose\b",
         # the wound as a state: "ses poignets ouverts", "wrists slashed"
         r"(?:poignets?|veines|wrists?) (?:\w+ )?(?:ouverte?s?|coupee?s?|taillade(?:e|es|s)?|"
         r"slashed|slit|cut open)",
@@ -225,7 +244,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"end it|die|stop everything)|(?:cachets|comprimes|medicaments|pills|tablets|meds|corde|"
         r"rope|lames?|knife) (?:\w+ )?(?:sont|est|are|is) (?:prete?s?|ready|lined up)",
         # goodbyes and preparations
-        r"stockpil|saving up (?:my |his |her |their )?(?:pills|meds|tablets)|"
+        r"stockpil|saving (?:up )?(?:my |his |her |their )?(?:pills|meds|tablets)|"
         r"(?:mis|met|mettre|garde) de cote (?:des|ses|mes) (?:medicaments|cachets|comprimes)|"
         r"(?:lettres?|mots?) (?:d'adieu|pour (?:mes|ses|leurs) (?:enfants|proches|parents))|"
         r"(?:texted|said|sent|wrote|written|saying) (?:\w+ ){0,2}goodbyes?\b|"
@@ -242,13 +261,14 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "cardiac_arrest": (
         r"ne respire (?:plus|pas)\b(?! bien)",
         r"ne respire (?:presque|quasiment) plus",
-        r"\brespire plus\b",
+        r"\brespir\w* plus\b",
         r"(?:plus|pas|aucune?) de (?:pouls|respiration|signe de vie)",
         r"flat-?lin",
         r"respiration agonique|gasps? agoniques?|agonal (?:breathing|gasps?)",
         r"(?:s'effondre|s'est effondre|collapsed|collapses) (?:\w+ ){0,3}(?:ne repond plus|"
         r"inconscient|unresponsive|ne respire)",
-        r"no (?:signs of life|breathing|output)\b",
+        r"no (?:signs of life|breathing|output)\b(?! (?:issues?|problems?|difficult\w*|trouble|"
+        r"concerns?|complaints?|symptoms?))",
         r"(?:without|sans) (?:a |un |de )?pouls|without a pulse|pouls (?:absent|imprenable)",
         r"\bshocking\b|on choque\b",
         r"(?:est|en|fait un|faire un) (?:arret|acr)\b",
@@ -257,10 +277,13 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"\bon masse\b",
         r"(?:mce|rcp|massage|reanimation) (?:en cours|debute|commence)",
         r"(?:on lance|on commence|debut) (?:la rea|le massage|le mce|la rcp)",
+        r"(?:en pleine|en cours de|pendant la) (?:rea|reanimation|rcp|mce)\b",
         r"(?:not|isn't|isnt|stopped|wasn't|is not) breathing\b(?! through| well)",
         r"pulseless",
         r"no pulse",
-        r"\b(?:in|into|having a) cardiac arrest",
+        r"(?:sens|sent|sentons|trouve|feel|find|palpe) (?:\w+ )?(?:pas|plus|no|any|rien) "
+        r"(?:de |son |sa |le |au |his |her |a )?(?:pouls|pulse)\b",
+        r"\b(?:is in|went into|gone into|into|having a) cardiac arrest",
         r"\barrested\b",
         r"code blue",
         r"collapsed and (?:is )?unresponsive",
@@ -273,7 +296,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:fait|fait un|faire un|en) (?:choc|oedeme de quincke|reaction anaphylactique)",
         r"(?:gorge|langue|levres?|bouche) (?:qui )?(?:gonfle|serre|enfle)",
         r"gonfle de partout",
-        r"(?:is having|having|in|into) (?:an? )?anaphyla",
+        r"(?:is having|having|is in|went into|going into|into) (?:an? )?anaphyla",
         r"(?:throat|tongue|lips?|mouth) (?:is |are |feels )?(?:closing|swelling|swollen|tight)",
         r"reacting to",
         # its rescue treatment had to be used: "used her EpiPen", "stylo d'adrénaline fait"
@@ -293,9 +316,14 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:respire|inhale|inhaled|breathed in) (?:\w+ ){0,2}"
         r"(?:vapeurs?|fumees?|fumes|gaz|gas|smoke)",
         rf"{_INGESTED} (?:\w+ ){{0,2}}(?:[5-9]|[1-9]\d+) (?!{_UNITS}\b)[a-z]",
-        r"(?:intoxication|ingestion|tentative de suicide) (?:\w+ )?(?:volontaire|aigue|"
+        r"(?:intox\w*|ingestion|tentative de suicide) (?:\w+ )?(?:volontaire|aigue|"
         r"medicamenteuse)|deliberate (?:overdose|ingestion|poisoning)",
         r"(?:fait|en) (?:une )?(?:overdose|surdose)",
+        # many times the dose: "10 fois la dose", "ten times the prescribed dose"
+        r"(?:\d+|deux|trois|quatre|cinq|dix|cent) fois (?:la|sa|son|ses|leur) (?:dose|traitement|"
+        r"medicaments?|comprimes?)|"
+        r"(?:\d+|two|three|four|five|ten|a hundred) ?(?:x|times) (?:the|his|her|their|a) "
+        r"(?:\w+ )?dose",
         r"(?:took|taken|has had) an? (?:overdose|od)\b",
         r"\boverdos(?:ed|ing)\b|\bod'?(?:e?d)\b",
     ),
@@ -317,10 +345,13 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"hemorragie (?:\w+ )?(?:massive|incontrolable|cataclysmique)",
         r"bleeding (?:heavily|profusely|badly|a lot|everywhere|out)",
         r"(?:won't|will not|doesn't|does not) stop bleeding",
+        r"(?:bleed\w*|saign\w*|hemorrag\w*|epistaxis) (?:\w+ ){0,2}(?:won't|will not|doesn't|"
+        r"does not) stop|(?:saign\w*|sang) (?:\w+ ){0,2}(?:ne s'arrete (?:pas|plus)|"
+        r"(?:sans|qui n'arrete pas de) s'arreter)",
         r"losing (?:a lot of|lots of|so much) blood",
         r"(?:pumping|spurting|pouring|gushing) (?:out )?blood|blood (?:is )?(?:pumping|spurting|"
         r"pouring|gushing)|(?:saigne|sang) a gros bouillons",
-        r"(?:coughing|vomiting|throwing) up (?:\w+ ){0,3}blood",
+        r"(?:coughing|vomiting|throwing) (?:up )?(?:\w+ ){0,3}blood",
         r"(?:arterial|massive|uncontrolled|torrential) (?:bleed|bleeding|haemorrhage|hemorrhage)",
         r"(?:passe|traverse|passent|traversent) (?:a travers )?(?:\w+ ){0,2}(?:compresses|"
         r"pansements?|"
@@ -422,18 +453,41 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 SIGNS: dict[str, tuple[str, ...]] = {
+    # An arrest described rather than named: two of unresponsive, not breathing, no pulse, colour.
+    "cardiac_arrest": (
+        r"ne (?:reagit|repond|bouge) (?:plus|pas|a rien|rien)|\breagit (?:plus|a rien)|"
+        r"(?:aucune|pas de|no|sans) (?:reaction|reponse|response)\b|"
+        r"inconscient|unresponsive|(?:not|n't) (?:responding|moving|reacting)|"
+        r"(?:won't|doesn't|does not|can't|cannot) (?:wake|respond|rouse)|effondre|ecroule|"
+        r"collaps|keeled over|slumped|"
+        r"(?:tombe|tombee) (?:par terre|d'un coup|raide|au sol)|dropped to the floor|inerte|"
+        r"\bmou\b|\bmolle\b|floppy|lifeless|(?:yeux|eyes) (?:\w+ )?(?:revulses|rolled)",
+        r"ne respire (?:plus|pas)|(?:not|stopped) breathing|(?:poitrine|thorax|ventre|chest) "
+        r"(?:\w+ ){0,2}(?:(?:ne )?(?:se )?(?:souleve|bouge) (?:plus|pas)|"
+        r"\w*(?:not|n't) (?:rising|moving))|"
+        r"gasp|hoquet|agoni|(?:aucun|pas de|no|sans) (?:mouvement respiratoire|respiratory effort|"
+        r"ventilation spontanee|respiration)\b",
+        r"(?:pas|plus|aucun) de pouls|no pulse|pulseless|(?:coeur|heart|heartbeat) (?:\w+ ){0,2}"
+        r"(?:ne bat|bat plus|s'est arrete|stopped|not beating)|(?:sens|sent|trouve|feel|find|"
+        r"palpe) (?:\w+ )?(?:pas|plus|no|any) (?:de |son |sa |le |his |her |a )?(?:pouls|pulse|"
+        r"coeur|heart)|trace plat|ligne plate|flat ?lin|asystol|no output",
+        r"\bgris\b|\bgrey\b|\bgray\b|violet|purple|\bbleue?\b|\bblue\b|cyanos|livide|"
+        r"marbr|mottled",
+    ),
     "overdose": (
         # consciousness
         r"ne se reveille (?:pas|plus)|inconscient|(?:won't|doesn't|does not) wake|unconscious|"
         r"unrousable|barely rousable|somnolent|drowsy|pupilles? en tete d'epingle|pinpoint|myosis|"
         r"sleepy|endormie?|difficile a reveiller|hard to (?:wake|rouse)|groggy|ensuquee?|"
-        r"obnubilee?|\bgcs (?:[3-9]|1[0-2])\b|glasgow (?:a )?(?:[3-9]|1[0-2])\b",
+        r"obnubilee?|\bgcs (?:[3-9]|1[0-2])\b|glasgow (?:a )?(?:[3-9]|1[0-2])\b|ronfle|snoring|"
+        r"barely (?:awake|conscious|responsive)|a peine (?:conscient|reveille)e?",
         # a drug behind it
         r"(?:apres|after) (?:sa|son|ses|his|her|the) (?:morphine|methadone|oxycodone|opio|"
         r"insuline|insulin|traitement|medicaments|pills|tablets)|(?:empty|vides?) (?:\w+ )?"
         r"(?:pill|packets?|boites?|plaquettes?|bottles?|flacons?)|(?:pill|tablet) (?:packets|"
         r"bottles) (?:\w+ )?empty|par erreur|by mistake|needle|seringue|syringe|shooting up|"
-        r"s'est shoote|ghb|heroine?|cocaine|crack|mdma|ecstasy|ketamine|fentanyl|opioid|opiace|"
+        r"s'est shoote|(?:bag|sac|sachet|handful|poignee) (?:of |de )?(?:pills|cachets|comprimes|"
+        r"medicaments)|ghb|heroine?|cocaine|crack|mdma|ecstasy|ketamine|fentanyl|opioid|opiace|"
         r"tramadol|methadone|benzo|xanax|lexomil|tercian|"
         rf"{_INGESTED}",
         # slow breathing
@@ -443,44 +497,64 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:levres|lips) (?:\w+ )?(?:bleues?|blue)",
         # sugar that low
         r"glycemie (?:a |de )?0[.,][0-4]|(?:glucose|bm|cbg|sugar) (?:of |is |at )?[0-2](?:\.\d)?\b",
+        # a gas: its source, and several people ill at once
+        r"groupe electrogene|generator|brasero|barbecue (?:\w+ )?(?:interieur|dedans|inside)|"
+        r"poele|chaudiere|boiler|(?:gas|paraffin) (?:fire|heater)|chauffage (?:au gaz|d'appoint)|"
+        r"monoxyde|carbon monoxide|\bco\b|fumees|fumes",
+        r"toute la famille|whole family|all of us|"
+        r"(?:tout le monde|everyone|everybody) (?:a|has|is)|"
+        r"(?:plusieurs|\d+|deux|trois|quatre) (?:personnes|people|enfants|children) (?:\w+ ){0,2}"
+        r"(?:avec|with|ont|have|are|malades?|ill|sick)",
     ),
     "bleeding": (
-        r"\bsang\b|saign|\bbleed|\bblood|hemorrag|haemorrhag|(?:s'est )?coupe|\bcut\b|plaie|wound|"
-        r"clots|caillots",
+        r"\bsang\b|saign|bleed|\bblood|hemorrag|haemorrhag|(?:s'est )?coupe|\bcut\b|plaie|wound|"
+        r"clots|caillots|\bballe\b|gunshot|\bshot\b|stab|poignard|couteau|knife|arme blanche|"
+        r"fausse couche|miscarr\w*|post-?partum|accouch\w*|fistule|fistula|tranche|ouvert la|"
+        r"gash|laceration",
         r"(?:ca|ils?|elles?) ne s'arrete (?:pas|plus)|(?:won't|doesn't|does not|will not) stop|"
+        r"arrete pas|\bpisse\b|coule|(?:remplit|rempli|fills?|filling|soaks?) (?:\w+ )?(?:une|a|"
+        r"one|des|sa|her) (?:serviette|protection|pad|towel)|"
         r"partout|everywhere|soaking|trempe|a flots?|gicle|every \d+ minutes|"
-        r"toutes les \d+ minutes|en continu|continuously|non-stop|sans arret|badly|"
+        r"toutes les \d+ minutes|en continu|continuously|non-stop|sans arret|badly|sans s'arreter|"
         r"(?:lots of|a lot of|so much|loads of|beaucoup de|plein de|enormement de) (?:\w+ )?"
         r"(?:blood|sang)|"
         r"(?:big|large|gros|huge|enormes?) (?:\w+ )?(?:clots|caillots)|"
         r"(?:un demi|half a|\d+(?:[.,]\d)?) ?(?:litres?|liters?|l|ml)\b",
         # shock
         r"\bfaint|malaise|\bpale\b|palot|dizzy|tete qui tourne|tomber dans les pommes|syncope|"
+        r"\bgris\b|\bgrey\b|livide|clammy|moite|marbr|mottled|"
         r"\b(?:ta|bp|pa|tension)(?: a| of| is)? (?:[4-8]\d)\b|tachycard",
     ),
     "breathing": (
         # effort, rate
         r"respire (?:\w+ )?(?:vite|fort|mal)|polypn|tachypn|\btire\b|tirage|grunting|geint|"
+        r"noisy breathing|pulling in|bruit \w+ (?:quand|en) (?:il |elle )?(?:respire|inspire)|"
         r"stridor|cornage|chest (?:is |feels )?tight|oppression|poitrine (?:qui )?serre|"
-        r"respire avec peine|"
+        r"respire avec peine|\bcreuse\b|retractions?|recession|sucking in|"
+        r"apnee|apnoea|apnea|pauses? respiratoires?|stops? breathing|"
         r"(?:resp(?:iratory)? rate|\brr|\bfr|frequence respiratoire)(?: of| is| a| at|"
         r":)? [3-6]\d\b|"
         r"(?:really |badly )?struggling|manque d'air|(?:short|out) of air|"
-        r"breathing (?:\w+ )?(?:fast|hard|rapidly)|wheez|siffl|essouffl|breathless|"
+        r"breathing (?:\w+ ){0,2}(?:fast|hard|rapidly)|wheez|siffl|essouffl|breathless|"
+        r"(?:respire|breathing) a (?:[4-9]\d|1\d\d)\b|(?:like|comme si) (?:i'm |je me )?"
+        r"(?:drowning|noyais|noie)|"
         r"short of breath",
         # oxygen
         r"\b(?:sat|sats|spo2|saturation)(?: a| are| at| of| est a)? [4-8]\d\b|cyanos|bleue?s?\b|"
+        r"\bdesat\w* (?:a |to |at )?[4-8]\d\b|"
         r"violette?s?\b|bleu\w*|\b(?:on|sous) (?:1[0-5]|[6-9]) ?(?:l|litres?|liters?)\b|"
         r"\bblue\b|\bgris\b|\bgrey\b",
         # speech
-        r"(?:finir|terminer) (?:ses|une) phrases?|single words|ne peut (?:plus|pas) parler|"
+        r"(?:finir|terminer) (?:ses|une) phrases?|single words|"
+        r"ne (?:peut|peux) (?:plus|pas) parler|"
         r"(?:can't|cannot|barely) (?:speak|talk)|"
         r"(?:peut|arrive) a peine (?:a )?(?:parler|respirer)|ne parle plus",
         # the airway: drooling, cannot swallow; frothy sputum
         r"drool|\bbave\b|(?:can't|cannot|ne peut (?:pas|plus)|n'arrive (?:pas|plus) a) "
         r"(?:swallow|avaler)|crache (?:\w+ ){0,2}mousse|frothy",
         # exhaustion
-        r"drowsy|somnolente?|exhausted|epuisee?|tiring|s'epuise|confuse?\b|confused",
+        r"drowsy|somnolente?|exhausted|epuisee?|tiring|s'epuise|confuse?\b|confused|"
+        r"(?:ne )?tete plus|not feeding|won't feed|refuse (?:le biberon|de boire)",
         # the rescue treatment does nothing
         r"(?:inhaler|pump|puffer|nebs?|nebuli[sz]er|salbutamol|ventoline|bronchodilat\w*|"
         r"aerosols?|bouffees|puffs) (?:\w+ ){0,2}(?:not (?:helping|working)|(?:doesn't|isn't|"
@@ -500,6 +574,7 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"engourdi)|(?:bouger|lever|soulever|tenir|serrer) (?:le|la|son|sa|ses) (?:bras|main|"
         r"jambe)|"
         r"hemicorps|(?:arm|hand|leg) (?:won't|doesn't|can't|will not) (?:move|work)|"
+        r"(?:moitie|cote) du corps|(?:half|one side) of (?:my|his|her|the) body|"
         r"(?:can't|cannot|couldn't|unable to) (?:hold|grip|lift|raise) (?:his|her|my|a|the) |"
         r"(?:n'arrive|arrive) (?:plus|pas) a (?:tenir|lever|serrer|soulever) |"
         r"(?:lift|raise|move|feel) (?:(?:his|her|my|the) )?(?:\w+ )?(?:arm|hand|leg)|"
@@ -522,7 +597,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"words (?:are )?(?:coming out|jumbled)|speech (?:is )?(?:slurred|garbled|gone)|"
         r"(?:can't|cannot|doesn't|does not) understand|ne comprend (?:plus|rien)",
         # Beyond FAST: sight and balance, a stroke only with another sign (POSTERIOR_GROUPS).
-        r"voit double|vision double|diplopi|double vision|(?:perdu|perd|lost) (?:la vue|(?:the )?"
+        r"voit double|vision double|diplopi|double vision|loss of (?:vision|sight)|"
+        r"(?:perdu|perd|lost) (?:la vue|(?:the )?"
         r"(?:vision|sight))|ne voit plus|amaurose|hemianop|(?:suddenly |sudden )?confus",
         r"marche de travers|titube|(?:perd|perdu) l'equilibre|desequilibre|ataxi|unsteady|"
         r"stagger|(?:loss of|lost (?:his|her)) balance|(?:can't|cannot) (?:walk|stand)|"
@@ -532,15 +608,18 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:gorge|langue|levres?|visage|yeux|paupieres|face|throat|tongue|lips?|eyes?|eyelids?) "
         r"(?:\w+ ){0,2}(?:gonfl|enfl|swell|swollen|tight|serre|huge|enorme|puff|se ferme|ferme|"
         r"clos|grossi)|gonfle|swelling up",
-        r"urticaire|plaques (?:partout|rouges)|\bhives\b|\brash\b|boutons partout|tout rouge|"
-        r"erythem|flush",
+        r"urticaire|\bplaques\b|\bhives\b|\brash\b|boutons|tout rouge|welts|"
+        r"erythem|flush|(?:se )?gratte (?:partout|de partout)|itch(?:y|ing) all over|"
+        r"(?:visage|face|peau|skin) (?:\w+ )?(?:rouge|red)\b",
         r"du mal a avaler|dysphagi|hoarse|voix (?:rauque|qui change)|throat (?:\w+ )?(?:funny|"
         r"tight|strange|itchy)|gorge (?:qui )?(?:gratte|serre)|stridor",
-        r"siffle|sibilan|wheez|respire (?:\w+ )?mal|du mal a respirer|breath|"
+        r"siffle|sibilan|wheez|respire (?:\w+ )?mal|du mal a respirer|breath|etouffe|suffoqu|"
+        r"choking|"
         r"(?:sats?|saturation|spo2) (?:\w+ )?(?:dropping|falling|qui baisse|qui chute|low)|desatur",
         r"vomi|vomiting|throwing up|douleurs? abdominales?|tummy pain|abdominal pain",
         r"\b(?:ta|tension|bp|pa)(?: a)? [4-8]\d\b|hypotension|malaise|chute de (?:la )?tension|"
-        r"(?:ta|bp|pa) (?:imprenable|effondree|unrecordable|dropping)|collaps",
+        r"(?:ta|bp|pa) (?:imprenable|effondree|unrecordable|dropping)|collaps|"
+        r"(?:ta|tension|bp|pa|pressure) (?:qui )?(?:chute|baisse|s'effondre|dropping|falling)",
         r"apres (?:\w+ ){0,4}(?:antibio|injection|vaccin|piqure|cacahuete|sesame|noix|"
         r"arachide|contraste|perfusion)|(?:after|from) (?:\w+ ){0,2}(?:antibiotic|injection|"
         r"contrast|sting|vaccine|peanut|nuts?|infusion)|ate (?:a|some) (?:peanut|nut)|bee sting|"
@@ -550,7 +629,13 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:apres|after|recu|received|given) (?:\w+ ){0,3}(?:curare|rocephine|ceftriaxone|"
         r"penicill|amox|cephalo|iode|latex|ains|nsaid)|"
         r"(?:allergique|allergic) (?:a|aux|to) (?:\w+ ){0,3}"
-        r"(?:en a mange|just ate|ate some|a mange)",
+        r"(?:en a mange|just ate|ate some|a mange)|"
+        # an allergen, however its taking is told
+        r"\b(?:amoxicilline?|augmentin|penicilline?|cephalosporine?|antibiotique|antibiotic|"
+        r"co-?amox\w*|ceftriaxone|vancomycine?|vanco|curare|latex|produit de contraste|iode|"
+        r"cacahuetes?|arachides?|noix|noisettes?|sesame|oeufs?|poisson|crustaces|crevettes?|"
+        r"peanuts?|nuts|cashews?|shellfish|prawns?|shrimps?|guepe|frelon|abeille|wasp|hornet|"
+        r"bee)\b",
     ),
 }
 # That it is happening now, here.
@@ -559,6 +644,8 @@ NOW = re.compile(
         r"en cours",
         r"\bstill\b",
         r"\btoujours\b",
+        # given to someone, not "when is adrenaline given?"
+        r"(?<!is )(?<!are )(?<!be )(?<!est )(?<!sont )(?<!etre )"
         r"\b(?:epipen|stylo|adre|adrenaline) (?:\w+ )?(?:deja )?(?:used|given|faite?|injecte)",
         r"used the (?:epipen|auto-?injector)",
         r"right now",
@@ -596,12 +683,17 @@ NOW = re.compile(
         r"\bjust\b",
         r"soudain",
         r"brutal",
-        r"suddenly",
+        r"suddenly|\bsudden\b",
+        r"\b(?:since|at|from|depuis) \d{1,2} ?(?:am|pm)\b",
         r"tout d'un coup",
         r"\b(?:chambre|ch|chbre|lit|box|bed|bay|room|rm|"
         r"salle) \d+",  # a numbered place: someone there
         r"\bde la \d+\b",
         r"\b(?:ta|bp|pa|tension a|sat|sats|spo2|saturation)(?: a| are| at| of)? \d",
+        # a value measured on someone, an onset at a clock time: a patient, not a case
+        r"\b(?:nihss|gcs|glasgow|hb|hgb|fc|hr|fr|rr|glycemie|lactates?|etco2|pam|map)"
+        r"(?: a| of| at| is| de|:)? \d",
+        r"\b(?:a|at|since|depuis|des|from|debut|onset) \d{1,2}(?:h\d{0,2}|:\d\d)\b",
         r"\bon masse\b",
         r"choque",
         r"\bshocked\b",
@@ -619,85 +711,90 @@ HERE = re.compile(
     )
 )
 # A generic question or teaching frame (where nothing says it is happening now).
-GENERIC = re.compile(
-    r"^"
-    + _any(
-        r"quel",
-        r"comment",
-        r"pourquoi",
-        r"combien",
-        r"que faire",
-        r"conduite a tenir",
-        r"\bcat\b",
-        r"prise en charge",
-        r"protocole",
-        r"algorithme",
-        r"dose",
-        r"posologie",
-        r"traitement",
-        r"faut-il",
-        r"peut-on",
-        r"doit-on",
-        r"signes?\b",
-        r"criteres?",
-        r"score",
-        r"echelle",
-        r"definition",
-        r"difference",
-        r"cours\b",
-        r"formation",
-        r"what",
-        r"how",
-        r"which",
-        r"why",
-        r"when (?:should|to|do you|is|are|does)\b",
-        r"should",
-        # "can we…?", not "can't breathe"
-        r"is\b(?!n')",
-        r"are\b(?!n')",
-        r"can\b(?!')",
-        r"does\b(?!n')",
-        r"do\b(?!n')",
-        r"management",
-        r"protocol",
-        r"algorithm",
-        r"features",
-        r"symptoms",
-        r"dosing",
-        r"teaching",
-    )
-    + r"|"
-    + _any(
-        r"\bun patient\b",
-        r"\bune patiente\b",
-        r"\bun enfant\b",
-        r"\bune personne\b",
-        r"\bles patients\b",
-        r"\ba patient\b",
-        r"\bpatients who\b",
-        r"\bif an?\b",
-        r"\bsi (?:un|une|le|la)\b",
-        r"\ben cas d",
-        r"\bin case of\b",
-        r"\bdevant (?:un|une)\b",
-        r"\bwhen an?\b",
-        r"\bprotocol",
-        r"\bprotocole",
-        r"\balgorithm",
-        r"\bguideline",
-        r"\brecommandation",
-        r"\bscale\b",
-        r"\bscreening\b",
-        r"\blecture\b",
-        r"\bteaching\b",
-        r"\bformation\b",
-        r"\bje prepare un cours\b",
-        r"\brevis",
-        r"\becn\b|\bedn\b|\bexam\b",
-    )
+_QUESTION_FRAME = r"^" + _any(
+    r"quel",
+    r"comment",
+    r"pourquoi",
+    r"combien",
+    r"que faire",
+    r"conduite a tenir",
+    r"\bcat\b",
+    r"prise en charge",
+    r"protocole",
+    r"algorithme",
+    r"dose",
+    r"posologie",
+    r"traitement",
+    r"faut-il",
+    r"peut-on",
+    r"doit-on",
+    r"signes?\b",
+    r"criteres?",
+    r"score",
+    r"echelle",
+    r"definition",
+    r"difference",
+    r"cours\b",
+    r"formation",
+    r"what",
+    r"how",
+    r"which",
+    r"why",
+    r"when (?:should|to|do you|is|are|does)\b",
+    r"should",
+    # "can we…?", not "can't breathe"
+    r"is\b(?!n')",
+    r"are\b(?!n')",
+    r"can\b(?!')",
+    r"does\b(?!n')",
+    r"do\b(?!n')",
+    r"management",
+    r"protocol",
+    r"algorithm",
+    r"features",
+    r"symptoms",
+    r"dosing",
+    r"teaching",
 )
+_TEACHING_FRAME = _any(
+    r"\bun patient\b",
+    r"\bune patiente\b",
+    r"\bun enfant\b",
+    r"\bune personne\b",
+    r"\bles patients\b",
+    r"\ba patient\b",
+    r"\bpatients who\b",
+    r"\bif an?\b",
+    r"\bsi (?:un|une|le|la)\b",
+    r"\ben cas d",
+    r"\bin case of\b",
+    r"\bdevant (?:un|une)\b",
+    r"\bwhen an?\b",
+    r"\bprotocol",
+    r"\bprotocole",
+    r"\balgorithm",
+    r"\bguideline",
+    r"\brecommandation",
+    r"\bscale\b",
+    r"\bscreening\b",
+    r"\blecture\b",
+    r"\bteaching\b",
+    r"\bformation\b",
+    r"\bje prepare un cours\b",
+    r"\brevis",
+    r"\becn\b|\bedn\b|\bexam\b",
+)
+# A generic question ("quel traitement…", "how do you…"): generic unless it names someone the
+# writer is with ("what do I do, my dad is not breathing").
+QUESTION_FRAME = re.compile(_QUESTION_FRAME)
+# A teaching or protocol frame, or a hypothetical case ("un patient", "en cas de"): generic
+# whoever else it names ("ma collègue fait une formation sur l'AVC").
+TEACHING_FRAME = re.compile(_TEACHING_FRAME)
+GENERIC = re.compile(f"{_QUESTION_FRAME}|{_TEACHING_FRAME}")
 NEGATION = re.compile(
-    r"\b(?:pas|sans|aucune?|ni|jamais|absence|no|not|without|denies|denied|never|nor|absent)\b"
+    r"\b(?:pas|sans|aucune?|ni|jamais|absence|no|not|without|denies|denied|never|nor|absent|rien|"
+    r"nothing|"
+    r"didn't|doesn't|don't|hasn't|haven't|hadn't|wasn't|weren't|isn't|aren't)\b"
 )
 HISTORY = re.compile(
     _any(
@@ -727,28 +824,49 @@ HISTORY = re.compile(
         r"\ba eu\b",
         r"\brecupere\b",
         r"\bprevention\b",
+        r"\banciens?\b|\banciennes?\b|\bformer\b|\bsequell\w*|\bresidual\b|\bresiduel\w*",
+        r"\bas a (?:child|baby|kid|teenager|teen)\b|"
+        r"\b(?:quand|when) (?:il|elle|j'|je|he|she|i) (?:etait|etais|was) (?:petite?|bebe|enfant|"
+        r"ado|a baby|a child|little|young)\b|\bdans (?:son|sa|mon|ma) enfance\b|\bchildhood\b|"
+        r"\byears ago\b|\bil y a des annees\b",
+        r"\b(?:in|en|last|since|depuis|au) (?:january|february|march|april|june|july|august|"
+        r"september|october|november|december|janvier|fevrier|mars|avril|juin|juillet|aout|"
+        r"septembre|octobre|novembre|decembre|spring|summer|autumn|winter|printemps|automne|"
+        r"hiver)\b",
     )
 )
 # Past tense that a cue of "now" in the same clause overrides ("il a fait un arrêt il y a 2 min").
-PAST = re.compile(r"\b(?:a|ai|avait|ont|ayant) fait (?:un|une|des)\b|\bhad (?:a|an)\b|\blors de\b")
+PAST = re.compile(
+    r"\b(?:a|ai|avait|ont|ayant) fait (?:un|une|des)\b|\bhad (?:a|an)\b|\blors de\b|"
+    # the pluperfect: "il avait avalé des piles", "she had taken"
+    r"\b(?:avait|avaient|avais|etait|etaient|s'etait|s'etaient) (?:\w+ )?(?:avale|pris|bu|mange|"
+    r"fait|eu|saigne|etouffee?|arrete|tente|essaye)\b|\bhad (?:\w+ )?(?:taken|swallowed|drunk|"
+    r"eaten|tried|attempted|bled|choked|stopped)\b"
+)
 # Someone the writer is with: a condition named about them is happening now.
 SOMEONE = re.compile(
     r"\b(?:mon|ma|notre|my|our) (?:patient|patiente|grand-?mere|grand-?pere|grand mere|"
     r"grand pere|papi|mamie|grandma|grandad|grandpa|gran|nan|pere|mere|fils|fille|mari|femme|bebe|"
     r"ami|"
     r"amie|collegue|voisin|voisine|frere|soeur|enfant|dad|mum|mom|father|mother|son|daughter|"
-    r"husband|wife|baby|friend|colleague|neighbour|brother|sister|child)\b"
+    r"husband|wife|baby|friend|colleague|neighbour|brother|sister|child|partner|conjoint|"
+    r"compagnon|compagne|copain|copine|boyfriend|girlfriend|mate|flatmate|roommate|coloc)\b"
 )
 # An infant or a child: one sign of laboured breathing is enough (they tire fast).
 CHILD = re.compile(
     _any(
         r"\b(?:bebe|baby|nourrisson|infant|newborn|toddler|enfant|child|kid|kiddo|gamin|petit)\b",
-        r"\b\d+ (?:mois|months?)\b|\b\d+[- ]month[- ]old\b",
+        r"\b\d+ (?:mois|months?)\b|\b\d+[- ]month[- ]old\b|\b\d ?(?:yo|y/o|ans)\b",
     )
 )
 PERSON = re.compile(
     r"\b(?:il|elle|je|j'|mon|ma|mes|son|sa|ses|he|she|his|her|my|i|patient|patiente|dad|mum|"
-    r"mom|pere|mere|homme|femme|jeune|dame|monsieur|madame|man|woman|guy|lady|gars|mec)\b"
+    r"mom|pere|mere|homme|femme|jeune|dame|monsieur|madame|man|woman|guy|lady|gars|mec|"
+    r"bebe|baby|nourrisson|infant|newborn|toddler|enfant|child|kid|gamin|petit|petite|ado|"
+    r"collegue|colleague|interne|infirmiere?|nurse|quelqu'un|someone|somebody|papi|mamie|"
+    r"grandpa|grandad|grandma|nan|famille|family|everyone|tout le monde|personnes|people|"
+    r"partner|conjoint|"
+    r"compagnon|compagne|copain|copine|boyfriend|girlfriend|mate|flatmate|roommate|coloc)\b"
 )
 FIRST_PERSON_SUICIDE = re.compile(
     rf"{_ME} (?:suicider|pendre|jeter)|{_ME_KILL}|kill(?:ing)? myself|\bi (?:want to|wanna) die"
@@ -815,7 +933,7 @@ CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
         (
             r"(?<!\bne )(?<!n')(?<!\bse )(?<!s')(j')?\b(se |s')?(respirent|respire|repondent|"
             r"repond|bougent|bouge|"
-            r"parlent|parle|reagit|reagissent|reveille|arrive|arrivent|peut|peuvent|tient|avale|"
+            r"parlent|parle|reagit|reagissent|reveille|arrive|arrivent|peut|peuvent|peux|tient|avale|"
             r"marche|marchent|fait|font)"
             r" (plus|pas|rien)\b(?! (?:vite|fort|mal|bien|lentement|que|de)\b)",
             _restore_ne,
@@ -827,8 +945,96 @@ CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
 SUICIDE_DENIED = re.compile(
     r"\b(?:nie|niant|denies|denied|denying|no|pas d'|sans|absence d')\s*(?:toute?s? |any |d'|de )?"
     r"(?:idees? suicidaires?|suicidal (?:ideation|thoughts|intent)|idees? de suicide|"
-    r"intention suicidaire)"
+    r"intention suicidaire)|"
+    # an accident, not an attempt: "cut my wrist on a broken glass by accident"
+    r"\b(?:by accident|accidentally|par accident|accidentellement|sans faire expres)\b"
 )
+# The anaphylaxis sign groups that are not enough together without another: a rash after an
+# antibiotic is a drug rash until something else (swelling, breathing, pressure, gut) joins it.
+ANAPHYLAXIS_WEAK_GROUPS = frozenset({1, 6})
 # The stroke sign groups that are enough alone (face, arm, speech: FAST); sight and balance
 # count only with another sign.
 FAST_GROUPS = 3
+
+# Figures of speech, removed before anything is read: the words of an emergency said of
+# something else ("on crève de chaud", "bleeding us dry", "this shift is the death of me").
+FIGURATIVE = re.compile(
+    _any(
+        r"\b(?:mort|morte|morts|mortes|creve|crevee|creves|crever|meurt|meurs|mourir|etouffe|"
+        r"etouffer|suffoque|dying|dead) (?:de |d'|of )(?:rire|fatigue|faim|froid|chaud|chaleur|"
+        r"peur|honte|ennui|soif|trouille|envie|boredom|embarrassment|laughing|hunger|thirst|"
+        r"cold|heat)\b",
+        r"\b(?:is|are|was|were|'s|'re|keeps?|kept) (?:killing|suffocating|strangling|choking|"
+        r"drowning|smothering) (?:me|us)\b",
+        r"\b(?:j'ai cru|i thought|i felt like|comme si) (?:que )?(?:mon coeur|my heart) (?:allait|"
+        r"would|was going to) (?:s'arreter|stop|lacher|exploser|explode)\b",
+        r"\b(?:going to|gonna|vais|va) (?:kill|murder|tuer|etrangler|strangle) (?:the|that|this|"
+        r"whoever|le|la|celui|celle|ce|cette)\b",
+        r"\b(?:the )?death of (?:me|us)\b",
+        r"\b(?:could|would|i'd) (?:kill|murder|die) for\b",
+        r"\b(?:nearly|almost) (?:had|gave (?:me|him|her|us)) (?:a )?heart attacks?\b",
+        r"\bbleed(?:s|ing)? (?:\w+ )?dry\b|\bsaigner a blanc\b",
+        r"\b(?:drowning|suffocating|choking|buried|swamped|snowed under) (?:in|under|with|on) "
+        r"(?:\w+ )?(?:paperwork|work|workload|e-?mails?|notes|admin|summaries|letters|referrals|"
+        r"forms|tasks|jobs|bureaucracy|meetings|debt|rules|targets)\b",
+        r"\b(?:noye|noyee|noyes|noie|noient|submerge|submergee|deborde|debordee) (?:sous|dans|par) "
+        r"(?:les |la |le |des |l')?(?:paperasse|dossiers|mails|courriers|comptes? rendus|travail|"
+        r"boulot|admin\w*|entrees|taches)\b",
+        r"\b(?:m'a|t'a|nous a|ca m'a|ca a) coupe le souffle\b|\b(?:took|takes) (?:my|our) breath "
+        r"away\b",
+    )
+)
+# What a denial governs, to the end of its clause ("pas de gonflement", "no wheeze, no stridor"):
+# left out of what the second reader reads (the word lists weigh denials themselves). Not "not"
+# nor "ne … plus", which say the signs themselves ("not breathing", "ne respire plus").
+DENIED_SPAN = re.compile(
+    r"\b(?:pas de|pas d'|sans|aucune?|ni|absence de|no|without|denies|denied|denying|nie|niant|"
+    r"negative for|free of|didn't|did not)\b[^.,;:!?]*"
+)
+# Said to be fine: "breathing fine", "respire normalement", "pulse present". A sign followed
+# by one of these is not one (core.triage), and the reader does not read the pair.
+REASSURING = frozenset(
+    "fine normally normal bien normalement tranquillement correctement ok okay well present "
+    "presente calmement easily".split()
+)
+REASSURED_SPAN = re.compile(
+    r"\b(?!(?:pas|plus|not|jamais|never|as)\b)[a-z']+ (?:" + "|".join(sorted(REASSURING)) + r")\b"
+    r"(?! (?:de|d'|of)\b)"
+)
+# Things that cannot be in danger: a clause whose subject is one ("le wifi est mort", "my laptop
+# just died", "this audit is killing me") describes no one.
+THING_SUBJECT = re.compile(
+    r"^(?:(?:le|la|les|mon|ma|mes|notre|nos|ce|cet|cette|ces|the|my|our|this|that|these|those|"
+    r"un|une|a|an) |l')?(?:(?:new|old|nouveau|nouvelle|vieux|vieille|stupid|fichue?|foutue?|"
+    r"damn) )?"
+    + _any(
+        r"serveur|server|wifi|wi-fi|reseau|network|internet|ordi|ordinateur|pc|laptop|computer",
+        r"telephone|tel|phone|portable|smartphone|batterie|battery|imprimante|printer|scanner "
+        r"(?:du secretariat|de bureau)|logiciel|software|dpi|epr|ehr|emr|appli|app|application",
+        r"systeme informatique|bip|bipeur|pager|bleep|planning|rota|roster|garde|shift|reunion|"
+        r"meeting|audit|budget|spreadsheet|tableur|excel|projet|project|ecran|screen|clavier|"
+        r"keyboard|intranet|messagerie|inbox|e-?mails?|these|thesis|semaine|journee|week|"
+        r"paperasse|paperwork|machine a cafe|coffee machine|ascenseur|lift|elevator|clim",
+        r"ward|service|hopital|hospital|department|unit|unite|team|equipe|trust|nhs|clinique|"
+        r"clinic|urgences|pharmacie|pharmacy|direction|management",
+        r"heat|chaleur|air|atmosphere|ambiance|room|piece|bureau|office|smell|odeur|temperature|"
+        r"weather|meteo",
+    )
+    + r"\b"
+)
+# That signs began just now (which sequelae of an earlier condition did not).
+ONSET = re.compile(
+    _any(
+        r"\bsoudain",
+        r"\bbrutal",
+        r"\bd'un coup\b",
+        r"\bsudden",
+        r"\bstarted\b",
+        r"\bvient de\b|\bvenir de\b|\ba l'instant\b|\bjust now\b",
+        r"\bdepuis (?:\d+|une|deux|trois|quelques|dix|vingt|trente) ?(?:min|h\b|heures?|minutes?)",
+        r"\bil y a (?:\d+|une|deux|trois|quelques|dix|vingt|trente) ?(?:min|h\b|heures?|minutes?)",
+        r"\b\d+ ?(?:min|minutes?|hours?|h)\b ago\b",
+        r"\b(?:new|nouveaux?|nouvelles?|apparu\w*|appeared)\b",
+        r"\bce matin\b|\bthis morning\b|\btoday\b|\baujourd'hui\b",
+    )
+)

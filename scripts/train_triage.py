@@ -15,7 +15,16 @@ are always learnt): each batch was written after the others to find what the det
 missed, so a batch left out stands for messages written later, in phrasings not seen. The
 threshold is the highest one whose out-of-fold recall reaches RECALL_TARGET, provided its
 out-of-fold false alarms stay within FALSE_ALARM_BUDGET; where none does, the one with the best
-recall within the budget. Deterministic: lbfgs, a fixed seed, rows in file order.
+recall within the budget. False alarms are the mean of the rates of each near-miss style
+(teaching, history, idiom, negated…): dev holds far more teaching questions than figures of
+speech, and a rate over all of them would hide the hard styles behind the easy ones.
+
+Besides the message's words, the reader is given what the word lists make of it
+(core.triage.cues): the kinds they see as events, conditions or signs, denied or in the past,
+whether something says "now". The word lists were written on dev, so out-of-fold figures with
+those cues are optimistic; the held-out test batches say how much.
+
+Deterministic: lbfgs, a fixed seed, rows in file order.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core.triage import cues
 from core.triage_reader import FILE, NONE, features
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +80,7 @@ def ordinary_messages() -> list[str]:
 def matrix(texts: list[str]) -> csr_matrix:
     data, indices, indptr = [], [], [0]
     for text in texts:
-        vector = features(text, BUCKETS)
+        vector = features(text, BUCKETS, cues(text))
         indices += list(vector)
         data += list(vector.values())
         indptr.append(len(indices))
@@ -110,15 +120,17 @@ def out_of_fold(
     return emergency, kind
 
 
-def choose(emergency: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    """The threshold by the rule of the docstring, and its out-of-fold recall and false alarms."""
+def choose(emergency: np.ndarray, y: np.ndarray, styles: np.ndarray) -> tuple[float, float, float]:
+    """The threshold by the rule of the docstring, and its out-of-fold recall and false alarms
+    (the mean of the rates of each near-miss style)."""
     positive, negative = y != 0, y == 0
+    kinds = [negative & (styles == style) for style in sorted(set(styles[negative]))]
     best: tuple[float, float, float] | None = None
     within: list[tuple[float, float, float]] = []
     for threshold in sorted(set(np.round(emergency, 6)), reverse=True):
         flagged = emergency >= threshold
         recall = flagged[positive].mean()
-        alarms = flagged[negative].mean()
+        alarms = float(np.mean([flagged[style].mean() for style in kinds]))
         if alarms <= FALSE_ALARM_BUDGET:
             within.append((float(threshold), float(recall), float(alarms)))
             if recall >= RECALL_TARGET and best is None:
@@ -177,13 +189,14 @@ def main() -> None:
     texts = [str(row["text"]) for row in rows]
     y = np.array([CLASSES.index(str(row["kind"] or NONE)) for row in rows])
     groups = [str(row["source"]) for row in rows]
+    styles = np.array([str(row["style"]) for row in rows])
     ordinary = ordinary_messages()
     print(f"dev: {len(rows)} rows, {int((y != 0).sum())} emergencies, {len(set(groups))} batches")
     print(f"ordinary messages: {len(ordinary)}")
     results = []
     for c in C_GRID:
         emergency, kind = out_of_fold(texts, y, groups, c, ordinary)
-        threshold, recall, alarms = choose(emergency, y)
+        threshold, recall, alarms = choose(emergency, y, styles)
         right = float((kind[y != 0] == y[y != 0]).mean())
         print(
             f"C={c:<5} threshold {threshold:.3f}: out-of-fold recall {recall:.1%}, "
@@ -201,14 +214,17 @@ def main() -> None:
     command = "python scripts/train_triage.py " + " ".join(sys.argv[1:])
     notes = [
         "The triage's second reader (core/triage_reader.py): multinomial logistic regression,",
-        "hashed char 3-5-grams within words + words + word pairs, L2-normalised, class-balanced.",
+        "hashed char 3-5-grams within words + words + word pairs (figures of speech, clauses",
+        "about things and denied spans left out) + the word lists' cues (core.triage.cues),",
+        "L2-normalised, class-balanced.",
         f"Written by: {command.strip()}",
         f"Data: tests/data/triage.jsonl at commit {data_commit()}, dev split only "
         f"({len(rows)} rows, {len(set(groups))} batches), and as ordinary messages the dev "
         f"questions of chat_eval/questions.jsonl and core/lexicon/chatter.txt ({len(ordinary)})",
         f"C={c}, seed {SEED}, features seen in at least {MIN_ROWS} dev messages, {BUCKETS} buckets",
         f"Threshold on P(emergency) by leave-one-batch-out cross-validation: recall target "
-        f"{RECALL_TARGET:.0%}, false alarms at most {FALSE_ALARM_BUDGET:.0%}",
+        f"{RECALL_TARGET:.0%}, false alarms (mean over near-miss styles) at most "
+        f"{FALSE_ALARM_BUDGET:.0%}",
         f"Out-of-fold at that threshold: recall {recall:.1%}, false alarms {alarms:.1%}, "
         f"right kind {right:.1%}",
     ]

@@ -20,22 +20,23 @@ DEMO_QUESTIONS = [
     for line in (DATA / "demo_questions.jsonl").read_text().splitlines()
 ]
 # Measured (bench/triage_eval.py, docs/safety.md); a change that lowers them fails here.
-# Per batch: dev (tuned on), the first test batch and the held-out batch written in chat style,
-# whose phrasings the word lists had not seen (docs/safety.md gives each). With the second
-# reader (core/triage_reader.py) the held-out batch went from 78.1 % recall and 3.2 % false
-# alarms (the word lists alone) to 92.2 % and 7.9 %, the first batch from 1.5 % false alarms
-# to 3.1 %, dev from none to 1.1 %: those ceilings were raised knowingly, for recall on unseen
-# phrasings.
+# Per batch: dev (tuned on), the first test batch and the two held-out batches written in chat
+# style before the changes they measure (docs/safety.md gives each; CHANGELOG.md the figures
+# before). Held-out batch 3 went from 100 % recall and 11.1 % false alarms to 100 % and 6.9 %,
+# the 2026-12-06 batch from 92.2 % and 7.9 % to 96.9 % and 4.8 %: neither meets the issue's 3 %.
 FLOORS = {  # recall at least, right kind at least, false alarms at most
-    "dev": (1.0, 1.0, 0.012),  # the reader, regularised, does not fit all of dev: 3 of 272
-    "first": (1.0, 1.0, 0.031),
-    "held-out": (0.921, 0.906, 0.080),
+    "dev": (1.0, 0.996, 0.002),  # the reader, regularised, does not fit all of dev: 1 of 613
+    "first": (1.0, 1.0, 0.016),
+    "held-out": (0.968, 0.968, 0.048),
+    "held-out 3": (1.0, 0.944, 0.070),
 }
 
 
 def _batch(row: dict[str, str]) -> str:
     if row["split"] == "dev":
         return "dev"
+    if "held-out batch 3" in row["source"]:
+        return "held-out 3"
     return "held-out" if "held-out batch" in row["source"] else "first"
 
 
@@ -75,7 +76,7 @@ def test_ordinary_messages_rarely_raise_the_banner(name: str) -> None:
 
 def test_the_set_is_as_documented() -> None:
     """The labelled set keeps its size, its French majority and its half of near-misses."""
-    assert len(CASES) >= 850
+    assert len(CASES) >= 1637
     assert sum(row["language"] == "fr" for row in CASES) >= 0.55 * len(CASES)
     assert 0.45 <= sum(not row["kind"] for row in CASES) / len(CASES) <= 0.6
     assert {row["split"] for row in CASES} == {"dev", "test"}
@@ -84,6 +85,54 @@ def test_the_set_is_as_documented() -> None:
 def test_no_question_of_the_demo_set_is_mistaken_for_an_emergency() -> None:
     """The 120 ordinary questions (answerable or not) never trigger the emergency banner."""
     assert [q for q in DEMO_QUESTIONS if detect(q)] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on crève de chaud dans ce service, quelqu'un a un ventilo ?",
+        "le wifi du service est mort depuis ce matin",
+        "my pager just died, call me on the landline",
+        "this week is killing me",
+        "the new rota is bleeding us dry",
+    ],
+)
+def test_figures_of_speech_and_things_raise_no_banner(text: str) -> None:
+    """Dying of heat, a dead wifi, a week that kills: no emergency for a person."""
+    assert detect(text) is None
+
+
+def test_a_clause_about_a_thing_does_not_hide_a_person_in_danger() -> None:
+    """'Le wifi est mort' is left out, not the father who has stopped breathing."""
+    assert detect("le wifi est mort et mon père ne respire plus") is Emergency.CARDIAC_ARREST
+
+
+def test_signs_of_a_past_condition_are_sequelae_unless_they_began_now() -> None:
+    """Speech still hard after a stroke in 2021 asks about speech therapy; speech gone for 20
+    minutes is a stroke."""
+    assert detect("il a fait un AVC en 2021, il a encore du mal à parler, orthophonie ?") is None
+    assert detect("il a fait un AVC en 2021, il parle mal depuis 20 minutes") is Emergency.STROKE
+
+
+def test_a_negation_does_not_reach_past_and() -> None:
+    """'Not moving and not breathing': the second 'not' is the arrest, not a denial of it."""
+    assert detect("my grandad collapsed, he's not moving and not breathing") is (
+        Emergency.CARDIAC_ARREST
+    )
+
+
+def test_an_arrest_described_by_its_signs_is_seen() -> None:
+    """Unresponsive with a chest that does not rise is an arrest, even unnamed."""
+    assert detect("mon voisin ne réagit plus et sa poitrine ne se soulève pas") is (
+        Emergency.CARDIAC_ARREST
+    )
+
+
+def test_a_generic_question_naming_someone_present_is_not_generic() -> None:
+    """'What do I do, my dad is not breathing' is an arrest; 'what do you do when a patient is
+    not breathing?' is a teaching question."""
+    assert detect("what do I do, my dad is not breathing") is Emergency.CARDIAC_ARREST
+    assert detect("what do you do when a patient is not breathing?") is None
 
 
 @pytest.mark.parametrize(

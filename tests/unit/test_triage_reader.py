@@ -108,3 +108,26 @@ def test_the_core_scores_without_scikit_learn() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_what_the_word_lists_read_as_denied_or_past_stays_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A self-harm denied in so many words, or a breath held once as a baby, is not raised back
+    into an emergency by the reader, whatever it weighs; the same words affirmed still are."""
+    monkeypatch.setattr(triage, "default_reader", lambda: reader_of("fatiguee", "suicide"))
+    assert detect("elle n'a aucune envie de se faire du mal, juste fatiguee") is None
+    assert detect("elle va se faire du mal, elle est fatiguee") is Emergency.SUICIDE
+    monkeypatch.setattr(triage, "default_reader", lambda: reader_of("tests", "cardiac_arrest"))
+    assert detect("he stopped breathing once as a baby, any tests?") is None
+
+
+def test_the_reader_reads_what_is_affirmed_and_the_word_lists_cues() -> None:
+    """A denied span is not read ("pas de gonflement" is no swelling to the reader), and the
+    word lists tell the reader what they saw denied ("x:denied-…") or affirmed."""
+    assert features("juste des boutons, pas de gonflement", 2**18) == features(
+        "juste des boutons", 2**18
+    )
+    denied = triage.cues("pas de gonflement des lèvres, pas de gêne pour respirer")
+    assert "x:denied-signs:anaphylaxis" in denied
+    assert "x:signs:anaphylaxis:2" in triage.cues("ses lèvres gonflent et elle respire mal")
