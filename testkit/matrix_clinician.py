@@ -22,6 +22,8 @@ from nio import (
     ToDeviceResponse,
 )
 
+from bots.matrix.sync import crypto_housekeeping
+
 ENCRYPTION = {
     "type": "m.room.encryption",
     "state_key": "",
@@ -67,14 +69,7 @@ class Clinician:
     async def sync(self) -> None:
         response = await self.client.sync(timeout=0, since=self.next_batch, full_state=True)
         self.next_batch = getattr(response, "next_batch", self.next_batch)
-        client = self.client
-        if client.should_upload_keys:
-            await client.keys_upload()
-        if client.should_query_keys:
-            await client.keys_query()
-        if client.should_claim_keys:
-            await client.keys_claim(client.get_users_for_key_claiming())
-        await client.send_to_device_messages()
+        await crypto_housekeeping(self.client)  # as the bot does between syncs
 
     async def create_room(
         self, invite: list[str], encrypted: bool = False, direct: bool = False
