@@ -46,6 +46,7 @@ from core.text import (
     fold,
     message_language,
     named_in,
+    printable,
     spelt,
     subject_tokens,
     subject_words,
@@ -138,7 +139,8 @@ class Pipeline:
         started = time.perf_counter()
         failures_before = self.audit_failures
         language = _language(message)
-        redaction = await self.redactor.redact(message.text, language)
+        # Control characters (a NUL) are dropped first: the audit must store what was asked.
+        redaction = await self.redactor.redact(printable(message.text), language)
         question = redaction.text.strip()  # from here on, no identifier of the patient
         # The audit keeps a bounded prefix of an over-long paste, not 100 KB.
         kept = question[: self.settings.max_question_chars]

@@ -39,6 +39,15 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """The text without control characters (a NUL, a bell; tabs and line breaks kept) and with
+    a lone surrogate as U+FFFD: what a chat message may carry and a database refuses to store."""
+    return _CONTROL.sub(lambda m: "" if m.group() < "\ud800" else "\ufffd", text)
+
+
 def fold(text: str) -> str:
     """Lower case without accents, for matching words across spellings."""
     decomposed = unicodedata.normalize("NFKD", text.lower())

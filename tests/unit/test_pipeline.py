@@ -36,6 +36,20 @@ async def test_answer_cites_sources_and_carries_disclaimer() -> None:
     assert set(entry.details["latency"]) == {"retrieve_ms", "generate_ms"}  # type: ignore[arg-type]
 
 
+async def test_a_question_with_control_characters_is_answered_and_audited() -> None:
+    """A message carrying a NUL or a lone surrogate (a paste, a client bug) is answered and both
+    its audit rows are kept: PostgreSQL refuses such text, and a lost audit row is a lost
+    record of what a clinician was told."""
+    index = FakeIndex([passage("La dose maximale est de 4 g par jour.", title=PARACETAMOL)])
+    audit = FakeAudit()  # refuses U+0000 as PostgreSQL does
+    reply = await pipeline_with(index, audit).answer(
+        message("Dose maximale\x00 de paracétamol\x07 ?\ud800")
+    )
+    assert reply.outcome is Outcome.ANSWERED
+    assert [e.event for e in audit.entries] == ["question_received", "answer_sent"]
+    assert "\x00" not in audit.answers[0].question
+
+
 async def test_weak_evidence_abstains_instead_of_improvising() -> None:
     """With only distant passages the bot says it found nothing, and cites nothing."""
     index = FakeIndex([passage("Sans rapport.", similarity=0.2, text_rank=0.0)])
