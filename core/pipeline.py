@@ -241,7 +241,9 @@ class Pipeline:
         evidence = supporting(query, passages, policy, weights, named, pair=found.pair)
         if not evidence:
             apart = _not_about(query, passages, named)
-            missing = _missing(query, passages, policy, weights, named)
+            missing = _missing(query, passages, policy, weights, named) or _population(
+                query, passages, policy, weights, named, found.pair
+            )
             # A misspelt medicine: the names nearest to it (« Vouliez-vous dire … ? »).
             suggestions = (name for word in unknown for name in self.lexicon.suggest(word))
             trace.suggested = list(dict.fromkeys(suggestions))[:3]
@@ -428,6 +430,25 @@ def _missing(
     if not supporting(query, passages, policy, ordinary, named):
         return []
     return sorted(missing.values(), key=lambda word: fold(query).find(fold(word)))
+
+
+def _population(
+    query: str,
+    passages: Sequence[Passage],
+    policy: EvidencePolicy,
+    weights: WordWeights,
+    named: Sequence[frozenset[str]],
+    pair: bool,
+) -> list[str]:
+    """The question's words naming a population (core/lexicon/populations.txt), as it spells
+    them, when that population alone kept the passages found from answering ("amoxicilline
+    pendant l'allaitement": the notes found speak of no breastfeeding)."""
+    if not weights.populations:
+        return []
+    if not supporting(query, passages, policy, replace(weights, populations=()), named, pair):
+        return []
+    keys = {key for ways in weights.populations for way in ways for key in way}
+    return [word for key, word in content_words(query).items() if any(map(key.startswith, keys))]
 
 
 def _nothing_asked(asked: Understood) -> bool:

@@ -187,6 +187,15 @@ async def test_a_population_the_note_never_names_is_not_answered_from_it() -> No
     ):
         reply = await pipeline.answer(message(question))
         assert reply.outcome is Outcome.ABSTAINED, question
+    # The refusal says why: the sources found do not speak of that population (another does).
+    elsewhere = passage(
+        "Le paracétamol est compatible avec l'allaitement.", similarity=0.1, passage_id=2
+    )
+    said = pipeline_with(
+        FakeIndex([AMOXICILLIN_ADULT, elsewhere]), FakeAudit(), ExtractiveGenerator()
+    )
+    asked = "amoxicilline pneumonie pendant l'allaitement, posologie ?"
+    assert "ne contiennent pas « allaitement »" in (await said.answer(message(asked))).text
     adult = await pipeline.answer(message("amoxicilline dans la pneumonie, quelle posologie ?"))
     assert adult.outcome is Outcome.ANSWERED
     pregnancy = passage(
