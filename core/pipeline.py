@@ -532,10 +532,9 @@ def one_per_medicine(
     by one of its subjects (the named ones first, then its substances and classes), the
     subjects of no medicine unchanged, two subjects or more (at most MAX_CHOICES)."""
     readings = [list(named)]
-    groups = [medicine for medicine in medicines if medicine & set(named)]
+    groups, alone = _by_medicine(named, medicines)
     if not groups:
         return readings
-    alone = [subject for subject in named if not any(subject in m for m in groups)]
     options = [
         sorted(medicine, key=lambda subject: (subject not in named, sorted(subject)))
         for medicine in groups
@@ -555,9 +554,17 @@ def medicines_named(
 ) -> int:
     """How many medicines the named subjects are: those that name one medicine (Téralithe and
     lithium; warfarine and fluindione, members of the AVK named) count once."""
+    groups, alone = _by_medicine(named, medicines)
+    return len(alone) + len(set(groups))
+
+
+def _by_medicine(
+    named: Sequence[frozenset[str]], medicines: Sequence[frozenset[frozenset[str]]]
+) -> tuple[list[frozenset[frozenset[str]]], list[frozenset[str]]]:
+    """The medicines some named subject names, and the named subjects of no medicine."""
     groups = [medicine for medicine in medicines if medicine & set(named)]
     alone = [subject for subject in named if not any(subject in m for m in groups)]
-    return len(alone) + len(set(groups))
+    return groups, alone
 
 
 def medicines_of(understood: Understood, lexicon: Lexicon) -> list[frozenset[frozenset[str]]]:
