@@ -177,22 +177,19 @@ def supporting(
     question's words weigh; `named`: the corpus's subjects that the question names, each as its
     words (core.text.subject_words); `pair`: they name two medicines or more (not a brand and
     its substance), and a document about all of them answers what is asked of them."""
-    held = document_keywords(passages)
-    strong = [
-        p
-        for p in passages
-        if (
-            _supports(question, p, policy, weights, held[p.document_id])
-            or (pair and _on_the_pair(p, named, policy))
-        )
-        and (not policy.named_subjects or is_about(p, named))
-    ]
-    # For a pair, the documents declared about it, when some support the answer: they say what
-    # the pair does and at what level, where a note on one of the drugs may only mention the
-    # other. Those that hold more of the question first, in the search's order otherwise: an
+    # For a pair, the documents declared about it, when there are some: they say what the pair
+    # does and at what level, where a note on one of the drugs may only mention the other.
+    strong = [p for p in passages if pair and _on_the_pair(p, named, policy)]
+    if not strong:
+        held = document_keywords(passages)
+        strong = [
+            p
+            for p in passages
+            if _supports(question, p, policy, weights, held[p.document_id])
+            and (not policy.named_subjects or is_about(p, named))
+        ]
+    # Those that hold more of the question first, in the search's order otherwise: an
     # abbreviation's expansion can rank the passage that answers below its note's others.
-    on_the_pair = [p for p in strong if pair and _on_the_pair(p, named, policy)]
-    strong = on_the_pair or strong
     strong.sort(key=lambda p: -round(coverage(question, p, policy, weights), 2))
     return strong if len(strong) >= policy.min_passages else []
 
