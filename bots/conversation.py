@@ -18,7 +18,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import structlog
 
@@ -187,7 +187,7 @@ class ConversationService:
     tasks: TaskRegistry = field(default_factory=TaskRegistry)
     # A thread's latest message's task (its messages are taken up one after the other), and
     # the threads this process took a question up in, which count as threads it answered.
-    _thread_tails: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
+    _thread_tails: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _taken_up: dict[str, None] = field(default_factory=dict)  # insertion-ordered: a small LRU
 
     def receive(self, message: ChatMessage, thread: Thread) -> None:
@@ -200,14 +200,14 @@ class ConversationService:
             return
         self._thread_tails[key] = task
 
-        def forget(done: asyncio.Task[Any]) -> None:
+        def forget(done: asyncio.Task[None]) -> None:
             if self._thread_tails.get(key) is done:
                 del self._thread_tails[key]
 
         task.add_done_callback(forget)
 
     async def _after(
-        self, before: asyncio.Task[Any] | None, message: ChatMessage, thread: Thread
+        self, before: asyncio.Task[None] | None, message: ChatMessage, thread: Thread
     ) -> None:
         if before is not None:
             await asyncio.wait({before})  # however it ended
