@@ -54,6 +54,12 @@ TEXTS: dict[str, dict[Language, str]] = {
         "fr": "Recherche dans les sources validées…",
         "en": "Searching the validated sources…",
     },
+    "writing": {  # progress while a model writes: a word count, never the unverified draft
+        "fr": "Rédaction en cours… ({words} mots). La réponse sera vérifiée dans les sources "
+        "avant d'être affichée.",
+        "en": "Writing… ({words} words). The answer will be checked against the sources before "
+        "it is shown.",
+    },
     "thanks": {
         "fr": "Merci, votre retour est enregistré.",
         "en": "Thank you, your feedback is recorded.",
