@@ -18,7 +18,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import structlog
 
@@ -53,6 +53,12 @@ TEXTS: dict[str, dict[Language, str]] = {
     "working": {
         "fr": "Recherche dans les sources validées…",
         "en": "Searching the validated sources…",
+    },
+    "writing": {  # progress while a model writes: a word count, never the unverified draft
+        "fr": "Rédaction en cours… ({words} mots). La réponse sera vérifiée dans les sources "
+        "avant d'être affichée.",
+        "en": "Writing… ({words} words). The answer will be checked against the sources before "
+        "it is shown.",
     },
     "thanks": {
         "fr": "Merci, votre retour est enregistré.",
@@ -187,7 +193,7 @@ class ConversationService:
     tasks: TaskRegistry = field(default_factory=TaskRegistry)
     # A thread's latest message's task (its messages are taken up one after the other), and
     # the threads this process took a question up in, which count as threads it answered.
-    _thread_tails: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
+    _thread_tails: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _taken_up: dict[str, None] = field(default_factory=dict)  # insertion-ordered: a small LRU
 
     def receive(self, message: ChatMessage, thread: Thread) -> None:
@@ -200,14 +206,14 @@ class ConversationService:
             return
         self._thread_tails[key] = task
 
-        def forget(done: asyncio.Task[Any]) -> None:
+        def forget(done: asyncio.Task[None]) -> None:
             if self._thread_tails.get(key) is done:
                 del self._thread_tails[key]
 
         task.add_done_callback(forget)
 
     async def _after(
-        self, before: asyncio.Task[Any] | None, message: ChatMessage, thread: Thread
+        self, before: asyncio.Task[None] | None, message: ChatMessage, thread: Thread
     ) -> None:
         if before is not None:
             await asyncio.wait({before})  # however it ended

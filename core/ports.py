@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from core.documents import Chunk, ChunkBudget, ParsedDocument
 from core.models import Language, Outcome, Passage, Platform, Turn
@@ -91,7 +91,7 @@ class Draft:
     generator: str
     prompt_version: str | None = None
     shown: int | None = None  # passages actually shown (the first `shown`); None: all
-    parameters: Mapping[str, Any] = field(default_factory=dict)  # model, seed… for the audit
+    parameters: Mapping[str, object] = field(default_factory=dict)  # model, seed… for the audit
     # Quotes copied from the cited passages by our own code (the extractive generator): nothing
     # for the citation check to verify, and its layout (an intro, one quote per line) is kept.
     verbatim: bool = False
@@ -142,7 +142,7 @@ class AuditEntry:
     generator: str | None = None
     passage_ids: tuple[int, ...] = ()
     document_hashes: tuple[str, ...] = ()
-    details: Mapping[str, Any] = field(default_factory=dict)
+    details: Mapping[str, object] = field(default_factory=dict)
 
 
 class AuditLog(Protocol):

@@ -84,7 +84,7 @@ class MatrixBot:
         if first:  # the policy may have changed while the bot was down
             await self.rooms.review()
 
-    async def _on_event(self, room_id: str, event: Any) -> None:
+    async def _on_event(self, room_id: str, event: object) -> None:
         if isinstance(event, MegolmEvent):  # nio could not decrypt it: its key is not here yet
             log.warning("matrix_undecryptable", room=room_id, event_id=event.event_id)
             await self.undecrypted.keep(room_id, event)

@@ -13,6 +13,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from bots.conversation import TEXTS
 from bots.render_text import chunks, render_text, source_line
 from core.models import Language, Reply, Source
 
@@ -21,16 +22,6 @@ HTML = "org.matrix.custom.html"
 MAX_EVENT_BYTES = 60_000  # the spec's 65,536 less room for the envelope the server adds
 _FIRST_TRY_CHARS = 12_000
 
-_WORKING = {
-    "fr": "Recherche dans les sources validées…",
-    "en": "Searching the validated sources…",
-}
-_WRITING = {
-    "fr": "Rédaction en cours… ({words} mots). La réponse sera vérifiée dans les sources avant "
-    "d'être affichée.",
-    "en": "Writing… ({words} words). The answer will be checked against the sources before it "
-    "is shown.",
-}
 _CONTINUED = {"fr": "(suite)", "en": "(continued)"}
 
 
@@ -46,12 +37,12 @@ def notice(text: str) -> Content:
 
 
 def working(language: Language) -> Content:
-    return notice(_WORKING[language])
+    return notice(TEXTS["working"][language])
 
 
 def progress(words: int, language: Language) -> Content:
     """Progress without the draft itself: unverified model text never reaches a clinician."""
-    return notice(_WRITING[language].format(words=words))
+    return notice(TEXTS["writing"][language].format(words=words))
 
 
 def reply_contents(reply: Reply) -> list[Content]:

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import structlog
 from nio import AsyncClient, EncryptionError, MegolmEvent
@@ -36,8 +36,9 @@ class RoomKeys(Protocol):
         """Whether the room key that opens this event is here."""
         ...
 
-    def decrypt(self, event: MegolmEvent) -> Any:
-        """The decrypted event; raises EncryptionError (a replayed index, a corrupt message)."""
+    def decrypt(self, event: MegolmEvent) -> object:
+        """The decrypted event (a nio Event; a BadEvent when nio cannot parse it); raises
+        EncryptionError (a replayed index, a corrupt message)."""
         ...
 
     def request(self, event: MegolmEvent) -> bool:
@@ -96,12 +97,12 @@ class Undecrypted:
         self._kept[event.event_id] = (since, room_id, event)
         await self._bound()
 
-    async def readable(self) -> list[tuple[str, Any]]:
+    async def readable(self) -> list[tuple[str, object]]:
         """(room, decrypted event) for each held event whose room key is now here, oldest
         first; those are released, as are the ones held longer than max_age_s."""
         await self._bound()
         now = self.clock()
-        found: list[tuple[str, Any]] = []
+        found: list[tuple[str, object]] = []
         for event_id, (since, room_id, event) in list(self._kept.items()):
             if not self.keys.holds(room_id, event):
                 continue
@@ -160,7 +161,7 @@ class NioKeys:
             return False
         return olm.inbound_group_store.get(room_id, event.sender_key, event.session_id) is not None
 
-    def decrypt(self, event: MegolmEvent) -> Any:
+    def decrypt(self, event: MegolmEvent) -> object:
         return self.client.decrypt_event(event)
 
     def request(self, event: MegolmEvent) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bots.conversation import TEXTS
 from bots.render_text import chunks, render_text, source_line
 from core.models import Language, Outcome, Reply, Source
 
@@ -51,17 +52,9 @@ def markdown_escape(text: str) -> str:
     return "".join(_MARKDOWN.get(c, c) for c in text)
 
 
-_WRITING = {
-    "fr": "Rédaction en cours… ({words} mots). La réponse sera vérifiée dans les sources avant "
-    "d'être affichée.",
-    "en": "Writing… ({words} words). The answer will be checked against the sources before it "
-    "is shown.",
-}
-
-
 def progress_text(words: int, language: Language) -> str:
     """Progress without the draft itself: unverified model text never reaches a clinician."""
-    return _WRITING[language].format(words=words)
+    return TEXTS["writing"][language].format(words=words)
 
 
 def _banner(reply: Reply) -> list[Block]:
