@@ -66,6 +66,11 @@ def nir_key_is_valid(nir: str) -> bool:
 
 
 # --- hospital and health-service numbers ------------------------------------------------------
+# A unit or a count after a number: a dose, an age, a duration, not an identifier.
+_UNIT_AFTER = (
+    r"(?:[µμmnk]?g|[mµd]?l|ui|iu|u|kg|%|[mµn]?mol\w*|ans|years?|yrs?|mois|months?|j|jours?|days?"
+    r"|h|heures?|hours?|min|minutes?|fois|times|cp|cps|patients?|lits?|beds?)\b"
+)
 _ID_WORDS = (
     r"IPP|NIP|NDA|IEP|MRN|CHI|NHS(?:\s+(?:number|no\.?|num|n[°º]))?|EPR|UR"
     r"|n[°º]\s*(?:d[e'’]\s*)?(?:dossier|s[ée]jour|patient|hospitali[sz]ation|admission|entr[ée]e)"
@@ -79,8 +84,11 @@ _ID_WORDS = (
     r"|visit\s+(?:number|no\.?)|FIN|CSN"
 )
 _ID_VALUE = (
-    r"(?P<id>(?:[A-Z]{1,4}[-/]?)?\d(?:[\d./-]?\d){3,17}(?:-[A-Z\d]{1,4}|/\d{1,4})?"
-    r"|\d{3}[ -]\d{3}[ -]\d{4}|\d{2,4}(?: \d{2,4}){1,4}(?=\W*$|\W*[,;:)(\]]))"
+    # spaced groups first ("77 120 455", "7 712 004", "0045 7781"), so the whole number is taken,
+    # not its first group; they end the message, a clause, or before a word that is no unit
+    r"(?P<id>\d{1,4}(?: \d{2,4}){1,4}(?=\W*$|\W*[,;:)(\]]|\s+(?!\d)(?!" + _UNIT_AFTER + r"))"
+    r"|(?:[A-Z]{1,4}[-/]?)?\d(?:[\d./-]?\d){3,17}(?:-[A-Z\d]{1,4}|/\d{1,4})?"
+    r"|\d{3}[ -]\d{3}[ -]\d{4})"
 )
 _HOSPITAL_ID = re.compile(
     rf"(?<![\w])(?:{_ID_WORDS})(?:[\s:=#.]|n[°º]|no\b|est|is|du|de|of|le)*{_ID_VALUE}(?![\w])",
@@ -118,7 +126,11 @@ def nhs_number_is_valid(digits: str) -> bool:
 
 
 def _hospital_ids(text: str) -> list[Finding]:
-    found = [Finding("IPP", *m.span("id")) for m in _HOSPITAL_ID.finditer(text)]
+    found = [
+        Finding("IPP", *m.span("id"))
+        for m in _HOSPITAL_ID.finditer(text)
+        if " " not in m["id"] or len(re.sub(r"\D", "", m["id"])) >= 6  # "77 120 455", not "12 3"
+    ]
     found += [Finding("IPP", *m.span("id")) for m in _PATIENT_NUMBER.finditer(text)]
     found += [
         Finding("IPP", m.start(), m.end())
@@ -244,7 +256,7 @@ _FR_STREET = (
     r"(?:rue|avenue|av\.?|boulevard|bd|bld|blvd|place|pl\.|chemin|ch\.|all[ée]e|impasse|imp\.?"
     r"|quai|route|rte|cours|square|sq\.?|voie|passage|r[ée]sidence|r[ée]s\.?|lotissement|lot\."
     r"|hameau|lieu-dit|lieu dit|cit[ée]|faubourg|fbg|mont[ée]e|sentier|villa|esplanade|parvis"
-    r"|promenade|rond-point|cour|clos|domaine|chauss[ée]e)"
+    r"|promenade|rond-point|cour|clos|domaine|chauss[ée]e|r\.)"
 )
 _EN_STREET_ANY_CASE = (
     r"(?:street|st\.?|road|rd\.?|lane|ln\.?|avenue|ave\.?|drive|dr\.|crescent|terrace|gardens"
@@ -270,8 +282,14 @@ _END = (
     r"(?=\s*(?:[,;:()?!]|\.(?:\s|$)|$|\s-\s"
     r"|\s(?:à|a|au|et|depuis|pour|avec|chez|sous|mais|in|and|since|for|with|on)\b))"
 )
+# A place with no street number: "lieu-dit la Borie, 46100 Figeac" (its postcode says so).
+_PLACE = r"(?:lieu-dit|lieu dit|hameau|r[ée]sidence|domaine|lotissement|mas)"
 _ADDRESS = re.compile(
     rf"{_NUMBER}\s*(?i:{_FR_STREET})\s+{_FR_NAME}(?:{_POSTAL}|{_END})"
+    # the number after the street: "rue de la République n°14 à Lyon"
+    rf"|\b(?i:{_FR_STREET})\s+{_FR_NAME},?\s*(?i:n[°º]|no\.?)\s?\d{{1,4}}(?:\s?(?:bis|ter)\b)?"
+    rf"(?:{_POSTAL}|\s+(?:à|a)\s+{_TOWN})?"
+    rf"|\b(?i:{_PLACE})\s+{_FR_NAME}{_POSTAL}"
     rf"|{_NUMBER}\s+(?:[A-Za-z][\w'’-]*\s+){{1,3}}(?:(?i:{_EN_STREET_ANY_CASE})|{_EN_STREET_CAPITAL})"
     rf"(?:{_POSTAL}|(?:\s+{_TOWN})?{_END})"
 )

@@ -12,7 +12,8 @@ import structlog
 from bots.logs import configure_logging
 from core.models import Language, Outcome, Passage, Turn
 from core.ports import Draft, OnText
-from core.privacy import Redactor, find_patterns
+from core.identifiers import Finding
+from core.privacy import Redactor, find_patterns, merge
 from testkit.fakes import FakeAudit, FakeEmbedder, FakeIndex, message, passage, pipeline_with
 from tests.conftest import DATA
 
@@ -105,6 +106,37 @@ def test_identifiers_are_found_by_their_shape_or_the_words_before_them(
 def test_look_alikes_stay(text: str) -> None:
     """Doses, lab values, drug codes, guideline dates, ages, bed and room numbers are kept."""
     assert find_patterns(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("n dossier 88 104 227 la dame du 12", "IPP", "88 104 227"),
+        ("record number 4 512 778: eGFR 30", "IPP", "4 512 778"),
+        ("hosp number is 0031 5542 and on warfarin", "IPP", "0031 5542"),
+        ("elle vit 8 r. des Acacias, 31000 Toulouse", "ADRESSE", "8 r. des Acacias, 31000 Toulouse"),
+        ("hameau des Granges, 26110 Nyons, seule", "ADRESSE", "hameau des Granges, 26110 Nyons"),
+        ("il habite rue Victor Hugo n°22 a Dijon", "ADRESSE", "rue Victor Hugo n°22 a Dijon"),
+    ],
+)
+def test_spaced_numbers_and_addresses_are_taken_whole(text: str, kind: str, value: str) -> None:
+    """A file number in spaced groups before a word, a street written 'r.', a hamlet with its
+    postcode and a number after the street are removed whole, of their own kind."""
+    start = text.index(value)
+    assert Finding(kind, start, start + len(value)) in merge(find_patterns(text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dossier de 12 patients revu",
+        "IPP du service : 45 mg de prednisolone par jour",
+        "n° de dossier demandé, 80 12 ans, rien d'autre",
+    ],
+)
+def test_numbers_after_a_file_word_with_a_unit_or_too_short_stay(text: str) -> None:
+    """After 'dossier' or 'IPP', a dose, a count or a short pair of numbers is no identifier."""
+    assert [f for f in find_patterns(text) if f.kind == "IPP"] == []
 
 
 class SpansOf:
