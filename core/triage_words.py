@@ -510,11 +510,17 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"\bsang\b|saign|bleed|\bblood|hemorrag|haemorrhag|(?:s'est )?coupe|\bcut\b|plaie|wound|"
         r"clots|caillots|\bballe\b|gunshot|\bshot\b|stab|poignard|couteau|knife|arme blanche|"
         r"fausse couche|miscarr\w*|post-?partum|accouch\w*|fistule|fistula|tranche|ouvert la|"
-        r"gash|laceration",
+        r"gash|laceration|"
+        # blood named by where it comes out: melaena, a nosebleed, a soaked dressing
+        r"melena|melaena|selles noires|black (?:tarry )?stools?|tarry stools?|epistaxis|"
+        r"rectorragi\w*|hematemes\w*|haematemes\w*|hemoptys\w*|haemoptys\w*|metrorragi\w*|"
+        r"pansement (?:\w+ ){0,5}(?:est )?(?:rouge|imbibe|sature|trempe)|"
+        r"dressing (?:\w+ ){0,3}(?:is )?(?:soaked|saturated|red)",
         r"(?:ca|ils?|elles?) ne s'arrete (?:pas|plus)|(?:won't|doesn't|does not|will not) stop|"
         r"arrete pas|\bpisse\b|coule|(?:remplit|rempli|fills?|filling|soaks?) (?:\w+ )?(?:une|a|"
         r"one|des|sa|her) (?:serviette|protection|pad|towel)|"
         r"partout|everywhere|soaking|trempe|a flots?|gicle|every \d+ minutes|"
+        r"goutte (?:par terre|partout|sur le sol)|dripping (?:on|onto) the floor|"
         r"toutes les \d+ minutes|en continu|continuously|non-stop|sans arret|badly|sans s'arreter|"
         r"(?:lots of|a lot of|so much|loads of|beaucoup de|plein de|enormement de) (?:\w+ )?"
         r"(?:blood|sang)|"
@@ -821,9 +827,9 @@ HISTORY = re.compile(
         r"\b(?:two|three|four|five|several|many) years ago\b",
         r"\bl'an dernier\b",
         r"\bl'annee derniere\b",
-        r"\bhier\b",
+        r"(?<!depuis )\bhier\b",  # "depuis hier" goes on
         r"\bdepuis des (?:annees|mois)\b|\bfor (?:years|months)\b|\bchroniques?\b|\bchronic\b",
-        r"\byesterday\b",
+        r"(?<!since )\byesterday\b",
         r"\blast (?:year|month)\b",
         r"\ben (?:19|20)\d\d\b",
         r"\bin (?:19|20)\d\d\b",
@@ -877,7 +883,9 @@ PERSON = re.compile(
     r"collegue|colleague|interne|infirmiere?|nurse|quelqu'un|someone|somebody|papi|mamie|"
     r"grandpa|grandad|grandma|nan|famille|family|everyone|tout le monde|personnes|people|"
     r"partner|conjoint|"
-    r"compagnon|compagne|copain|copine|boyfriend|girlfriend|mate|flatmate|roommate|coloc)\b"
+    r"compagnon|compagne|copain|copine|boyfriend|girlfriend|mate|flatmate|roommate|coloc|"
+    # what is on a patient: a dressing, a scar, a drain
+    r"pansement|dressing|cicatrice|redon|drain)\b"
 )
 FIRST_PERSON_SUICIDE = re.compile(
     rf"{_ME} (?:suicider|pendre|jeter)|{_ME_KILL}|kill(?:ing)? myself|\bi (?:want to|wanna) die"
@@ -986,7 +994,8 @@ FIGURATIVE = re.compile(
         r"\b(?:nearly|almost) (?:had|gave (?:me|him|her|us)) (?:a )?heart attacks?\b",
         r"\bbleed(?:s|ing)? (?:\w+ )?dry\b|\bsaigner a blanc\b",
         r"\b(?:haemorrhag|hemorrhag|bleed)\w* (?:\w+ )?(?:staff|money|cash|nurses|doctors|talent|"
-        r"members|funds|budget|points|jobs|patients to)\b",
+        r"members|funds|budget|points|jobs|patients to|beds|capacity|resources|locums|juniors|"
+        r"registrars|consultants)\b",
         # dying of a rota: "je vais crever si on me rajoute une garde", "i'll die if i get one
         # more night shift"
         r"\b(?:(?:je vais|on va|i'm going to|i am going to|i'll|i will|going to) )?"
@@ -1037,10 +1046,15 @@ REASSURING = frozenset(
     "presente calmement easily "
     # ruled out: "anaphylaxis excluded", "AVC éliminé", "stroke ruled out"
     "excluded exclu exclue elimine eliminee ecarte ecartee ruled negatif negative unlikely "
-    "improbable".split()
+    "improbable "
+    # settled: "breathing is settled now", "respiration stabilisée"
+    "settled stable stabilise stabilisee improved better mieux ameliore amelioree".split()
 )
+# A copula between a sign and what says it is fine: "his breathing is settled".
+COPULAS = frozenset("is are was seems looks remains est reste semble".split())
 REASSURED_SPAN = re.compile(
-    r"\b(?!(?:pas|plus|not|jamais|never|as)\b)[a-z']+ (?:" + "|".join(sorted(REASSURING)) + r")\b"
+    r"\b(?!(?:pas|plus|not|jamais|never|as)\b)[a-z']+ (?:(?:" + "|".join(sorted(COPULAS)) + r") )?"
+    r"(?:" + "|".join(sorted(REASSURING)) + r")\b"
     r"(?! (?:de|d'|of)\b)"
 )
 # Things that cannot be in danger: a clause whose subject is one ("le wifi est mort", "my laptop

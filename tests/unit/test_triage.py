@@ -80,7 +80,7 @@ def test_ordinary_messages_rarely_raise_the_banner(name: str) -> None:
 
 def test_the_set_is_as_documented() -> None:
     """The labelled set keeps its size, its French majority and its half of near-misses."""
-    assert len(CASES) >= 1927
+    assert len(CASES) >= 1983
     assert sum(row["language"] == "fr" for row in CASES) >= 0.55 * len(CASES)
     assert 0.45 <= sum(not row["kind"] for row in CASES) / len(CASES) <= 0.6
     assert {row["split"] for row in CASES} == {"dev", "test"}
@@ -157,6 +157,31 @@ def test_a_conditional_threat_about_oneself_is_still_suicidal() -> None:
     assert detect("i'll kill myself if they send me home tonight") is Emergency.SUICIDE
     assert detect("i'll kill myself if i get one more night shift") is Emergency.SUICIDE
     assert detect("je vais me tuer s'il me quitte") is Emergency.SUICIDE
+
+
+def test_a_sign_said_to_be_settled_after_is_or_est_is_not_one() -> None:
+    """'His breathing is settled now' asks about stepping down, not for the banner."""
+    assert detect("his breathing is settled now and sats are 96, can we step him down") is None
+    assert detect("her breathing is getting worse, sats 84 on 15 litres") is Emergency.BREATHING
+
+
+def test_melaena_or_a_soaked_dressing_is_a_bleed() -> None:
+    """Black stools with a faint, or a dressing dripping onto the floor, are a bleed (not a
+    stroke, not nothing); 'depuis hier soir' goes on, it is no history."""
+    assert detect("elle a des selles noires depuis ce matin et fait un malaise quand elle se lève") is (
+        Emergency.BLEEDING
+    )
+    assert detect("le pansement de sa cicatrice est rouge vif et ça goutte par terre") is (
+        Emergency.BLEEDING
+    )
+    assert detect("il a des selles noires depuis hier soir et il est tout pâle") is (
+        Emergency.BLEEDING
+    )
+
+
+def test_a_ward_bleeding_beds_is_a_figure_of_speech() -> None:
+    """A hospital 'bleeding beds' to winter pressures is no haemorrhage."""
+    assert detect("we keep bleeding beds to winter pressures") is None
 
 
 def test_a_clause_about_a_thing_does_not_hide_a_person_in_danger() -> None:
