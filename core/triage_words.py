@@ -1000,9 +1000,10 @@ FIGURATIVE = re.compile(
         # more night shift"
         r"\b(?:(?:je vais|on va|i'm going to|i am going to|i'll|i will|going to) )?"
         # (dying only: "kill myself if…" stays a threat whatever follows)
-        r"(?:crever|mourir|die)(?: [a-z']+){0,2} (?:si|if) [^.,;:!?]{0,40}\b(?:garde|gardes|shift|shifts|rota|"
-        r"planning|reunion|meeting|audit|nuit|nights?|dossiers?|paperasse|codage|mails?|e-?mails?|"
-        r"staff|deadline|exam|partiel|boss|chef|cadre)\b",
+        r"(?:crever|mourir|die)(?: [a-z']+){0,2} (?:si|if) [^.,;:!?]{0,40}"
+        r"\b(?:garde|gardes|shift|shifts|rota|planning|reunion|meeting|audit|nuit|nights?|"
+        r"dossiers?|paperasse|codage|mails?|e-?mails?|staff|deadline|exam|partiel|boss|chef|"
+        r"cadre)\b",
         r"\b(?:drowning|suffocating|choking|buried|swamped|snowed under) (?:in|under|with|on) "
         r"(?:\w+ )?(?:paperwork|work|workload|e-?mails?|notes|admin|summaries|letters|referrals|"
         r"forms|tasks|jobs|bureaucracy|meetings|debt|rules|targets)\b",
@@ -1018,7 +1019,10 @@ SIMULATION = re.compile(
     r"\bsimu(?:lation|le|lee|les)?\b|\bmannequin|\bmanikin|\bdummy\b|\bmock (?:code|arrest)|"
     r"\bosce\b|\becos\b"
 )
-REAL = re.compile(r"\b(?:vrai|vraie|real|reel|reelle) (?:patient|patiente|arret|arrest)|pour de vrai|for real")
+# ... unless it says a real patient is concerned.
+REAL = re.compile(
+    r"\b(?:vrai|vraie|real|reel|reelle) (?:patient|patiente|arret|arrest)|pour de vrai|for real"
+)
 # A hypothetical, to the end of its clause ("the tenecteplase dose if he has a stroke", "s'il
 # refait une anaphylaxie", "au cas où"): what might happen is not happening; left out before
 # anything is read. Only a condition with its verb: "if he's breathing" (checking) stays.

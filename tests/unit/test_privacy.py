@@ -10,9 +10,9 @@ import pytest
 import structlog
 
 from bots.logs import configure_logging
+from core.identifiers import Finding
 from core.models import Language, Outcome, Passage, Turn
 from core.ports import Draft, OnText
-from core.identifiers import Finding
 from core.privacy import Redactor, find_patterns, merge
 from testkit.fakes import FakeAudit, FakeEmbedder, FakeIndex, message, passage, pipeline_with
 from tests.conftest import DATA
@@ -114,7 +114,7 @@ def test_look_alikes_stay(text: str) -> None:
         ("n dossier 88 104 227 la dame du 12", "IPP", "88 104 227"),
         ("record number 4 512 778: eGFR 30", "IPP", "4 512 778"),
         ("hosp number is 0031 5542 and on warfarin", "IPP", "0031 5542"),
-        ("elle vit 8 r. des Acacias, 31000 Toulouse", "ADRESSE", "8 r. des Acacias, 31000 Toulouse"),
+        ("vit au 8 r. des Acacias, 31000 Toulouse", "ADRESSE", "8 r. des Acacias, 31000 Toulouse"),
         ("hameau des Granges, 26110 Nyons, seule", "ADRESSE", "hameau des Granges, 26110 Nyons"),
         ("il habite rue Victor Hugo n°22 a Dijon", "ADRESSE", "rue Victor Hugo n°22 a Dijon"),
     ],

@@ -168,9 +168,8 @@ def test_a_sign_said_to_be_settled_after_is_or_est_is_not_one() -> None:
 def test_melaena_or_a_soaked_dressing_is_a_bleed() -> None:
     """Black stools with a faint, or a dressing dripping onto the floor, are a bleed (not a
     stroke, not nothing); 'depuis hier soir' goes on, it is no history."""
-    assert detect("elle a des selles noires depuis ce matin et fait un malaise quand elle se lève") is (
-        Emergency.BLEEDING
-    )
+    melaena = "elle a des selles noires depuis ce matin et fait un malaise quand elle se lève"
+    assert detect(melaena) is Emergency.BLEEDING
     assert detect("le pansement de sa cicatrice est rouge vif et ça goutte par terre") is (
         Emergency.BLEEDING
     )
