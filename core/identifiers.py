@@ -45,8 +45,15 @@ _NIR_WORDS = re.compile(
 _DIGITS_13_15 = re.compile(rf"(?<![\w])(?:[\dAB]{_SEP}){{12}}\d(?:{_SEP}\d\d)?(?!\w)", re.I)
 
 
+# "NIR284061208812368": the number glued to the word that names it.
+_NIR_GLUED = re.compile(
+    r"(?:NIR|NSS|INS|s[ée]cu)(?P<nir>[1-478]\d{4}(?:\d\d|2[AB])\d{6}(?:\d\d)?)(?![\w])",
+    re.IGNORECASE,
+)
+
+
 def _nir(text: str) -> list[Finding]:
-    found = []
+    found = [Finding("NIR", *m.span("nir")) for m in _NIR_GLUED.finditer(text)]
     for m in _NIR.finditer(text):
         if m["sex"] in "12" or _NIR_WORDS.search(text[max(0, m.start() - 40) : m.start()]):
             found.append(Finding("NIR", m.start(), m.end()))
@@ -335,7 +342,7 @@ _SIGN_OFF = (
     r"cordialement|bien\s+cordialement|bien\s+[àa]\s+vous|amicalement|bises|biz"
     r"|bonne\s+(?:journ[ée]e|soir[ée]e|garde|nuit)|merci(?:\s+(?:beaucoup|d['’ ]avance|encore))?"
     r"|(?:kind\s+|best\s+|warm\s+)?regards|best(?:\s+wishes)?|thanks|thank\s+you|many\s+thanks"
-    r"|cheers|sign[ée]|signed|envoy[ée] par|sent by|de la part de|from"
+    r"|cheers|sign[ée]|signed|envoy[ée] par|sent by|de la part de|from|rgds|regds|brgds|thx|tks"
 )
 _SIGNATURE = re.compile(
     rf"(?:(?:^|(?<=[\s.!?,;:]))(?:{_SIGN_OFF})(?![\w])\s*[,.!:;]*|(?:^|(?<=\s))(?:--+|—|–))"
@@ -355,6 +362,12 @@ _ROLE = (
     r"|(?-i:IDE|IADE|AS|SHO|FY1|FY2)|interne|externe|infirmi[èe]re?|aide-soignante?|nurse|doctor"
     r"|colleague|coll[èe]gue|chef|cadre|sage-femme|kin[ée]|kin[ée]sith[ée]rapeute|psychologue"
     r"|registrar|consultant|attending|midwife|physio|pharmacist|pharmacien(?:ne)?"
+)
+# "… - George (FY1)", "~ Sam": a single dash or a tilde before a known first name that ends the
+# message (a hyphen before any capitalised word would take "- Augmentin").
+_DASH_SIGNATURE = re.compile(
+    rf"(?:^|(?<=\s))[-~]\s*(?P<name>{_WORD_OF_NAME}(?:[ \t]+[A-ZÀ-Ý]{_WORD_OF_NAME})?"
+    r"(?:[ \t]+[A-Z]\.)?)[ \t]*(?:[,(/\-—][^\n]{0,30})?[ \t]*$(?![\s\S])"
 )
 # A name alone on a line of its own after the message, maybe with a role ("Marc, anesth").
 _SIGNATURE_LINE = re.compile(
@@ -395,10 +408,16 @@ def _name_span(m: re.Match[str], text: str, group: str = "name") -> Finding | No
     after a known first name ("mme marie durand", not "mr smith says")."""
     start = m.start(group)
     kept: list[re.Match[str]] = []
+    named: list[re.Match[str]] = []  # the words kept as names, not as initials or particles
     names = 0
-    for w in re.finditer(r"\S+", m[group]):
+    tokens = list(re.finditer(r"\S+", m[group]))
+    for i, w in enumerate(tokens):
         token = w.group().rstrip(",;:.!?)")
-        if re.fullmatch(r"[A-Za-z]\.?", token) or token.lower() in _PARTICLE_WORDS:
+        # "Ben" alone is a first name, "ben Ali" a particle before the surname
+        particle = token.lower() in _PARTICLE_WORDS and not (
+            i == len(tokens) - 1 and token[:1].isupper() and is_first_name(token)
+        )
+        if re.fullmatch(r"[A-Za-z]\.?", token) or particle:
             kept.append(w)  # an initial or a particle before the surname
             continue
         if not _is_name_word(token):
@@ -406,8 +425,9 @@ def _name_span(m: re.Match[str], text: str, group: str = "name") -> Finding | No
         if names and not token[:1].isupper() and not is_first_name(kept[-1].group()):
             break
         kept.append(w)
+        named.append(w)
         names += 1
-    while kept and (kept[-1].group().lower() in _PARTICLE_WORDS
+    while kept and kept[-1] not in named and (kept[-1].group().lower() in _PARTICLE_WORDS
                     or re.fullmatch(r"[A-Za-z]\.?", kept[-1].group())):  # fmt: skip
         kept.pop()
     if not names or not kept:
@@ -420,10 +440,13 @@ def _name_span(m: re.Match[str], text: str, group: str = "name") -> Finding | No
 
 def _names(text: str) -> list[Finding]:
     found = []
-    for pattern in (_CIVILITY_NAME, _BARE_M, _SIGNATURE, _SIGNATURE_LINE, _ROLE_NAME):
+    patterns = (_CIVILITY_NAME, _BARE_M, _SIGNATURE, _SIGNATURE_LINE, _ROLE_NAME, _DASH_SIGNATURE)
+    for pattern in patterns:
         for m in pattern.finditer(text):
             group = "lower" if m.groupdict().get("lower") else "name"
             if pattern is _SIGNATURE_LINE and not _signs(m["name"]):
+                continue
+            if pattern is _DASH_SIGNATURE and not is_first_name(m["name"].split()[0]):
                 continue
             first = m[group].split()[0]
             if pattern is _SIGNATURE and not (first[0].isupper() or is_first_name(first)):

@@ -127,6 +127,33 @@ def test_spaced_numbers_and_addresses_are_taken_whole(text: str, kind: str, valu
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Thanks for checking - Oliver (FY2)", "Oliver"),
+        ("on s'en occupe\n~ Nadia", "Nadia"),
+        ("Rgds, Ben", "Ben"),
+        ("Mme ben Ali est sortie", "ben Ali"),
+    ],
+)
+def test_a_first_name_after_a_dash_a_tilde_or_rgds_signs_the_message(text: str, value: str) -> None:
+    """'- Oliver (FY2)', '~ Nadia', 'Rgds, Ben' sign a message; 'ben' before a surname is still
+    a particle."""
+    start = text.index(value)
+    assert Finding("NOM", start, start + len(value)) in merge(find_patterns(text)), text
+
+
+def test_a_dash_before_a_drug_name_is_no_signature() -> None:
+    """'… - Augmentin' at the end of a message names a drug, not a writer."""
+    assert find_patterns("on passe a quoi ? - Augmentin") == []
+
+
+def test_a_nir_glued_to_its_name_is_found() -> None:
+    """'NIR284061208812368' (no space after the word) is a NIR."""
+    text = "NIR284061208812368, K+ 3,1"
+    assert Finding("NIR", 3, 18) in find_patterns(text)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "dossier de 12 patients revu",
