@@ -37,7 +37,7 @@ _NIR = re.compile(
     re.IGNORECASE,
 )
 _NIR_WORDS = re.compile(
-    r"(?:\bNIR|\bNIA|\bINS(?:-?C)?|\bNSS|s[ée]cu(?:rit[ée] sociale)?|carte vitale|\bSSN"
+    r"(?:(?<!<)\bNIR|\bNIA|\bINS(?:-?C)?|\bNSS|s[ée]cu(?:rit[ée] sociale)?|carte vitale|\bSSN"
     r"|social security(?: number| no\.?)?|matricule)\b(?:\W+[\w'’]+){0,3}?\W*$",
     re.IGNORECASE,
 )
@@ -54,10 +54,15 @@ _NIR_GLUED = re.compile(
 
 def _nir(text: str) -> list[Finding]:
     found = [Finding("NIR", *m.span("nir")) for m in _NIR_GLUED.finditer(text)]
+    # a number right after "CIP", "UCD"… is a drug code, whatever words came before it
     for m in _NIR.finditer(text):
+        if _code_before(text, m.start()):
+            continue
         if m["sex"] in "12" or _NIR_WORDS.search(text[max(0, m.start() - 40) : m.start()]):
             found.append(Finding("NIR", m.start(), m.end()))
     for m in _DIGITS_13_15.finditer(text):
+        if _code_before(text, m.start()):
+            continue
         if _NIR_WORDS.search(text[max(0, m.start() - 40) : m.start()]):
             found.append(Finding("NIR", m.start(), m.end()))
     return found

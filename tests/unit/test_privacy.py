@@ -147,6 +147,15 @@ def test_a_dash_before_a_drug_name_is_no_signature() -> None:
     assert find_patterns("on passe a quoi ? - Augmentin") == []
 
 
+async def test_a_drug_code_after_a_redacted_nir_is_not_taken_on_the_re_check() -> None:
+    """'NIR <NIR> CIP 3400936471234': the CIP code stays a code when the audit export re-checks
+    the redacted question, so the row is exported instead of withheld."""
+    text = "NIR 1 67 04 69 123 045 41 CIP 3400936471234 même générique ?"
+    redacted = (await Redactor().redact(text, "fr")).text
+    assert redacted == "NIR <NIR> CIP 3400936471234 même générique ?"
+    assert find_patterns(redacted) == []
+
+
 def test_a_nir_glued_to_its_name_is_found() -> None:
     """'NIR284061208812368' (no space after the word) is a NIR."""
     text = "NIR284061208812368, K+ 3,1"
