@@ -37,7 +37,7 @@ _NIR = re.compile(
     re.IGNORECASE,
 )
 _NIR_WORDS = re.compile(
-    r"(?:\bNIR|\bNIA|\bINS(?:-?C)?|\bNSS|s[ée]cu(?:rit[ée] sociale)?|carte vitale|\bSSN"
+    r"(?:(?<!<)\bNIR|\bNIA|\bINS(?:-?C)?|\bNSS|s[ée]cu(?:rit[ée] sociale)?|carte vitale|\bSSN"
     r"|social security(?: number| no\.?)?|matricule)\b(?:\W+[\w'’]+){0,3}?\W*$",
     re.IGNORECASE,
 )
@@ -45,12 +45,24 @@ _NIR_WORDS = re.compile(
 _DIGITS_13_15 = re.compile(rf"(?<![\w])(?:[\dAB]{_SEP}){{12}}\d(?:{_SEP}\d\d)?(?!\w)", re.I)
 
 
+# "NIR284061208812368": the number glued to the word that names it.
+_NIR_GLUED = re.compile(
+    r"(?:NIR|NSS|INS|s[ée]cu)(?P<nir>[1-478]\d{4}(?:\d\d|2[AB])\d{6}(?:\d\d)?)(?![\w])",
+    re.IGNORECASE,
+)
+
+
 def _nir(text: str) -> list[Finding]:
-    found = []
+    found = [Finding("NIR", *m.span("nir")) for m in _NIR_GLUED.finditer(text)]
+    # a number right after "CIP", "UCD"… is a drug code, whatever words came before it
     for m in _NIR.finditer(text):
+        if _code_before(text, m.start()):
+            continue
         if m["sex"] in "12" or _NIR_WORDS.search(text[max(0, m.start() - 40) : m.start()]):
             found.append(Finding("NIR", m.start(), m.end()))
     for m in _DIGITS_13_15.finditer(text):
+        if _code_before(text, m.start()):
+            continue
         if _NIR_WORDS.search(text[max(0, m.start() - 40) : m.start()]):
             found.append(Finding("NIR", m.start(), m.end()))
     return found
@@ -66,6 +78,11 @@ def nir_key_is_valid(nir: str) -> bool:
 
 
 # --- hospital and health-service numbers ------------------------------------------------------
+# A unit or a count after a number: a dose, an age, a duration, not an identifier.
+_UNIT_AFTER = (
+    r"(?:[µμmnk]?g|[mµd]?l|ui|iu|u|kg|%|[mµn]?mol\w*|ans|years?|yrs?|mois|months?|j|jours?|days?"
+    r"|h|heures?|hours?|min|minutes?|fois|times|cp|cps|patients?|lits?|beds?)\b"
+)
 _ID_WORDS = (
     r"IPP|NIP|NDA|IEP|MRN|CHI|NHS(?:\s+(?:number|no\.?|num|n[°º]))?|EPR|UR"
     r"|n[°º]\s*(?:d[e'’]\s*)?(?:dossier|s[ée]jour|patient|hospitali[sz]ation|admission|entr[ée]e)"
@@ -79,8 +96,11 @@ _ID_WORDS = (
     r"|visit\s+(?:number|no\.?)|FIN|CSN"
 )
 _ID_VALUE = (
-    r"(?P<id>(?:[A-Z]{1,4}[-/]?)?\d(?:[\d./-]?\d){3,17}(?:-[A-Z\d]{1,4}|/\d{1,4})?"
-    r"|\d{3}[ -]\d{3}[ -]\d{4}|\d{2,4}(?: \d{2,4}){1,4}(?=\W*$|\W*[,;:)(\]]))"
+    # spaced groups first ("77 120 455", "7 712 004", "0045 7781"), so the whole number is taken,
+    # not its first group; they end the message, a clause, or before a word that is no unit
+    r"(?P<id>\d{1,4}(?: \d{2,4}){1,4}(?=\W*$|\W*[,;:)(\]]|\s+(?!\d)(?!" + _UNIT_AFTER + r"))"
+    r"|(?:[A-Z]{1,4}[-/]?)?\d(?:[\d./-]?\d){3,17}(?:-[A-Z\d]{1,4}|/\d{1,4})?"
+    r"|\d{3}[ -]\d{3}[ -]\d{4})"
 )
 _HOSPITAL_ID = re.compile(
     rf"(?<![\w])(?:{_ID_WORDS})(?:[\s:=#.]|n[°º]|no\b|est|is|du|de|of|le)*{_ID_VALUE}(?![\w])",
@@ -118,7 +138,11 @@ def nhs_number_is_valid(digits: str) -> bool:
 
 
 def _hospital_ids(text: str) -> list[Finding]:
-    found = [Finding("IPP", *m.span("id")) for m in _HOSPITAL_ID.finditer(text)]
+    found = [
+        Finding("IPP", *m.span("id"))
+        for m in _HOSPITAL_ID.finditer(text)
+        if " " not in m["id"] or len(re.sub(r"\D", "", m["id"])) >= 6  # "77 120 455", not "12 3"
+    ]
     found += [Finding("IPP", *m.span("id")) for m in _PATIENT_NUMBER.finditer(text)]
     found += [
         Finding("IPP", m.start(), m.end())
@@ -244,7 +268,7 @@ _FR_STREET = (
     r"(?:rue|avenue|av\.?|boulevard|bd|bld|blvd|place|pl\.|chemin|ch\.|all[ée]e|impasse|imp\.?"
     r"|quai|route|rte|cours|square|sq\.?|voie|passage|r[ée]sidence|r[ée]s\.?|lotissement|lot\."
     r"|hameau|lieu-dit|lieu dit|cit[ée]|faubourg|fbg|mont[ée]e|sentier|villa|esplanade|parvis"
-    r"|promenade|rond-point|cour|clos|domaine|chauss[ée]e)"
+    r"|promenade|rond-point|cour|clos|domaine|chauss[ée]e|r\.)"
 )
 _EN_STREET_ANY_CASE = (
     r"(?:street|st\.?|road|rd\.?|lane|ln\.?|avenue|ave\.?|drive|dr\.|crescent|terrace|gardens"
@@ -270,8 +294,14 @@ _END = (
     r"(?=\s*(?:[,;:()?!]|\.(?:\s|$)|$|\s-\s"
     r"|\s(?:à|a|au|et|depuis|pour|avec|chez|sous|mais|in|and|since|for|with|on)\b))"
 )
+# A place with no street number: "lieu-dit la Borie, 46100 Figeac" (its postcode says so).
+_PLACE = r"(?:lieu-dit|lieu dit|hameau|r[ée]sidence|domaine|lotissement|mas)"
 _ADDRESS = re.compile(
     rf"{_NUMBER}\s*(?i:{_FR_STREET})\s+{_FR_NAME}(?:{_POSTAL}|{_END})"
+    # the number after the street: "rue de la République n°14 à Lyon"
+    rf"|\b(?i:{_FR_STREET})\s+{_FR_NAME},?\s*(?i:n[°º]|no\.?)\s?\d{{1,4}}(?:\s?(?:bis|ter)\b)?"
+    rf"(?:{_POSTAL}|\s+(?:à|a)\s+{_TOWN})?"
+    rf"|\b(?i:{_PLACE})\s+{_FR_NAME}{_POSTAL}"
     rf"|{_NUMBER}\s+(?:[A-Za-z][\w'’-]*\s+){{1,3}}(?:(?i:{_EN_STREET_ANY_CASE})|{_EN_STREET_CAPITAL})"
     rf"(?:{_POSTAL}|(?:\s+{_TOWN})?{_END})"
 )
@@ -317,7 +347,7 @@ _SIGN_OFF = (
     r"cordialement|bien\s+cordialement|bien\s+[àa]\s+vous|amicalement|bises|biz"
     r"|bonne\s+(?:journ[ée]e|soir[ée]e|garde|nuit)|merci(?:\s+(?:beaucoup|d['’ ]avance|encore))?"
     r"|(?:kind\s+|best\s+|warm\s+)?regards|best(?:\s+wishes)?|thanks|thank\s+you|many\s+thanks"
-    r"|cheers|sign[ée]|signed|envoy[ée] par|sent by|de la part de|from"
+    r"|cheers|sign[ée]|signed|envoy[ée] par|sent by|de la part de|from|rgds|regds|brgds|thx|tks"
 )
 _SIGNATURE = re.compile(
     rf"(?:(?:^|(?<=[\s.!?,;:]))(?:{_SIGN_OFF})(?![\w])\s*[,.!:;]*|(?:^|(?<=\s))(?:--+|—|–))"
@@ -337,6 +367,12 @@ _ROLE = (
     r"|(?-i:IDE|IADE|AS|SHO|FY1|FY2)|interne|externe|infirmi[èe]re?|aide-soignante?|nurse|doctor"
     r"|colleague|coll[èe]gue|chef|cadre|sage-femme|kin[ée]|kin[ée]sith[ée]rapeute|psychologue"
     r"|registrar|consultant|attending|midwife|physio|pharmacist|pharmacien(?:ne)?"
+)
+# "… - George (FY1)", "~ Sam": a single dash or a tilde before a known first name that ends the
+# message (a hyphen before any capitalised word would take "- Augmentin").
+_DASH_SIGNATURE = re.compile(
+    rf"(?:^|(?<=\s))[-~]\s*(?P<name>{_WORD_OF_NAME}(?:[ \t]+[A-ZÀ-Ý]{_WORD_OF_NAME})?"
+    r"(?:[ \t]+[A-Z]\.)?)[ \t]*(?:[,(/\-—][^\n]{0,30})?[ \t]*$(?![\s\S])"
 )
 # A name alone on a line of its own after the message, maybe with a role ("Marc, anesth").
 _SIGNATURE_LINE = re.compile(
@@ -377,10 +413,16 @@ def _name_span(m: re.Match[str], text: str, group: str = "name") -> Finding | No
     after a known first name ("mme marie durand", not "mr smith says")."""
     start = m.start(group)
     kept: list[re.Match[str]] = []
+    named: list[re.Match[str]] = []  # the words kept as names, not as initials or particles
     names = 0
-    for w in re.finditer(r"\S+", m[group]):
+    tokens = list(re.finditer(r"\S+", m[group]))
+    for i, w in enumerate(tokens):
         token = w.group().rstrip(",;:.!?)")
-        if re.fullmatch(r"[A-Za-z]\.?", token) or token.lower() in _PARTICLE_WORDS:
+        # "Ben" alone is a first name, "ben Ali" a particle before the surname
+        particle = token.lower() in _PARTICLE_WORDS and not (
+            i == len(tokens) - 1 and token[:1].isupper() and is_first_name(token)
+        )
+        if re.fullmatch(r"[A-Za-z]\.?", token) or particle:
             kept.append(w)  # an initial or a particle before the surname
             continue
         if not _is_name_word(token):
@@ -388,8 +430,9 @@ def _name_span(m: re.Match[str], text: str, group: str = "name") -> Finding | No
         if names and not token[:1].isupper() and not is_first_name(kept[-1].group()):
             break
         kept.append(w)
+        named.append(w)
         names += 1
-    while kept and (kept[-1].group().lower() in _PARTICLE_WORDS
+    while kept and kept[-1] not in named and (kept[-1].group().lower() in _PARTICLE_WORDS
                     or re.fullmatch(r"[A-Za-z]\.?", kept[-1].group())):  # fmt: skip
         kept.pop()
     if not names or not kept:
@@ -402,10 +445,13 @@ def _name_span(m: re.Match[str], text: str, group: str = "name") -> Finding | No
 
 def _names(text: str) -> list[Finding]:
     found = []
-    for pattern in (_CIVILITY_NAME, _BARE_M, _SIGNATURE, _SIGNATURE_LINE, _ROLE_NAME):
+    patterns = (_CIVILITY_NAME, _BARE_M, _SIGNATURE, _SIGNATURE_LINE, _ROLE_NAME, _DASH_SIGNATURE)
+    for pattern in patterns:
         for m in pattern.finditer(text):
             group = "lower" if m.groupdict().get("lower") else "name"
             if pattern is _SIGNATURE_LINE and not _signs(m["name"]):
+                continue
+            if pattern is _DASH_SIGNATURE and not is_first_name(m["name"].split()[0]):
                 continue
             first = m[group].split()[0]
             if pattern is _SIGNATURE and not (first[0].isupper() or is_first_name(first)):

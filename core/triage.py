@@ -284,7 +284,9 @@ def _found(patterns: list[re.Pattern[str]], clause: str) -> bool:
             # a negation does not reach past "and": "he's not moving and not breathing"
             while any(w in _CONJUNCTIONS for w in before):
                 before = before[[w in _CONJUNCTIONS for w in before].index(True) + 1 :]
-            after = clause[match.end() :].split()[:1]
+            after = clause[match.end() :].split()[:2]
+            if after[:1] and after[0] in words.COPULAS:
+                after = after[1:]  # "his breathing is settled"
             if after and after[0] in words.REASSURING:
                 continue  # "breathing fine", "pouls présent"
             if words.NEGATION.search(" ".join(before)):

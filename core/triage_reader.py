@@ -46,8 +46,12 @@ def folded(text: str) -> str:
 
 def scoped(folded_text: str) -> str:
     """A folded message without what describes no one: its figures of speech ("on crève de
-    chaud", "bleeding us dry") and the clauses whose subject is a thing ("le wifi est mort")."""
-    parts = _SCOPE_CLAUSE.split(words.FIGURATIVE.sub(" ", folded_text))
+    chaud", "bleeding us dry"), its hypotheticals ("if he has a stroke"), the clauses whose
+    subject is a thing ("le wifi est mort"); nothing of a message about a simulation ("the
+    dummy went into VF", "osce station: a man collapses"), unless it says a real patient."""
+    if words.SIMULATION.search(folded_text) and not words.REAL.search(folded_text):
+        return ""  # an exercise on a manikin, an exam station: no one is in danger
+    parts = _SCOPE_CLAUSE.split(words.HYPOTHETICAL.sub(" ", words.FIGURATIVE.sub(" ", folded_text)))
     kept = [
         part
         for i, part in enumerate(parts)

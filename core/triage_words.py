@@ -510,11 +510,17 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"\bsang\b|saign|bleed|\bblood|hemorrag|haemorrhag|(?:s'est )?coupe|\bcut\b|plaie|wound|"
         r"clots|caillots|\bballe\b|gunshot|\bshot\b|stab|poignard|couteau|knife|arme blanche|"
         r"fausse couche|miscarr\w*|post-?partum|accouch\w*|fistule|fistula|tranche|ouvert la|"
-        r"gash|laceration",
+        r"gash|laceration|"
+        # blood named by where it comes out: melaena, a nosebleed, a soaked dressing
+        r"melena|melaena|selles noires|black (?:tarry )?stools?|tarry stools?|epistaxis|"
+        r"rectorragi\w*|hematemes\w*|haematemes\w*|hemoptys\w*|haemoptys\w*|metrorragi\w*|"
+        r"pansement (?:\w+ ){0,5}(?:est )?(?:rouge|imbibe|sature|trempe)|"
+        r"dressing (?:\w+ ){0,3}(?:is )?(?:soaked|saturated|red)",
         r"(?:ca|ils?|elles?) ne s'arrete (?:pas|plus)|(?:won't|doesn't|does not|will not) stop|"
         r"arrete pas|\bpisse\b|coule|(?:remplit|rempli|fills?|filling|soaks?) (?:\w+ )?(?:une|a|"
         r"one|des|sa|her) (?:serviette|protection|pad|towel)|"
         r"partout|everywhere|soaking|trempe|a flots?|gicle|every \d+ minutes|"
+        r"goutte (?:par terre|partout|sur le sol)|dripping (?:on|onto) the floor|"
         r"toutes les \d+ minutes|en continu|continuously|non-stop|sans arret|badly|sans s'arreter|"
         r"(?:lots of|a lot of|so much|loads of|beaucoup de|plein de|enormement de) (?:\w+ )?"
         r"(?:blood|sang)|"
@@ -680,7 +686,9 @@ NOW = re.compile(
         r"\bonset\b",
         r"debut des symptomes",
         r"vient de",
-        r"\bjust\b",
+        # "he just collapsed", not "just urticaria", "just a headache"
+        r"\bjust (?:now|\w+ed|took|went|fell|ate|drank|got|came|began|became|told|said|gave|"
+        r"bit|stung|cut|broke|threw|woke|saw|found|swallowed|keeled|had|been)\b",
         r"soudain",
         r"brutal",
         r"suddenly|\bsudden\b",
@@ -691,7 +699,8 @@ NOW = re.compile(
         r"\bde la \d+\b",
         r"\b(?:ta|bp|pa|tension a|sat|sats|spo2|saturation)(?: a| are| at| of)? \d",
         # a value measured on someone, an onset at a clock time: a patient, not a case
-        r"\b(?:nihss|gcs|glasgow|hb|hgb|fc|hr|fr|rr|glycemie|lactates?|etco2|pam|map)"
+        r"\b(?:nihss|gcs|glasgow|hb|hgb|fc|hr|fr|rr|glycemie|lactates?|etco2|pam|map|"
+        r"bradycardie|bradycardia|tachycardie|tachycardia|qrs)"
         r"(?: a| of| at| is| de|:)? \d",
         r"\b(?:a|at|since|depuis|des|from|debut|onset) \d{1,2}(?:h\d{0,2}|:\d\d)\b",
         r"\bon masse\b",
@@ -783,6 +792,10 @@ _TEACHING_FRAME = _any(
     r"\bje prepare un cours\b",
     r"\brevis",
     r"\becn\b|\bedn\b|\bexam\b",
+    # an exercise or a vignette, not a patient: simulation, a manikin, a clinical case
+    r"\bcas cliniques?\b|\bclinical (?:case|vignette|scenario)",
+    r"\bscenarios?\b|\bvignette\b|\bexam question|\bquestion d'(?:ecn|edn|examen|internat)",
+    r"\bimagin(?:e|ons|ez)\b|\bsuppos(?:e|ons|ing)\b|\badmettons\b|\bhypothetic",
 )
 # A generic question ("quel traitement…", "how do you…"): generic unless it names someone the
 # writer is with ("what do I do, my dad is not breathing").
@@ -814,9 +827,9 @@ HISTORY = re.compile(
         r"\b(?:two|three|four|five|several|many) years ago\b",
         r"\bl'an dernier\b",
         r"\bl'annee derniere\b",
-        r"\bhier\b",
+        r"(?<!depuis )\bhier\b",  # "depuis hier" goes on
         r"\bdepuis des (?:annees|mois)\b|\bfor (?:years|months)\b|\bchroniques?\b|\bchronic\b",
-        r"\byesterday\b",
+        r"(?<!since )\byesterday\b",
         r"\blast (?:year|month)\b",
         r"\ben (?:19|20)\d\d\b",
         r"\bin (?:19|20)\d\d\b",
@@ -825,6 +838,10 @@ HISTORY = re.compile(
         r"\brecupere\b",
         r"\bprevention\b",
         r"\banciens?\b|\banciennes?\b|\bformer\b|\bsequell\w*|\bresidual\b|\bresiduel\w*",
+        # over now: "then fully recovered", "a régressé", "rentré dans l'ordre"
+        r"\b(?:fully |completely |totalement |completement |entierement )?(?:recovered|resolved|"
+        r"settled|subsided|wore off|went away|regresse\w*|resolutif\w*|rentre dans l'ordre|"
+        r"back to (?:normal|baseline|her baseline|his baseline))\b",
         r"\bas a (?:child|baby|kid|teenager|teen)\b|"
         r"\b(?:quand|when) (?:il|elle|j'|je|he|she|i) (?:etait|etais|was) (?:petite?|bebe|enfant|"
         r"ado|a baby|a child|little|young)\b|\bdans (?:son|sa|mon|ma) enfance\b|\bchildhood\b|"
@@ -866,7 +883,9 @@ PERSON = re.compile(
     r"collegue|colleague|interne|infirmiere?|nurse|quelqu'un|someone|somebody|papi|mamie|"
     r"grandpa|grandad|grandma|nan|famille|family|everyone|tout le monde|personnes|people|"
     r"partner|conjoint|"
-    r"compagnon|compagne|copain|copine|boyfriend|girlfriend|mate|flatmate|roommate|coloc)\b"
+    r"compagnon|compagne|copain|copine|boyfriend|girlfriend|mate|flatmate|roommate|coloc|"
+    # what is on a patient: a dressing, a scar, a drain
+    r"pansement|dressing|cicatrice|redon|drain)\b"
 )
 FIRST_PERSON_SUICIDE = re.compile(
     rf"{_ME} (?:suicider|pendre|jeter)|{_ME_KILL}|kill(?:ing)? myself|\bi (?:want to|wanna) die"
@@ -974,6 +993,17 @@ FIGURATIVE = re.compile(
         r"\b(?:could|would|i'd) (?:kill|murder|die) for\b",
         r"\b(?:nearly|almost) (?:had|gave (?:me|him|her|us)) (?:a )?heart attacks?\b",
         r"\bbleed(?:s|ing)? (?:\w+ )?dry\b|\bsaigner a blanc\b",
+        r"\b(?:haemorrhag|hemorrhag|bleed)\w* (?:\w+ )?(?:staff|money|cash|nurses|doctors|talent|"
+        r"members|funds|budget|points|jobs|patients to|beds|capacity|resources|locums|juniors|"
+        r"registrars|consultants)\b",
+        # dying of a rota: "je vais crever si on me rajoute une garde", "i'll die if i get one
+        # more night shift"
+        r"\b(?:(?:je vais|on va|i'm going to|i am going to|i'll|i will|going to) )?"
+        # (dying only: "kill myself if…" stays a threat whatever follows)
+        r"(?:crever|mourir|die)(?: [a-z']+){0,2} (?:si|if) [^.,;:!?]{0,40}"
+        r"\b(?:garde|gardes|shift|shifts|rota|planning|reunion|meeting|audit|nuit|nights?|"
+        r"dossiers?|paperasse|codage|mails?|e-?mails?|staff|deadline|exam|partiel|boss|chef|"
+        r"cadre)\b",
         r"\b(?:drowning|suffocating|choking|buried|swamped|snowed under) (?:in|under|with|on) "
         r"(?:\w+ )?(?:paperwork|work|workload|e-?mails?|notes|admin|summaries|letters|referrals|"
         r"forms|tasks|jobs|bureaucracy|meetings|debt|rules|targets)\b",
@@ -983,6 +1013,28 @@ FIGURATIVE = re.compile(
         r"\b(?:m'a|t'a|nous a|ca m'a|ca a) coupe le souffle\b|\b(?:took|takes) (?:my|our) breath "
         r"away\b",
     )
+)
+# A simulation: a manikin, a mock code, an exam station. A message about one describes no one.
+SIMULATION = re.compile(
+    r"\bsimu(?:lation|le|lee|les)?\b|\bmannequin|\bmanikin|\bdummy\b|\bmock (?:code|arrest)|"
+    r"\bosce\b|\becos\b"
+)
+# ... unless it says a real patient is concerned.
+REAL = re.compile(
+    r"\b(?:vrai|vraie|real|reel|reelle) (?:patient|patiente|arret|arrest)|pour de vrai|for real"
+)
+# A hypothetical, to the end of its clause ("the tenecteplase dose if he has a stroke", "s'il
+# refait une anaphylaxie", "au cas où"): what might happen is not happening; left out before
+# anything is read. Only a condition with its verb: "if he's breathing" (checking) stays.
+HYPOTHETICAL = re.compile(
+    r"\b(?:what )?if (?:(?:he|she|they|someone|somebody|anyone|a patient|the patient|my patient|"
+    r"a child|the child|a baby|you|we|i) )?(?:ever |then |later |again )?(?:has|have|had|goes|"
+    r"went|develops|developed|gets|got|becomes|became|were|stops|arrests|collapses|overdoses|"
+    r"reacts|bleeds|is having)\b[^.,;:!?]*"
+    r"|\b(?:s'ils?|si (?:elle|elles|on|jamais|un|une|le|la|les|l'|mon|ma|son|sa)) (?:jamais )?"
+    r"(?:fait|faisait|refait|refaisait|fera|a|avait|devient|devenait|presente|presentait|"
+    r"developpe|developpait|saigne|saignait)\b[^.,;:!?]*"
+    r"|\b(?:au cas ou|just in case|in case (?:he|she|they|it))\b[^.,;:!?]*"
 )
 # What a denial governs, to the end of its clause ("pas de gonflement", "no wheeze, no stridor"):
 # left out of what the second reader reads (the word lists weigh denials themselves). Not "not"
@@ -995,10 +1047,18 @@ DENIED_SPAN = re.compile(
 # by one of these is not one (core.triage), and the reader does not read the pair.
 REASSURING = frozenset(
     "fine normally normal bien normalement tranquillement correctement ok okay well present "
-    "presente calmement easily".split()
+    "presente calmement easily "
+    # ruled out: "anaphylaxis excluded", "AVC éliminé", "stroke ruled out"
+    "excluded exclu exclue elimine eliminee ecarte ecartee ruled negatif negative unlikely "
+    "improbable "
+    # settled: "breathing is settled now", "respiration stabilisée"
+    "settled stable stabilise stabilisee improved better mieux ameliore amelioree".split()
 )
+# A copula between a sign and what says it is fine: "his breathing is settled".
+COPULAS = frozenset("is are was seems looks remains est reste semble".split())
 REASSURED_SPAN = re.compile(
-    r"\b(?!(?:pas|plus|not|jamais|never|as)\b)[a-z']+ (?:" + "|".join(sorted(REASSURING)) + r")\b"
+    r"\b(?!(?:pas|plus|not|jamais|never|as)\b)[a-z']+ (?:(?:" + "|".join(sorted(COPULAS)) + r") )?"
+    r"(?:" + "|".join(sorted(REASSURING)) + r")\b"
     r"(?! (?:de|d'|of)\b)"
 )
 # Things that cannot be in danger: a clause whose subject is one ("le wifi est mort", "my laptop
@@ -1012,6 +1072,7 @@ THING_SUBJECT = re.compile(
         r"telephone|tel|phone|portable|smartphone|batterie|battery|imprimante|printer|scanner "
         r"(?:du secretariat|de bureau)|logiciel|software|dpi|epr|ehr|emr|appli|app|application",
         r"systeme informatique|bip|bipeur|pager|bleep|planning|rota|roster|garde|shift|reunion|"
+        r"histoire de (?:codage|cotation|planning|facturation)|codage|cotation|facturation|"
         r"meeting|audit|budget|spreadsheet|tableur|excel|projet|project|ecran|screen|clavier|"
         r"keyboard|intranet|messagerie|inbox|e-?mails?|these|thesis|semaine|journee|week|"
         r"paperasse|paperwork|machine a cafe|coffee machine|ascenseur|lift|elevator|clim",

@@ -29,6 +29,8 @@ FLOORS = {  # recall at least, right kind at least, false alarms at most
     "first": (1.0, 1.0, 0.016),
     "held-out": (0.968, 0.968, 0.048),
     "held-out 3": (1.0, 0.944, 0.070),
+    # first measured 98.6 %, 95.7 % and 5.7 % (branch safety4, before any change)
+    "held-out 4": (0.985, 0.957, 0.058),
 }
 
 
@@ -37,6 +39,8 @@ def _batch(row: dict[str, str]) -> str:
         return "dev"
     if "held-out batch 3" in row["source"]:
         return "held-out 3"
+    if "held-out batch 4" in row["source"]:
+        return "held-out 4"
     return "held-out" if "held-out batch" in row["source"] else "first"
 
 
@@ -76,7 +80,7 @@ def test_ordinary_messages_rarely_raise_the_banner(name: str) -> None:
 
 def test_the_set_is_as_documented() -> None:
     """The labelled set keeps its size, its French majority and its half of near-misses."""
-    assert len(CASES) >= 1637
+    assert len(CASES) >= 1983
     assert sum(row["language"] == "fr" for row in CASES) >= 0.55 * len(CASES)
     assert 0.45 <= sum(not row["kind"] for row in CASES) / len(CASES) <= 0.6
     assert {row["split"] for row in CASES} == {"dev", "test"}
@@ -100,6 +104,83 @@ def test_no_question_of_the_demo_set_is_mistaken_for_an_emergency() -> None:
 def test_figures_of_speech_and_things_raise_no_banner(text: str) -> None:
     """Dying of heat, a dead wifi, a week that kills: no emergency for a person."""
     assert detect(text) is None
+
+
+def test_a_hypothetical_is_not_happening() -> None:
+    """A dose asked 'if she has a stroke' is a question for later; a stroke now is not."""
+    assert detect("my patient is 70 kg, what's the tenecteplase dose if she has a stroke?") is None
+    assert detect("mon patient fait 80 kg, quelle dose d'alteplase s'il fait un AVC ?") is None
+    assert detect("my patient, 85 kg, has just had a stroke: alteplase dose?") is Emergency.STROKE
+    assert detect("elle fait un arrêt en salle 4, quelle dose d'adrénaline ?") is (
+        Emergency.CARDIAC_ARREST
+    )
+
+
+def test_a_simulation_is_not_an_emergency_unless_a_real_patient_is_named() -> None:
+    """A manikin in VF during training or an exam station raises no banner; a real patient
+    collapsing during the session does."""
+    assert detect("in the mock code the manikin went into vf and nobody shocked, debrief?") is None
+    assert detect("simu ce matin : le mannequin ne respirait plus, on en parle ?") is None
+    assert detect("osce station: a woman collapses and isn't breathing, walk me through") is None
+    assert detect("en pleine simu un vrai patient ne respire plus au box 2") is (
+        Emergency.CARDIAC_ARREST
+    )
+
+
+def test_a_condition_ruled_out_or_over_is_not_happening() -> None:
+    """'Anaphylaxis ruled out … just hives' and 'then fully recovered' describe nothing now;
+    an anaphylaxis in progress and a collapse just now still do."""
+    assert detect("anaphylaxis ruled out, tryptase normal, just hives") is None
+    assert detect("angioedema excluded, tryptase normal, just urticaria") is None
+    assert detect("his face was drooping for 10 minutes this morning then fully recovered") is None
+    assert detect("anaphylaxie en cours, TA 70/40 après l'amox") is Emergency.ANAPHYLAXIS
+    assert detect("he just collapsed in the corridor and isn't breathing") is (
+        Emergency.CARDIAC_ARREST
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we're haemorrhaging staff this winter",
+        "je vais crever si on me rajoute une garde",
+        "i'm going to die if they add another night shift",
+    ],
+)
+def test_losing_staff_and_dying_of_a_rota_are_figures_of_speech(text: str) -> None:
+    """A service bleeding staff, or a rota one 'will die of', raises no banner."""
+    assert detect(text) is None
+
+
+def test_a_conditional_threat_about_oneself_is_still_suicidal() -> None:
+    """'I'll kill myself if…' is a threat, not a figure of speech, whatever follows."""
+    assert detect("i'll kill myself if they send me home tonight") is Emergency.SUICIDE
+    assert detect("i'll kill myself if i get one more night shift") is Emergency.SUICIDE
+    assert detect("je vais me tuer s'il me quitte") is Emergency.SUICIDE
+
+
+def test_a_sign_said_to_be_settled_after_is_or_est_is_not_one() -> None:
+    """'His breathing is settled now' asks about stepping down, not for the banner."""
+    assert detect("his breathing is settled now and sats are 96, can we step him down") is None
+    assert detect("her breathing is getting worse, sats 84 on 15 litres") is Emergency.BREATHING
+
+
+def test_melaena_or_a_soaked_dressing_is_a_bleed() -> None:
+    """Black stools with a faint, or a dressing dripping onto the floor, are a bleed (not a
+    stroke, not nothing); 'depuis hier soir' goes on, it is no history."""
+    melaena = "elle a des selles noires depuis ce matin et fait un malaise quand elle se lève"
+    assert detect(melaena) is Emergency.BLEEDING
+    assert detect("le pansement de sa cicatrice est rouge vif et ça goutte par terre") is (
+        Emergency.BLEEDING
+    )
+    assert detect("il a des selles noires depuis hier soir et il est tout pâle") is (
+        Emergency.BLEEDING
+    )
+
+
+def test_a_ward_bleeding_beds_is_a_figure_of_speech() -> None:
+    """A hospital 'bleeding beds' to winter pressures is no haemorrhage."""
+    assert detect("we keep bleeding beds to winter pressures") is None
 
 
 def test_a_clause_about_a_thing_does_not_hide_a_person_in_danger() -> None:
