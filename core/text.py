@@ -169,6 +169,37 @@ def spelt(text: str, words: frozenset[str]) -> str:
     return " ".join(dict.fromkeys(t for t in _ALNUM.findall(text) if fold(t) in words))
 
 
+_UNIT_TOKEN = re.compile(r"[^\W_]+(?:/[^\W_]+)*", re.UNICODE)
+_NUMBER = re.compile(r"\d")
+
+
+def unit_tokens(text: str) -> list[str]:
+    """A text's words, accent-folded, slashes kept inside ("mg/kg", "l/min", "ui/l"): how a
+    unit is compared (core/lexicon/units.txt)."""
+    return _UNIT_TOKEN.findall(fold(text))
+
+
+def units_stated(text: str, units: Iterable[frozenset[str]]) -> set[str]:
+    """The forms of `units` that a text holds, whole."""
+    forms = set().union(*units) if units else set()
+    return {token for token in unit_tokens(text) if token in forms}
+
+
+def units_asked(text: str, units: Sequence[frozenset[str]]) -> tuple[frozenset[str], ...]:
+    """The units (each as its forms) that a question asks an amount in: written without a
+    number before them ("combien d'UI ?", "how many vials?"), not as a value ("20 µg")."""
+    tokens = unit_tokens(text)
+    asked = [
+        group
+        for group in units
+        if any(
+            token in group and not (at and _NUMBER.search(tokens[at - 1]))
+            for at, token in enumerate(tokens)
+        )
+    ]
+    return tuple(asked)
+
+
 def keywords(text: str) -> set[str]:
     """Content words, accent-folded and crudely stemmed (prefix), for lexical overlap."""
     return set(content_words(text))
