@@ -23,7 +23,14 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from core.models import Language, Passage
-from core.text import content_words, keywords, subject_words, units_stated
+from core.text import (
+    content_words,
+    keywords,
+    split_sentences,
+    states_dose,
+    subject_words,
+    units_stated,
+)
 
 # Zipf scale: log10 of a word's frequency per billion words of everyday language ("the" is 7.7;
 # a word seen once in ten million words is 2). A word everyday language never uses is 0.
@@ -57,6 +64,11 @@ class EvidencePolicy:
     # this much of it, weighed (chosen on the chat-style dev split: 0.2 for the near misses
     # refused, 0.35 for the answered follow-ups; docs/quality.md).
     min_followup_coverage: float = 0.3
+    # A question asking a dose of a medicine it names is answered only from a document where
+    # one sentence (read with the one before it and the title) names it and states an amount in
+    # a unit of dose: "argatroban infusion dose?" is not answered from the sentence that only
+    # lists argatroban among the anticoagulants to start, nor from a delay in hours.
+    dose_named: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +109,9 @@ class WordWeights:
     # A follow-up's own words (keys), when the question is read with the one it follows: a
     # passage must hold enough of them (EvidencePolicy.min_followup_coverage).
     followup: frozenset[str] = frozenset()
+    # Whether the question asks a dose (core.text.asks_dose): then a medicine it names must
+    # have its dose stated (EvidencePolicy.dose_named).
+    dose: bool = False
 
     def without(self, keys: Collection[str]) -> WordWeights:
         """The same, where the medicines named by any of `keys` are not required."""
@@ -208,6 +223,7 @@ def supporting(
             if _supports(question, p, policy, weights, held[p.document_id])
             and (not policy.named_subjects or is_about(p, named))
             and all(unit & stated[p.document_id] for unit in (weights.units if weights else ()))
+            and _dose_stated(p, passages, policy, weights)
         ]
     # Those that hold more of the question first, in the search's order otherwise: an
     # abbreviation's expansion can rank the passage that answers below its note's others.
@@ -265,6 +281,36 @@ def document_keywords(passages: Sequence[Passage]) -> dict[int, set[str]]:
     for passage in passages:
         held.setdefault(passage.document_id, set()).update(passage_keywords(passage))
     return held
+
+
+def _dose_stated(
+    passage: Passage,
+    passages: Sequence[Passage],
+    policy: EvidencePolicy,
+    weights: WordWeights | None,
+) -> bool:
+    """Whether, for a question asking a dose of the medicines it names, the passage's document
+    (its passages found) has a sentence naming each with a dose, read with the sentence before
+    it and the note's title and section ("La posologie est de 60 mg/kg/jour" after the sentence
+    naming the paracetamol, or in the note "Paracétamol : posologie")."""
+    if not (policy.dose_named and weights and weights.dose and weights.medicines):
+        return True
+    read = [
+        (" ".join((p.document.title, *p.section_path)), split_sentences(p.text))
+        for p in passages
+        if p.document_id == passage.document_id
+    ]
+    for medicine in weights.medicines:
+        if not any(
+            states_dose(sentence)
+            and names_all(
+                keywords(f"{heading} {sentences[at - 1] if at else ''} {sentence}"), (medicine,)
+            )
+            for heading, sentences in read
+            for at, sentence in enumerate(sentences)
+        ):
+            return False
+    return True
 
 
 def document_units(

@@ -42,6 +42,7 @@ from core.ports import (
 )
 from core.privacy import Redaction, Redactor, has_placeholders
 from core.text import (
+    asks_dose,
     content_words,
     fold,
     keywords,
@@ -240,6 +241,7 @@ class Pipeline:
             populations=self.lexicon.populations_named(query),
             units=units_asked(asked, self.lexicon.units),
             followup=frozenset(keywords(own)),
+            dose=asks_dose(asked),
         )
         unknown = unknown_words(query, weights, policy)
         trace.unknown_words = unknown

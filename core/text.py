@@ -200,6 +200,28 @@ def units_asked(text: str, units: Sequence[frozenset[str]]) -> tuple[frozenset[s
     return tuple(asked)
 
 
+# A dose asked: the words that ask one (not "combien", which asks a delay as often).
+_ASKS_DOSE = re.compile(
+    r"\b(?:doses?|posologies?|dosages?|how much|quelle quantité|loading|charge)\b", re.IGNORECASE
+)
+# A dose stated: a number and a unit of dose ("0,9 mg/kg", "500 micrograms", "10 units").
+_DOSE = re.compile(
+    r"\d(?:[.,]\d+)?\s*(?:mg|g|µg|μg|mcg|micrograms?|microgrammes?|ui|iu|units?|unités?|ml"
+    r"|mmol|puffs?|bouffées?|comprimés?|tablets?)(?:/[a-zé]+)*\b",
+    re.IGNORECASE,
+)
+
+
+def asks_dose(text: str) -> bool:
+    """Whether a question asks a dose ("quelle posologie ?", "what dose?", "how much?")."""
+    return _ASKS_DOSE.search(text) is not None
+
+
+def states_dose(text: str) -> bool:
+    """Whether a sentence states an amount in a unit of dose."""
+    return _DOSE.search(text) is not None
+
+
 def keywords(text: str) -> set[str]:
     """Content words, accent-folded and crudely stemmed (prefix), for lexical overlap."""
     return set(content_words(text))

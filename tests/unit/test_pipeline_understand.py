@@ -406,3 +406,30 @@ def test_an_expansion_mostly_held_counts_as_held() -> None:
     aod = WordWeights(terms=((frozenset({"aod"}), frozenset({"antico", "oraux", "direct"})),))
     warfarin = passage("Aucun anticoagulant avant l'imagerie.", title="AVC")
     assert coverage("anticoagulants oraux directs", warfarin, policy, aod) < 0.5
+
+
+async def test_a_dose_asked_is_answered_only_where_the_note_doses_that_medicine() -> None:
+    """ "argatroban dose?" is not answered from a note that only names argatroban among the
+    anticoagulants to start (nor from a delay in hours); it is where a sentence, or the one
+    before it, names the medicine and states its dose."""
+    listed = passage(
+        "In heparin-induced thrombocytopenia, heparin is stopped and argatroban is started"
+        " within 24 hours.",
+        similarity=0.5,
+        title="HIT",
+    )
+    pipeline = pipeline_with(FakeIndex([listed]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("argatroban dose in heparin-induced thrombocytopenia?"))
+    assert reply.outcome is Outcome.ABSTAINED
+    assert (
+        await pipeline.answer(message("argatroban in heparin-induced thrombocytopenia?"))
+    ).outcome is Outcome.ANSWERED
+    dosed = passage(
+        "In heparin-induced thrombocytopenia, heparin is stopped and argatroban is started."
+        " It is given at 2 micrograms/kg/min.",
+        similarity=0.5,
+        title="HIT",
+    )
+    pipeline = pipeline_with(FakeIndex([dosed]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("argatroban dose in heparin-induced thrombocytopenia?"))
+    assert reply.outcome is Outcome.ANSWERED
