@@ -23,7 +23,14 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from core.models import Language, Passage
-from core.text import content_words, keywords, subject_words
+from core.text import (
+    content_words,
+    keywords,
+    split_sentences,
+    states_dose,
+    subject_words,
+    units_stated,
+)
 
 # Zipf scale: log10 of a word's frequency per billion words of everyday language ("the" is 7.7;
 # a word seen once in ten million words is 2). A word everyday language never uses is 0.
@@ -52,6 +59,16 @@ class EvidencePolicy:
     # A passage of a document that declares its subjects supports only questions whose named
     # subjects it is about (all of them); False: subjects are not checked.
     named_subjects: bool = True
+    # A follow-up in a thread ("et chez l'enfant ?") is read with the question it follows, whose
+    # words the note found holds: what the follow-up itself asks must be held too, at least
+    # this much of it, weighed (chosen on the chat-style dev split: 0.2 for the near misses
+    # refused, 0.35 for the answered follow-ups; docs/quality.md).
+    min_followup_coverage: float = 0.3
+    # A question asking a dose of a medicine it names is answered only from a document where
+    # one sentence (read with the one before it and the title) names it and states an amount in
+    # a unit of dose: "argatroban infusion dose?" is not answered from the sentence that only
+    # lists argatroban among the anticoagulants to start, nor from a delay in hours.
+    dose_named: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +102,16 @@ class WordWeights:
     # populations_named), the same way: a document that names one in none of its ways does not
     # answer ("amoxicilline pendant l'allaitement" is not answered from its adult dosing).
     populations: tuple[tuple[frozenset[str], ...], ...] = ()
+    # The units the question asks an amount in (core.text.units_asked), each as its forms: a
+    # document that states nothing in one of them does not answer ("combien de L/min d'O2 ?"
+    # is not answered from a target saturation in %).
+    units: tuple[frozenset[str], ...] = ()
+    # A follow-up's own words (keys), when the question is read with the one it follows: a
+    # passage must hold enough of them (EvidencePolicy.min_followup_coverage).
+    followup: frozenset[str] = frozenset()
+    # Whether the question asks a dose (core.text.asks_dose): then a medicine it names must
+    # have its dose stated (EvidencePolicy.dose_named).
+    dose: bool = False
 
     def without(self, keys: Collection[str]) -> WordWeights:
         """The same, where the medicines named by any of `keys` are not required."""
@@ -110,23 +137,30 @@ def coverage(
     policy: EvidencePolicy,
     weights: WordWeights | None = None,
     found: Collection[str] | None = None,
+    only: Collection[str] | None = None,
 ) -> float:
     """Share of the question's content words, weighed (WordWeights), that the passage, its
-    section or its title holds (a term it names another way counts as held); without
-    weights, every word weighs the same. `found`: the keywords to read instead of the
-    passage's own (its document's passages found, document_keywords)."""
+    section or its title holds (a term it names another way counts as held, and so does an
+    expansion the question was read with when the passage holds half its words or more:
+    "type 2 diabetes mellitus" by a note on "type 2 diabetes"); without weights, every word
+    weighs the same. `found`: the keywords to read instead of the passage's own (its
+    document's passages found, document_keywords); `only`: those of the question's words."""
     wanted = keywords(question)
+    if only is not None:
+        wanted &= set(only)
     if not wanted:
         return 0.0
     weights = weights or WordWeights()
     found = passage_keywords(passage) if found is None else found
-    named = {
-        key
-        for ways in (*weights.medicines, *weights.terms, *weights.populations)
-        if names_all(found, (ways,))
-        for way in ways
-        for key in way
-    }
+    named = set()
+    for ways in (*weights.medicines, *weights.terms, *weights.populations):
+        if names_all(found, (ways,)):
+            named |= {key for way in ways for key in way}
+            continue
+        for way in ways:  # the way the question was read, mostly held
+            mostly = 2 * sum(holds(found, key) for key in way) >= len(way)
+            if len(way) >= 2 and way <= wanted and mostly:
+                named |= way
     held = weight = 0.0
     for key in wanted:
         base = weights.weight(key, policy)
@@ -182,11 +216,14 @@ def supporting(
     strong = [p for p in passages if pair and _on_the_pair(p, named, policy)]
     if not strong:
         held = document_keywords(passages)
+        stated = document_units(passages, weights.units if weights else ())
         strong = [
             p
             for p in passages
             if _supports(question, p, policy, weights, held[p.document_id])
             and (not policy.named_subjects or is_about(p, named))
+            and all(unit & stated[p.document_id] for unit in (weights.units if weights else ()))
+            and _dose_stated(p, passages, policy, weights)
         ]
     # Those that hold more of the question first, in the search's order otherwise: an
     # abbreviation's expansion can rank the passage that answers below its note's others.
@@ -246,6 +283,48 @@ def document_keywords(passages: Sequence[Passage]) -> dict[int, set[str]]:
     return held
 
 
+def _dose_stated(
+    passage: Passage,
+    passages: Sequence[Passage],
+    policy: EvidencePolicy,
+    weights: WordWeights | None,
+) -> bool:
+    """Whether, for a question asking a dose of the medicines it names, the passage's document
+    (its passages found) has a sentence naming each with a dose, read with the sentence before
+    it and the note's title and section ("La posologie est de 60 mg/kg/jour" after the sentence
+    naming the paracetamol, or in the note "Paracétamol : posologie")."""
+    if not (policy.dose_named and weights and weights.dose and weights.medicines):
+        return True
+    read = [
+        (" ".join((p.document.title, *p.section_path)), split_sentences(p.text))
+        for p in passages
+        if p.document_id == passage.document_id
+    ]
+    for medicine in weights.medicines:
+        if not any(
+            states_dose(sentence)
+            and names_all(
+                keywords(f"{heading} {sentences[at - 1] if at else ''} {sentence}"), (medicine,)
+            )
+            for heading, sentences in read
+            for at, sentence in enumerate(sentences)
+        ):
+            return False
+    return True
+
+
+def document_units(
+    passages: Sequence[Passage], units: Sequence[frozenset[str]]
+) -> dict[int, set[str]]:
+    """For each document of the passages found, the forms of `units` its passages found state
+    (core/lexicon/units.txt), read like document_keywords."""
+    stated: dict[int, set[str]] = {}
+    for passage in passages:
+        text = " ".join((passage.document.title, *passage.section_path, passage.text))
+        stated.setdefault(passage.document_id, set()).update(units_stated(text, units))
+    return stated
+
+
 def _supports(
     question: str,
     passage: Passage,
@@ -257,6 +336,11 @@ def _supports(
     keywords), supports an answer."""
     weights = weights or WordWeights()
     if not names_all(found, (*weights.medicines, *weights.populations)):
+        return False
+    if (keywords(question) & weights.followup) and (
+        coverage(question, passage, policy, weights, found, weights.followup)
+        < policy.min_followup_coverage
+    ):
         return False
     if passage.similarity >= policy.min_similarity:
         return True

@@ -42,14 +42,17 @@ from core.ports import (
 )
 from core.privacy import Redaction, Redactor, has_placeholders
 from core.text import (
+    asks_dose,
     content_words,
     fold,
+    keywords,
     message_language,
     named_in,
     printable,
     spelt,
     subject_tokens,
     subject_words,
+    units_asked,
 )
 from core.triage import EmergencyNumbers
 from core.understand import Lexicon, Understood, understand
@@ -235,12 +238,18 @@ class Pipeline:
         passages, named = found.passages[:k], found.named
         trace.latency["retrieve_ms"] = _ms_since(trace.started)
         # The evidence checks read each expanded word as the passages found spell it.
-        query = understood.checked(set().union(*map(passage_keywords, passages)))
+        held = set().union(*map(passage_keywords, passages))
+        query = understood.checked(held)
+        # A follow-up's own words, as the same checks read them: what it asks must be held too.
+        own = understand(asked, language, self.lexicon).checked(held) if message.history else ""
         weights = replace(
             await self.weights(query, passages, language),
             medicines=understood.medicines(self.lexicon),
             terms=understood.ways(self.lexicon),
             populations=self.lexicon.populations_named(query),
+            units=units_asked(asked, self.lexicon.units),
+            followup=frozenset(keywords(own)),
+            dose=asks_dose(asked),
         )
         unknown = unknown_words(query, weights, policy)
         trace.unknown_words = unknown

@@ -169,6 +169,59 @@ def spelt(text: str, words: frozenset[str]) -> str:
     return " ".join(dict.fromkeys(t for t in _ALNUM.findall(text) if fold(t) in words))
 
 
+_UNIT_TOKEN = re.compile(r"[^\W_]+(?:/[^\W_]+)*", re.UNICODE)
+_NUMBER = re.compile(r"\d")
+
+
+def unit_tokens(text: str) -> list[str]:
+    """A text's words, accent-folded, slashes kept inside ("mg/kg", "l/min", "ui/l"): how a
+    unit is compared (core/lexicon/units.txt)."""
+    return _UNIT_TOKEN.findall(fold(text))
+
+
+def units_stated(text: str, units: Iterable[frozenset[str]]) -> set[str]:
+    """The forms of `units` that a text holds, whole."""
+    forms = set().union(*units) if units else set()
+    return {token for token in unit_tokens(text) if token in forms}
+
+
+def units_asked(text: str, units: Sequence[frozenset[str]]) -> tuple[frozenset[str], ...]:
+    """The units (each as its forms) that a question asks an amount in: written without a
+    number before them ("combien d'UI ?", "how many vials?"), not as a value ("20 µg")."""
+    tokens = unit_tokens(text)
+    asked = [
+        group
+        for group in units
+        if any(
+            token in group and not (at and _NUMBER.search(tokens[at - 1]))
+            for at, token in enumerate(tokens)
+        )
+    ]
+    return tuple(asked)
+
+
+# A dose asked: the words that ask one (not "combien", which asks a delay as often).
+_ASKS_DOSE = re.compile(
+    r"\b(?:doses?|posologies?|dosages?|how much|quelle quantité|loading|charge)\b", re.IGNORECASE
+)
+# A dose stated: a number and a unit of dose ("0,9 mg/kg", "500 micrograms", "10 units").
+_DOSE = re.compile(
+    r"\d(?:[.,]\d+)?\s*(?:mg|g|µg|μg|mcg|micrograms?|microgrammes?|ui|iu|units?|unités?|ml"
+    r"|mmol|puffs?|bouffées?|comprimés?|tablets?)(?:/[a-zé]+)*\b",
+    re.IGNORECASE,
+)
+
+
+def asks_dose(text: str) -> bool:
+    """Whether a question asks a dose ("quelle posologie ?", "what dose?", "how much?")."""
+    return _ASKS_DOSE.search(text) is not None
+
+
+def states_dose(text: str) -> bool:
+    """Whether a sentence states an amount in a unit of dose."""
+    return _DOSE.search(text) is not None
+
+
 def keywords(text: str) -> set[str]:
     """Content words, accent-folded and crudely stemmed (prefix), for lexical overlap."""
     return set(content_words(text))

@@ -177,6 +177,8 @@ class Lexicon:
     # Who a question may be about, when that changes the answer (child, pregnancy…): each group
     # as its words' keys (core.text.content_words).
     populations: Sequence[frozenset[str]] = ()
+    # What an amount may be asked in (core/lexicon/units.txt): each unit as its folded forms.
+    units: Sequence[frozenset[str]] = ()
     _typos: dict[str, set[str]] | None = field(default=None, init=False, repr=False)
     _classes: dict[str, list[str]] | None = field(default=None, init=False, repr=False)
     _names: dict[str, list[tuple[str, str]]] | None = field(default=None, init=False, repr=False)
@@ -255,9 +257,11 @@ def build_lexicon(
     chatter: Iterable[str] = (),
     common: Iterable[str] = (),
     populations: Iterable[Iterable[str]] = (),
+    units: Iterable[Iterable[str]] = (),
 ) -> Lexicon:
     """A lexicon from (name, entry) pairs, chatter phrases, ordinary words (those one letter
-    away from a name) and population groups (each its words), as the loader reads them."""
+    away from a name), population groups (each its words) and units (each its forms), as the
+    loader reads them."""
     grouped: dict[str, list[Entry]] = defaultdict(list)
     for name, entry in entries:
         key = key_of(name)
@@ -270,6 +274,7 @@ def build_lexicon(
         phrases - {""},
         frozenset(key_of(word) for word in common),
         tuple(group for group in groups if group),
+        tuple(frozenset(fold(form) for form in unit) for unit in units if unit),
     )
 
 

@@ -17,7 +17,7 @@ from bots.wiring import App, build_app, demo_corpus_dir, read_files
 from core.errors import InputError
 from core.ingestion import SourceFile
 from core.models import ConversationId, IncomingMessage, Platform, Reply, Turn, UserId
-from evaluation.questions import SET, STYLES, Question, holds, load
+from evaluation.questions import FOLDER, STYLES, Question, holds, load
 from evaluation.report import Result, render, summary
 
 THESAURUS = "ansm_thesaurus_interactions/thesaurus-*.json"  # under --data
@@ -49,7 +49,13 @@ def add_command(sets: Any) -> None:
         " medicines whose opinions the questions are labelled with (a quicker trial, and an"
         " easier index)",
     )
-    chat.add_argument("--set", type=Path, default=SET, help="the questions (JSON Lines)")
+    chat.add_argument(
+        "--set",
+        type=Path,
+        default=FOLDER,
+        help="the questions: a JSON Lines file, or a folder whose questions*.jsonl batches are"
+        " read together (default: every batch of tests/data/chat_eval)",
+    )
     chat.add_argument("--style", choices=STYLES, help="only the questions of this style")
     chat.add_argument(
         "--limit", type=int, help="ask only the first N answerable and N near-miss questions"

@@ -1,4 +1,7 @@
-"""The chat-style question set (tests/data/chat_eval): its rows, and how a fact is matched."""
+"""The chat-style question set (tests/data/chat_eval): its rows, and how a fact is matched.
+
+The set comes in batches, one file each (`questions.jsonl` is batch 1, `questions-2.jsonl`
+batch 2, ...), each written and split on its own; they are read together."""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from typing import Any, Literal
 from core.models import Language
 from core.text import fold
 
-SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "chat_eval" / "questions.jsonl"
+FOLDER = Path(__file__).resolve().parent.parent / "tests" / "data" / "chat_eval"
+SET = FOLDER / "questions.jsonl"  # batch 1
 Corpus = Literal["demo", "thesaurus", "bdpm"]
 STYLES = (
     "ward_context",
@@ -42,6 +46,7 @@ class Question:
     fact: str = ""  # what a right answer must contain
     level: str = ""  # interactions: the severity level
     near: str = ""  # near-miss: the drug or topic it is near
+    batch: str = "1"  # the file it comes from: "1" for questions.jsonl, "2" for questions-2.jsonl
 
     @property
     def answers(self) -> frozenset[str]:
@@ -49,12 +54,28 @@ class Question:
         return frozenset({self.expected, *self.also}) if self.expected else frozenset()
 
 
-def load(path: Path = SET) -> list[Question]:
-    """Every row of the set, in file order."""
-    return [_question(json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
+def files(folder: Path = FOLDER) -> list[Path]:
+    """The batches of the set, batch 1 first."""
+    return sorted(folder.glob("questions*.jsonl"), key=lambda path: int(batch_of(path)))
 
 
-def _question(row: dict[str, Any]) -> Question:
+def batch_of(path: Path) -> str:
+    """A file's batch: what follows "questions-" in its name, "1" when nothing does."""
+    return path.stem.removeprefix("questions").removeprefix("-") or "1"
+
+
+def load(path: Path = FOLDER) -> list[Question]:
+    """Every row of one file, or of every batch in a folder, in file order."""
+    paths = files(path) if path.is_dir() else [path]
+    return [
+        _question(json.loads(line), batch_of(each))
+        for each in paths
+        for line in each.read_text().splitlines()
+        if line.strip()
+    ]
+
+
+def _question(row: dict[str, Any], batch: str = "1") -> Question:
     return Question(
         id=row["id"],
         split=row["split"],
@@ -69,6 +90,7 @@ def _question(row: dict[str, Any]) -> Question:
         fact=row.get("fact", ""),
         level=row.get("level", ""),
         near=row.get("near", ""),
+        batch=batch,
     )
 
 

@@ -87,10 +87,35 @@ def render(results: Results, split: str, corpus: str, indexed: str, problems: Se
             "Near misses (nothing in the corpus answers), by style", near, _by_style, NEAR_MISS
         ),
         *_table("Near misses, by corpus", near, _by_corpus, NEAR_MISS),
+        *_batches(answerable, near),
         *_misses(answerable, near, split),
         *(["", "### Label problems", "", *(f"- {p}" for p in problems)] if problems else []),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _batches(answerable: Results, near: Results) -> list[str]:
+    """With questions from several batches of the set: each batch's figures, overall and by
+    style (a later batch, written after tuning on an earlier one, measures generalisation)."""
+    batches = sorted({r.question.batch for r in [*answerable, *near]}, key=int)
+    if len(batches) < 2:
+        return []
+    lines = [
+        *_table("Answerable questions, by batch", answerable, _by_batch, ANSWERABLE),
+        *_table("Near misses, by batch", near, _by_batch, NEAR_MISS),
+    ]
+    for batch in batches:
+        mine = [r for r in answerable if r.question.batch == batch]
+        near_mine = [r for r in near if r.question.batch == batch]
+        title = f"Batch {batch}: answerable questions, by style"
+        lines += _table(title, mine, _by_style, ANSWERABLE)
+        lines += _table(f"Batch {batch}: near misses, by style", near_mine, _by_style, NEAR_MISS)
+    return lines
+
+
+def _by_batch(results: Results) -> list[tuple[str, list[Result]]]:
+    names = sorted({r.question.batch for r in results}, key=int)
+    return _groups(results, [f"batch {name}" for name in names], lambda q: f"batch {q.batch}")
 
 
 def _by_style(results: Results) -> list[tuple[str, list[Result]]]:
@@ -164,6 +189,16 @@ def summary(results: Results) -> str:
                 f" {_rate(answerable, lambda r: not r.answered):>10} {len(near):>10}"
                 f" {_rate(near, lambda r: not r.answered):>10}"
             )
+    batches = sorted({r.question.batch for r in results}, key=int)
+    for batch in batches if len(batches) > 1 else ():
+        answerable = [r for r in results if r.question.batch == batch and r.question.answerable]
+        near = [r for r in results if r.question.batch == batch and not r.question.answerable]
+        lines.append(
+            f"{'batch ' + batch:<18} {len(answerable):>10}"
+            f" {_rate(answerable, lambda r: r.has_fact):>10}"
+            f" {_rate(answerable, lambda r: not r.answered):>10} {len(near):>10}"
+            f" {_rate(near, lambda r: not r.answered):>10}"
+        )
     pairs = [r for r in results if r.question.answerable and r.question.corpus == "thesaurus"]
     if pairs:
         both = _rate(pairs, lambda r: r.right_first and r.level_stated)

@@ -122,11 +122,12 @@ def shipped(
         elif path.is_file():
             entries += read(path.read_text(encoding="utf-8"))
     entries += (entry for name, kind, meanings in stored for entry in _stored(name, kind, meanings))
-    chatter, common, populations = (
+    chatter, common, populations, units = (
         _lines((folder / name).read_text(encoding="utf-8")) for name in _LISTS
     )
     groups = [line.partition(":")[2].split() for line in populations]
-    return build_lexicon(with_synonyms(entries), chatter, common, groups)
+    forms = [line.partition(":")[2].split() for line in units]
+    return build_lexicon(with_synonyms(entries), chatter, common, groups, forms)
 
 
 def _stored(name: str, kind: str, meanings: Sequence[str]) -> Iterator[tuple[str, Entry]]:
@@ -158,7 +159,7 @@ def _widened(entry: Entry, common: dict[tuple[str, str], list[str]]) -> Entry:
     return Entry(entry.written, entry.kind, tuple(senses))
 
 
-_LISTS = ("chatter.txt", "common_words.txt", "populations.txt")
+_LISTS = ("chatter.txt", "common_words.txt", "populations.txt", "units.txt")
 
 
 def _lines(text: str) -> list[str]:

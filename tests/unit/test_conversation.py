@@ -14,7 +14,7 @@ from core.ports import OnProgress
 from testkit.fakes import EchoGenerator, FakeAudit, FakeChatState, FakeIndex, passage, pipeline_with
 
 THREAD = ConversationId("T0HOSP:C0URGENCES:1764160000.000100")
-COLCHICINE = passage("La colchicine se donne à faible dose dans la crise de goutte.")
+COLCHICINE = passage("La colchicine se donne à 1 mg par jour dans la crise de goutte.")
 
 
 class Gated(EchoGenerator):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from pathlib import Path
+
 from core.models import Outcome
 from evaluation.chat import document_key, select
-from evaluation.questions import Question
+from evaluation.questions import Question, load
 from evaluation.report import Result, render
 
 INR = Question(
@@ -85,3 +89,30 @@ def test_a_note_is_named_by_its_file_name_and_a_record_by_its_key() -> None:
         == "fr-avk-inr-cibles.md"
     )
     assert document_key("bdpm:smr:CT-15282:68133651") == "bdpm:smr:CT-15282:68133651"
+
+
+def test_a_folder_is_read_batch_by_batch(tmp_path: Path) -> None:
+    """`medgpt eval chat` reads every batch of the set, each row knowing its batch, so that a
+    batch written later can be reported on its own (a new file never moves earlier rows)."""
+    row = {"split": "dev", "answerable": False, "style": "english", "language": "en"}
+    for name, id_ in (("questions.jsonl", "near-1"), ("questions-2.jsonl", "near2-1")):
+        line = {**row, "id": id_, "corpus": "demo", "question": "q?", "near": "x"}
+        (tmp_path / name).write_text(json.dumps(line) + "\n")
+    (tmp_path / "README.md").write_text("not a batch")
+    assert [(q.id, q.batch) for q in load(tmp_path)] == [("near-1", "1"), ("near2-1", "2")]
+    assert [q.batch for q in load(tmp_path / "questions-2.jsonl")] == ["2"]
+
+
+def test_the_report_gives_each_batch_on_its_own() -> None:
+    """With two batches the report has a table per batch, so that the fresh batch's figures
+    (the honest ones) are not lost in the overall rate."""
+    fresh = replace(INR, id="demo2-1", batch="2")
+    results = [
+        Result(INR, Outcome.ABSTAINED, "", (), ""),
+        Result(fresh, Outcome.ANSWERED, "entre 2 et 3", ("fr-avk-inr-cibles.md",), ""),
+    ]
+    report = render(results, "test", "demo", "Index: x.", [])
+    assert "| batch 1 | 1 | 0 (0%) |" in report
+    assert "| batch 2 | 1 | 1 (100%) |" in report
+    assert "### Batch 2: answerable questions, by style" in report
+    assert "batch" not in render(results[:1], "test", "demo", "Index: x.", []).lower()

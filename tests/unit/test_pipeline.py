@@ -314,7 +314,7 @@ async def test_a_drug_is_named_by_its_words_in_a_row_not_scattered() -> None:
     """ "Le patient a une carence en vitamine D" holds the words of "vitamine A" ("a", the verb)
     but names only vitamin D: the vitamin D sheet answers."""
     vitamin_d = passage(
-        "Carence en vitamine D : dose de charge puis entretien.",
+        "Carence en vitamine D : dose de charge de 100 000 UI puis entretien.",
         passage_id=5,
         title="ZYMAD",
         subjects=("ZYMAD", "vitamine D"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from adapters.generators.extractive import ExtractiveGenerator
-from core.models import Outcome
+from core.evidence import EvidencePolicy, WordWeights, coverage
+from core.models import Outcome, Turn
 from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 
 WARFARIN = passage(
@@ -343,3 +344,92 @@ async def test_a_pair_is_answered_first_from_the_interaction_declared_about_it()
     reply = await pipeline.answer(message("patient sous lithium, je peux donner de l'ibuprofène ?"))
     assert reply.outcome is Outcome.ANSWERED
     assert reply.sources[0].document_id == LITHIUM_NSAIDS.document_id
+
+
+OXYGEN = passage(
+    "In COPD at risk of hypercapnia, oxygen is given to a target saturation of 88 to 92%.",
+    similarity=0.5,
+    title="COPD exacerbation",
+)
+GLUCAGON = passage(
+    "L'entourage peut administrer du glucagon, 1 mg en intramusculaire chez l'adulte, et le"
+    " soluté glucosé est dosé à 3,9 mmol/L de glycémie.",
+    similarity=0.5,
+    title="Hypoglycémie sévère",
+)
+
+
+async def test_an_amount_asked_in_a_unit_the_note_never_uses_is_not_answered() -> None:
+    """Asked "how many L/min of oxygen?", the bot does not quote a target saturation in %: a
+    note that states nothing in the unit asked does not answer. A value given in a unit
+    ("glucagon 1 mg") asks nothing, and a unit the note uses is answered."""
+    pipeline = pipeline_with(FakeIndex([OXYGEN]), FakeAudit(), ExtractiveGenerator())
+    asked = await pipeline.answer(message("COPD exacerbation: oxygen how many L/min?"))
+    assert asked.outcome is Outcome.ABSTAINED
+    target = await pipeline.answer(message("COPD exacerbation: oxygen target saturation?"))
+    assert target.outcome is Outcome.ANSWERED
+    pipeline = pipeline_with(FakeIndex([GLUCAGON]), FakeAudit(), ExtractiveGenerator())
+    vials = await pipeline.answer(message("glucagon chez l'adulte, combien de flacons ?"))
+    assert vials.outcome is Outcome.ABSTAINED
+    for question in (
+        "glucagon 1 mg chez l'adulte, en intramusculaire ?",  # a value, not a unit asked
+        "glycémie seuil du glucosé en mmol ?",  # asked "en mmol": the note's mmol/L
+    ):
+        reply = await pipeline.answer(message(question))
+        assert reply.outcome is Outcome.ANSWERED, question
+
+
+async def test_a_follow_up_is_answered_only_if_the_note_holds_what_it_asks() -> None:
+    """« et la vitesse de perfusion ? » after a question the note answers is
+    not answered from that note when it says nothing of what the follow-up asks; « et chez
+    l'adulte ? » is, when the note speaks of the adult."""
+    earlier = (
+        Turn("amoxicilline dans la pneumonie chez l'adulte, combien de fois par jour ?", "…"),
+    )
+    pipeline = pipeline_with(FakeIndex([AMOXICILLIN_ADULT]), FakeAudit(), ExtractiveGenerator())
+    asked = "et la vitesse de perfusion ?"
+    assert (await pipeline.answer(message(asked, earlier))).outcome is Outcome.ABSTAINED
+    adult = await pipeline.answer(message("et chez l'adulte ?", earlier))
+    assert adult.outcome is Outcome.ANSWERED
+
+
+def test_an_expansion_mostly_held_counts_as_held() -> None:
+    """An abbreviation read as "type 2 diabetes mellitus" is held by a note that says "type 2
+    diabetes": the expansion's extra word does not count against the note, as it would if
+    the words were the asker's own; an expansion the note holds less than half of still does."""
+    note = passage("In type 2 diabetes with hypertension, start an ACE inhibitor.", title="HTN")
+    policy = EvidencePolicy()
+    asked = "type 2 diabetes mellitus hypertension"
+    read = WordWeights(terms=((frozenset({"t2dm"}), frozenset({"type", "diabet", "mellit"})),))
+    assert coverage(asked, note, policy, read) == 1.0
+    assert coverage(asked, note, policy) < 1.0  # "mellitus" as the asker's word
+    aod = WordWeights(terms=((frozenset({"aod"}), frozenset({"antico", "oraux", "direct"})),))
+    warfarin = passage("Aucun anticoagulant avant l'imagerie.", title="AVC")
+    assert coverage("anticoagulants oraux directs", warfarin, policy, aod) < 0.5
+
+
+async def test_a_dose_asked_is_answered_only_where_the_note_doses_that_medicine() -> None:
+    """ "argatroban dose?" is not answered from a note that only names argatroban among the
+    anticoagulants to start (nor from a delay in hours); it is where a sentence, or the one
+    before it, names the medicine and states its dose."""
+    listed = passage(
+        "In heparin-induced thrombocytopenia, heparin is stopped and argatroban is started"
+        " within 24 hours.",
+        similarity=0.5,
+        title="HIT",
+    )
+    pipeline = pipeline_with(FakeIndex([listed]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("argatroban dose in heparin-induced thrombocytopenia?"))
+    assert reply.outcome is Outcome.ABSTAINED
+    assert (
+        await pipeline.answer(message("argatroban in heparin-induced thrombocytopenia?"))
+    ).outcome is Outcome.ANSWERED
+    dosed = passage(
+        "In heparin-induced thrombocytopenia, heparin is stopped and argatroban is started."
+        " It is given at 2 micrograms/kg/min.",
+        similarity=0.5,
+        title="HIT",
+    )
+    pipeline = pipeline_with(FakeIndex([dosed]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("argatroban dose in heparin-induced thrombocytopenia?"))
+    assert reply.outcome is Outcome.ANSWERED

@@ -65,14 +65,18 @@ def test_the_labelled_set_holds_its_recall_and_false_alarm_floors(batch: str) ->
 # Ordinary messages: how many of them raise the banner, at most (bench/triage_eval.py).
 ORDINARY = {
     "chat_eval/questions.jsonl": ("question", 0),
+    # Batch 2: four questions describe an emergency under way (anaphylaxis now, a stroke at
+    # the emergency department), where the banner over the answer is right.
+    "chat_eval/questions-2.jsonl": ("question", 4),
     "pii_messages.jsonl": ("text", 1),
 }
 
 
 @pytest.mark.parametrize("name", sorted(ORDINARY))
 def test_ordinary_messages_rarely_raise_the_banner(name: str) -> None:
-    """The chat-evaluation questions never trigger the banner; the identifier set's messages
-    (narratives about a patient) at most as often as measured."""
+    """The chat-evaluation questions never trigger the banner, but for batch 2's four that
+    describe an emergency under way; the identifier set's messages (narratives about a patient)
+    at most as often as measured."""
     key, most = ORDINARY[name]
     texts = [json.loads(line)[key] for line in (DATA / name).read_text().splitlines()]
     assert sum(detect(text) is not None for text in texts) <= most
