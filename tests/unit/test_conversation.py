@@ -101,7 +101,7 @@ async def test_a_follow_up_sent_while_the_first_answer_is_written_is_answered_af
     model, seen = Gated(), []
     chat = service(model)
     chat.receive(message("Posologie de la colchicine ?", "m1"), Shown("first", seen))
-    await asyncio.wait_for(model.started.wait(), 5)
+    await asyncio.wait_for(model.started.wait(), 60)  # the first use loads the vocabulary
     chat.receive(message("et chez l'insuffisant rénal ?", "m2", True, False), Shown("then", seen))
     await asyncio.sleep(0.05)
     assert seen == ["first working"]  # the follow-up waits; it is not dropped
