@@ -25,11 +25,23 @@ from dataclasses import dataclass, field, replace
 from core.models import Language, Passage
 from core.text import (
     content_words,
+    fold,
     keywords,
     split_sentences,
     states_dose,
     subject_words,
     units_stated,
+)
+
+# The levels of the ANSM interaction thesaurus, gravest first, as its documents' headlines name
+# them (accents folded): of two interactions that answer one question (a combination such as
+# Bactrim, whose trimethoprim and sulfamethoxazole each have their pair with methotrexate), the
+# one a prescriber must obey is the gravest.
+GRAVEST_FIRST = (
+    "contre-indication",
+    "association deconseillee",
+    "precaution d'emploi",
+    "a prendre en compte",
 )
 
 # Zipf scale: log10 of a word's frequency per billion words of everyday language ("the" is 7.7;
@@ -226,9 +238,24 @@ def supporting(
             and _dose_stated(p, passages, policy, weights)
         ]
     # Those that hold more of the question first, in the search's order otherwise: an
-    # abbreviation's expansion can rank the passage that answers below its note's others.
-    strong.sort(key=lambda p: -round(coverage(question, p, policy, weights), 2))
+    # abbreviation's expansion can rank the passage that answers below its note's others. For
+    # a pair, the gravest interaction declared about it first (gravity).
+    strong.sort(
+        key=lambda p: (
+            gravity(p) if pair else 0,
+            -round(coverage(question, p, policy, weights), 2),
+        )
+    )
     return strong if len(strong) >= policy.min_passages else []
+
+
+def gravity(passage: Passage) -> int:
+    """How grave the interaction a passage's document states is: 0 for a contraindication, up
+    to len(GRAVEST_FIRST) for a document whose headline names no level of the thesaurus (the
+    gravest when it names several)."""
+    headline = fold(passage.document.headline or "")
+    levels = [rank for rank, level in enumerate(GRAVEST_FIRST) if level in headline]
+    return min(levels, default=len(GRAVEST_FIRST))
 
 
 def is_about(passage: Passage, named: Collection[frozenset[str]]) -> bool:

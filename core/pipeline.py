@@ -18,6 +18,7 @@ from core.evidence import (
     EvidencePolicy,
     Uniform,
     WordWeights,
+    gravity,
     is_about,
     passage_keywords,
     supporting,
@@ -531,14 +532,29 @@ async def retrieve(
     declaring = [p for p in passages if p.document.subjects] if pair else passages
     if not named or any(is_about(p, named) for p in declaring):
         return Found(passages, named, pair=pair)
+    # Of the readings that some passage is about, the one whose interaction is gravest (the
+    # first of them on a tie): "Novatrex et Bactrim" reads as méthotrexate + triméthoprime, a
+    # contraindication, before méthotrexate + sulfaméthoxazole, a precaution.
     choices = one_per_medicine(named, medicines)
-    for choice in choices[1:]:
-        if any(is_about(p, choice) for p in passages if p.document.subjects):
-            return Found(passages, choice, pair=pair)
+    declared = [p for p in passages if p.document.subjects]
+    held = [
+        (choice, about)
+        for choice in choices[1:]
+        if (about := [p for p in declared if is_about(p, choice)])
+    ]
+    if held:
+        choice, _ = min(held, key=lambda reading: min(map(gravity, reading[1])))
+        return Found(passages, choice, pair=pair)
+    looked: list[tuple[list[frozenset[str]], list[Passage]]] = []
     for choice in choices:
         about = await index.about(choice, search)
         if about and (len(choice) >= 2 or not unmatched_words(search.text, about)):
-            return Found(about, choice, by_subjects=True, pair=pair)
+            if choice is choices[0] or not pair:
+                return Found(about, choice, by_subjects=True, pair=pair)
+            looked.append((choice, about))
+    if looked:
+        choice, about = min(looked, key=lambda reading: min(map(gravity, reading[1])))
+        return Found(about, choice, by_subjects=True, pair=pair)
     return Found(passages, named, pair=pair)
 
 

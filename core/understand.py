@@ -75,6 +75,9 @@ class Term:
     meanings: tuple[str, ...] = ()
     kind: str = ""  # the Entry's kind, when understood
     gap: str = " "  # what separates it from the term before, as the question has it
+    # An abbreviation or a phrase read as a medicine the lexicon knows ("St John's wort":
+    # millepertuis; "NSAID": anti-inflammatoires non stéroïdiens).
+    names_medicine: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +145,7 @@ class Understood:
         named = [
             (t.written, " / ".join(t.meanings))
             for t in self.terms
-            if t.meanings and t.kind in MEDICINES
+            if t.meanings and (t.kind in MEDICINES or t.names_medicine)
         ]
         if not named:
             return question
@@ -333,10 +336,38 @@ def _read(
     if chatter:
         return chatter, None
     found = _entry_at(tokens, at, language, lexicon, context, capitals_only=False)
-    if found is not None:
-        return found
-    found = _typo_at(tokens, at, language, lexicon, context)
-    return found or (1, Term(tokens[at]))
+    if found is None:
+        found = _typo_at(tokens, at, language, lexicon, context)
+    if found is None:
+        return 1, Term(tokens[at])
+    width, term = found
+    return width, _as_medicine(_french_spelling(term, lexicon), lexicon)
+
+
+def _as_medicine(term: Term, lexicon: Lexicon) -> Term:
+    """An abbreviation whose meaning is a medicine of the lexicon, marked as naming it."""
+    if term.kind != "abbreviation":
+        return term
+    named = any(
+        entry.kind in MEDICINES
+        for meaning in term.meanings
+        for entry in lexicon.exact(key_of(meaning))
+    )
+    return replace(term, names_medicine=named)
+
+
+def _french_spelling(term: Term, lexicon: Lexicon) -> Term:
+    """A substance written as its English INN ("simvastatin") or one letter short of its
+    French one ("methotrexat"), given its French spelling as meaning: the thesaurus and the
+    BDPM name it so, and a pair is found by the names its documents declare."""
+    if term.kind != "substance" or term.meanings:
+        return term
+    french = [
+        entry.written
+        for entry in lexicon.exact(f"{key_of(term.written)}e")
+        if entry.kind == "substance"
+    ]
+    return replace(term, meanings=(french[0],)) if french else term
 
 
 def _chatter_at(tokens: Sequence[str], at: int, lexicon: Lexicon) -> int:
@@ -388,17 +419,12 @@ def _typo_at(
             continue
         keys = lexicon.near(" ".join(_key(t) for t in tokens[at : at + width]))
         entries = [e for k in keys for e in lexicon.exact(k) if e.kind != "abbreviation"]
-        if len({e.written for e in entries}) == 1 and not _same_name(written, keys[0]):
+        if len({key_of(e.written) for e in entries}) == 1:  # "méthotrexate", "methotrexate"
             term = _term(written, entries, language, context)
             if not term.meanings:  # a substance misspelt: its spelling is the meaning
                 term = Term(written, (entries[0].written,), entries[0].kind)
             return width, term
     return None
-
-
-def _same_name(written: str, key: str) -> bool:
-    """An English INN and its French spelling ("moxifloxacin", "moxifloxacine") are one name."""
-    return f"{key_of(written)}e" == key or key_of(written) == f"{key}e"
 
 
 def _term(
@@ -415,7 +441,11 @@ def _term(
     if kind == "abbreviation":
         matching = [s for s in senses if s.context & context]
         senses = matching or [s for s in senses if not s.context] or senses
-    meanings = tuple(dict.fromkeys(s.meaning for s in senses))
+    # One meaning per name, as first spelt ("méthotrexate" and the thesaurus's "methotrexate").
+    firsts: dict[str, str] = {}
+    for sense in senses:
+        firsts.setdefault(key_of(sense.meaning), sense.meaning)
+    meanings = tuple(firsts.values())
     if all(key_of(m) == key_of(written) for m in meanings):
         return Term(written, (), kind)  # a substance written as itself
     return Term(written, meanings, kind)

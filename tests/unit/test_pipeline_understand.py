@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from adapters.generators.extractive import ExtractiveGenerator
 from core.evidence import EvidencePolicy, WordWeights, coverage
-from core.models import Outcome, Turn
+from core.models import Outcome, Passage, Turn
 from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 
 WARFARIN = passage(
@@ -433,3 +433,59 @@ async def test_a_dose_asked_is_answered_only_where_the_note_doses_that_medicine(
     pipeline = pipeline_with(FakeIndex([dosed]), FakeAudit(), ExtractiveGenerator())
     reply = await pipeline.answer(message("argatroban dose in heparin-induced thrombocytopenia?"))
     assert reply.outcome is Outcome.ANSWERED
+
+
+def _pair(first: str, second: str, level: str, passage_id: int, similarity: float) -> Passage:
+    """A thesaurus pair as the importer writes it, its level on the source's line."""
+    found = passage(
+        f"{first} et {second} : {level}.",
+        similarity=similarity,
+        passage_id=passage_id,
+        title=f"Interaction : {first} + {second}",
+        subjects=(first, second),
+        subject_sides=(1, 2),
+    )
+    return replace(found, document=replace(found.document, headline=level))
+
+
+async def test_a_combination_is_answered_from_its_gravest_interaction() -> None:
+    """ "Novatrex et Bactrim": of méthotrexate + sulfaméthoxazole (a precaution) and méthotrexate
+    + triméthoprime (a contraindication), both of Bactrim's substances, the contraindication
+    comes first, whatever the search's order: a pharmacist must not read "précaution" first.
+    Two levels stated for one pair: the gravest first too."""
+    sulfamides = _pair("MÉTHOTREXATE", "SULFAMIDES ANTIBACTÉRIENS", "Précaution d'emploi", 11, 0.6)
+    sulfamides = replace(
+        sulfamides,
+        document=replace(
+            sulfamides.document,
+            subjects=(*sulfamides.document.subjects, "sulfaméthoxazole"),
+            subject_sides=(1, 2, 2),
+        ),
+    )
+    trimethoprim = _pair("MÉTHOTREXATE", "TRIMÉTHOPRIME", "Contre-indication", 12, 0.4)
+    pipeline = pipeline_with(
+        FakeIndex([sulfamides, trimethoprim]), FakeAudit(), ExtractiveGenerator()
+    )
+    reply = await pipeline.answer(
+        message("Mon patient est sous Novatrex, je peux lui donner du Bactrim ?")
+    )
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.sources[0].document_id == trimethoprim.document_id
+    assert reply.sources[0].headline == "Contre-indication"
+
+    milder = _pair("TRIMÉTHOPRIME", "MÉTHOTREXATE", "Précaution d'emploi", 13, 0.7)
+    pipeline = pipeline_with(FakeIndex([milder, trimethoprim]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("méthotrexate et triméthoprime, on peut associer ?"))
+    assert reply.sources[0].document_id == trimethoprim.document_id
+
+
+async def test_an_english_question_gets_the_french_thesaurus_pair_and_its_level() -> None:
+    """ "can a woman on the combined pill take St John's wort?": the thesaurus's estroprogestatifs
+    + millepertuis answers, its contraindication quoted, though no English word of the question
+    is in the French passage."""
+    pair = _pair("ESTROPROGESTATIFS CONTRACEPTIFS", "MILLEPERTUIS", "Contre-indication", 14, 0.4)
+    pipeline = pipeline_with(FakeIndex([pair, WARFARIN]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("can a woman on the combined pill take St John's wort?"))
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.sources[0].document_id == pair.document_id
+    assert "Contre-indication" in reply.text

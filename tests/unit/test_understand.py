@@ -232,3 +232,42 @@ def test_chat_forms_of_thesaurus_classes_are_read_as_the_thesaurus_names_them() 
         ("lithium et diurétique thiazidique ?", "fr", "thiazidiques et apparentés"),
     ):
         assert meant in understand(question, language, lexicon).text, question
+
+
+def test_an_english_inn_or_a_spelling_one_letter_short_is_read_as_the_french_substance() -> None:
+    """ "simvastatin", "methotrexat": the search and the subjects read the French name the
+    thesaurus declares its pairs by, so "methotrexat + bactrim" finds the contraindication
+    instead of refusing for want of a source on méthotrexate."""
+    assert substances("patient on simvastatin and clarithromycin?", "en")["simvastatin"] == (
+        "simvastatine"
+    )
+    assert substances("methotrexat + bactrim ?")["methotrexat"] == "méthotrexate"
+
+
+def test_ep_beside_a_pill_is_the_combined_pill_and_an_embolism_elsewhere() -> None:
+    """ "pilule EP + millepertuis ?" asks about the combined pill, not a pulmonary embolism; "EP
+    sous héparine" still reads as the embolism."""
+    lexicon = default_lexicon()
+    assert (
+        meanings("pilule EP + millepertuis ?", lexicon)["EP"] == "estroprogestatifs contraceptifs"
+    )
+    assert meanings("EP sous héparine, durée ?", lexicon)["EP"] == "embolie pulmonaire"
+
+
+def test_english_class_abbreviations_are_read_as_the_thesaurus_classes() -> None:
+    """ "DOAC plus NSAID" finds the thesaurus's anticoagulants oraux + AINS, whose level a
+    pharmacist expects, as well as the English notes on each."""
+    read = understand("DOAC plus NSAID, any interaction?", "en", default_lexicon()).text
+    assert "anticoagulants oraux" in read
+    assert "anti-inflammatoires non stéroïdiens" in read
+    assert "non-steroidal anti-inflammatory drug" in read
+
+
+def test_a_phrase_read_as_a_medicine_is_glossed_for_the_generator() -> None:
+    """ "combined pill", "St John's wort": the generator is told the thesaurus's names, so it
+    can quote the French interaction that answers (and its level) to an English question."""
+    question = "can a woman on the combined pill take St John's wort?"
+    glossed = understand(question, "en", default_lexicon()).glossed(question)
+    assert "millepertuis" in glossed
+    assert "estroprogestatifs contraceptifs" in glossed
+    assert understand("what dose of IV iron?", "en", default_lexicon()).glossed("q") == "q"
