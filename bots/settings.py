@@ -56,9 +56,6 @@ class Settings(BaseSettings):
         validation_alias="MEDGPT_DATA_DIR",
     )
     retrieval_k: int = Field(6, ge=1, le=50, validation_alias="MEDGPT_RETRIEVAL_K")
-    # Passages retrieved, as a multiple of retrieval_k: read further down when none of the
-    # first retrieval_k supports an answer (core.pipeline.PipelineSettings.pool).
-    retrieval_pool: int = Field(1, ge=1, le=10, validation_alias="MEDGPT_RETRIEVAL_POOL")
     # The full-text arm's weight in the hybrid search, the vector arm's being 1 (None: the
     # store's default, adapters.postgres.store.TEXT_WEIGHT).
     text_weight_fr: float | None = Field(

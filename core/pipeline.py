@@ -108,12 +108,7 @@ class AnswerTrace:
 
 @dataclass(frozen=True, slots=True)
 class PipelineSettings:
-    k: int = 6  # passages an answer is written from, at most
-    # Passages retrieved, as a multiple of k. The first k are weighed; when none of them supports
-    # an answer, the first k of the others that do. Where one source holds many near-identical
-    # records (the BDPM's generics of one substance), those fill the first k and push down the
-    # note that answers.
-    pool: int = 1
+    k: int = 6
     max_question_chars: int = 4000
     evidence: EvidencePolicy = field(default_factory=EvidencePolicy)
     emergency_numbers: EmergencyNumbers = field(default_factory=EmergencyNumbers)
@@ -233,10 +228,7 @@ class Pipeline:
         trace.understood = _understood(understood)
         medicines = medicines_of(understood, self.lexicon)
         found = await self._retrieve(understood.text, language, medicines)
-        # The first k are weighed; the rest of the pool is looked at only when none of them
-        # supports an answer (PipelineSettings.pool).
-        k = self.settings.k
-        passages, named = found.passages[:k], found.named
+        passages, named = found.passages, found.named
         trace.latency["retrieve_ms"] = _ms_since(trace.started)
         # The evidence checks read each expanded word as the passages found spell it.
         held = set().union(*map(passage_keywords, passages))
@@ -256,10 +248,7 @@ class Pipeline:
         trace.unknown_words = unknown
         trace.subjects = sorted(filter(None, (spelt(query, subject) for subject in named)))
         trace.retrieved_by = "subjects" if found.by_subjects else None
-        evidence = (
-            supporting(query, passages, policy, weights, named, pair=found.pair)
-            or (supporting(query, found.passages, policy, weights, named, pair=found.pair)[:k])
-        )
+        evidence = supporting(query, passages, policy, weights, named, pair=found.pair)
         if not evidence:
             apart = _not_about(query, passages, named)
             missing = _missing(query, passages, policy, weights, named) or _population(
@@ -314,7 +303,7 @@ class Pipeline:
         self, query: str, language: Language, medicines: Sequence[frozenset[frozenset[str]]] = ()
     ) -> Found:
         [embedding] = await self.embedder.embed([query])
-        search = SearchQuery(query, embedding, language, self.settings.k * self.settings.pool)
+        search = SearchQuery(query, embedding, language, self.settings.k)
         found = await retrieve(self.index, search, self.settings.evidence, medicines)
         log.info(
             "retrieval_done",

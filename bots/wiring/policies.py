@@ -40,7 +40,6 @@ def emergency_numbers(settings: Settings) -> EmergencyNumbers:
 def pipeline_settings(settings: Settings) -> PipelineSettings:
     return PipelineSettings(
         k=settings.retrieval_k,
-        pool=settings.retrieval_pool,
         max_question_chars=settings.max_question_chars,
         evidence=evidence_policy(settings),
         emergency_numbers=emergency_numbers(settings),

@@ -136,59 +136,6 @@ async def test_an_unknown_word_still_answers_from_a_near_duplicate_passage() -> 
     assert audit.answers[0].details["unknown_words"] == ["octogénaire"]  # on record all the same
 
 
-def _generics(count: int) -> list[Passage]:
-    """Records of a drug database that name the drug and answer nothing asked of its dose."""
-    return [
-        passage(
-            f"PARACETAMOL GENERIQUE {n} 1000 mg, comprimé. Voie orale.",
-            similarity=0.6,
-            passage_id=n,
-            title=f"PARACETAMOL GENERIQUE {n}",
-        )
-        for n in range(1, count + 1)
-    ]
-
-
-DOSE_NOTE = passage(
-    "Adulte : dose maximale de paracétamol 4 g par jour.", similarity=0.4, passage_id=9
-)
-
-
-async def test_the_note_that_answers_is_found_below_the_records_that_fill_the_first_k() -> None:
-    """Where a drug database's records of one substance fill the first k passages, the note
-    further down that answers is still found and cited (a pool of k x pool passages); with no
-    pool, the nurse is told nothing relevant was found."""
-    question = message("Doliprane adulte, dose max par jour ?")
-    index = FakeIndex([*_generics(4), DOSE_NOTE])
-    alone = pipeline_with(index, FakeAudit(), ExtractiveGenerator())
-    assert (await alone.answer(question)).outcome is Outcome.ABSTAINED
-    pooled = pipeline_with(index, FakeAudit(), ExtractiveGenerator())
-    pooled.settings = replace(pooled.settings, pool=2)
-    reply = await pooled.answer(question)
-    assert reply.outcome is Outcome.ANSWERED
-    assert "4 g par jour" in reply.text
-    assert [s.passage_id for s in reply.sources] == [9]
-
-
-async def test_passages_beyond_the_first_k_are_read_only_when_none_of_those_answers() -> None:
-    """When one of the first k passages answers, a passage further down the pool is not added:
-    the pool widens where the first k hold nothing, not what an answer cites."""
-    first = passage(
-        "Adulte : dose maximale de paracétamol 4 g par 24 h.", similarity=0.5, passage_id=1
-    )
-    # holds more of the question: the evidence check would rank it first had it read it
-    further = passage(
-        "Doliprane (paracétamol) chez l'adulte : dose maximale 4 g par jour.",
-        similarity=0.5,
-        passage_id=6,
-    )
-    index = FakeIndex([first, *_generics(4)[1:], further])
-    pooled = pipeline_with(index, FakeAudit())  # cites the first passage it is given
-    pooled.settings = replace(pooled.settings, pool=2)
-    reply = await pooled.answer(message("Doliprane adulte, dose max par jour ?"))
-    assert [s.passage_id for s in reply.sources] == [1]
-
-
 def _interaction(first: str, second: str, passage_id: int, *members: str) -> Passage:
     """As the thesaurus's importer writes a pair; `members`: those of the second, a class."""
     listed = f" {second} comprend : {', '.join(members)}." if members else ""
