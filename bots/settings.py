@@ -56,6 +56,8 @@ class Settings(BaseSettings):
         validation_alias="MEDGPT_DATA_DIR",
     )
     retrieval_k: int = Field(6, ge=1, le=50, validation_alias="MEDGPT_RETRIEVAL_K")
+    # The vector arm's HNSW candidate list (adapters.postgres.database.search_settings).
+    hnsw_ef_search: int = Field(100, ge=10, le=5000, validation_alias="MEDGPT_HNSW_EF_SEARCH")
     # The full-text arm's weight in the hybrid search, the vector arm's being 1 (None: the
     # store's default, adapters.postgres.store.TEXT_WEIGHT).
     text_weight_fr: float | None = Field(

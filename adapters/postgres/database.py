@@ -50,9 +50,12 @@ def _where(dsn: str) -> str:
 _PASSWORD = re.compile(r"://([^:/@]+):[^@]+@")
 
 
-async def open_pool(dsn: str, max_size: int = 10, read_only: bool = False) -> asyncpg.Pool:
+async def open_pool(
+    dsn: str, max_size: int = 10, read_only: bool = False, ef_search: int = HNSW_EF_SEARCH
+) -> asyncpg.Pool:
     """Apply pending migrations (which create the vector extension), then open the pool. A
-    read-only pool (a replica) is not migrated: it follows its primary."""
+    read-only pool (a replica) is not migrated: it follows its primary. `ef_search`: the HNSW
+    candidate list of its searches (search_settings)."""
     with mapped_errors(dsn):
         if not read_only:
             conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT_S)
@@ -66,21 +69,22 @@ async def open_pool(dsn: str, max_size: int = 10, read_only: bool = False) -> as
             max_size=max_size,
             init=_init_connection,
             timeout=CONNECT_TIMEOUT_S,
-            server_settings=search_settings(),
+            server_settings=search_settings(ef_search),
         )
     assert pool is not None
     return pool
 
 
-def search_settings() -> dict[str, str]:
+def search_settings(ef_search: int = HNSW_EF_SEARCH) -> dict[str, str]:
     """Session settings of every pooled connection, sent as startup parameters: the pool runs
     RESET ALL each time it takes a connection back, which undoes a SET (it used to apply to the
     first query of each connection only) but returns to the values given at connection start."""
     return {
         # Filtered approximate searches keep scanning until they have enough rows (pgvector >= 0.8).
         "hnsw.iterative_scan": "relaxed_order",
-        # The HNSW candidate list (pgvector's default made explicit).
-        "hnsw.ef_search": str(int(HNSW_EF_SEARCH)),
+        # The HNSW candidate list: a larger one finds the passages of a small source among a
+        # large one (docs/quality.md, "whole BDPM"), for a slower vector arm.
+        "hnsw.ef_search": str(int(ef_search)),
         # Plan each search for its own k: a generic plan of the search, cached by the prepared
         # statement, can choose an exact sequential scan (~500 ms at 100k passages).
         "plan_cache_mode": "force_custom_plan",

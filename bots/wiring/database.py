@@ -33,11 +33,13 @@ async def databases(settings: Settings) -> AsyncIterator[Databases]:
         dsn = await asyncio.to_thread(embedded.start)
     try:
         async with AsyncExitStack() as pools:
-            pool = await open_pool(dsn)
+            pool = await open_pool(dsn, ef_search=settings.hnsw_ef_search)
             pools.push_async_callback(close_pool, pool)
             read_pool = None
             if settings.database_read_url:
-                read_pool = await open_pool(settings.database_read_url, read_only=True)
+                read_pool = await open_pool(
+                    settings.database_read_url, read_only=True, ef_search=settings.hnsw_ef_search
+                )
                 pools.push_async_callback(close_pool, read_pool)
             yield Databases(pool=pool, read_pool=read_pool)
     finally:

@@ -65,6 +65,18 @@ async def test_search_settings_hold_on_every_use_of_a_pooled_connection(
         assert (row["ef"], row["scan"]) == (str(HNSW_EF_SEARCH), "relaxed_order")
 
 
+async def test_the_operators_candidate_list_holds_on_every_search(database_url: str) -> None:
+    """MEDGPT_HNSW_EF_SEARCH reaches every pooled connection: an operator who raises it (a
+    small source beside the whole BDPM) gets it on each search, not on the first only."""
+    pool = await open_pool(database_url, max_size=1, ef_search=1000)
+    try:
+        await pool.execute("LOAD 'vector'")
+        for _ in range(2):
+            assert await pool.fetchval("SELECT current_setting('hnsw.ef_search')") == "1000"
+    finally:
+        await pool.close()
+
+
 async def test_audit_rows_cannot_be_changed_or_deleted(pool: asyncpg.Pool) -> None:
     """The audit trail is append-only: an UPDATE or DELETE is refused by the database."""
     await PgAuditLog(pool).record(_entry())
