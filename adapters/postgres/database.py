@@ -19,7 +19,10 @@ log = structlog.get_logger(__name__)
 
 _MIGRATION_LOCK = 7_343_112_001  # pg_advisory_lock key: one migrator at a time
 CONNECT_TIMEOUT_S = 10.0
-HNSW_EF_SEARCH = 100  # recall vs speed of the vector arm (docs/performance.md)
+# Recall vs speed of the vector arm (docs/performance.md). It does not reach a small source beside
+# a large one: among the whole BDPM's 63,398 passages it misses the demo notes at 100 and 500
+# (docs/quality.md); at 1000 the planner scans exactly there, ~3x slower.
+HNSW_EF_SEARCH = 100
 
 
 @contextmanager
@@ -51,11 +54,11 @@ _PASSWORD = re.compile(r"://([^:/@]+):[^@]+@")
 
 
 async def open_pool(
-    dsn: str, max_size: int = 10, read_only: bool = False, ef_search: int = HNSW_EF_SEARCH
+    dsn: str, max_size: int = 10, read_only: bool = False, ef_search: int | None = None
 ) -> asyncpg.Pool:
     """Apply pending migrations (which create the vector extension), then open the pool. A
     read-only pool (a replica) is not migrated: it follows its primary. `ef_search`: the HNSW
-    candidate list of its searches (search_settings)."""
+    candidate list of its searches (None: HNSW_EF_SEARCH)."""
     with mapped_errors(dsn):
         if not read_only:
             conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT_S)
@@ -75,7 +78,7 @@ async def open_pool(
     return pool
 
 
-def search_settings(ef_search: int = HNSW_EF_SEARCH) -> dict[str, str]:
+def search_settings(ef_search: int | None = None) -> dict[str, str]:
     """Session settings of every pooled connection, sent as startup parameters: the pool runs
     RESET ALL each time it takes a connection back, which undoes a SET (it used to apply to the
     first query of each connection only) but returns to the values given at connection start."""
@@ -84,7 +87,7 @@ def search_settings(ef_search: int = HNSW_EF_SEARCH) -> dict[str, str]:
         "hnsw.iterative_scan": "relaxed_order",
         # The HNSW candidate list: a larger one finds the passages of a small source among a
         # large one (docs/quality.md, "whole BDPM"), for a slower vector arm.
-        "hnsw.ef_search": str(int(ef_search)),
+        "hnsw.ef_search": str(int(HNSW_EF_SEARCH if ef_search is None else ef_search)),
         # Plan each search for its own k: a generic plan of the search, cached by the prepared
         # statement, can choose an exact sequential scan (~500 ms at 100k passages).
         "plan_cache_mode": "force_custom_plan",
