@@ -45,7 +45,7 @@ pytestmark = pytest.mark.integration
 PASSWORD = "correct horse battery staple"
 HOSTILE = note(
     "Goutte <img src=https://evil.example/x.png> @room",
-    "## Posologie\n\nPosologie de la colchicine dans la goutte : voir "
+    "## Posologie\n\nPosologie de la colchicine dans la goutte : 1 mg, voir "
     '<a href="https://evil.example">cliquez ici</a> & <script>alert(1)</script> pour la '
     "crise de goutte.",
 )

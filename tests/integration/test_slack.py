@@ -44,7 +44,7 @@ COLCHICINE = note(
 )
 HOSTILE = note(
     "Goutte : alerte <!channel>",
-    "## Posologie\n\nPosologie de la colchicine dans la goutte : voir <@U0BOSS> & "
+    "## Posologie\n\nPosologie de la colchicine dans la goutte : 1 mg, voir <@U0BOSS> & "
     "<https://evil.example|cliquez ici> pour la crise de goutte.",
 )
 
