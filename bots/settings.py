@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     retrieval_k: int = Field(6, ge=1, le=50, validation_alias="MEDGPT_RETRIEVAL_K")
     # The vector arm's HNSW candidate list (adapters.postgres.database.search_settings).
     hnsw_ef_search: int = Field(100, ge=10, le=5000, validation_alias="MEDGPT_HNSW_EF_SEARCH")
+    # The vector arm also measures every passage of the sources (publishers) with fewer passages
+    # than this, which the HNSW graph can miss beside a large one (0: the graph only; the
+    # default is adapters.postgres.store.EXACT_BELOW).
+    exact_below: int = Field(1000, ge=0, le=1_000_000, validation_alias="MEDGPT_EXACT_SEARCH_BELOW")
     # The full-text arm's weight in the hybrid search, the vector arm's being 1 (None: the
     # store's default, adapters.postgres.store.TEXT_WEIGHT).
     text_weight_fr: float | None = Field(

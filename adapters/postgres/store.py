@@ -48,6 +48,11 @@ BULK_IMPORT_BELOW = 10_000
 # raising the server's maintenance_work_mem for that session up to a cap, never lowering it.
 INDEX_BUILD_KB_PER_PASSAGE = 4
 INDEX_BUILD_MAX_KB = 1024 * 1024
+# The sources (publishers) with fewer passages than this are searched exactly by the vector arm,
+# beside the HNSW graph (_VECTOR_ARM); which they are is looked up again after this many seconds,
+# or at once after this process changes the corpus.
+EXACT_BELOW = 1000
+SMALL_SOURCES_TTL = 300.0
 LOCK_TIMEOUT = "5s"  # a writer waiting longer than this on another process reports StoreBusy
 # The warm-up reads this many blocks per statement, and starts none while a read for a question
 # runs: such a read waits behind one of them at most (32 MiB of 8 kiB blocks; 40-85 ms from this
@@ -61,17 +66,42 @@ _DOCUMENT_FILTER = """d.retired_at IS NULL
             AND ($2::text[] IS NULL OR d.language = ANY($2))
             AND ($3::text[] IS NULL OR d.publisher = ANY($3))"""
 
-# The nearest passages by embedding (HNSW). The scan orders by the parameter itself (an index can
-# only order by a value known when the scan starts); its iterative scan may return them slightly
-# out of order, so they are sorted again.
+# The nearest passages by embedding: through the HNSW graph, and, for the passages of small
+# sources ($5: publishers with fewer than `exact_below` passages; $6: those with none named), by
+# measuring every one. A graph search enters where the large sources are dense and can miss a
+# small one entirely: over the whole BDPM (63,398 passages), an English demo note at cosine 0.56
+# lost to BDPM records at 0.39 (docs/quality.md, "Whole BDPM"). The graph scan orders by the
+# parameter itself (an index can only order by a value known when the scan starts); its iterative
+# scan may return them slightly out of order, so all are sorted again. The small sources' passages
+# are reached document by document (the lateral subquery is not flattened into a join, which
+# the planner chose to make a scan of every passage: 64 ms against 18 ms for 3,728 of 63,398).
 _VECTOR_ARM = f"""
+WITH small AS MATERIALIZED (
+    SELECT p.id, p.embedding::vector({{dim}}) <=> $1::vector({{dim}}) AS distance
+    FROM documents d
+    CROSS JOIN LATERAL (SELECT id, embedding FROM passages WHERE document_id = d.id OFFSET 0) p
+    WHERE (d.publisher = ANY($5::text[]) OR ($6 AND d.publisher IS NULL))
+      AND {_DOCUMENT_FILTER}
+)
 SELECT id
-FROM (SELECT p.id, p.embedding::vector({{dim}}) <=> $1::vector({{dim}}) AS distance
-      FROM passages p JOIN documents d ON d.id = p.document_id
-      WHERE {_DOCUMENT_FILTER}
-      ORDER BY p.embedding::vector({{dim}}) <=> $1::vector({{dim}})
-      LIMIT $4) nearest
+FROM ((SELECT p.id, p.embedding::vector({{dim}}) <=> $1::vector({{dim}}) AS distance
+       FROM passages p JOIN documents d ON d.id = p.document_id
+       WHERE {_DOCUMENT_FILTER}
+       ORDER BY p.embedding::vector({{dim}}) <=> $1::vector({{dim}})
+       LIMIT $4)
+      UNION
+      (SELECT id, distance FROM small ORDER BY distance LIMIT $4)) nearest
 ORDER BY distance, id
+LIMIT $4
+"""
+
+# The publishers of live documents with fewer than $1 passages (a NULL one among them).
+_SMALL_SOURCES = """
+SELECT d.publisher
+FROM documents d JOIN passages p ON p.document_id = d.id
+WHERE d.retired_at IS NULL
+GROUP BY d.publisher
+HAVING count(*) < $1
 """
 
 _TEXT_ARM = f"""
@@ -250,10 +280,15 @@ class PgCorpus:
     read_pool: asyncpg.Pool | None = None
     text_config: Mapping[Language, str] = field(default_factory=lambda: dict(TEXT_CONFIG))
     text_weight: Mapping[Language, float] = field(default_factory=lambda: dict(TEXT_WEIGHT))
+    exact_below: int = EXACT_BELOW  # 0: every source through the HNSW graph only
     # Reads for questions in flight (searches and the evidence check's look-ups), and an event
     # set when there are none: the warm-up gives way to questions.
     _reading: int = field(default=0, init=False, repr=False)
     _quiet: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    # The small sources (_SMALL_SOURCES) as the vector arm takes them, and when they were read.
+    _small: tuple[list[str], bool, float] | None = field(default=None, init=False, repr=False)
+    _small_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _refreshing: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     async def ensure_index(self) -> None:
         """Record the embedder on first use; refuse to mix embeddings of different models."""
@@ -355,8 +390,9 @@ class PgCorpus:
         config = self.text_config[query.language]
         embedding = list(query.embedding)
         with mapped_errors():
+            small = await self._small_sources(pool) if weights[0] else ([], False)
             vector, text = await asyncio.gather(
-                _arm(pool, weights[0], _VECTOR_ARM.format(dim=dim), embedding, *arm_args),
+                _arm(pool, weights[0], _VECTOR_ARM.format(dim=dim), embedding, *arm_args, *small),
                 _arm(pool, weights[1], text_sql, query.text, *arm_args, config),
             )
             fused = fuse([r["id"] for r in vector], [(r["id"], r["rank"]) for r in text], weights)
@@ -369,6 +405,41 @@ class PgCorpus:
                 else []
             )
         return [_passage(row, *ranks[row["id"]]) for row in rows]
+
+    async def _small_sources(self, pool: asyncpg.Pool) -> tuple[list[str], bool]:
+        """The publishers the vector arm searches exactly, and whether a document without one is
+        among them. Read before the first search; then, once older than SMALL_SOURCES_TTL (another
+        process may have imported) or after this process changed the corpus, read again in the
+        background while searches go on with what was read before."""
+        if not self.exact_below:
+            return [], False
+        if self._small is None:
+            async with self._small_lock:
+                if self._small is None:
+                    await self._read_small_sources(pool)
+        elif time.monotonic() - self._small[2] > SMALL_SOURCES_TTL and not (
+            self._refreshing and not self._refreshing.done()
+        ):
+            self._refreshing = asyncio.create_task(self._refresh_small_sources(pool))
+        assert self._small is not None
+        return self._small[0], self._small[1]
+
+    async def _read_small_sources(self, pool: asyncpg.Pool) -> None:
+        rows = await pool.fetch(_SMALL_SOURCES, self.exact_below)
+        named = sorted(r["publisher"] for r in rows if r["publisher"] is not None)
+        self._small = named, len(named) < len(rows), time.monotonic()
+
+    async def _refresh_small_sources(self, pool: asyncpg.Pool) -> None:
+        try:
+            with mapped_errors():
+                await self._read_small_sources(pool)
+        except StoreError as e:  # searches go on with the sources read before
+            log.warning("small_sources_not_read", error=type(e).__name__)
+
+    def _changed(self) -> None:
+        """This process changed the corpus: the small sources are read again at the next search."""
+        if self._small is not None:
+            self._small = (*self._small[:2], float("-inf"))
 
     def _text_weight(self, query: SearchQuery) -> float:
         weight = query.text_weight
@@ -553,6 +624,7 @@ class PgCorpus:
                         for c, e in zip(chunks, embeddings, strict=True)
                     ],
                 )
+        self._changed()
 
     async def source_keys_under(self, prefixes: Sequence[str]) -> list[str]:
         with mapped_errors():
@@ -571,6 +643,7 @@ class PgCorpus:
                 await conn.execute(
                     "DELETE FROM documents WHERE source_key = ANY($1)", list(source_keys)
                 )
+        self._changed()
 
     async def retire_documents(self, source_keys: Sequence[str]) -> None:
         """Withdrawn from their source: kept for the audit trail, never retrieved again."""
@@ -580,6 +653,7 @@ class PgCorpus:
                 " WHERE source_key = ANY($1) AND retired_at IS NULL",
                 list(source_keys),
             )
+        self._changed()
 
     async def reset(self) -> None:
         """Forget the corpus and the embedder that built it (the audit trail is kept)."""
@@ -589,6 +663,7 @@ class PgCorpus:
                 await conn.execute("DROP INDEX IF EXISTS passages_embedding_hnsw")
                 await conn.execute("DELETE FROM documents")
                 await conn.execute("DELETE FROM index_meta")
+        self._changed()
 
     async def counts(self, searched: bool = False) -> tuple[int, int]:
         """(documents, passages) in the corpus; `searched`: in the one questions are searched

@@ -121,6 +121,7 @@ async def build_app(
             embedder.identity,
             read_pool=db.read_pool,
             text_weight=policies.text_weight(settings),
+            exact_below=settings.exact_below,
         )
         if check_index:
             await corpus.ensure_index()

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
 import pytest
+from pgvector.asyncpg import register_vector
 
 from adapters.embedders.local import LocalEmbedder
 from adapters.postgres import store
+from adapters.postgres.database import search_settings
 from adapters.postgres.store import HNSW_M, PgCorpus
 from bots.wiring import demo_corpus_dir, read_files
 from core import ingestion
@@ -295,6 +299,86 @@ async def test_a_note_replaced_while_searching_is_quoted_only_as_it_now_stands(
     assert quoted == ["La dose maximale de zorbitol est 3 g/j."]
     live = {r["id"] for r in await pool.fetch("SELECT id FROM passages")}
     assert {p.passage_id for p in found} <= live
+
+
+def _large_and_small_sources(folder: Path) -> tuple[Path, Path]:
+    """Twelve records of a large source, three protocols of a small one (fewer than 10 passages)."""
+    large, small = folder / "large", folder / "small"
+    for i in range(12):
+        body = f"Spécialité {i} : comprimé pelliculé, boîte de {i + 10}, voie orale."
+        write(large, f"large{i}.md", note(f"Spécialité {i}", body, publisher="Grande base"))
+    for i, word in enumerate(("rein", "foie", "coeur")):
+        body = f"Le protocole de sepsis du service adapte la dose au {word}."
+        write(small, f"small{i}.md", note(f"Sepsis {word}", body, publisher="CHU local"))
+    return large, small
+
+
+@asynccontextmanager
+async def _starved_graph(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool whose HNSW search returns its first candidate only (and is planned even on so few
+    passages): where the graph misses, only the exact search of small sources finds them."""
+    starved = {
+        "hnsw.ef_search": "1",
+        "hnsw.iterative_scan": "off",
+        "enable_seqscan": "off",
+        "enable_sort": "off",
+    }
+    reader = await asyncpg.create_pool(
+        database_url,
+        min_size=1,
+        max_size=2,
+        init=register_vector,
+        server_settings={**search_settings(), **starved},
+    )
+    try:
+        yield reader
+    finally:
+        await reader.close()
+
+
+async def _publishers(corpus: PgCorpus, embedder: LocalEmbedder) -> list[str | None]:
+    passages = await _search(corpus, embedder, "protocole de sepsis", mode="vector")
+    return [p.document.publisher for p in passages]
+
+
+async def test_a_small_source_is_searched_whole_beside_a_large_one(
+    tmp_path: Path, corpus: PgCorpus, embedder: LocalEmbedder, database_url: str
+) -> None:
+    """A hospital's few protocols are found beside a large import even where the HNSW graph
+    search finds almost nothing (clinician: the answer held by a small source is not missed)."""
+    await Ingestor(embedder, corpus).ingest(read_files(list(_large_and_small_sources(tmp_path))))
+    async with _starved_graph(database_url) as reader:
+        found = {
+            exact_below: await _publishers(
+                PgCorpus(corpus.pool, corpus.identity, read_pool=reader, exact_below=exact_below),
+                embedder,
+            )
+            for exact_below in (10, 0)
+        }
+    assert found[10][:3] == ["CHU local"] * 3
+    assert len(found[0]) == 1  # the graph alone, starved: what the exact search makes up for
+
+
+async def test_a_small_source_imported_by_another_process_is_soon_searched_whole(
+    tmp_path: Path,
+    corpus: PgCorpus,
+    embedder: LocalEmbedder,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Protocols imported with `medgpt ingest` while the bot runs are searched whole once the
+    bot has looked again (operator: no restart after an import)."""
+    monkeypatch.setattr(store, "SMALL_SOURCES_TTL", 0.0)
+    large, small = _large_and_small_sources(tmp_path)
+    await Ingestor(embedder, corpus).ingest(read_files([large]))
+    async with _starved_graph(database_url) as reader:
+        bot = PgCorpus(corpus.pool, corpus.identity, read_pool=reader, exact_below=10)
+        assert "CHU local" not in await _publishers(bot, embedder)
+        await Ingestor(embedder, corpus).ingest(read_files([small]))  # another PgCorpus
+        await _publishers(bot, embedder)  # answered with what it knew; looks again meanwhile
+        assert bot._refreshing is not None
+        await bot._refreshing
+        assert (await _publishers(bot, embedder))[:3] == ["CHU local"] * 3
 
 
 async def test_index_built_by_another_model_is_a_clear_error(pool: asyncpg.Pool) -> None:
