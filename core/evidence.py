@@ -201,13 +201,22 @@ def unmatched_words(question: str, passages: Sequence[Passage]) -> dict[str, str
     return {key: word for key, word in content_words(question).items() if not holds(found, key)}
 
 
-def unknown_words(question: str, weights: WordWeights, policy: EvidencePolicy) -> list[str]:
+def unknown_words(
+    question: str,
+    weights: WordWeights,
+    policy: EvidencePolicy,
+    written: Collection[str] | None = None,
+) -> list[str]:
     """The question's words, as spelled, that no passage of the corpus holds and everyday
-    language rarely uses: a typo, or a medicine the corpus lacks; named to the asker."""
+    language rarely uses: a typo, or a medicine the corpus lacks; named to the asker. `written`:
+    the keywords the asker wrote, the only ones named (not a word that reading a brand as its
+    substance brought in: "recombinant" is nobody's typo)."""
     return [
         word
         for key, word in content_words(question).items()
-        if not weights.elsewhere(key) and weights.rare(key, policy)
+        if (written is None or key in written)
+        and not weights.elsewhere(key)
+        and weights.rare(key, policy)
     ]
 
 

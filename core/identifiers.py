@@ -83,7 +83,7 @@ _UNIT_AFTER = (
     r"(?:[µμmnk]?g|[mµd]?l|ui|iu|u|kg|%|[mµn]?mol\w*|ans|years?|yrs?|mois|months?|j|jours?|days?"
     r"|h|heures?|hours?|min|minutes?|fois|times|cp|cps|patients?|lits?|beds?)\b"
 )
-_ID_WORDS = (
+ID_WORDS = (
     r"IPP|NIP|NDA|IEP|MRN|CHI|NHS(?:\s+(?:number|no\.?|num|n[°º]))?|EPR|UR"
     r"|n[°º]\s*(?:d[e'’]\s*)?(?:dossier|s[ée]jour|patient|hospitali[sz]ation|admission|entr[ée]e)"
     r"|num[ée]ro\s+(?:d[e'’]\s*)?(?:dossier|s[ée]jour|patient|hospitalisation|admission|entr[ée]e"
@@ -95,6 +95,8 @@ _ID_WORDS = (
     r"|case\s+(?:number|no\.?)|encounter(?:\s+(?:number|no\.?|id))?|admission\s+(?:number|no\.?)"
     r"|visit\s+(?:number|no\.?)|FIN|CSN"
 )
+# What may stand between such a word and its number ("IPP : 123", "hosp no. 123", "MRN is 123").
+ID_JOINER = r"(?:[\s:=#.]|n[°º]|no\b|est|is|du|de|of|le)*"
 _ID_VALUE = (
     # spaced groups first ("77 120 455", "7 712 004", "0045 7781"), so the whole number is taken,
     # not its first group; they end the message, a clause, or before a word that is no unit
@@ -103,7 +105,7 @@ _ID_VALUE = (
     r"|\d{3}[ -]\d{3}[ -]\d{4})"
 )
 _HOSPITAL_ID = re.compile(
-    rf"(?<![\w])(?:{_ID_WORDS})(?:[\s:=#.]|n[°º]|no\b|est|is|du|de|of|le)*{_ID_VALUE}(?![\w])",
+    rf"(?<![\w])(?:{ID_WORDS}){ID_JOINER}{_ID_VALUE}(?![\w])",
     re.IGNORECASE,
 )
 # "pt 55120934", "patient 4418826": a number of six or more digits right after the person.

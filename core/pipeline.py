@@ -244,7 +244,7 @@ class Pipeline:
             followup=frozenset(keywords(own)),
             dose=asks_dose(asked),
         )
-        unknown = unknown_words(query, weights, policy)
+        unknown = unknown_words(query, weights, policy, keywords(_in_context(asked, message)))
         trace.unknown_words = unknown
         trace.subjects = sorted(filter(None, (spelt(query, subject) for subject in named)))
         trace.retrieved_by = "subjects" if found.by_subjects else None

@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from core.identifiers import ID_JOINER, ID_WORDS
 from core.models import Language
 from core.privacy import PLACEHOLDERS
 from core.text import content_words, fold, keywords
@@ -30,12 +31,11 @@ from core.text import content_words, fold, keywords
 # Words: an elided article ("l'", "qu'") on its own, decimals whole, hyphenated words whole,
 # a trailing "+" kept ("K+").
 _TOKEN = re.compile(r"[^\W\d_]{1,3}['’](?=\w)|\d+(?:[.,]\d+)+|[^\W_]+(?:-[^\W_]+)*\+?")
-# A redacted value, with the label that named it ("IPP 123456", "tel : 06…", "DOB 3/3/50"): the
-# label says what was removed, never what is asked ("IPP" would read as a proton-pump inhibitor).
+# A redacted value, with the label that named it ("IPP 123456", "hosp no 123…", "tel : 06…",
+# "DOB 3/3/50"): the label says what was removed, never what is asked ("IPP" would read as a
+# proton-pump inhibitor). The labels of hospital numbers are those the recogniser reads them by.
 _PLACEHOLDER = re.compile(
-    r"(?:\b(?:IPP|NIR|INS|MRN|NDA|NHS(?: number| no\.?)?|DDN|DOB|tel|tél|phone|e-?mail"
-    r"|hospital (?:number|no\.?)|(?:n°|no\.?|num(?:éro|ero)?) (?:de )?(?:dossier|séjour|sejour)"
-    r"|dossier|séjour|sejour)\s*[:.]?\s*)?"
+    rf"(?:\b(?:{ID_WORDS}|NIR|INS|DDN|DOB|tel|tél|phone|e-?mail){ID_JOINER})?"
     rf"(?:{'|'.join(re.escape(p) for p in PLACEHOLDERS.values())})",
     re.IGNORECASE,
 )

@@ -57,6 +57,20 @@ async def test_a_brand_the_corpus_lacks_entirely_is_still_named() -> None:
     assert "Previscan → fluindione" in read
 
 
+async def test_only_the_askers_own_words_are_named_as_held_by_no_source() -> None:
+    """Reading a brand as its substance brings in the lexicon's words ("Engerix B": "antigène
+    de surface de l'hépatite B recombinant"); one no source holds is nobody's typo and is never
+    named (clinician: « vérifiez l'orthographe » of a word they did not write)."""
+    note = passage(
+        "Chez l'adolescent, le vaccin contre l'hépatite B se donne en deux doses.",
+        similarity=0.3,
+        title="Hépatite B : vaccination",
+    )
+    pipeline = pipeline_with(FakeIndex([note]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("Engerix B chez l'adolescent, combien de doses ?"))
+    assert "recombinant" not in reply.text
+
+
 async def test_a_greeting_gets_a_welcome_not_a_search() -> None:
     """A greeting ("Bonjour à tous") gets what the bot does and an example, without a search;
     it is audited."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from core import compose
 from core.lexicon import default_lexicon, shipped
 from core.models import Language
-from core.text import keywords
+from core.text import fold, keywords
 from core.understand import Lexicon, understand
 
 SAMPLE = Path(__file__).parent.parent / "data" / "abbreviations_sample.tsv"
@@ -41,6 +42,37 @@ def test_placeholders_and_ward_chatter_are_never_query_words(lexicon: Lexicon) -
     understood = understand(question, "fr", lexicon)
     assert keywords(understood.text) == keywords("80 ans paracétamol max par jour")
     assert {"en garde", "cette nuit", "c'est combien"} <= set(understood.dropped)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Ms <NOM>, DOB <DATE_NAISSANCE>, hosp no <IPP>: flu jab now?",
+        "pt MRN: <IPP>, flu jab now?",
+        "n° de dossier <IPP>, flu jab now?",
+    ],
+)
+def test_the_label_of_a_redacted_number_goes_with_it(question: str, lexicon: Lexicon) -> None:
+    """ "hosp no", "MRN", "n° de dossier" say what was removed, never what is asked: they are
+    not searched, nor named as words no source holds (clinician: the question is answered)."""
+    assert keywords(understand(question, "en", lexicon).text) <= keywords("pt flu jab now")
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "asked"),
+    [
+        ("Dafalgan 1 g, je peux en redonner au bout de combien de temps ?", "fr", "redonner"),
+        ("how long after the first dose of Dafalgan can I give another?", "en", "first dose"),
+    ],
+)
+def test_the_frame_of_a_question_on_a_delay_is_not_a_word_to_hold(
+    question: str, language: Language, asked: str, lexicon: Lexicon
+) -> None:
+    """ "au bout de combien de temps", "how long" ask for the delay the answer gives; a source
+    stating "4 heures entre deux prises" holds no "bout" nor "temps" (clinician: answered)."""
+    read = keywords(understand(question, language, lexicon).text)
+    assert not read & keywords("bout temps long")
+    assert keywords(asked) <= read
 
 
 def test_english_chatter_is_dropped_too(lexicon: Lexicon) -> None:
@@ -178,6 +210,35 @@ def test_an_ambiguous_abbreviation_takes_the_sense_its_context_names(lexicon: Le
 def test_short_abbreviations_match_only_in_capitals(question: str, lexicon: Lexicon) -> None:
     """The lower-case French words "ta", "ep", "af" are not TA, EP, AF."""
     assert set(meanings(question, lexicon)) <= {"TA"}
+
+
+# Written in lower case in chat for what they abbreviate ("500 mg bid", "flu jab", "pep").
+LOWER_CASE_IN_CHAT = {"bid", "pep", "prep", "flu", "jab"}
+
+
+def test_an_abbreviation_that_is_an_everyday_word_is_read_only_in_capitals() -> None:
+    """ "un ado de 13 ans" is a teenager, not oral antidiabetics; "qu'il ait" is no transient
+    ischaemic attack (clinician: the question is searched as asked)."""
+    from adapters.vocabulary import _read
+    from core.lexicon import _rows
+
+    everyday = {"fr": _read("fr"), "en": _read("en")}
+    shipped_file = resources.files("core.lexicon") / "abbreviations.tsv"
+    rows = list(_rows(shipped_file.read_text(encoding="utf-8")))
+    read_in_any_case = [
+        row[0]
+        for row in rows[1:]
+        if row[1] in everyday
+        and (row[5:] or [""])[0] != "upper"
+        and everyday[row[1]].get(fold(row[0]), 0.0) >= 3.0
+        and fold(row[0]) not in LOWER_CASE_IN_CHAT
+    ]
+    assert read_in_any_case == []
+    lexicon = default_lexicon()
+    assert "ado" not in meanings(
+        "un ado de 13 ans, les 2 doses on les espace de combien ?", lexicon
+    )
+    assert "ADO" in meanings("ADO et insuffisance rénale ?", lexicon)
 
 
 def test_the_evidence_reads_the_spelling_the_passages_hold(lexicon: Lexicon) -> None:
