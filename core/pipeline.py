@@ -224,7 +224,8 @@ class Pipeline:
         """Understand, retrieve, weigh the evidence; then generate and check, or abstain."""
         policy = self.settings.evidence
         # A follow-up ("et chez l'enfant ?") is read with the question it follows.
-        understood = understand(_in_context(asked, message), language, self.lexicon)
+        written = _in_context(asked, message)
+        understood = understand(written, language, self.lexicon)
         trace.understood = _understood(understood)
         medicines = medicines_of(understood, self.lexicon)
         found = await self._retrieve(understood.text, language, medicines)
@@ -244,7 +245,7 @@ class Pipeline:
             followup=frozenset(keywords(own)),
             dose=asks_dose(asked),
         )
-        unknown = unknown_words(query, weights, policy, keywords(_in_context(asked, message)))
+        unknown = unknown_words(query, weights, policy, keywords(written))
         trace.unknown_words = unknown
         trace.subjects = sorted(filter(None, (spelt(query, subject) for subject in named)))
         trace.retrieved_by = "subjects" if found.by_subjects else None
@@ -258,7 +259,7 @@ class Pipeline:
             suggestions = (name for word in unknown for name in self.lexicon.suggest(word))
             trace.suggested = list(dict.fromkeys(suggestions))[:3]
             return compose.abstained(language, unknown, apart, missing, trace.suggested), None
-        in_context = understood.glossed(_in_context(asked, message))
+        in_context = understood.glossed(written)
         grounded = await grounded_answer(
             self.generator, self.fallback, in_context, language, evidence, on_progress
         )
