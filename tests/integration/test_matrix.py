@@ -490,15 +490,14 @@ async def _alive(url: str, timeout_s: float = 120) -> None:
 async def test_cold_start_on_a_fresh_data_directory_answers_from_the_demo_corpus(
     world: World, encrypted: bool
 ) -> None:
-    """`medgpt serve matrix` with no settings but the account, on a fresh data directory:
-    invited as it starts and asked at once, it shows a sign within 2 s while it still loads
-    its models and indexes the demo notes, then answers from them (labelled demo content);
-    the follow-up written in the thread meanwhile is answered after it."""
+    """`medgpt serve matrix` with no settings but the account (Presidio's names included), on a
+    fresh data directory: invited as it starts and asked at once, it shows a sign within 2 s
+    while it still loads its models and indexes the demo notes, then answers from them
+    (labelled demo content); the follow-up written in the thread meanwhile is answered after."""
     health_port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("MATRIX_", "LLM_"))},
         "MEDGPT_DATA_DIR": str(world.tmp / "fresh"),
-        "MEDGPT_NAME_DETECTION": "patterns",  # Presidio's load alone would add ~10 s here
         "MEDGPT_HEALTH_HOST": "127.0.0.1",
         "MEDGPT_HEALTH_PORT": str(health_port),
         "MATRIX_HOMESERVER": world.synapse.url,
