@@ -1,7 +1,7 @@
 """The demo notes' passage vectors, computed once by the packaged embedder and shipped with them.
 
 A first use on a fresh data directory (`ask`, `chat` or `serve`) indexes the demo notes; on 2
-cores, embedding their passages took ~7 s of the ~27 s from a bot's start to its first answer
+cores, embedding their passages took ~7 s of the ~39 s from a bot's start to its first answer
 (docs/performance.md). The shipped table holds each passage's vector under the SHA-256 of the
 text the model reads, with the identity of the model that made it: a passage edited since, or
 another embedder, is embedded as usual. `scripts/demo_vectors.py` writes the table again after
