@@ -28,6 +28,36 @@ from core.models import Language
 from core.privacy import PLACEHOLDERS
 from core.text import content_words, fold, keywords
 
+# A child's age, written with its number ("a 4 year old", "6 yo", "une fille de 3 ans", "Léo,
+# 5 ans,"), names a child as "enfant" does (Lexicon.populations_named): an adult's dose is not
+# a child's. A duration is not an age ("depuis plus de 2 ans", "un traitement de 6 ans").
+CHILD_BELOW_YEARS = 12
+_AGE = re.compile(
+    r"\b(?P<en>\d{1,2})\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b"
+    r"|\b(?P<yo>\d{1,2})\s*(?:yo|y/o|y\.o\.?)(?![\w/])"
+    r"|\baged\s+(?P<aged>\d{1,2})\b"
+    r"|(?:\b(?P<before>[^\W\d_]+)\s+)?\bde\s+(?P<de>\d{1,2})\s*ans\b"
+    r"|,\s*(?P<comma>\d{1,2})\s*ans\b"
+    r"|\b\d{1,2}\s*-?\s*(?:months?|mo)\s*-?\s*old\b",
+    re.IGNORECASE,
+)
+_DURATION_WORDS = frozenset(
+    "plus moins environ durée duree délai delai période periode traitement intervalle espace "
+    "suivi recul cours depuis pendant".split()
+)
+
+
+def child_age(text: str) -> str | None:
+    """The words stating a child's age (under CHILD_BELOW_YEARS), if the text has some."""
+    for match in _AGE.finditer(text):
+        if match["before"] and match["before"].lower() in _DURATION_WORDS:
+            continue
+        years = next((match[g] for g in ("en", "yo", "aged", "de", "comma") if match[g]), None)
+        if years is None or int(years) < CHILD_BELOW_YEARS:  # months old: a child
+            return match.group(0).strip(" ,")
+    return None
+
+
 # Words: an elided article ("l'", "qu'") on its own, decimals whole, hyphenated words whole,
 # a trailing "+" kept ("K+").
 _TOKEN = re.compile(r"[^\W\d_]{1,3}['’](?=\w)|\d+(?:[.,]\d+)+|[^\W_]+(?:-[^\W_]+)*\+?")
@@ -188,8 +218,9 @@ class Lexicon:
 
     def populations_named(self, question: str) -> tuple[tuple[frozenset[str], ...], ...]:
         """The populations a question names (core/lexicon/populations.txt), each as the ways a
-        passage may name it (one word of its group): "femme enceinte" is held by "grossesse"."""
-        asked = keywords(question)
+        passage may name it (one word of its group): "femme enceinte" is held by "grossesse";
+        a child's age names a child (child_age)."""
+        asked = keywords(question) | (keywords("child") if child_age(question) else set())
         return tuple(
             tuple(frozenset({key}) for key in sorted(group))
             for group in self.populations

@@ -503,3 +503,31 @@ async def test_an_english_question_gets_the_french_thesaurus_pair_and_its_level(
     assert reply.outcome is Outcome.ANSWERED
     assert reply.sources[0].document_id == pair.document_id
     assert "Contre-indication" in reply.text
+
+
+async def test_a_childs_age_asks_about_a_child() -> None:
+    """ "a 4 year old" is a child as "enfant" is: the adult dose is not given for it, and the
+    refusal says which words the sources found do not cover; a duration or an adult's age
+    changes nothing."""
+    adult = passage(
+        "From 15 years old (à partir de 15 ans), amoxicillin (amoxicilline) is given at 1 g"
+        " three times a day in pneumonia (pneumonie), dose included.",
+        similarity=0.4,
+        title="Amoxicillin: adult dose",
+    )
+    pipeline = pipeline_with(FakeIndex([adult]), FakeAudit(), ExtractiveGenerator())
+    for question in (
+        "amoxicillin dose for pneumonia in a 4 year old?",
+        "pneumonia in a 6 yo, amoxicillin dose?",
+        "Léo, 5 ans, pneumonie : amoxicilline quelle dose ?",
+        "pneumonie chez une fille de 3 ans, amoxicilline dose ?",
+    ):
+        reply = await pipeline.answer(message(question))
+        assert reply.outcome is Outcome.ABSTAINED, question
+    for question in (
+        "amoxicillin dose for pneumonia in a 45 year old?",
+        "amoxicilline pneumonie chez une dame de 80 ans, dose ?",
+        "amoxicilline pneumonie, traitée depuis plus de 2 ans, dose ?",
+    ):
+        reply = await pipeline.answer(message(question))
+        assert reply.outcome is Outcome.ANSWERED, question
