@@ -41,16 +41,16 @@ _AGE = re.compile(
     r"|\b\d{1,2}\s*-?\s*(?:months?|mo)\s*-?\s*old\b",
     re.IGNORECASE,
 )
-_DURATION_WORDS = frozenset(
-    "plus moins environ durée duree délai delai période periode traitement intervalle espace "
-    "suivi recul cours depuis pendant".split()
+_DURATION_WORDS = frozenset(  # folded (core.text.fold)
+    "plus moins environ duree delai periode traitement intervalle espace suivi recul cours depuis"
+    " pendant".split()
 )
 
 
 def child_age(text: str) -> str | None:
     """The words stating a child's age (under CHILD_BELOW_YEARS), if the text has some."""
     for match in _AGE.finditer(text):
-        if match["before"] and match["before"].lower() in _DURATION_WORDS:
+        if match["before"] and fold(match["before"]) in _DURATION_WORDS:
             continue
         years = next((match[g] for g in ("en", "yo", "aged", "de", "comma") if match[g]), None)
         if years is None or int(years) < CHILD_BELOW_YEARS:  # months old: a child
