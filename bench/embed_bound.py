@@ -27,7 +27,7 @@ import torch
 
 from adapters.embedders import local
 from bench.data import add_data_argument, require
-from bench.embed_throughput import SOURCES, build_sample
+from bench.embed_throughput import SOURCES, build_sample, st_model
 from core.ingestion import EMBED_BATCH
 
 
@@ -76,7 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     texts, _ = build_sample(require(args.data, *SOURCES), args.passages)
     embedder = local.LocalEmbedder()
-    model = local._model()
+    model = st_model()
     config = model[0].auto_model.config
     pieces = [
         len(ids)

@@ -33,13 +33,13 @@ import torch
 
 from adapters.embedders import local
 from bench.data import add_data_argument, require
-from bench.embed_throughput import SOURCES, build_sample
+from bench.embed_throughput import SOURCES, build_sample, st_model
 from core.ingestion import EMBED_BATCH
 
 
 def threads(texts: list[str], precision: local.Precision) -> list[list[float]]:
     """One forward pass per batch on torch's threads, as the adapter embedded until 2026-11-28."""
-    model = local._model()
+    model = st_model()
     ids = model.tokenizer(texts, truncation=True, max_length=model.max_seq_length)
     order = sorted(range(len(texts)), key=lambda i: len(ids["input_ids"][i]))
     vectors: list[list[float]] = [[] for _ in texts]

