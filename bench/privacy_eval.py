@@ -129,11 +129,11 @@ def main() -> None:
     if args.patterns_only:
         redactor = Redactor()
     else:
-        from adapters.privacy.presidio import PresidioNames
+        from adapters.privacy.spacy_names import SpacyNames
         from bots.logs import configure_logging
 
         configure_logging()
-        redactor = Redactor(PresidioNames())
+        redactor = Redactor(SpacyNames())
     items = load(args.path, args.split)
     if args.batch:
         items = [item for item in items if args.batch in item.get("batch", "")]

@@ -1,5 +1,5 @@
 """The resident answerer: one long-lived process per data directory that `medgpt ask` hands its
-question to, so a lookup does not spend ~10 s importing PyTorch, spaCy and Presidio and loading
+question to, so a lookup does not spend ~10 s importing PyTorch and spaCy and loading
 their models before a ~20 ms answer (issue 28).
 
 How it keeps its promises:

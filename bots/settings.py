@@ -106,8 +106,10 @@ class Settings(BaseSettings):
     audience: Literal["clinicians", "public"] = Field(
         "clinicians", validation_alias="MEDGPT_AUDIENCE"
     )
+    # spacy: the patterns and spaCy's French person names; "presidio", its former name, is read
+    # as "spacy" (Presidio's analyzer read the same entities); patterns: the patterns alone.
     name_detection: str = Field(
-        "presidio", pattern="^(presidio|patterns)$", validation_alias="MEDGPT_NAME_DETECTION"
+        "spacy", pattern="^(spacy|presidio|patterns)$", validation_alias="MEDGPT_NAME_DETECTION"
     )
     health_host: str = Field("0.0.0.0", validation_alias="MEDGPT_HEALTH_HOST")
     health_port: int = Field(8080, ge=0, le=65535, validation_alias="MEDGPT_HEALTH_PORT")

@@ -87,10 +87,10 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 @pytest.fixture
 def model_loads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
     """The models' loads, recorded instead of run: (model, on the main thread) for each."""
-    from adapters.privacy.presidio import PresidioNames
+    from adapters.privacy.spacy_names import SpacyNames
 
     loaded: list[tuple[str, bool]] = []
-    for cls, model in ((LocalEmbedder, "embedder"), (PresidioNames, "presidio")):
+    for cls, model in ((LocalEmbedder, "embedder"), (SpacyNames, "spacy")):
 
         def load(_: object, model: str = model) -> None:
             loaded.append((model, threading.current_thread() is threading.main_thread()))

@@ -1,1 +1,1 @@
-"""Identifier detection backed by Presidio and spaCy."""
+"""Identifier detection backed by spaCy."""

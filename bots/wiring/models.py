@@ -18,7 +18,7 @@ from adapters.embedders.tei import RemoteEmbedder
 from adapters.generators.chat import ChatGenerator
 from adapters.generators.extractive import ExtractiveGenerator
 from adapters.postgres.lexicon import PgLexicon
-from adapters.privacy.presidio import PresidioNames
+from adapters.privacy.spacy_names import SpacyNames
 from adapters.vocabulary import EverydayVocabulary
 from bots.settings import Settings
 from core.lexicon import default_lexicon, shipped
@@ -75,9 +75,9 @@ def fallback(settings: Settings) -> Generator | None:
 
 def redactor(settings: Settings) -> Redactor:
     """Patient identifiers out of every question: patterns, the hospital's own id format
-    (MEDGPT_IPP_PATTERN), and names where Presidio's model is chosen."""
+    (MEDGPT_IPP_PATTERN), and spaCy's person names unless the patterns alone are chosen."""
     return Redactor(
-        names=PresidioNames() if settings.name_detection == "presidio" else None,
+        names=None if settings.name_detection == "patterns" else SpacyNames(),
         local_ids=re.compile(settings.ipp_pattern) if settings.ipp_pattern else None,
     )
 
@@ -90,14 +90,14 @@ async def load_lexicon(pool: asyncpg.Pool) -> Lexicon:
 
 async def preload_models(pipeline: Pipeline) -> None:
     """Without this, the first question after a start waits for the models it uses (~10 s
-    here for the local embedder and Presidio's). A question arriving meanwhile still waits for
+    here for the local embedder and spaCy's). A question arriving meanwhile still waits for
     the load under way (in a worker thread: the bot's other messages go on); a process stopped
     meanwhile exits once the load is over (a thread cannot be cancelled)."""
     embedder, names, vocabulary = pipeline.embedder, pipeline.redactor.names, pipeline.vocabulary
     loads: list[Awaitable[object]] = [asyncio.to_thread(pipeline.lexicon.prepare)]
     if isinstance(embedder, LocalEmbedder | E5Embedder):
         loads.append(asyncio.to_thread(embedder.load))
-    if isinstance(names, PresidioNames):
+    if isinstance(names, SpacyNames):
         loads.append(asyncio.to_thread(names.load))
     if isinstance(vocabulary, EverydayVocabulary):
         loads.append(vocabulary.load())

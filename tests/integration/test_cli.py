@@ -165,7 +165,7 @@ def test_chat_loads_its_models_while_the_clinician_types(
     import io
     import time
 
-    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "presidio")
+    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "spacy")
 
     class Typing(io.StringIO):
         def readline(self, *args: object) -> str:
@@ -174,7 +174,7 @@ def test_chat_loads_its_models_while_the_clinician_types(
 
     monkeypatch.setattr("sys.stdin", Typing())
     assert main(["chat"]) == 0
-    assert sorted(model_loads) == [("embedder", False), ("presidio", False)]
+    assert sorted(model_loads) == [("embedder", False), ("spacy", False)]
 
 
 def test_chat_follow_up_uses_the_thread(

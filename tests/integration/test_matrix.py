@@ -490,7 +490,7 @@ async def _alive(url: str, timeout_s: float = 120) -> None:
 async def test_cold_start_on_a_fresh_data_directory_answers_from_the_demo_corpus(
     world: World, encrypted: bool
 ) -> None:
-    """`medgpt serve matrix` with no settings but the account (Presidio's names included), on a
+    """`medgpt serve matrix` with no settings but the account (spaCy's names included), on a
     fresh data directory: invited as it starts and asked at once, it shows a sign within 2 s
     while it still loads its models and indexes the demo notes, then answers from them
     (labelled demo content); the follow-up written in the thread meanwhile is answered after."""

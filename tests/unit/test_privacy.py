@@ -321,7 +321,7 @@ def test_log_lines_are_scrubbed_whatever_a_developer_logs() -> None:
 
 async def test_labelled_messages_lose_no_shaped_identifier_to_the_pipeline_input() -> None:
     """Over the labelled set, no identifier with a shape survives redaction (names: see the
-    integration test with Presidio), and no look-alike is destroyed entirely."""
+    integration test with spaCy's names), and no look-alike is destroyed entirely."""
     path = DATA / "pii_messages.jsonl"
     if not path.exists():
         pytest.fail("tests/data/pii_messages.jsonl is missing")
@@ -352,6 +352,25 @@ def test_invalid_ipp_pattern_is_a_clear_setting_error(monkeypatch: pytest.Monkey
     monkeypatch.setenv("MEDGPT_IPP_PATTERN", "PAT-(\\d+")
     with pytest.raises(SettingsError, match="MEDGPT_IPP_PATTERN"):
         load_settings()
+
+
+@pytest.mark.parametrize("value", ["spacy", "presidio", None])
+def test_names_are_read_with_the_former_setting_too(
+    monkeypatch: pytest.MonkeyPatch, value: str | None
+) -> None:
+    """A deployment whose env file still says MEDGPT_NAME_DETECTION=presidio keeps its names
+    redacted (the detector that replaced Presidio's analyzer), as does one that says nothing."""
+    from adapters.privacy.spacy_names import SpacyNames
+    from bots.settings import load_settings
+    from bots.wiring.models import redactor
+
+    if value is None:
+        monkeypatch.delenv("MEDGPT_NAME_DETECTION", raising=False)
+    else:
+        monkeypatch.setenv("MEDGPT_NAME_DETECTION", value)
+    assert isinstance(redactor(load_settings()).names, SpacyNames)
+    monkeypatch.setenv("MEDGPT_NAME_DETECTION", "patterns")
+    assert redactor(load_settings()).names is None
 
 
 @pytest.mark.parametrize("split", ["dev", "test"])
