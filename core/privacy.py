@@ -4,7 +4,7 @@ placeholders (<NOM>, <NIR>…) so the question still reads, and say which types 
 Shapes and contexts are in core/identifiers.py (NIR with or without a valid key, hospital and
 NHS numbers, phone numbers, e-mail addresses, dates of birth, postal addresses, names after a
 civility, a role or a sign-off); names without either come from a NameFinder port (spaCy's
-spaCy in adapters), kept only where they look like a person's name.
+French entity recogniser, in adapters), kept only where they look like a person's name.
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ _AGE = re.compile(
     r"|\b\d{1,2}\s*-?\s*(?:months?|mo)\s*-?\s*old\b",
     re.IGNORECASE,
 )
+_CHILD = frozenset(keywords("child"))  # the word of populations.txt's child group
 _DURATION_WORDS = frozenset(  # folded (core.text.fold)
     "plus moins environ duree delai periode traitement intervalle espace suivi recul cours depuis"
     " pendant".split()
@@ -220,7 +221,7 @@ class Lexicon:
         """The populations a question names (core/lexicon/populations.txt), each as the ways a
         passage may name it (one word of its group): "femme enceinte" is held by "grossesse";
         a child's age names a child (child_age)."""
-        asked = keywords(question) | (keywords("child") if child_age(question) else set())
+        asked = keywords(question) | (_CHILD if child_age(question) else set())
         return tuple(
             tuple(frozenset({key}) for key in sorted(group))
             for group in self.populations

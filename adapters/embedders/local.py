@@ -81,7 +81,8 @@ class LocalEmbedder:
 
     def chunk_budget(self) -> ChunkBudget:
         """Word pieces, as the model reads them: 256 with [CLS] and [SEP]."""
-        return ChunkBudget(_model().max_seq_length - 2, _model().word_pieces, separator=0)
+        model = _model()
+        return ChunkBudget(model.max_seq_length - 2, model.word_pieces, separator=0)
 
     def load(self) -> None:
         """Load (and verify) the model now rather than on the first question."""
