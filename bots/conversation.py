@@ -5,7 +5,8 @@ Slack, Matrix and the console only translate: their event becomes a `ChatMessage
 its thread's earlier turns -> is it for the bot (a mention, a direct message, or a follow-up in
 a thread the bot answered)? -> first delivery anywhere (the ledger, across replicas)? -> may
 this person ask here? -> under the per-user rate? -> the sign that it is being worked on ->
-the pipeline's answer, with progress -> the reply shown, each posted message linked to the
+(the signs of the messages taken up before it shown) -> the pipeline's answer, with progress ->
+the reply shown, each posted message linked to the
 answer's audit entry so that feedback on it reaches that entry. A thread's messages are taken
 up one after the other: a follow-up sent while the first question is being answered waits for
 that answer, then reads it as context.
@@ -181,6 +182,38 @@ class ChatStore(AuditLog, Conversations, EventLedger, Protocol):
     """The audit log that also reads threads' turns and keeps the ledger (PgAuditLog)."""
 
 
+class SignsFirst:
+    """A question's answer starts once every message taken up before its sign went out shows
+    its own sign. The answers' work runs on the event loop in slices between awaits, so fifty
+    questions at once put fifty answers' slices between a late message's duplicate check and
+    its reaction: its first visible sign took up to 0.7-1 s (bench/slack_overhead.py). Only
+    messages received before the sign count, so a stream of new ones cannot hold an answer
+    back; a follow-up waiting for its thread's answer counts from when it is taken up."""
+
+    def __init__(self) -> None:
+        self._next = 0
+        self._waiting: dict[int, asyncio.Event] = {}  # ticket -> set when its sign is out
+
+    def take(self) -> int:
+        """A ticket for a message whose sign is due."""
+        ticket = self._next
+        self._next += 1
+        self._waiting[ticket] = asyncio.Event()
+        return ticket
+
+    def shown(self, ticket: int) -> None:
+        """Its sign is out, or it will show none (ignored, refused, failed); idempotent."""
+        done = self._waiting.pop(ticket, None)
+        if done is not None:
+            done.set()
+
+    async def before(self, ticket: int) -> None:
+        """Mark this ticket shown, then wait for the signs of those taken up so far."""
+        self.shown(ticket)
+        for earlier in list(self._waiting.values()):
+            await earlier.wait()
+
+
 @dataclass
 class ConversationService:
     pipeline: Pipeline
@@ -195,14 +228,19 @@ class ConversationService:
     # the threads this process took a question up in, which count as threads it answered.
     _thread_tails: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _taken_up: dict[str, None] = field(default_factory=dict)  # insertion-ordered: a small LRU
+    _signs: SignsFirst = field(default_factory=SignsFirst)
 
     def receive(self, message: ChatMessage, thread: Thread) -> None:
         """Take the message up after the one before it in its thread, in the background."""
         key = message.conversation
         before = self._thread_tails.get(key)
+        # Its sign is due now, unless it waits for its thread's answer before it.
+        ticket = self._signs.take() if before is None else None
         name = f"{message.platform.value}:{message.key}"
-        task = self.tasks.spawn(self._after(before, message, thread), name=name)
+        task = self.tasks.spawn(self._after(before, ticket, message, thread), name=name)
         if task is None:
+            if ticket is not None:
+                self._signs.shown(ticket)
             return
         self._thread_tails[key] = task
 
@@ -213,16 +251,32 @@ class ConversationService:
         task.add_done_callback(forget)
 
     async def _after(
-        self, before: asyncio.Task[None] | None, message: ChatMessage, thread: Thread
+        self,
+        before: asyncio.Task[None] | None,
+        ticket: int | None,
+        message: ChatMessage,
+        thread: Thread,
     ) -> None:
-        if before is not None:
-            await asyncio.wait({before})  # however it ended
-        await self.handle(message, thread)
+        try:
+            if before is not None:
+                await asyncio.wait({before})  # however it ended
+            await self.handle(message, thread, ticket)
+        finally:
+            if ticket is not None:
+                self._signs.shown(ticket)
 
-    async def handle(self, message: ChatMessage, thread: Thread) -> None:
+    async def handle(self, message: ChatMessage, thread: Thread, ticket: int | None = None) -> None:
         """Everything after the surface's ack. A failure while answering becomes an apology;
         a store that cannot be reached before that (turns, ledger) fails the task, which the
-        task registry logs."""
+        task registry logs. `ticket`: its place among the signs due (SignsFirst)."""
+        if ticket is None:
+            ticket = self._signs.take()
+        try:
+            await self._handle(message, thread, ticket)
+        finally:
+            self._signs.shown(ticket)
+
+    async def _handle(self, message: ChatMessage, thread: Thread, ticket: int) -> None:
         # A message outside a thread starts one: no earlier turns, no query (chatter).
         turns = (
             await self.conversations.turns(message.platform, message.conversation, MAX_TURNS)
@@ -245,7 +299,7 @@ class ConversationService:
             return
         self._take_up(message.conversation)
         try:
-            await self._answer(message, tuple(turns), language, thread)
+            await self._answer(message, tuple(turns), language, thread, ticket)
         except Exception as exc:
             log.error(
                 "chat_answer_failed",
@@ -269,9 +323,15 @@ class ConversationService:
             del self._taken_up[next(iter(self._taken_up))]
 
     async def _answer(
-        self, message: ChatMessage, turns: tuple[Turn, ...], language: Language, thread: Thread
+        self,
+        message: ChatMessage,
+        turns: tuple[Turn, ...],
+        language: Language,
+        thread: Thread,
+        ticket: int,
     ) -> None:
         on_progress = await thread.begin(language)
+        await self._signs.before(ticket)
         incoming = IncomingMessage(
             message.text, message.platform, message.conversation, message.user, turns, language
         )

@@ -5,9 +5,10 @@ next row with its link, so concurrent writers (several bot replicas) build one c
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,6 +38,11 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::j
 @dataclass
 class PgAuditLog:
     pool: asyncpg.Pool
+    # Appends wait for each other here, not on the advisory lock: a waiter there holds one of
+    # the pool's connections, and fifty questions at once left none for the reads and the
+    # duplicate check that come before the first visible sign (docs/performance.md). The
+    # advisory lock still orders the replicas' appends.
+    _appending: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     async def record(self, entry: AuditEntry) -> int:
         return await self._append(
@@ -96,7 +102,7 @@ class PgAuditLog:
             "details_sha256": sha256(details),
         }
         with mapped_errors():
-            async with self.pool.acquire() as conn, conn.transaction():
+            async with self._appending, self.pool.acquire() as conn, conn.transaction():
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", _CHAIN_LOCK)
                 prev = await conn.fetchval(
                     "SELECT row_hash FROM audit_events ORDER BY id DESC LIMIT 1"

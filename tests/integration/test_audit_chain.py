@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from adapters.postgres.audit import PgAuditLog
+from adapters.postgres.audit import _CHAIN_LOCK, PgAuditLog
 from bots.cli import main
 from core.models import Outcome, Platform
 from core.ports import AuditEntry
@@ -59,9 +59,26 @@ async def test_intact_chain_verifies(pool: asyncpg.Pool) -> None:
 
 async def test_concurrent_writers_build_one_chain(pool: asyncpg.Pool) -> None:
     """Several replicas appending at once still leave a verifiable chain."""
+    replicas = [PgAuditLog(pool) for _ in range(4)]
+    await asyncio.gather(*(replicas[i % 4].record(_entry(f"q{i}")) for i in range(20)))
+    assert await replicas[0].verify() == (20, None)
+
+
+async def test_appends_waiting_for_the_chain_leave_the_pool_to_the_questions(
+    pool: asyncpg.Pool,
+) -> None:
+    """Operator: while another replica holds the chain, a burst of answers to record takes one
+    connection, not the whole pool, so the next questions' searches and duplicate checks go on
+    (fifty questions at once had delayed their first visible sign by up to a second)."""
     log = PgAuditLog(pool)
-    await asyncio.gather(*(log.record(_entry(f"q{i}")) for i in range(20)))
-    assert await log.verify() == (20, None)
+    async with pool.acquire() as replica, replica.transaction():
+        await replica.execute("SELECT pg_advisory_xact_lock($1)", _CHAIN_LOCK)
+        appends = [asyncio.create_task(log.record(_entry(f"q{i}"))) for i in range(12)]
+        await asyncio.sleep(0.2)  # every append has started waiting
+        assert not any(task.done() for task in appends)
+        assert await asyncio.wait_for(pool.fetchval("SELECT 1"), 10) == 1
+    await asyncio.gather(*appends)
+    assert await log.verify() == (12, None)
 
 
 @pytest.mark.parametrize(

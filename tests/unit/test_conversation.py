@@ -182,3 +182,76 @@ async def test_a_failure_becomes_an_apology_and_the_sign_is_taken_down() -> None
         "q notice: Désolé, une erreur m'a empêché de répondre. Votre question a été enregistrée.",
         "q done",
     ]
+
+
+class Heard(Shown):
+    """A thread that also notes when the pipeline starts on its question."""
+
+    def __init__(self, name: str, seen: list[str], chat: ConversationService) -> None:
+        super().__init__(name, seen)
+        answer = chat.pipeline.answer
+
+        async def noted(message: IncomingMessage, on_progress: OnProgress | None = None) -> Reply:
+            seen.append(f"{message.text} answered")
+            return await answer(message, on_progress)
+
+        chat.pipeline.answer = noted  # type: ignore[method-assign]
+
+
+async def test_every_question_of_a_burst_shows_its_sign_before_any_answer_starts() -> None:
+    """Clinician: when many questions arrive at once, each gets its ⏳ at once, not after the
+    answers to the questions before it (they run on the same event loop)."""
+    seen: list[str] = []
+    chat = service()
+    Heard("", seen, chat)
+    for i in range(3):
+        room = {"conversation": ConversationId(f"T0HOSP:D{i}:1"), "is_dm": True}
+        chat.receive(message(f"q{i}", f"m{i}", **room), Shown(f"q{i}", seen))
+    await chat.tasks.idle()
+    assert seen[:3] == ["q0 working", "q1 working", "q2 working"]
+    assert sorted(line for line in seen if "answered" in line) == [
+        "q0 answered", "q1 answered", "q2 answered"]  # fmt: skip
+
+
+async def test_a_question_arriving_after_a_sign_does_not_hold_that_answer_back() -> None:
+    """Clinician: an answer waits for the signs of the questions that arrived before its own
+    sign went out, not for later ones, so a stream of new questions cannot starve it."""
+    seen: list[str] = []
+    chat = service()
+    Heard("", seen, chat)
+    signed, answered = asyncio.Event(), asyncio.Event()
+
+    class Waited(Shown):
+        async def begin(self, language: Language) -> OnProgress | None:
+            signed.set()
+            return await super().begin(language)
+
+        async def close(self) -> None:
+            answered.set()
+            await super().close()
+
+    class Lagging(Shown):  # the platform slow to take the reaction
+        def __init__(self, name: str, seen: list[str]) -> None:
+            super().__init__(name, seen)
+            self.unstuck = asyncio.Event()
+
+        async def begin(self, language: Language) -> OnProgress | None:
+            await self.unstuck.wait()
+            return await super().begin(language)
+
+    def dm(i: int) -> dict[str, object]:
+        return {"conversation": ConversationId(f"T0HOSP:D{i}:1"), "is_dm": True}
+
+    earlier, later = Lagging("earlier", seen), Lagging("later", seen)
+    chat.receive(message("earlier", "m1", **dm(1)), earlier)
+    chat.receive(message("waited", "m2", **dm(2)), Waited("waited", seen))
+    await asyncio.wait_for(signed.wait(), 60)
+    chat.receive(message("later", "m3", **dm(3)), later)
+    await asyncio.sleep(0.1)
+    assert "waited answered" not in seen  # the earlier question's sign is not out yet
+    earlier.unstuck.set()
+    await asyncio.wait_for(answered.wait(), 60)
+    assert "later working" not in seen
+    later.unstuck.set()
+    await chat.tasks.idle()
+    assert {"earlier done", "later done"} <= set(seen)
