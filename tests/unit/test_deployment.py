@@ -90,6 +90,40 @@ def test_every_variable_is_documented_and_no_secret_is_inlined() -> None:
     assert postgres["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
 
 
+# What the image or the compose file fixes for a container, and what only the console reads.
+NOT_FROM_ENV = {
+    "MEDGPT_DATA_DIR",  # the image's, on the bot's volume
+    "MEDGPT_HEALTH_HOST",  # every interface of the container
+    "MEDGPT_HEALTH_PORT",  # 8080, which the health check reads
+    "SLACK_HTTP_HOST",  # every interface of the container
+    "SLACK_HTTP_PORT",  # 3000, which the compose file publishes (SLACK_HTTP_PUBLISH)
+    "MEDGPT_RESIDENT_IDLE_S",  # `medgpt ask` at a terminal
+}
+
+
+def test_every_setting_of_the_bots_can_be_set_from_the_env_file() -> None:
+    """Operator: whatever the bot reads (the hospital's emergency call, the IPP pattern, the
+    audience, the abstention thresholds…) is set in .env, not by editing the compose file; a
+    platform's settings reach its own bot only."""
+    from bots.settings import Settings
+
+    names = {field.validation_alias for field in Settings.model_fields.values()}
+    assert all(isinstance(name, str) for name in names)
+    wanted = {str(name) for name in names} - NOT_FROM_ENV
+    services = COMPOSE["services"]
+    for bot, own, other in (
+        ("slack-bot", "SLACK_", "MATRIX_"),
+        ("matrix-bot", "MATRIX_", "SLACK_"),
+    ):
+        passed = set(services[bot]["environment"])
+        expected = {name for name in wanted if not name.startswith(other)}
+        assert expected - passed == set(), bot
+        assert not {name for name in passed if name.startswith(other)}, bot
+        assert {name for name in passed if name.startswith(own)}, bot
+    documented = set(re.findall(r"^([A-Z0-9_]+)=", ENV_EXAMPLE, re.MULTILINE))
+    assert wanted - {"DATABASE_URL"} <= documented
+
+
 def test_no_secret_is_baked_into_an_image() -> None:
     """No Dockerfile sets a token, password, key or CA bundle: they come at run time."""
     for dockerfile in (ROOT / "infra").rglob("Dockerfile"):
