@@ -82,7 +82,7 @@ def slack(args: argparse.Namespace) -> int:
     time.sleep(args.settle)  # a second answer, if any, would come now
     answers = _answers(ts)
     text = json.dumps(answers[0]["blocks"], ensure_ascii=False)
-    for expected in ("Sources", "jugement clinique"):
+    for expected in ("Sources", "jugement clinique", *args.expect):
         assert expected in text, f"{expected!r} missing from the answer: {text[:600]}"
     assert len(answers) == 1, f"{len(answers)} answers to one event"
     print(f"slack: one answer in {took:.1f} s from {len(args.bots)} bot(s): "
@@ -191,6 +191,7 @@ def main() -> int:
     ask.add_argument("bots", nargs="+", help="the bot replicas' addresses")
     ask.add_argument("--timeout", type=float, default=120)
     ask.add_argument("--settle", type=float, default=5)
+    ask.add_argument("--expect", action="append", default=[], help="also in the answer")
     ask.set_defaults(run=slack)
     probe = commands.add_parser("metrics")
     probe.add_argument("bot")
