@@ -4,10 +4,10 @@ Slack, Matrix and the console only translate: their event becomes a `ChatMessage
 `Thread` shows, in their own form, what this service decides. For each message, in order:
 its thread's earlier turns -> is it for the bot (a mention, a direct message, or a follow-up in
 a thread the bot answered)? -> first delivery anywhere (the ledger, across replicas)? -> may
-this person ask here? -> under the per-user rate? -> the sign that it is being worked on ->
-(the signs of the messages taken up before it shown) -> the pipeline's answer, with progress ->
-the reply shown, each posted message linked to the
-answer's audit entry so that feedback on it reaches that entry. A thread's messages are taken
+this person ask here? -> under the per-user rate? -> the sign that it is being worked on -> the
+signs of the messages received before it shown -> the pipeline's answer, with progress -> the
+reply shown, each posted message linked to the answer's audit entry so that feedback on it
+reaches that entry. A thread's messages are taken
 up one after the other: a follow-up sent while the first question is being answered waits for
 that answer, then reads it as context.
 """
@@ -15,6 +15,7 @@ that answer, then reads it as context.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
@@ -183,14 +184,16 @@ class ChatStore(AuditLog, Conversations, EventLedger, Protocol):
 
 
 class SignsFirst:
-    """A question's answer starts once every message taken up before its sign went out shows
-    its own sign. The answers' work runs on the event loop in slices between awaits, so fifty
+    """A question's answer starts once every message received before its own sign went out
+    shows its sign. The answers' work runs on the event loop in slices between awaits, so fifty
     questions at once put fifty answers' slices between a late message's duplicate check and
-    its reaction: its first visible sign took up to 0.7-1 s (bench/slack_overhead.py). Only
+    its reaction: its first visible sign took up to 1.8 s (bench/slack_overhead.py). Only
     messages received before the sign count, so a stream of new ones cannot hold an answer
-    back; a follow-up waiting for its thread's answer counts from when it is taken up."""
+    back; a follow-up waiting for its thread's answer counts from when it is taken up; and a
+    platform slow to show one sign holds the others' answers `longest_wait_s` at most."""
 
-    def __init__(self) -> None:
+    def __init__(self, longest_wait_s: float = 2.0) -> None:
+        self.longest_wait_s = longest_wait_s
         self._next = 0
         self._waiting: dict[int, asyncio.Event] = {}  # ticket -> set when its sign is out
 
@@ -210,8 +213,10 @@ class SignsFirst:
     async def before(self, ticket: int) -> None:
         """Mark this ticket shown, then wait for the signs of those taken up so far."""
         self.shown(ticket)
-        for earlier in list(self._waiting.values()):
-            await earlier.wait()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.longest_wait_s):
+                for earlier in list(self._waiting.values()):
+                    await earlier.wait()
 
 
 @dataclass

@@ -255,3 +255,33 @@ async def test_a_question_arriving_after_a_sign_does_not_hold_that_answer_back()
     later.unstuck.set()
     await chat.tasks.idle()
     assert {"earlier done", "later done"} <= set(seen)
+
+
+async def test_a_sign_the_platform_never_shows_holds_other_answers_two_seconds_at_most() -> None:
+    """Clinician: a reaction call that hangs (the platform in trouble) does not hold every
+    other answer with it."""
+    seen: list[str] = []
+    chat = service()
+    chat._signs.longest_wait_s = 0.2
+    Heard("", seen, chat)
+    hung = asyncio.Event()
+
+    class Hanging(Shown):
+        async def begin(self, language: Language) -> OnProgress | None:
+            await hung.wait()
+            return await super().begin(language)
+
+    chat.receive(
+        message("hung", "m1", conversation=ConversationId("T0HOSP:D1:1")), Hanging("hung", seen)
+    )
+    chat.receive(
+        message("other", "m2", conversation=ConversationId("T0HOSP:D2:1")), Shown("other", seen)
+    )
+    for _ in range(100):
+        if "other done" in seen:
+            break
+        await asyncio.sleep(0.05)
+    assert "other done" in seen
+    hung.set()
+    await chat.tasks.idle()
+    assert "hung done" in seen
