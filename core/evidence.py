@@ -19,6 +19,7 @@ checked on its test split (docs/quality.md); abstaining is always preferred to i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -304,9 +305,16 @@ def _on_the_pair(
     )
 
 
-def passage_keywords(passage: Passage) -> set[str]:
+def passage_keywords(passage: Passage) -> frozenset[str]:
     """Content words of a passage, its section and its title."""
-    return keywords(" ".join((passage.document.title, *passage.section_path, passage.text)))
+    return _passage_keywords(passage.document.title, passage.section_path, passage.text)
+
+
+# The checks read each passage found several times a question, and the same passages for many
+# questions: a third of a warm answer's time went to reading them again (docs/performance.md).
+@functools.lru_cache(maxsize=8192)
+def _passage_keywords(title: str, section_path: tuple[str, ...], text: str) -> frozenset[str]:
+    return frozenset(keywords(" ".join((title, *section_path, text))))
 
 
 def document_keywords(passages: Sequence[Passage]) -> dict[int, set[str]]:

@@ -50,6 +50,8 @@ def printable(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case without accents, for matching words across spellings."""
+    if text.isascii():  # nothing to decompose: most words, in French as in English
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
