@@ -68,16 +68,10 @@ def classes(text: str, language: str = "fr") -> Iterator[tuple[str, Entry]]:
         members = [m.strip() for m in row[1].split(", ") if m.strip()]
         entry = Entry(row[0], "class", tuple(Sense(m, language) for m in members))
         yield row[0], entry
-        yield from _singular(row[0], entry)
+        singular = " ".join(w[:-1] if len(w) > 4 and w.endswith("s") else w for w in row[0].split())
+        if singular != row[0]:  # "une statine", "l'antivitamine K"
+            yield singular, entry
         yield from _substances(members, language)
-
-
-def _singular(name: str, entry: Entry) -> Iterator[tuple[str, Entry]]:
-    """A class named in the plural, also in the singular: "une statine", "l'antivitamine K",
-    "an azole antifungal", "a beta blocker"."""
-    singular = " ".join(w[:-1] if len(w) > 4 and w.endswith("s") else w for w in name.split())
-    if singular != name:
-        yield singular, entry
 
 
 def extra(text: str) -> Iterator[tuple[str, Entry]]:
@@ -90,8 +84,6 @@ def extra(text: str) -> Iterator[tuple[str, Entry]]:
         meanings = meaning.split(", ") if kind == "class" else [meaning]
         entry = Entry(name, kind, tuple(Sense(m, language or "both") for m in meanings))
         yield name, entry
-        if kind == "class":
-            yield from _singular(name, entry)
         yield from _substances(meanings if kind == "class" else meaning.split(" + "), language)
 
 
