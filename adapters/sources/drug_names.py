@@ -26,7 +26,8 @@ MAX_WORDS = 3
 # Words that name a salt, a hydrate or an origin, not the substance ("WARFARINE SODIQUE").
 _SALT_WORDS = frozenset(
     "sodique potassique calcique magnesien magnesienne lysine base anhydre humain humaine "
-    "biogenetique monosodique disodique trisodique dipotassique".split()
+    "biogenetique recombinant recombinante recombinants recombinantes monosodique disodique "
+    "trisodique dipotassique".split()
 )
 _HYDRATE = re.compile(
     r"^(?:mono|di|tri|tetra|penta|hexa|hepta|hemi|sesqui|hemipenta)?hydrate[es]*$"

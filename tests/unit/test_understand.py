@@ -119,6 +119,8 @@ def test_a_greeting_before_a_question_leaves_the_question(lexicon: Lexicon) -> N
         ("Lasilix", "furosémide"),
         ("Kayexalate", "polystyrène sulfonate de sodium"),
         ("Entresto", "valsartan + sacubitril"),
+        # An origin is not the substance: a note on insulin names no "recombinant" insulin.
+        ("Actrapid", "insuline"),
     ],
 )
 def test_french_brands_are_read_as_their_substances(brand: str, meaning: str) -> None:
