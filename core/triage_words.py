@@ -385,6 +385,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
     ),
     "stroke": (
         r"(?:fait|fait peut-etre|est en train de faire|faire) un (?:avc|accident vasculaire)",
+        # (the present only: "il va nous faire une attaque" is a way of speaking)
+        r"(?:fait|fait peut-etre|est en train de faire) une attaque\b"
+        r"(?! (?:de panique|d'angoisse|d'anxiete|cardiaque|d'asthme))",
         r"(?:is having|having|just had|has had) a stroke",
     ),
 }
@@ -415,6 +418,7 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
     ),
     "overdose": (
         r"intox",
+        r"\btoxicit",
         r"overdose",
         r"surdos",
         r"poison",
@@ -569,8 +573,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
     ),
     "stroke": (
         # face
-        r"(?:bouche|visage|levre|commissure)s? (?:\w+ ){0,2}(?:de travers|deforme|tombe|"
-        r"asymetrique|paralyse|tordu)|moitie du visage|paralysie faciale|"
+        r"(?:bouche|visage|figure|levre|commissure)s? (?:\w+ ){0,2}(?:de travers|deforme|tombe|"
+        r"asymetrique|paralyse|tordu)|moitie (?:du visage|de (?:sa|la) figure)|paralysie faciale|"
         r"face (?:\w+ ){0,2}(?:drooping|dropping|dropped|droops?|fallen|lopsided)|"
         r"facial (?:droop|palsy)|"
         r"side of (?:his|her|the|my) face|mouth (?:is )?(?:lopsided|drooping|twisted)|"
@@ -648,8 +652,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
 NOW = re.compile(
     _any(
         r"en cours",
-        r"\bstill\b",
-        r"\btoujours\b",
+        r"\bstill\b(?! (?:the|a|an)\b)",  # "is it still the guideline?" is no cue
+        r"\btoujours\b(?! (?:la|le|les|l')\b)",
         # given to someone, not "when is adrenaline given?"
         r"(?<!is )(?<!are )(?<!be )(?<!est )(?<!sont )(?<!etre )"
         r"\b(?:epipen|stylo|adre|adrenaline) (?:\w+ )?(?:deja )?(?:used|given|faite?|injecte)",
@@ -794,7 +798,9 @@ _TEACHING_FRAME = _any(
     r"\becn\b|\bedn\b|\bexam\b",
     # an exercise or a vignette, not a patient: simulation, a manikin, a clinical case
     r"\bcas cliniques?\b|\bclinical (?:case|vignette|scenario)",
-    r"\bscenarios?\b|\bvignette\b|\bexam question|\bquestion d'(?:ecn|edn|examen|internat)",
+    # (a "scénario" with a plan is the psychiatric word for a suicidal plan, not a vignette)
+    r"(?<!avec )(?<!avec un )\bscenarios?\b(?! (?:precis|suicidaire|de passage|construit|elabore))"
+    r"|\bvignette\b|\bexam question|\bquestion d'(?:ecn|edn|examen|internat)",
     r"\bimagin(?:e|ons|ez)\b|\bsuppos(?:e|ons|ing)\b|\badmettons\b|\bhypothetic",
 )
 # A generic question ("quel traitement…", "how do you…"): generic unless it names someone the
@@ -1080,6 +1086,8 @@ THING_SUBJECT = re.compile(
         r"clinic|urgences|pharmacie|pharmacy|direction|management",
         r"heat|chaleur|air|atmosphere|ambiance|room|piece|bureau|office|smell|odeur|temperature|"
         r"weather|meteo",
+        r"(?:bed )?board|bed state|whiteboard|tableau|stats|statistics|numbers|chiffres|"
+        r"waiting list|liste d'attente|queue|file d'attente|morale",
     )
     + r"\b"
 )

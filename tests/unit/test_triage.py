@@ -10,7 +10,7 @@ import pytest
 from core.models import Language, Outcome, Passage
 from core.pipeline import PipelineSettings
 from core.ports import Draft, OnText, Progress
-from core.triage import Emergency, EmergencyNumbers, assess, detect
+from core.triage import Emergency, EmergencyNumbers, assess, detect, detect_by_words
 from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 from tests.conftest import DATA
 
@@ -25,9 +25,9 @@ DEMO_QUESTIONS = [
 # before). Held-out batch 3 went from 100 % recall and 11.1 % false alarms to 100 % and 6.9 %,
 # the 2026-12-06 batch from 92.2 % and 7.9 % to 96.9 % and 4.8 %: neither meets the issue's 3 %.
 FLOORS = {  # recall at least, right kind at least, false alarms at most
-    # Dev batch 20 (2026-12-08) is not yet learnt: 3 of its 40 emergencies missed, 5 of its 60
-    # near-misses flagged, as first measured.
-    "dev": (0.995, 0.991, 0.008),
+    # With dev batch 20 (2026-12-08), whose misses the word lists now read; the reader, not
+    # retrained on it, still flags 4 of dev's 819 near-misses.
+    "dev": (1.0, 0.995, 0.005),
     "first": (1.0, 1.0, 0.016),
     "held-out": (0.968, 0.968, 0.048),
     "held-out 3": (1.0, 0.944, 0.070),
@@ -409,3 +409,25 @@ async def test_an_answer_under_a_banner_is_not_streamed_ahead_of_it() -> None:
     reply = await pipeline.answer(message("Code blue in bed 4, when is adrenaline given?"), hear)
     assert reply.banner
     assert heard == []
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        # A psychiatrist's "scénario" is a suicidal plan, not a teaching vignette.
+        ("patient au SAU avec des idées suicidaires actives et un scénario précis", "suicide"),
+        ("sa figure tombe d'un côté depuis 10 min", "stroke"),  # "figure": the face
+        ("mon père fait une attaque, il arrive plus à parler", "stroke"),
+        ("lithium toxicity right now in bay 2, level 3.4, shaking", "overdose"),
+        # Ways of speaking and questions about a guideline stay questions.
+        ("il va nous faire une attaque quand il verra la facture", None),
+        ("c'est toujours la reco, l'exacyl dans le trauma hémorragique ?", None),
+        ("the bed board is flatlining again", None),
+        ("scénario de simulation : arrêt cardiaque sur mannequin", None),
+    ],
+)
+def test_the_word_lists_read_ward_phrasings_of_dev_batch_20(message: str, kind: str | None) -> None:
+    """A clinician's own words for an emergency raise the banner even when the second reader
+    would not; a way of speaking does not (the word lists alone)."""
+    found = detect_by_words(message)
+    assert (found.value if found else None) == kind
