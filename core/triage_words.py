@@ -1086,8 +1086,9 @@ THING_SUBJECT = re.compile(
         r"clinic|urgences|pharmacie|pharmacy|direction|management",
         r"heat|chaleur|air|atmosphere|ambiance|room|piece|bureau|office|smell|odeur|temperature|"
         r"weather|meteo",
-        r"(?:bed )?board|bed state|whiteboard|tableau|stats|statistics|numbers|chiffres|"
-        r"waiting list|liste d'attente|queue|file d'attente|morale",
+        # (not "le tableau", a clinical picture, nor "numbers": "her numbers are crashing")
+        r"(?:bed )?board|bed state|whiteboard|waiting list|liste d'attente|queue|file d'attente|"
+        r"morale",
     )
     + r"\b"
 )
