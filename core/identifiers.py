@@ -96,7 +96,7 @@ ID_WORDS = (
     r"|visit\s+(?:number|no\.?)|FIN|CSN"
 )
 # What may stand between such a word and its number ("IPP : 123", "hosp no. 123", "MRN is 123").
-ID_JOINER = r"(?:[\s:=#.]|n[°º]|no\b|est|is|du|de|of|le)*"
+ID_JOINER = r"(?:[\s:=#.\-]|n[°º]|no\b|est|is|du|de|of|le)*"
 _ID_VALUE = (
     # spaced groups first ("77 120 455", "7 712 004", "0045 7781"), so the whole number is taken,
     # not its first group; they end the message, a clause, or before a word that is no unit
@@ -235,7 +235,7 @@ _BIRTH_WORDS = (
 )
 _BIRTH = re.compile(
     rf"(?<![\w])(?:{_BIRTH_WORDS})(?![\w])[\s:=(\-]*(?:(?:le|on|the|en|in|à|a|at)\s+"
-    rf"(?:[A-ZÀ-Ý][\w'’-]+\s+(?:le|on)\s+)?)?(?P<date>{DATE})",
+    rf"(?:[A-ZÀ-Ý][\w'’-]+\s+(?:le|on)\s+)?)?(?P<date>{DATE}|\d{{6}}(?!\d))",
     re.IGNORECASE,
 )
 # "Mme Durand, 12/03/1945": a full date right after a name (found) is a date of birth.
@@ -337,7 +337,7 @@ _PARTICLE = (
 )
 _WORD_OF_NAME = r"[^\W\d_][\w'’-]*"
 _CIVILITY_NAME = re.compile(
-    rf"(?<![\w]){_CIVILITY}(?:(?<=\.)|(?![\w]))\s*(?P<name>(?:[A-Z]\.\s?){{0,2}}(?i:{_PARTICLE})?"
+    rf"(?<![\w]){_CIVILITY}(?:(?<=\.)|(?![\w]))\s*(?!(?i:et|and|&)\s)(?P<name>(?:[A-Z]\.\s?){{0,2}}(?i:{_PARTICLE})?"
     rf"{_WORD_OF_NAME}(?:\s+{_WORD_OF_NAME})?)"
 )
 _BARE_M = re.compile(
@@ -350,9 +350,11 @@ _SIGN_OFF = (
     r"|bonne\s+(?:journ[ée]e|soir[ée]e|garde|nuit)|merci(?:\s+(?:beaucoup|d['’ ]avance|encore))?"
     r"|(?:kind\s+|best\s+|warm\s+)?regards|best(?:\s+wishes)?|thanks|thank\s+you|many\s+thanks"
     r"|cheers|sign[ée]|signed|envoy[ée] par|sent by|de la part de|from|rgds|regds|brgds|thx|tks"
+    # chat: "Bisous, Camille", "@+ Yanis", "Night, Lauren", "ttyl - jen"
+    r"|bisous?|bizz?|@\+|[àa]\+|[àa] plus|[àa] demain|ttyl|cya|see you|(?:good\s*)?night|nite"
 )
 _SIGNATURE = re.compile(
-    rf"(?:(?:^|(?<=[\s.!?,;:]))(?:{_SIGN_OFF})(?![\w])\s*[,.!:;]*|(?:^|(?<=\s))(?:--+|—|–))"
+    rf"(?:(?:^|(?<=[\s.!?,;:]))(?:{_SIGN_OFF})(?![\w])\s*[,.!:;\-–—]*|(?:^|(?<=\s))(?:--+|—|–))"
     rf"\s*(?:(?:Dr|Pr|Docteur)\.?\s+)?"
     rf"(?P<name>(?:[A-Za-z]\.\s?){{0,2}}(?i:{_PARTICLE})?{_WORD_OF_NAME}"
     rf"(?:[ \t]+[A-ZÀ-Ý]{_WORD_OF_NAME})?(?:[ \t]+[A-Z]\.)?)"
@@ -361,7 +363,7 @@ _SIGNATURE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _ROLE = (
-    r"patiente?|pt|enfant|b[ée]b[ée]|fils|fille|m[èe]re|p[èe]re|maman|papa|[ée]pouse|mari"
+    r"patiente?|pt|pat\.?|enfant|b[ée]b[ée]|fils|fille|m[èe]re|p[èe]re|maman|papa|[ée]pouse|mari"
     r"|conjointe?|fr[èe]re|s(?:oe|œ)ur|grand-m[èe]re|grand-p[èe]re|petite?-fils|petite?-fille"
     r"|tante|oncle|neveu|ni[èe]ce|ami|amie|voisine?|wife|husband|daughter|mother|father"
     r"|brother|sister|child|partner|mum|mom|dad|granddaughter|grandson|grandmother|grandfather"
@@ -385,6 +387,12 @@ _SIGNATURE_LINE = re.compile(
 _ROLE_NAME = re.compile(
     rf"(?<![\w])(?:{_ROLE})(?:\s+(?:de|du|of|named|nomm[ée]e?|appel[ée]e?|called))?\s*:?\s+"
     rf"(?P<name>(?-i:(?:{_PARTICLE})?[A-ZÀ-Ý][\w'’-]+(?:\s+(?:{_PARTICLE})?[A-ZÀ-Ý][\w'’-]+)?))",
+    re.IGNORECASE,
+)
+# Chat drops the capitals: after a person word (or "p'tit", "little"), a known first name in any
+# case ("baby isla", "le p'tit enzo"); only names of the first-name list that are no word.
+_ROLE_FIRST_NAME = re.compile(
+    rf"(?<![\w])(?:{_ROLE}|p['’]?tite?|petite?|little)\s+(?P<name>[^\W\d_][\w'’-]+)(?![\w])",
     re.IGNORECASE,
 )
 # Looked for at every word (a lookahead), so "famille de Lucas Bernard" is not read as the
@@ -463,6 +471,9 @@ def _names(text: str) -> list[Finding]:
             finding = _name_span(m, text, group)
             if finding is not None:
                 found.append(finding)
+    for m in _ROLE_FIRST_NAME.finditer(text):
+        if is_first_name(m["name"]) and not _ambiguous(m["name"]):
+            found.append(Finding("NOM", m.start("name"), m.end("name")))
     for m in _PAIR.finditer(text):
         first, last = m["first"], m["last"].split()[-1]
         if not is_first_name(first):

@@ -142,6 +142,37 @@ def test_a_first_name_after_a_dash_a_tilde_or_rgds_signs_the_message(text: str, 
     assert Finding("NOM", start, start + len(value)) in merge(find_patterns(text)), text
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("on refait le iono à 6h. Bisous, Camille", "NOM", "Camille"),
+        ("ok je valide l'augmentin 1 g x3. @+ Yanis", "NOM", "Yanis"),
+        ("bed 4 needs a repeat K at 6am. Night, Lauren", "NOM", "Lauren"),
+        ("baby isla in incubator 3, sats dipping to 82", "NOM", "isla"),
+        ("le p'tit enzo revient pour sa crise d'asthme", "NOM", "enzo"),
+        ("pat. Marchand 71a, hypoglycémie 0,45 g/L", "NOM", "Marchand"),
+        ("vad chez mr et mme peyrot, pansement ulcère", "NOM", "peyrot"),
+        ("NDA-9182736450 / colique néphrétique", "IPP", "9182736450"),
+        ("mme haddad ddn 240359 diabète, insuline 12 ui", "DATE_NAISSANCE", "240359"),
+    ],
+)
+def test_chat_sign_offs_lower_case_first_names_and_glued_numbers_are_found(
+    text: str, kind: str, value: str
+) -> None:
+    """Dev batch E (2026-12-08): a sign-off as chat writes it, a child's first name in lower
+    case after "baby" or "p'tit", "pat." for the patient, "mr et mme X", a file number after a
+    dash, a birth date in six digits after "ddn"."""
+    start = text.index(value)
+    found = merge(find_patterns(text))
+    assert any(f.kind == kind and f.start <= start and f.end >= start + len(value) for f in found)
+
+
+def test_a_first_name_list_word_after_a_person_word_needs_to_be_a_name() -> None:
+    """'little' or 'baby' before an ordinary word takes nothing: only the first-name list's
+    names are read in lower case."""
+    assert find_patterns("little improvement, baby formula paused, petite dose ce soir") == []
+
+
 def test_a_dash_before_a_drug_name_is_no_signature() -> None:
     """'… - Augmentin' at the end of a message names a drug, not a writer."""
     assert find_patterns("on passe a quoi ? - Augmentin") == []
@@ -385,6 +416,33 @@ async def test_the_labelled_set_meets_the_recall_and_look_alike_targets(split: s
     assert all(scores.recall(kind) >= 0.98 for kind in scores.gold), scores.misses
     assert scores.retention() >= 0.98, scores.misses
     assert len(scores.gold) == 7
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "recall", "kind_recall"),
+    [
+        # First measured with the patterns 0.920 (0.931 with the name model), before any change.
+        ("identifiers-heldout-c.jsonl", "held-out C", 0.941, 0.857),  # 258 of 274
+        ("identifiers-dev-e.jsonl", "dev E", 0.957, 0.928),  # 114 of 119
+    ],
+)
+async def test_the_2026_12_08_batches_hold_their_own_floors(
+    name: str, first: str, recall: float, kind_recall: float
+) -> None:
+    """Held-out batch C and dev batch E (2026-12-08) are below issue 25's bar; a change that loses
+    what they catch fails here (patterns alone; figures in docs/privacy.md)."""
+    from bench.privacy_eval import evaluate, load
+
+    scores = await evaluate(Redactor(), load(DATA / name, "all"))
+    # Figures only: a failure must not print a held-out batch's misses (they are never read).
+    overall, lowest, kept = (
+        scores.recall(),
+        min(map(scores.recall, scores.gold)),
+        scores.retention(),
+    )
+    assert overall >= recall, first
+    assert lowest >= kind_recall, first
+    assert kept >= 0.99, first
 
 
 async def test_held_out_batch_b_holds_its_own_floors() -> None:
