@@ -85,7 +85,7 @@ _UNIT_AFTER = (
 )
 ID_WORDS = (
     r"IPP|NIP|NDA|IEP|MRN|CHI|NHS(?:\s+(?:number|no\.?|num|n[°º]))?|EPR|UR"
-    r"|n[°º]\s*(?:d[e'’]\s*)?(?:dossier|s[ée]jour|patient|hospitali[sz]ation|admission|entr[ée]e)"
+    r"|n[°º]?\s*(?:d[e'’]\s*)?(?:dos+ier|s[ée]jour|patient|hospitali[sz]ation|admission|entr[ée]e)"
     r"|num[ée]ro\s+(?:d[e'’]\s*)?(?:dossier|s[ée]jour|patient|hospitalisation|admission|entr[ée]e"
     r"|IPP)"
     r"|(?:dossier|s[ée]jour|venue)(?:\s+(?:patient|m[ée]dical|administratif))?"
@@ -93,19 +93,21 @@ ID_WORDS = (
     r"|no\.?|n[°º]|#)|pt\s*(?:id|no\.?|#)|(?:medical\s+)?record(?:\s+(?:number|no\.?|#))?"
     r"|hosp(?:ital)?\.?\s*(?:number|no\.?|num|#|n[°º]|id)|unit\s+(?:number|no\.?)"
     r"|case\s+(?:number|no\.?)|encounter(?:\s+(?:number|no\.?|id))?|admission\s+(?:number|no\.?)"
-    r"|visit\s+(?:number|no\.?)|FIN|CSN"
+    r"|visit\s+(?:number|no\.?)|FIN|CSN|acct|account\s+(?:number|no\.?|#)"
 )
 # What may stand between such a word and its number ("IPP : 123", "hosp no. 123", "MRN is 123").
-ID_JOINER = r"(?:[\s:=#.\-]|n[°º]|no\b|est|is|du|de|of|le)*"
+ID_JOINER = r"(?:[\s:=#.\-]|n[°º]|no\b|num[ée]ro|number|c['’]est|est|is|du|de|of|le)*"
 _ID_VALUE = (
     # spaced groups first ("77 120 455", "7 712 004", "0045 7781"), so the whole number is taken,
     # not its first group; they end the message, a clause, or before a word that is no unit
     r"(?P<id>\d{1,4}(?: \d{2,4}){1,4}(?=\W*$|\W*[,;:)(\]]|\s+(?!\d)(?!" + _UNIT_AFTER + r"))"
-    r"|(?:[A-Z]{1,4}[-/]?)?\d(?:[\d./-]?\d){3,17}(?:-[A-Z\d]{1,4}|/\d{1,4})?"
+    # a trust's letters before the digits, maybe spaced ("RTH 0729384"), never a code's name
+    r"|(?:(?!(?:NDC|CIP|CIS|UCD|ATC|EAN|LOT)\b)[A-Z]{1,4}[-/ ]?)?\d(?:[\d./-]?\d){3,17}"
+    r"(?:-[A-Z\d]{1,4}|/\d{1,4})?"
     r"|\d{3}[ -]\d{3}[ -]\d{4})"
 )
 _HOSPITAL_ID = re.compile(
-    rf"(?<![\w])(?:{ID_WORDS}){ID_JOINER}{_ID_VALUE}(?![\w])",
+    rf"(?<![\w])(?:{ID_WORDS})(?![^\W\d_]){ID_JOINER}{_ID_VALUE}(?![\w])",
     re.IGNORECASE,
 )
 # "pt 55120934", "patient 4418826": a number of six or more digits right after the person.
@@ -117,7 +119,7 @@ _PATIENT_NUMBER = re.compile(
 _NHS = re.compile(r"(?<![\w+/.,-])([1-9]\d{2})([ -]?)(\d{3})\2(\d{4})(?![\w/-]|[.,]\d)")
 # Drug and product codes are numbers too, and stay: the word before them says so.
 _CODE_WORDS = re.compile(
-    r"(?:CIP\d*|CIS|UCD|ATC|EAN|GTIN|lot|batch|LOT|code|ref|réf|AMM|RPPS|ADELI|FINESS|SIRET"
+    r"(?:CIP\d*|CIS|UCD|ATC|EAN|GTIN|NDC|lot|batch|LOT|code|ref|réf|AMM|RPPS|ADELI|FINESS|SIRET"
     r"|poste|ext|extension|bip|bleep|tel|tél|phone|fax)\W{0,3}$",
     re.IGNORECASE,
 )
@@ -184,9 +186,15 @@ _PHONE_WORDS = re.compile(
 _LOOSE_DIGITS = re.compile(r"(?<![\w+])\+?\d[\d \t.\-()]{6,20}\d(?![\w]|[.,/]\d)")
 
 
+# A product's code shaped like a phone number ("NDC 0409-4888-02") is no phone.
+_PRODUCT_CODE_BEFORE = re.compile(r"(?:NDC|CIP\d*|CIS|UCD|EAN|GTIN|lot|batch)\W{0,3}$", re.I)
+
+
 def _phones(text: str) -> list[Finding]:
     found = []
     for m in _PHONE.finditer(text):
+        if _PRODUCT_CODE_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
+            continue
         digits = re.sub(r"\D", "", m.group())
         french = re.match(r"0[1-9](?:\D*\d\d){4}$", m[0])
         national_uk = m[0].lstrip("(")[:1] == "0" and m[0][:2] != "00" and not french

@@ -167,6 +167,33 @@ def test_chat_sign_offs_lower_case_first_names_and_glued_numbers_are_found(
     assert any(f.kind == kind and f.start <= start and f.end >= start + len(value) for f in found)
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("hospital number RTH 0729384, NEWS 6", "RTH 0729384"),
+        ("acct # 5500193827, please bill the echo", "5500193827"),
+        ("n dosier 448 120 93 pr mr lemoine", "448 120 93"),
+        ("le n° séjour c'est 26.04.118.902 je crois", "26.04.118.902"),
+        ("dossier numéro 5510277 / lit 22", "5510277"),
+    ],
+)
+def test_hospital_numbers_as_wards_write_them_are_found(text: str, value: str) -> None:
+    """Dev batch F (2026-12-08): a trust's letters spaced from the digits, "acct #", "n dosier",
+    "c'est" or "numéro" between the word and the number."""
+    start = text.index(value)
+    found = merge(find_patterns(text))
+    assert any(f.kind == "IPP" and f.start <= start and f.end >= start + len(value) for f in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["NDC 0409-4888-02 for the heparin", "le FINESS 750712184 de l'hôpital pour la déclaration"],
+)
+def test_product_and_facility_codes_are_not_patient_numbers(text: str) -> None:
+    """A drug's NDC code is no phone; "FINESS" is not the hospital-number word "FIN"."""
+    assert merge(find_patterns(text)) == []
+
+
 def test_a_first_name_list_word_after_a_person_word_needs_to_be_a_name() -> None:
     """'little' or 'baby' before an ordinary word takes nothing: only the first-name list's
     names are read in lower case."""
@@ -419,15 +446,18 @@ async def test_the_labelled_set_meets_the_recall_and_look_alike_targets(split: s
 
 
 @pytest.mark.parametrize(
-    ("name", "first", "recall", "kind_recall"),
+    ("name", "first", "recall", "kind_recall", "retention"),
     [
         # First measured with the patterns 0.920 (0.931 with the name model), before any change.
-        ("identifiers-heldout-c.jsonl", "held-out C", 0.941, 0.857),  # 258 of 274
-        ("identifiers-dev-e.jsonl", "dev E", 0.957, 0.928),  # 114 of 119
+        ("identifiers-heldout-c.jsonl", "held-out C", 0.941, 0.857, 0.99),  # 258 of 274
+        ("identifiers-dev-e.jsonl", "dev E", 0.957, 0.928, 0.99),  # 114 of 119
+        # hospital numbers; first 0.920 (0.907 patterns); a name only the name model finds
+        # (lab request and order numbers of seven digits or more are taken: 95 of 98 kept)
+        ("identifiers-dev-f.jsonl", "dev F", 0.986, 0.928, 0.969),
     ],
 )
 async def test_the_2026_12_08_batches_hold_their_own_floors(
-    name: str, first: str, recall: float, kind_recall: float
+    name: str, first: str, recall: float, kind_recall: float, retention: float
 ) -> None:
     """Held-out batch C and dev batch E (2026-12-08) are below issue 25's bar; a change that loses
     what they catch fails here (patterns alone; figures in docs/privacy.md)."""
@@ -442,7 +472,7 @@ async def test_the_2026_12_08_batches_hold_their_own_floors(
     )
     assert overall >= recall, first
     assert lowest >= kind_recall, first
-    assert kept >= 0.99, first
+    assert kept >= retention, first
 
 
 async def test_held_out_batch_b_holds_its_own_floors() -> None:
