@@ -97,12 +97,14 @@ ID_WORDS = (
 )
 # What may stand between such a word and its number ("IPP : 123", "hosp no. 123", "MRN is 123").
 ID_JOINER = r"(?:[\s:=#.\-]|n[°º]|no\b|num[ée]ro|number|c['’]est|est|is|du|de|of|le)*"
+# Drug and product codes: a number after their name is the product's, not the patient's.
+_PRODUCT_CODES = r"CIP\d*|CIS|UCD|ATC|EAN|GTIN|NDC|lot|batch"
 _ID_VALUE = (
     # spaced groups first ("77 120 455", "7 712 004", "0045 7781"), so the whole number is taken,
     # not its first group; they end the message, a clause, or before a word that is no unit
     r"(?P<id>\d{1,4}(?: \d{2,4}){1,4}(?=\W*$|\W*[,;:)(\]]|\s+(?!\d)(?!" + _UNIT_AFTER + r"))"
     # a trust's letters before the digits, maybe spaced ("RTH 0729384"), never a code's name
-    r"|(?:(?!(?:NDC|CIP|CIS|UCD|ATC|EAN|LOT)\b)[A-Z]{1,4}[-/ ]?)?\d(?:[\d./-]?\d){3,17}"
+    rf"|(?:(?!(?i:{_PRODUCT_CODES})\b)[A-Z]{{1,4}}[-/ ]?)?\d(?:[\d./-]?\d){{3,17}}"
     r"(?:-[A-Z\d]{1,4}|/\d{1,4})?"
     r"|\d{3}[ -]\d{3}[ -]\d{4})"
 )
@@ -119,7 +121,7 @@ _PATIENT_NUMBER = re.compile(
 _NHS = re.compile(r"(?<![\w+/.,-])([1-9]\d{2})([ -]?)(\d{3})\2(\d{4})(?![\w/-]|[.,]\d)")
 # Drug and product codes are numbers too, and stay: the word before them says so.
 _CODE_WORDS = re.compile(
-    r"(?:CIP\d*|CIS|UCD|ATC|EAN|GTIN|NDC|lot|batch|LOT|code|ref|réf|AMM|RPPS|ADELI|FINESS|SIRET"
+    rf"(?:{_PRODUCT_CODES}|code|ref|réf|AMM|RPPS|ADELI|FINESS|SIRET"
     r"|poste|ext|extension|bip|bleep|tel|tél|phone|fax)\W{0,3}$",
     re.IGNORECASE,
 )
@@ -187,7 +189,7 @@ _LOOSE_DIGITS = re.compile(r"(?<![\w+])\+?\d[\d \t.\-()]{6,20}\d(?![\w]|[.,/]\d)
 
 
 # A product's code shaped like a phone number ("NDC 0409-4888-02") is no phone.
-_PRODUCT_CODE_BEFORE = re.compile(r"(?:NDC|CIP\d*|CIS|UCD|EAN|GTIN|lot|batch)\W{0,3}$", re.I)
+_PRODUCT_CODE_BEFORE = re.compile(rf"(?:{_PRODUCT_CODES})\W{{0,3}}$", re.IGNORECASE)
 
 
 def _phones(text: str) -> list[Finding]:

@@ -162,9 +162,7 @@ def test_chat_sign_offs_lower_case_first_names_and_glued_numbers_are_found(
     """Dev batch E (2026-12-08): a sign-off as chat writes it, a child's first name in lower
     case after "baby" or "p'tit", "pat." for the patient, "mr et mme X", a file number after a
     dash, a birth date in six digits after "ddn"."""
-    start = text.index(value)
-    found = merge(find_patterns(text))
-    assert any(f.kind == kind and f.start <= start and f.end >= start + len(value) for f in found)
+    assert _covered(text, kind, value), text
 
 
 @pytest.mark.parametrize(
@@ -180,9 +178,7 @@ def test_chat_sign_offs_lower_case_first_names_and_glued_numbers_are_found(
 def test_hospital_numbers_as_wards_write_them_are_found(text: str, value: str) -> None:
     """Dev batch F (2026-12-08): a trust's letters spaced from the digits, "acct #", "n dosier",
     "c'est" or "numéro" between the word and the number."""
-    start = text.index(value)
-    found = merge(find_patterns(text))
-    assert any(f.kind == "IPP" and f.start <= start and f.end >= start + len(value) for f in found)
+    assert _covered(text, "IPP", value), text
 
 
 @pytest.mark.parametrize(
@@ -198,6 +194,13 @@ def test_a_first_name_list_word_after_a_person_word_needs_to_be_a_name() -> None
     """'little' or 'baby' before an ordinary word takes nothing: only the first-name list's
     names are read in lower case."""
     assert find_patterns("little improvement, baby formula paused, petite dose ce soir") == []
+
+
+def _covered(text: str, kind: str, value: str) -> bool:
+    """Whether a finding of `kind` covers the whole of `value` in `text`."""
+    start = text.index(value)
+    found = merge(find_patterns(text))
+    return any(f.kind == kind and f.start <= start and f.end >= start + len(value) for f in found)
 
 
 def test_a_dash_before_a_drug_name_is_no_signature() -> None:
