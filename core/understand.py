@@ -59,6 +59,58 @@ def child_age(text: str) -> str | None:
     return None
 
 
+# Any age written with its number ("80 ans", "une dame de 80 ans", "a 72-year-old", "aged 84",
+# "6 yo", "2 mois"), read as the age group a passage names it by: "dame de 80 ans sous Kardégic,
+# Advil ?" is answered by the note's "chez le sujet âgé", "34 ans" by "chez l'adulte". The age
+# as written stays one of the ways (Understood.ways): the group is an alternative, never a
+# requirement. A duration is not an age ("depuis 2 ans", "for 3 years", "il y a 10 ans").
+_ANY_AGE = re.compile(
+    r"\b(?P<number>\d{1,3})\s*-?\s*"
+    r"(?P<unit>ans?|years?|yrs?|yo|y/o|y\.o\.?|mois|months?|mo)\b(?!/)"
+    r"(?:\s*-?\s*old\b)?",
+    re.IGNORECASE,
+)
+# What makes a number of years a duration or an interval, not an age: the word before it
+# ("depuis 2 ans", "for 3 years"), the two before it ("il y a 10 ans", "tous les 10 ans"), the
+# word after it ("3 years ago"). Folded (core.text.fold).
+_DURATION_BEFORE = frozenset(
+    "depuis pendant durant pour dans chaque for since over past last every within".split()
+)
+_INTERVAL_BEFORE = frozenset({("y", "a"), ("tous", "les"), ("toutes", "les"), ("every", "few")})
+_DURATION_AFTER = re.compile(r"\s*(?:ago|later|plus tard|après|apres)\b", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]+")
+# The age groups, oldest first: (from this age in years, what a passage names the group by).
+AGE_GROUPS: tuple[tuple[float, tuple[str, ...]], ...] = (
+    (65, ("sujet âgé", "personne âgée", "elderly", "older")),
+    (18, ("adulte", "adult")),
+    (12, ("adolescent", "adolescents")),
+    (2, ("enfant", "child")),
+    (0, ("nourrisson", "enfant", "infant", "child")),
+)
+
+
+def ages(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Each age the text states: (start, end of its number and unit, the words naming its
+    age group)."""
+    found = []
+    for match in _ANY_AGE.finditer(text):
+        before = [fold(w) for w in _WORD.findall(text[: match.start("number")])[-2:]]
+        if (
+            (before and before[-1] in _DURATION_BEFORE)
+            or tuple(before) in _INTERVAL_BEFORE
+            or (len(before) == 2 and before[1] == "de" and before[0] in _DURATION_WORDS)
+            or _DURATION_AFTER.match(text, match.end())
+        ):
+            continue
+        unit = fold(match["unit"])
+        years = int(match["number"]) / (12 if unit.startswith("mo") else 1)
+        if years > 120:
+            continue
+        group = next(words for since, words in AGE_GROUPS if years >= since)
+        found.append((match.start(), match.end(), group))
+    return found
+
+
 # Words: an elided article ("l'", "qu'") on its own, decimals whole, hyphenated words whole,
 # a trailing "+" kept ("K+").
 _TOKEN = re.compile(r"[^\W\d_]{1,3}['’](?=\w)|\d+(?:[.,]\d+)+|[^\W_]+(?:-[^\W_]+)*\+?")
@@ -110,6 +162,12 @@ class Term:
     # millepertuis; "NSAID": anti-inflammatoires non stéroïdiens).
     names_medicine: bool = False
 
+    @property
+    def shown(self) -> bool:
+        """Whether its meanings are searched and shown to the asker (« Compris : … »): an
+        age's group is only a way a passage may name it, for the evidence checks (ages)."""
+        return bool(self.meanings) and self.kind != "age"
+
 
 @dataclass(frozen=True, slots=True)
 class Understood:
@@ -124,14 +182,14 @@ class Understood:
         """What both search arms read: each term, then its meanings in brackets; the question
         itself, punctuation and all, where nothing was left out or reinterpreted."""
         return _joined(
-            (t, f"{t.written} ({' ; '.join(t.meanings)})" if t.meanings else t.written)
+            (t, f"{t.written} ({' ; '.join(t.meanings)})" if t.shown else t.written)
             for t in self.terms
         ) + (self.tail if self.terms else "")
 
     @property
     def changes(self) -> tuple[tuple[str, str], ...]:
-        """(as written, as understood) for every term given a meaning."""
-        return tuple((t.written, " / ".join(t.meanings)) for t in self.terms if t.meanings)
+        """(as written, as understood) for every term given a meaning (not an age's group)."""
+        return tuple((t.written, " / ".join(t.meanings)) for t in self.terms if t.shown)
 
     @property
     def asks(self) -> bool:
@@ -334,8 +392,13 @@ def understand(question: str, language: Language, lexicon: Lexicon) -> Understoo
     terms: list[Term] = []
     dropped: list[str] = []
     at, kept_end = 0, 0  # kept_end: where the last term kept ends, 0 after a dropped one
+    aged = {start: (end, group) for start, end, group in ages(cleaned)}
     while at < len(tokens):
         width, term = _read(tokens, at, language, lexicon, context)
+        if spans[at][0] in aged:  # an age: read as its age group too
+            end, group = aged[spans[at][0]]
+            width = sum(1 for s, _ in spans[at:] if s < end)
+            term = Term("", group, "age")
         start, end = spans[at][0], spans[at + width - 1][1]
         if term is None:
             dropped.append(cleaned[start:end])

@@ -531,3 +531,27 @@ async def test_a_childs_age_asks_about_a_child() -> None:
     ):
         reply = await pipeline.answer(message(question))
         assert reply.outcome is Outcome.ANSWERED, question
+
+
+async def test_an_age_is_held_by_the_note_naming_its_age_group() -> None:
+    """A patient's age ("une dame de 80 ans", "a 34 year old") is held by a note that names
+    its age group (« sujet âgé », "adults"): the age costs the clinician no answer, and the
+    reply does not announce it as a reinterpretation."""
+    older = passage(
+        "Chez le sujet âgé, l'ibuprofène associé à l'aspirine majore le risque hémorragique.",
+        similarity=0.3,
+        title="Ibuprofène : précautions",
+    )
+    adult = passage(
+        "In adults, asthma attacks are treated with salbutamol, 4 to 10 puffs by spacer.",
+        similarity=0.3,
+        title="Asthma attack",
+    )
+    pipeline = pipeline_with(FakeIndex([older, adult]), FakeAudit(), ExtractiveGenerator())
+    for question in (
+        "dame de 80 ans sous aspirine, ibuprofène pour son genou douloureux ?",
+        "34 year old bricklayer, asthma attack on site, salbutamol puffs?",
+    ):
+        reply = await pipeline.answer(message(question))
+        assert reply.outcome is Outcome.ANSWERED, question
+        assert not any("âgé" in n or "adult" in n for n in reply.notices), question

@@ -11,7 +11,7 @@ from core import compose
 from core.lexicon import default_lexicon, shipped
 from core.models import Language
 from core.text import fold, keywords
-from core.understand import Lexicon, understand
+from core.understand import Lexicon, ages, understand
 
 SAMPLE = Path(__file__).parent.parent / "data" / "abbreviations_sample.tsv"
 
@@ -334,3 +334,37 @@ def test_a_phrase_read_as_a_medicine_is_glossed_for_the_generator() -> None:
     assert "millepertuis" in glossed
     assert "estroprogestatifs contraceptifs" in glossed
     assert understand("what dose of IV iron?", "en", default_lexicon()).glossed("q") == "q"
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("une dame de 80 ans sous Kardégic", "sujet âgé"),
+        ("Mme X, 72 ans, sous metformine", "sujet âgé"),
+        ("a 72-year-old on warfarin", "sujet âgé"),
+        ("she's 34 years old", "adulte"),
+        ("NRS de 2 mois fébrile", "nourrisson"),
+        ("ado de 15 ans", "adolescent"),
+        ("6 yo with croup", "enfant"),
+    ],
+)
+def test_an_age_is_read_as_its_age_group(text: str, group: str) -> None:
+    """A patient's age names the age group a note may speak of instead (« sujet âgé »)."""
+    [(_, _, words)] = ages(text)
+    assert group in words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sous metformine depuis 3 ans",
+        "on warfarin for 3 years",
+        "AVC il y a 10 ans",
+        "rappel tous les 10 ans",
+        "started 2 years ago",
+        "un traitement de 6 mois",
+    ],
+)
+def test_a_duration_is_not_an_age(text: str) -> None:
+    """How long something lasted or how often it recurs is not how old the patient is."""
+    assert ages(text) == []
