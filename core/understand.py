@@ -187,6 +187,12 @@ class Understood:
         ) + (self.tail if self.terms else "")
 
     @property
+    def as_written(self) -> str:
+        """The terms kept, as the asker wrote them: the question without its chatter and
+        placeholders, nothing reinterpreted."""
+        return _joined((t, t.written) for t in self.terms) + (self.tail if self.terms else "")
+
+    @property
     def changes(self) -> tuple[tuple[str, str], ...]:
         """(as written, as understood) for every term given a meaning (not an age's group)."""
         return tuple((t.written, " / ".join(t.meanings)) for t in self.terms if t.shown)

@@ -7,12 +7,14 @@ passage and cited. Used on the embedded default and as a fallback.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from core.lexicon import default_lexicon
 from core.models import Language, Passage
 from core.ports import Draft, OnText
 from core.text import keywords, split_sentences, words
+from core.understand import understand
 
 _INTRO: dict[Language, str] = {
     "fr": "Extraits pertinents des sources validées :",
@@ -44,7 +46,8 @@ class ExtractiveGenerator:
         on_text: OnText | None = None,  # nothing to stream: the answer exists at once
     ) -> Draft | None:
         quantity = bool(_QUANTITY.search(question))
-        chosen = self._choose(asked_weights(question), passages[: self.max_passages], quantity)
+        wanted = asked_weights(question, chatter(question, language))
+        chosen = self._choose(wanted, passages[: self.max_passages], quantity)
         if not chosen:
             return None
         lines = [_INTRO[language]]
@@ -95,16 +98,25 @@ _QUANTITY = re.compile(
 _NUMBER = re.compile(r"\d")
 
 
-def asked_weights(question: str) -> dict[str, float]:
+def chatter(question: str, language: Language) -> set[str]:
+    """The keys of the question's words that are never what it asks about, as the pipeline's
+    understanding reads them (core/lexicon/chatter.txt, redaction placeholders): "patient" in
+    "patient sous Previscan, l'INR cible ?" must not choose the sentence on the patient's
+    valve over the one stating the target."""
+    understood = understand(question, language, default_lexicon())
+    return text_keywords(question) - text_keywords(understood.as_written)
+
+
+def asked_weights(question: str, ignored: Collection[str] = ()) -> dict[str, float]:
     """The question's content words (keys), each with what it weighs in choosing sentences: the
     words of what is asked last (a follow-up after the question it follows, "INR cible ?"
-    after the patient's context) weigh LAST_ASKED, the others 1."""
-    weights = dict.fromkeys(text_keywords(question), 1.0)
+    after the patient's context) weigh LAST_ASKED, the others 1; `ignored` (chatter) none."""
+    weights = dict.fromkeys(text_keywords(question) - set(ignored), 1.0)
     parts = [part for part in _ASKS.split(question.strip()) if keywords(part)]
     if parts and parts[-1].startswith("(") and parts[-1].endswith(")"):
         parts.pop()  # the medicines as understood (Understood.glossed), not a question
     if len(parts) > 1:
-        weights.update(dict.fromkeys(text_keywords(parts[-1]), LAST_ASKED))
+        weights.update(dict.fromkeys(text_keywords(parts[-1]) - set(ignored), LAST_ASKED))
     return weights
 
 

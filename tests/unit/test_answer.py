@@ -86,6 +86,21 @@ async def test_a_question_for_a_quantity_prefers_the_sentence_that_gives_one() -
     assert "12 months" in draft.text
 
 
+async def test_the_askers_chatter_does_not_choose_the_sentence_quoted() -> None:
+    """ "patient sous Previscan, l'INR cible ?" quotes the usual target, not the valve range
+    whose sentence happens to say "patient": a nurse must not read 2.5-3.5 as the target."""
+    targets = passage(
+        "Pour la plupart des indications, l'INR cible est de 2,5, entre 2 et 3. Pour les valves"
+        " mécaniques, la zone cible est plus élevée, entre 2,5 et 3,5 selon le patient.",
+        section=("Antivitamines K", "Cibles d'INR"),
+    )
+    draft = await ExtractiveGenerator(max_sentences=1).generate(
+        "patient sous Previscan, l'INR cible c'est combien ?", "fr", [targets]
+    )
+    assert draft is not None
+    assert "entre 2 et 3" in draft.text
+
+
 def test_sources_are_renumbered_in_order_of_citation() -> None:
     """Sources are numbered 1..n as cited, and only cited passages are listed."""
     shown = [passage("A.", passage_id=7), passage("B.", passage_id=8), passage("C.", passage_id=9)]
