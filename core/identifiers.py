@@ -112,6 +112,22 @@ _HOSPITAL_ID = re.compile(
     rf"(?<![\w])(?:{ID_WORDS})(?![^\W\d_]){ID_JOINER}{_ID_VALUE}(?![\w])",
     re.IGNORECASE,
 )
+# "5120 3398 (IPP)", "11 20 58 64 c'est son IPP", "7730982 is his MRN": the label after the
+# number names it as well as before.
+_ID_BEFORE_WORD = re.compile(
+    r"(?<![\w.,/+-])(?P<id>\d{2,4}(?:[ .-]\d{2,4}){1,4}|\d{6,12})"
+    r"\s*(?:[(\[,:\-–—]\s*|(?:c['’]est|est|is|=)\s+(?:(?:son|sa|le|l['’]|his|her|the|their)\s*)?)"
+    rf"(?:{ID_WORDS})(?![^\W\d_])(?!{ID_JOINER}\d)",  # not the label of the next number
+    re.IGNORECASE,
+)
+# "RXH 448210 for the lady in side room 3", "RTH 00 44 912 - Crohn's flare": a trust's letters
+# and six digits or more heading a message (or a line) label the patient it is about; counts
+# that head a message are lab values (platelets, white cells, a viral load).
+_TRUST_NUMBER_HEAD = re.compile(
+    r"(?:^|(?<=\n))\s*(?P<id>(?!(?:PLQ|PLT|PLAQ|PQ|GB|GR|CV|VL|HB|PNN|DOB|DDN|NIR|NIA|NSS|INS"
+    r"|SSN|TEL|FAX|CIP|CIS|UCD|ATC|EAN|NDC|LOT)\b)[A-Z]{2,4}"
+    r"[ -]?\d{2,4}(?:[ .-]?\d{2,4}){1,3})(?=\s*(?:[-–—:,;(|]|$)|\s+(?:for|pour|is|est)\b)"
+)
 # "pt 55120934", "patient 4418826": a number of six or more digits right after the person.
 _PATIENT_NUMBER = re.compile(
     r"\b(?:pt|pat|patient|patiente|malade)\s*[:#]?\s*(?P<id>\d{6,12})(?![\w,.]\d|\s*(?:mg|g|ml|ui))",
@@ -151,6 +167,18 @@ def _hospital_ids(text: str) -> list[Finding]:
     ]
     found += [Finding("IPP", *m.span("id")) for m in _PATIENT_NUMBER.finditer(text)]
     found += [
+        Finding("IPP", *m.span("id"))
+        for m in _TRUST_NUMBER_HEAD.finditer(text)
+        if len(re.sub(r"\D", "", m["id"])) >= 6
+    ]
+    found += [
+        Finding("IPP", *m.span("id"))
+        for m in _ID_BEFORE_WORD.finditer(text)
+        if len(re.sub(r"\D", "", m["id"])) >= 6
+        and not _code_before(text, m.start())
+        and not _IS_DATE.fullmatch(m["id"])
+    ]
+    found += [
         Finding("IPP", m.start(), m.end())
         for m in _NHS.finditer(text)
         if nhs_number_is_valid(m.group()) and not _code_before(text, m.start())
@@ -172,6 +200,7 @@ _P = r"[ \t\u00a0.\-]*"
 _PHONE = re.compile(
     r"(?<![\w+])(?:"
     rf"(?:(?:\+|00){_P}33{_P}(?:\(0\){_P})?|0)[1-9](?:{_P}\d\d){{4}}"  # French
+    r"|0(?:[ .]\d){9}"  # French, digit by digit ("0 6 3 9 9 8 1 5 7 4")
     rf"|(?:\+|00){_P}44{_P}(?:\(0\){_P})?\d(?:[ \-]?\d){{8,9}}"  # British, international form
     r"|(?:0\d{2,4}|\(0\d{2,4}\))[ \-]?\d{3,4}[ \-]?\d{3,4}"  # British, national (checked below)
     rf"|(?:\+|00){_P}(?!33|44)\d{{1,3}}{_P}(?:\(\d{{1,4}}\){_P})?"  # other countries
@@ -316,6 +345,8 @@ _ADDRESS = re.compile(
     rf"|\b(?i:{_PLACE})\s+{_FR_NAME}{_POSTAL}"
     rf"|{_NUMBER}\s+(?:[A-Za-z][\w'’-]*\s+){{1,3}}(?:(?i:{_EN_STREET_ANY_CASE})|{_EN_STREET_CAPITAL})"
     rf"(?:{_POSTAL}|(?:\s+{_TOWN})?{_END})"
+    # "17 Kingsway, Cardiff CF10 3AT": the postcode says it is an address
+    rf"|{_NUMBER}\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{0,2}},?\s+{_TOWN},?\s+(?i:{_POSTCODE_UK})\b"
 )
 # "flat 3, 12 High Street", "bât B, apt 12, 4 rue…": the unit before the street.
 _UNIT = re.compile(
@@ -362,6 +393,7 @@ _SIGN_OFF = (
     r"|cheers|sign[ée]|signed|envoy[ée] par|sent by|de la part de|from|rgds|regds|brgds|thx|tks"
     # chat: "Bisous, Camille", "@+ Yanis", "Night, Lauren", "ttyl - jen"
     r"|bisous?|bizz?|@\+|[àa]\+|[àa] plus|[àa] demain|ttyl|cya|see you|(?:good\s*)?night|nite"
+    r"|cdt|cdlt|slts|bav|bàv"
 )
 _SIGNATURE = re.compile(
     rf"(?:(?:^|(?<=[\s.!?,;:]))(?:{_SIGN_OFF})(?![\w])\s*[,.!:;\-–—]*|(?:^|(?<=\s))(?:--+|—|–))"
@@ -410,6 +442,21 @@ _ROLE_FIRST_NAME = re.compile(
 _PAIR = re.compile(
     rf"(?<![\w'’-])(?=(?P<first>[^\W\d_][\w]+)(?:-[^\W\d_]+)?\s+"
     rf"(?P<last>(?i:{_PARTICLE})?[^\W\d_][\w'’-]+))"
+)
+
+
+# "DURAND Marie", "HUGHES Daniel": the surname in capitals before a known first name, as
+# hospital records write them.
+_SURNAME_FIRST = re.compile(
+    r"(?<![\w'’-])(?P<name>[A-ZÀ-Ý]{3,}(?:[-'’ ][A-ZÀ-Ý]{2,})?\s+(?P<first>[A-ZÀ-Ý][a-zà-ÿ]+"
+    r"(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?))(?![\w'’-])"
+)
+# "Mills in bed 7", "Dupont du lit 12", "Baker from bay 1": a capitalised word that is no common
+# word, right before the bed it lies in.
+_NAME_IN_BED = re.compile(
+    r"(?<![\w'’-])(?P<name>[A-ZÀ-Ý][\w'’-]+)\s+(?:in|au|du|de\s+la|en|from|dans\s+le)\s+"
+    r"(?:bed|lit|chambre|box|bay|side\s+room|room|cubicle)\s*\d",
+    re.IGNORECASE,
 )
 
 
@@ -481,6 +528,15 @@ def _names(text: str) -> list[Finding]:
             finding = _name_span(m, text, group)
             if finding is not None:
                 found.append(finding)
+    for m in _SURNAME_FIRST.finditer(text):
+        surname = m["name"][: m.start("first") - m.start("name")].strip()
+        if is_first_name(m["first"]) and all(
+            _is_name_word(w) for w in re.split(r"[-'’ ]", surname)
+        ):
+            found.append(Finding("NOM", m.start("name"), m.end("name")))
+    for m in _NAME_IN_BED.finditer(text):
+        if m["name"][0].isupper() and _is_name_word(m["name"]):
+            found.append(Finding("NOM", m.start("name"), m.end("name")))
     for m in _ROLE_FIRST_NAME.finditer(text):
         if is_first_name(m["name"]) and not _ambiguous(m["name"]):
             found.append(Finding("NOM", m.start("name"), m.end("name")))

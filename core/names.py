@@ -47,7 +47,28 @@ FIRST_NAMES = frozenset(
     "amelia isla ava mia ivy lily sophie poppy ella evie grace freya florence willow "
     "rosie phoebe daisy sienna matilda millie ruby imogen harriet beatrice eleanor "
     "priya anita sunita raj ravi sanjay amit arjun deepak rahul aisha ayesha fatima zainab "
-    "tuan linh minh wei li ming chen yuki kenji hiroshi".split()
+    "tuan linh minh wei li ming chen yuki kenji hiroshi "
+    # names and short forms wards sign with (UK, Ireland, France), 2026-12-08
+    "fiona jen jenny jenna jess jessie kate katie becky becca beth bethany maggie meg lucy "
+    "lottie tilly libby abby abbie gemma kirsty kerry lindsay lindsey shona morag ailsa eilidh "
+    "iona catriona moira siobhan niamh aoife ciara orla roisin sinead saoirse clodagh callum "
+    "calum ewan euan angus hamish fraser ross craig gavin neil iain ian alistair alasdair rory "
+    "conor connor declan sean shaun niall padraig cian oisin eoin jamie josh joey jojo jon "
+    "jonny johnny jimmy tommy danny davy ollie olly nate teddy zac zach jake luke kieran owen "
+    "rhys gareth dafydd iwan sian cerys bethan ffion carys nicky vicky sally ellie molly holly "
+    "polly tess tessa gail jill jane jackie jacqui mandy wendy tracy tracey andy billy harvey "
+    "jasper rupert toby seb felix femi tunde chidi emeka ngozi funmi kemi yemi ali hassan "
+    "hussein ibrahim imran irfan asif tariq usman zain zara zaynab hira momo manu mathias matteo "
+    "nolan timeo sacha sasha lukas nael maelle maeva lola louna anais elsa elena eloise nadege "
+    "solene soline gaelle noemie coralie delphine estelle fanny gwen gwenaelle laure magali "
+    "mylene sabine severine sylvaine tiphaine yvette huguette mireille odile renee lucienne "
+    "marcelle raymonde fernande bertrand hubert thibault thibaut gregoire ludovic mickael "
+    "sylvain tristan yannick yohan johan kader karima latifa malika nora rachida souad yamina "
+    "zohra djamel hakim lyes nourdine annie josiane jocelyne evelyne yolande arlette liliane "
+    "viviane solange gisele janine nadine claudine francine ghislaine bernadette annick maryse "
+    "joelle sylviane roselyne murielle muriel pascale fabienne laurence agnes maurice roland "
+    "fernand albert norbert gerald herve bruno denis lionel regis hugues jeannine michele "
+    "armand leon".split()
 )
 
 # Words that follow "Mme", "Dr", a sign-off or a role, or that spaCy's French pipeline may tag
@@ -88,7 +109,12 @@ _COMMON_TEXT = (
     "diabetique diabétique diabetic allergique allergic age âgé agé agee âgée elderly "
     "enceinte pregnant admis admitted sortant discharged decede décédé deceased "
     "sous on avec under with sans without suivi followed vu seen hospitalise hospitalisé "
-    "traite traité treated"
+    "traite traité treated "
+    # days and months: "package of care from Monday" signs nothing
+    "lundi mardi mercredi jeudi vendredi samedi dimanche janvier fevrier février mars avril "
+    "mai juin juillet aout août septembre octobre novembre decembre décembre monday tuesday "
+    "wednesday thursday friday saturday sunday january february march april june july "
+    "august september october november december"
 )
 
 

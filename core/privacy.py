@@ -73,7 +73,7 @@ class Redactor:
         if self.names is not None:
             spans = await self.names.names(text, language)
             found += [Finding("NOM", *span) for s, e in spans if (span := name_within(text, s, e))]
-        return found
+        return found + named_again(text, found)
 
     def shaped(self, text: str) -> list[Finding]:
         """The identifiers found without the name model: patterns and the hospital's own ids."""
@@ -92,6 +92,35 @@ class Redactor:
                 if not any(text[f.start : f.end] in passage for passage in quoted)
             }
         )
+
+
+_NAME_TOKEN = re.compile(r"[^\W\d_][\w'’-]+")
+_NICKNAME_BEFORE = re.compile(r"(?P<nick>[A-ZÀ-Ý][\w'’-]+)\s*\(\s*$")
+
+
+def named_again(text: str, found: Sequence[Finding]) -> list[Finding]:
+    """A name found once, found wherever else the message writes it ("Ms Petit from bay 1 (yes
+    Petit, the French lady)": the second "Petit" has no civility), and the name the patient
+    goes by before a name found in brackets ("Maggie (Margaret Ellison)")."""
+    again: list[Finding] = []
+    words: set[str] = set()
+    for finding in found:
+        if finding.kind != "NOM":
+            continue
+        for token in _NAME_TOKEN.findall(text[finding.start : finding.end]):
+            word = token.strip(".'’-")
+            if len(word) >= 3 and fold(word) not in COMMON_WORDS and word.lower() not in _PARTICLES:
+                words.add(word)
+        nickname = _NICKNAME_BEFORE.search(text[max(0, finding.start - 40) : finding.start])
+        if nickname and fold(nickname["nick"]) not in COMMON_WORDS | EPONYMS:
+            offset = max(0, finding.start - 40)
+            again.append(
+                Finding("NOM", offset + nickname.start("nick"), offset + nickname.end("nick"))
+            )
+    for word in words:
+        pattern = rf"(?<![\w'’-]){re.escape(word)}(?![\w]|-\w)"  # "Okafor's" too
+        again += [Finding("NOM", *m.span()) for m in re.finditer(pattern, text, re.IGNORECASE)]
+    return again
 
 
 _DISEASE_WORDS = frozenset("maladie syndrome disease signe sign score maladies".split())

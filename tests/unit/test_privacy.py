@@ -190,6 +190,54 @@ def test_product_and_facility_codes_are_not_patient_numbers(text: str) -> None:
     assert merge(find_patterns(text)) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("la fille au 0 7 1 2 3 4 5 6 7 8 pour la sortie", "TELEPHONE", "0 7 1 2 3 4 5 6 7 8"),
+        ("6612 0457 (IPP) : on reprend le Kardégic ?", "IPP", "6612 0457"),
+        ("55 21 90 73 c'est son IPP, Kardégic 75 mg", "IPP", "55 21 90 73"),
+        ("RWY 339120 - sepsis screen positive, lactate 4.1", "IPP", "RWY 339120"),
+        ("LEFEBVRE Annie, J2 post-op, Hb 8,1", "NOM", "LEFEBVRE Annie"),
+        ("Whitfield in bed 9 wants his furosemide 40 mg early", "NOM", "Whitfield"),
+        ("Leroux du lit 4 refuse son Lovenox", "NOM", "Leroux"),
+        ("Mr Okafor in pain again, Okafor's daughter asks for oramorph", "NOM", "Okafor"),
+        ("Bibi (Brigitte Vasseur) a refusé son insuline", "NOM", "Bibi"),
+        ("moved to 22 Elmfield, Leeds LS6 2QE, district nurse for dressings", "ADRESSE",
+         "22 Elmfield, Leeds LS6 2QE"),
+        ("ETT faite, FEVG 40 %. cdt, Mathieu (interne)", "NOM", "Mathieu"),
+        ("handover from Fiona re bed 3: K 5.9 recheck", "NOM", "Fiona"),
+    ],
+)  # fmt: skip
+async def test_identifiers_as_chat_writes_them_are_found(text: str, kind: str, value: str) -> None:
+    """Dev batch G (2026-12-08): a phone number digit by digit, the number's label after it, a
+    trust number heading the message, the surname in capitals first, a name before the bed it
+    lies in, a name written again without its civility, the name a patient goes by before
+    their full name, a UK address without a street word, "cdt" and more first names."""
+    found = merge(await Redactor().findings(text, "fr"))
+    start = text.rindex(value)  # written twice: the second time, without its civility
+    assert any(
+        f.kind == kind and f.start <= start and f.end >= start + len(value) for f in found
+    ), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PLQ 145 000 - on transfuse ?",
+        "DOB 1979-01-05, MRN pending",
+        "package of care from Monday, keep bisoprolol 2.5mg",
+        "started 12/03/2024 (IPP to follow)",
+        "MAX 4 g par jour de paracétamol",
+    ],
+)
+def test_chat_look_alikes_stay(text: str) -> None:
+    """A platelet count heading a message, a date before the label of another number, a weekday
+    after "from", a capitalised dose word: none is an identifier the way dev batch G's are."""
+    kinds = {f.kind for f in merge(find_patterns(text))}
+    assert "IPP" not in kinds, text
+    assert "NOM" not in kinds, text
+
+
 def test_a_first_name_list_word_after_a_person_word_needs_to_be_a_name() -> None:
     """'little' or 'baby' before an ordinary word takes nothing: only the first-name list's
     names are read in lower case."""
@@ -452,8 +500,10 @@ async def test_the_labelled_set_meets_the_recall_and_look_alike_targets(split: s
     ("name", "first", "recall", "kind_recall", "retention"),
     [
         # First measured with the patterns 0.920 (0.931 with the name model), before any change.
-        ("identifiers-heldout-c.jsonl", "held-out C", 0.941, 0.857, 0.99),  # 258 of 274
-        ("identifiers-dev-e.jsonl", "dev E", 0.957, 0.928, 0.99),  # 114 of 119
+        ("identifiers-heldout-c.jsonl", "held-out C", 0.945, 0.857, 0.99),  # 259 of 274
+        ("identifiers-dev-e.jsonl", "dev E", 0.983, 0.937, 0.99),  # 117 of 119
+        # chat-style, first measured 0.861 (0.861 patterns), before any change
+        ("identifiers-dev-g.jsonl", "dev G", 1.0, 1.0, 1.0),
         # hospital numbers; first 0.920 (0.907 patterns); a name only the name model finds
         # (lab request and order numbers of seven digits or more are taken: 95 of 98 kept)
         ("identifiers-dev-f.jsonl", "dev F", 0.986, 0.928, 0.969),
