@@ -5,7 +5,9 @@ of `medgpt audit export` / `audit show`."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import dataclasses
+import io
 import json
 import re
 from pathlib import Path
@@ -29,29 +31,45 @@ NOTES = (
     "fr-lithium-surveillance.md", "fr-avk-inr-cibles.md", "fr-paracetamol-posologie.md",
     "fr-amoxicilline-posologie.md", "fr-metformine-fonction-renale.md",
 )  # fmt: skip
+# Every identifier set (tests/data/README-privacy.md), so that a new batch is read back too.
 ITEMS = [
     json.loads(line)
-    for name in ("identifiers.jsonl", "pii_messages.jsonl")
-    for line in (DATA / name).read_text().splitlines()
+    for path in sorted([DATA / "pii_messages.jsonl", *DATA.glob("identifiers*.jsonl")])
+    for line in path.read_text().splitlines()
     if line.strip()
 ]
+# The batches below the bar (docs/privacy.md): their misses are not fixed from their own rows
+# (held-out) or not yet fixed (dev), so each is held to the number of its messages that left
+# an identifier somewhere, at its last measurement. Every other message leaves none.
+BELOW_THE_BAR = {"held-out B": 3, "held-out C": 11, "dev E": 1}  # of 133, 130, 60
 
 
-# Held-out batch B is below the bar (0.979 recall, docs/privacy.md) and its misses are not fixed
-# from its own rows: its values are counted apart, against its own floor.
-HELD_OUT_B = {
-    e["value"] for i in ITEMS if "held-out B" in i.get("batch", "") for e in i["entities"]
-}
-VALUES = {e["value"] for i in ITEMS for e in i["entities"]} - HELD_OUT_B
-HELD_OUT_B_MISSED = 3  # of its 141 identifiers
+def _batch(n: int) -> str | None:
+    return next((b for b in BELOW_THE_BAR if ITEMS[n].get("batch", "").startswith(b)), None)
 
 
-def _leaked(haystack: str, values: set[str] = VALUES) -> list[str]:
-    """The labelled identifier values found in the text, as whole words."""
+def _values(n: int) -> set[str]:
+    return {e["value"] for e in ITEMS[n]["entities"]}
+
+
+def _leaked(haystack: str, values: set[str]) -> list[str]:
+    """The identifier values found in the text, as whole words."""
     return sorted(v for v in values if re.search(rf"(?<!\w){re.escape(v)}(?!\w)", haystack))
 
 
-async def _answer_all(tmp_path: Path) -> tuple[list[dict[str, Any]], str, list[Any]]:
+# What cannot be told apart by message (log lines, metrics) is read for the values that no
+# other message writes: "petit" is one patient's name and another message's adjective.
+_ALL_TEXT = [i["text"] for i in ITEMS]
+UNIQUE = {
+    v
+    for n in range(len(ITEMS))
+    if _batch(n) is None
+    for v in _values(n)
+    if sum(bool(_leaked(t, {v})) for t in _ALL_TEXT) == 1
+}
+
+
+async def _answer_all(tmp_path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
     async with build_app(load_settings()) as app:
         await app.ingestor().ingest(read_files([DEMO / name for name in NOTES], demo=True))
         # Several at a time, as a bot answers a ward: one by one, each waits ~1 s on a busy
@@ -67,7 +85,11 @@ async def _answer_all(tmp_path: Path) -> tuple[list[dict[str, Any]], str, list[A
             replies = await asyncio.gather(*(answer(n, i["text"]) for n, i in enumerate(ITEMS)))
         rows = [dict(r) for r in await app.pool.fetch("SELECT * FROM audit_events ORDER BY id")]
         metrics = app.metrics.exposition().decode()
-    return replies, json.dumps(rows, default=str, ensure_ascii=False) + metrics, logs
+    return replies, rows, json.dumps(logs, default=str, ensure_ascii=False) + metrics
+
+
+def _message(conversation_id: str) -> int:
+    return int(conversation_id.removeprefix("c"))
 
 
 def test_no_labelled_identifier_reaches_a_reply_the_audit_or_its_export(
@@ -78,32 +100,47 @@ def test_no_labelled_identifier_reaches_a_reply_the_audit_or_its_export(
 ) -> None:
     """A DPO exporting the audit after every labelled message (French and English, each kind
     of identifier) finds none of them, nor does the clinician in a reply: each was removed
-    before the search, the model, the logs and the audit saw it."""
+    before the search, the model, the logs and the audit saw it. Each message's identifiers
+    are looked for in what that message produced (its reply, its audit rows, their export)."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("MEDGPT_DATA_DIR", str(tmp_path / "data"))
-    replies, audit, logs = asyncio.run(_answer_all(tmp_path))
+    replies, rows, unattributed = asyncio.run(_answer_all(tmp_path))
     assert len(replies) == len(ITEMS)
     assert {r["outcome"] for r in replies} >= {"answered", "abstained"}  # both paths exercised
-    shown = json.dumps(replies, default=str, ensure_ascii=False)
-    surfaces = [shown, audit, json.dumps(logs, default=str, ensure_ascii=False)]
-    assert _leaked(shown) == []
-    assert _leaked(audit) == []
-    assert _leaked(surfaces[-1]) == []
+    leaks: set[int] = set()  # the messages that left an identifier somewhere
+
+    def read(n: int, text: str) -> None:
+        if _leaked(text, _values(n)):
+            leaks.add(n)
+
+    for n, reply in enumerate(replies):
+        read(n, json.dumps(reply, default=str, ensure_ascii=False))
+    for row in rows:
+        read(_message(row["conversation_id"]), json.dumps(row, default=str, ensure_ascii=False))
+    assert _leaked(unattributed, UNIQUE) == []
     capsys.readouterr()
     for fmt in ("jsonl", "csv"):
         assert main(["audit", "export", "--format", fmt]) == 0  # no row withheld either
         exported = capsys.readouterr().out
-        assert exported.count("\n") >= 2 * len(ITEMS)  # received + answered, each
-        assert _leaked(exported) == []
-        surfaces.append(exported)
-    answer_ids = [r["audit_id"] for r in replies if r["audit_id"] is not None]
-    for answer_id in answer_ids[:: max(1, len(answer_ids) // 25)]:  # ~25 exchanges shown
+        lines = (
+            [json.loads(line) for line in exported.splitlines()]
+            if fmt == "jsonl"
+            else list(csv.DictReader(io.StringIO(exported)))
+        )
+        assert len(lines) >= 2 * len(ITEMS)  # received + answered, each
+        for line in lines:
+            read(_message(line["conversation_id"]), json.dumps(line, ensure_ascii=False))
+    by_audit_id = {r["audit_id"]: n for n, r in enumerate(replies) if r["audit_id"] is not None}
+    for answer_id in list(by_audit_id)[:: max(1, len(by_audit_id) // 25)]:  # ~25 shown
         assert main(["audit", "show", str(answer_id)]) == 0
-        surfaces.append(capsys.readouterr().out)
-        assert _leaked(surfaces[-1]) == []
-    # held-out batch B: no more than the identifiers its measurement found missed
-    missed = {v for surface in surfaces for v in _leaked(surface, HELD_OUT_B)}
-    assert len(missed) <= HELD_OUT_B_MISSED
+        read(by_audit_id[answer_id], capsys.readouterr().out)
+    # Counts only: a held-out batch's misses are never printed (they are not read).
+    for batch, most in BELOW_THE_BAR.items():
+        kept = sum(_batch(n) == batch for n in leaks)
+        print(f"{batch}: {kept} messages left an identifier")
+        assert kept <= most, batch
+    at_the_bar = sorted(ITEMS[n]["id"] for n in leaks if _batch(n) is None)
+    assert at_the_bar == []
 
 
 def test_export_and_show_withhold_a_row_that_still_holds_an_identifier(
