@@ -721,6 +721,10 @@ HERE = re.compile(
         r"\ben salle\b",
         r"\bin (?:theatre|recovery|the ed|resus|the ward|a&e)\b",
         r"\bon the ward\b",
+        # a room at home where someone is found: "intoxiqués au CO dans le garage"
+        r"\bdans (?:le|la|sa|son|leur|leurs) (?:garage|cuisine|voiture|salle de bains?|cave|"
+        r"atelier|baignoire)\b|\bin (?:the|his|her|their) (?:garage|kitchen|car|bathroom|bath|"
+        r"shed|workshop)\b",
     )
 )
 # A generic question or teaching frame (where nothing says it is happening now).
@@ -845,6 +849,11 @@ HISTORY = re.compile(
         r"\bprevention\b",
         r"\banciens?\b|\banciennes?\b|\bformer\b|\bsequell\w*|\bresidual\b|\bresiduel\w*",
         # over now: "then fully recovered", "a régressé", "rentré dans l'ordre"
+        # "the stroke lady from friday", "la dame de lundi": someone seen on an earlier day
+        r"\bfrom (?:last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the "
+        r"weekend|last night)\b|\b(?:de|du) (?:lundi|mardi|mercredi|jeudi|vendredi|samedi|"
+        r"dimanche|week-?end) (?:dernier|soir|matin)?\b",
+        r"\b(?:full )?power (?:is )?back\b|\ba recupere\b",
         r"\b(?:fully |completely |totalement |completement |entierement )?(?:recovered|resolved|"
         r"settled|subsided|wore off|went away|regresse\w*|resolutif\w*|rentre dans l'ordre|"
         r"back to (?:normal|baseline|her baseline|his baseline))\b",
@@ -1018,12 +1027,33 @@ FIGURATIVE = re.compile(
         r"boulot|admin\w*|entrees|taches)\b",
         r"\b(?:m'a|t'a|nous a|ca m'a|ca a) coupe le souffle\b|\b(?:took|takes) (?:my|our) breath "
         r"away\b",
+        # one's own collapse announced, with what would bring it on: "je vais faire un AVC si on
+        # me redemande…", "this bleep is going to give me a heart attack" (a stroke does not
+        # announce itself in the future tense)
+        r"\b(?:je vais|j'vais|on va|i'm going to|i am going to|i'll|i will|gonna) (?:me |nous )?"
+        r"(?:faire|have|get) (?:un |une |a )?(?:avc|infarctus|infarct|arret(?: cardiaque)?|attaque|"
+        r"crise cardiaque|heart attack|stroke|cardiac arrest)\b(?:[^.;:!?]{0,60})?",
+        r"\b(?:is|are|'s|'re|will|va|vont) (?:going to |gonna )?(?:give|donner|filer|me faire|nous "
+        r"faire)(?: me| us)? (?:a |an |un |une )?(?:heart attack|stroke|infarctus|avc|crise "
+        r"cardiaque|attaque|arret cardiaque)\b",
+        r"\barret sur image\b|\bfreeze[- ]frame\b",
     )
 )
 # A simulation: a manikin, a mock code, an exam station. A message about one describes no one.
 SIMULATION = re.compile(
     r"\bsimu(?:lation|le|lee|les)?\b|\bmannequin|\bmanikin|\bdummy\b|\bmock (?:code|arrest)|"
     r"\bosce\b|\becos\b"
+    # a drill or a test of the call system: "arrest call bleeps will be tested at 10am"
+    r"|\b(?:will be|are being|is being|being|seront|vont etre|va etre) test(?:ed|es|ees|e)\b"
+    r"|\btest (?:des|of the|of) (?:bips|bleeps|pagers|alarmes|alarms|appels)\b"
+    r"|\bdo not respond\b|\bne pas (?:repondre|se deplacer|venir)\b"
+    # work on a document about the condition: "on met à jour la procédure hémorragie massive",
+    # "stroke pathway audit results are on the shared drive" (not one being activated)
+    r"|\b(?:procedure|protocole?|pathway|policy|guidelines?|audit|checklist|poster|affiche|"
+    r"formation|training|e-?learning|diapos?|slides)\b(?!.*\b(?:activ|declench|lanc|declare|"
+    r"en cours|ongoing|now|maintenant))(?=.*\b(?:(?:mis|mise|met|mettre|mettons) a jour|"
+    r"updat(?:e|ed|es|ing)|relit|relire|relu|relecture|review(?:ed|ing|s)?|revis\w*|redig\w*|"
+    r"results?|resultats?|shared drive|intranet|sharepoint|on teams)\b)"
 )
 # ... unless it says a real patient is concerned.
 REAL = re.compile(

@@ -25,16 +25,19 @@ DEMO_QUESTIONS = [
 # before). Held-out batch 3 went from 100 % recall and 11.1 % false alarms to 100 % and 6.9 %,
 # the 2026-12-06 batch from 92.2 % and 7.9 % to 96.9 % and 4.8 %: neither meets the issue's 3 %.
 FLOORS = {  # recall at least, right kind at least, false alarms at most
-    # With dev batch 20 (2026-12-08), whose misses the word lists now read; the reader, not
-    # retrained on it, still flags 4 of dev's 819 near-misses.
-    "dev": (1.0, 0.995, 0.005),
+    # With dev batches 20 and 21 (2026-12-08), whose misses the word lists now read; the
+    # reader, not retrained on them, still flags 7 of dev's 884 near-misses.
+    "dev": (1.0, 0.995, 0.008),
     "first": (1.0, 1.0, 0.016),
     "held-out": (0.968, 0.968, 0.048),
     "held-out 3": (1.0, 0.944, 0.070),
     # first measured 98.6 %, 95.7 % and 5.7 % (branch safety4, before any change)
     "held-out 4": (0.985, 0.957, 0.058),
     # first measured 97.1 %, 91.4 % and 7.1 % (2026-12-08, before any change)
-    "held-out 5": (0.971, 0.914, 0.072),
+    "held-out 5": (0.971, 0.914, 0.058),
+    # first measured 94.3 %, 87.1 % and 4.3 % (2026-12-08, after the changes of that day, which
+    # gave the same figures before them)
+    "held-out 6": (0.942, 0.871, 0.043),
 }
 
 
@@ -47,6 +50,8 @@ def _batch(row: dict[str, str]) -> str:
         return "held-out 4"
     if "held-out batch 5" in row["source"]:
         return "held-out 5"
+    if "held-out batch 6" in row["source"]:
+        return "held-out 6"
     return "held-out" if "held-out batch" in row["source"] else "first"
 
 
@@ -430,4 +435,29 @@ def test_the_word_lists_read_ward_phrasings_of_dev_batch_20(message: str, kind: 
     """A clinician's own words for an emergency raise the banner even when the second reader
     would not; a way of speaking does not (the word lists alone)."""
     found = detect_by_words(message)
+    assert (found.value if found else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("un couple intoxiqué au monoxyde dans la salle de bain, somnolents", "overdose"),
+        ("major haemorrhage protocol activated now in theatre 2, she's bleeding out", "bleeding"),
+        ("the arrest bleep just went off, bed 12, CPR in progress", "cardiac_arrest"),
+        # A test of the call system, work on a document, one's own collapse announced, a freeze
+        # frame, someone recovered since an earlier day.
+        ("arrest call bleeps will be tested at 9am, please ignore", None),
+        ("on met à jour la procédure hémorragie massive, qui relit la partie transfusion ?", None),
+        ("stroke thrombolysis pathway audit results are on the shared drive", None),
+        ("je vais faire un AVC si on me rajoute encore une garde", None),
+        ("lol this rota is going to give me a heart attack", None),
+        ("arrêt sur image de l'interne quand le chef est arrivé", None),
+        ("the stroke gent from tuesday has full power back, home tomorrow", None),
+    ],
+)
+def test_the_word_lists_read_ward_phrasings_of_dev_batch_21(message: str, kind: str | None) -> None:
+    """An emergency in a home's room or under an activated protocol raises the banner; a test
+    of the call system, an update of a protocol, a hyperbole of one's own collapse and a
+    patient recovered since an earlier day do not (the word lists and the second reader)."""
+    found = detect(message)
     assert (found.value if found else None) == kind
