@@ -269,6 +269,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"inconscient|unresponsive|ne respire)",
         r"no (?:signs of life|breathing|output)\b(?! (?:issues?|problems?|difficult\w*|trouble|"
         r"concerns?|complaints?|symptoms?))",
+        # ward shorthand: "no resp no pulse rm 14"
+        r"\bno (?:resp|resps|respirations?|respiratory effort)\b(?! (?:distress|issues?|problems?|"
+        r"compromise|symptoms?|concerns?|difficult\w*|rate|support|failure|depression))",
         r"(?:without|sans) (?:a |un |de )?pouls|without a pulse|pouls (?:absent|imprenable)",
         r"\bshocking\b|on choque\b",
         r"(?:est|en|fait un|faire un) (?:arret|acr)\b",
@@ -280,7 +283,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:en pleine|en cours de|pendant la) (?:rea|reanimation|rcp|mce)\b",
         r"(?:not|isn't|isnt|stopped|wasn't|is not) breathing\b(?! through| well)",
         r"pulseless",
-        r"no pulse",
+        r"no pulse\b(?! ?ox\w*| probes?| sats?\b)",  # not the pulse oximeter
         r"(?:sens|sent|sentons|trouve|feel|find|palpe) (?:\w+ )?(?:pas|plus|no|any|rien) "
         r"(?:de |son |sa |le |au |his |her |a )?(?:pouls|pulse)\b",
         r"\b(?:is in|went into|gone into|into|having a) cardiac arrest",
@@ -358,6 +361,11 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"serviettes?|protections?|draps?|champs)",
         r"(?:bleeding|bled|bleeds|soaked|soaking|saigne|traverse) (?:right )?through (?:\w+ ){0,2}"
         r"(?:dressings?|pads?|towels?|bandages?|gauzes?|sheets?|compresses?)",
+        # the other way round: "dressing soaked through", "pansement traversé"
+        r"(?:dressings?|pads?|towels?|bandages?|sheets?|pansements?|compresses?|draps?) "
+        r"(?:\w+ ){0,2}(?:soaked|saturated|trempes?|traverses?|imbibes?)\b",
+        r"(?:haematoma|hematoma|hematome)s? (?:\w+ ){0,2}(?:getting bigger|expanding|enlarging|"
+        r"growing|qui grossit|grossit|s'etend|augmente)",
         r"(?:hemoptys|haemoptys|hematuri|haematuri|melena|melaena|hematochez|"
         r"hemorragi|metrorragi|rectorragi|epistaxis|hematemese|saignement|haemorrhag|hemorrhag|"
         r"bleed)\w* (?:\w+ ){0,2}(?:abondant|massi|important|incontrol|cataclysm|profuse|heavy|"
@@ -367,6 +375,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"s'etouffe",
         r"\betouffe\b",
         r"(?:n'arrive|ne peut|n'arrivent|ne peuvent|arrive) (?:plus|pas) (?:a )?respirer",
+        r"\b(?:je |il |elle |on )?(?:ne )?(?:peux|peut|peuvent) (?:plus|pas) respirer",
         r"suffoqu|suffocat",
         r"(?:can't|cannot|can not) get (?:any |my |his |her |their )?(?:air|breath)",
         r"(?:respire|respirent) (?:tres |de plus en plus )?mal",
@@ -928,6 +937,7 @@ CHAT_SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
         ),
         (r"\bj(arrive|en|etais|avais)\b", r"j'\1"),
         (r"\bj(vais|veux|peux|crois|pense|sais)\b", r"je \1"),
+        (r"\bjpeu\b", "je peux"),
         (r"\b(?:jsuis|jsui|chuis|chui)\b", "je suis"),
         (r"\b(j|l|s|d|n|m|t|qu) (?=[aeiouyh])", r"\1'"),
         (
