@@ -111,6 +111,10 @@ class WordWeights:
     # Every understood term (an abbreviation, a brand…) the same way: a passage that names it
     # in any of its ways holds it ("AVK" is held by a passage on "antivitamines K").
     terms: tuple[tuple[frozenset[str], ...], ...] = ()
+    # A clinical term and its translation (core/lexicon/glossary.tsv): a passage holds it when
+    # it holds every word of one of its ways ("kaliémie" by a note on "potassium"), never half
+    # of them ("jus de pamplemousse" is not held by a note that says "jus" only).
+    translations: tuple[tuple[frozenset[str], ...], ...] = ()
     # The populations the question names (a child, pregnancy, breastfeeding: Lexicon.
     # populations_named), the same way: a document that names one in none of its ways does not
     # answer ("amoxicilline pendant l'allaitement" is not answered from its adult dosing).
@@ -174,6 +178,9 @@ def coverage(
             mostly = 2 * sum(holds(found, key) for key in way) >= len(way)
             if len(way) >= 2 and way <= wanted and mostly:
                 named |= way
+    for ways in weights.translations:
+        if names_all(found, (ways,)):
+            named |= {key for way in ways for key in way}
     held = weight = 0.0
     for key in wanted:
         base = weights.weight(key, policy)

@@ -56,7 +56,7 @@ from core.text import (
     units_asked,
 )
 from core.triage import EmergencyNumbers
-from core.understand import Lexicon, Understood, understand
+from core.understand import TERM, Lexicon, Understood, understand
 
 log = structlog.get_logger(__name__)
 
@@ -239,7 +239,8 @@ class Pipeline:
         weights = replace(
             await self.weights(query, passages, language),
             medicines=understood.medicines(self.lexicon),
-            terms=understood.ways(self.lexicon),
+            terms=understood.ways(self.lexicon, but={TERM}),
+            translations=understood.ways(self.lexicon, {TERM}),
             populations=self.lexicon.populations_named(query),
             units=units_asked(asked, self.lexicon.units),
             followup=frozenset(keywords(own)),

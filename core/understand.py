@@ -128,6 +128,10 @@ TYPO_MIN_LENGTH = 5  # a name this long (letters) is still found with one letter
 SUGGESTED_EDITS = 2  # "Vouliez-vous dire … ?": names at most this many edits from a word
 MAX_MEMBERS = 12  # a class with more members is searched by its name only
 MEDICINES = frozenset({"brand", "substance", "class", "clipped"})  # kinds naming a medicine
+# A clinical term read as the same concept in the other language (core/lexicon/glossary.tsv):
+# searched both ways, held by a note in either language, not announced to the asker.
+TERM = "term"
+_NOT_MISSPELT = ("abbreviation", TERM)  # a typo is read as a medicine, never as these
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +168,10 @@ class Term:
 
     @property
     def shown(self) -> bool:
-        """Whether its meanings are searched and shown to the asker (« Compris : … »): an
-        age's group is only a way a passage may name it, for the evidence checks (ages)."""
-        return bool(self.meanings) and self.kind != "age"
+        """Whether its meanings are searched and shown to the asker (« Compris : … »): not an
+        age's group nor a term's translation, only ways a passage may name it, for the
+        evidence checks (ages, glossary.tsv)."""
+        return bool(self.meanings) and self.kind not in ("age", TERM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,16 +218,19 @@ class Understood:
         return self.ways(lexicon, MEDICINES)
 
     def ways(
-        self, lexicon: Lexicon, kinds: Collection[str] | None = None
+        self, lexicon: Lexicon, kinds: Collection[str] | None = None, but: Collection[str] = ()
     ) -> tuple[tuple[frozenset[str], ...], ...]:
-        """For each understood term (of `kinds`, if given), the ways a passage may name it,
+        """For each understood term (of `kinds`, if given; not of `but`), the ways a passage may
+        name it,
         each as its keywords (core.text.keywords): as written, its meanings (an abbreviation's
         expansion, a brand's substances, a class's members), and for a medicine the classes of
         its substances ("warfarine" is named by a passage on "antivitamines K")."""
         named = []
         for term in self.terms:
-            if (kinds is not None and term.kind not in kinds) or not (
-                term.meanings or term.kind in MEDICINES
+            if (
+                (kinds is not None and term.kind not in kinds)
+                or term.kind in but
+                or not (term.meanings or term.kind in MEDICINES)
             ):
                 continue
             names = [term.written, *term.meanings]
@@ -519,7 +527,7 @@ def _typo_at(
         if not content_words(written) or any(c.isdigit() for c in written):
             continue
         keys = lexicon.near(" ".join(_key(t) for t in tokens[at : at + width]))
-        entries = [e for k in keys for e in lexicon.exact(k) if e.kind != "abbreviation"]
+        entries = [e for k in keys for e in lexicon.exact(k) if e.kind not in _NOT_MISSPELT]
         if len({key_of(e.written) for e in entries}) == 1:  # "méthotrexate", "methotrexate"
             term = _term(written, entries, language, context)
             if not term.meanings:  # a substance misspelt: its spelling is the meaning

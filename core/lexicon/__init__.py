@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 
 from core.text import keywords
-from core.understand import Entry, Lexicon, Sense, build_lexicon, key_of
+from core.understand import TERM, Entry, Lexicon, Sense, build_lexicon, key_of
 
 # In a file without a `case` column, an abbreviation of at most this many letters written in
 # capitals matches only a word written in capitals ("TA", "EP", "AF" are not "ta", "ep", "af").
@@ -87,6 +87,18 @@ def extra(text: str) -> Iterator[tuple[str, Entry]]:
         yield from _substances(meanings if kind == "class" else meaning.split(" + "), language)
 
 
+def glossary(text: str) -> Iterator[tuple[str, Entry]]:
+    """term, language, equivalent, source: a clinical term and the same concept in the other
+    language ("hyperkaliémie", "hyperkalaemia"), so that a French question is held by an English
+    note and the other way round."""
+    for row in _rows(text):
+        if len(row) < 3 or not row[0] or not row[2]:
+            continue
+        term, language, equivalent = row[:3]
+        other = {"fr": "en", "en": "fr"}.get(language, "both")
+        yield term, Entry(term, TERM, (Sense(equivalent, other),))
+
+
 def _substances(names: Iterable[str], language: str) -> Iterator[tuple[str, Entry]]:
     for name in names:
         yield name, Entry(name, "substance", (Sense(name, language),))
@@ -97,6 +109,7 @@ FILES = {  # file: how to read it; of two entries of one name, the first file's 
     "drugs_extra.tsv": extra,
     "brands_bdpm.tsv": brands,
     "classes_ansm.tsv": classes,
+    "glossary.tsv": glossary,  # last: a drug's name is read as the drug
 }
 
 
