@@ -182,6 +182,10 @@ class Pipeline:
             # Under a banner, the answer comes whole: nothing may show before the banner.
             progress = None if banner else on_progress
             reply, draft = await self._asked(message, asked, language, trace, progress)
+            if banner and emergency and emergency.question and reply.outcome is Outcome.ABSTAINED:
+                # What the message asks, read with its narrative: the narrative may name what the
+                # question is about ("lady on digoxin who's muddled, when do I take the level?").
+                reply, draft = await self._asked(message, question, language, trace, progress)
         if banner:
             trace.answered_too = reply.outcome is Outcome.ANSWERED
             reply = replace(reply, banner=banner)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pytest
 
 from core.models import Language, Outcome, Passage
 from core.pipeline import PipelineSettings
-from core.ports import Draft, OnText, Progress
+from core.ports import Draft, OnText, Progress, SearchQuery
 from core.triage import Emergency, EmergencyNumbers, assess, detect, detect_by_words
 from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
 from tests.conftest import DATA
@@ -349,6 +349,35 @@ async def test_a_clinician_gets_the_banner_and_the_sourced_answer_together(
     [entry] = audit.answers
     assert entry.details["emergency"] == "cardiac_arrest"
     assert entry.details["answered_too"] is True
+
+
+async def test_an_emergency_question_about_a_drug_of_its_narrative_is_answered() -> None:
+    """When the question alone, read with the condition, finds nothing ("Stroke : when is the
+    level taken?"), it is read again with the message's narrative, which names the drug: the
+    banner and the sourced answer still come together."""
+    lithium = passage(
+        "Lithium: the level is taken 12 hours after the last dose, at steady state.",
+        similarity=0.3,
+        title="Lithium monitoring",
+    )
+
+    @dataclass
+    class NamedOnly(FakeIndex):
+        """Finds the lithium note only for a query that names lithium."""
+
+        async def search(self, query: SearchQuery) -> list[Passage]:
+            found = await super().search(query)
+            return found if "lithium" in query.text.lower() else []
+
+    index = NamedOnly([lithium])
+    pipeline = pipeline_with(index, FakeAudit())
+    reply = await pipeline.answer(
+        message("bed 4 on lithium, face drooping, when is the level taken?")
+    )
+    assert reply.banner.startswith("🚨")
+    assert reply.outcome is Outcome.ANSWERED
+    assert "12 hours" in reply.text
+    assert [query.text.startswith("Stroke") for query in index.queries] == [True, False]
 
 
 async def test_an_emergency_with_no_question_gets_the_banner_and_the_first_steps() -> None:
