@@ -160,6 +160,11 @@ _UNKNOWN: dict[Language, str] = {
     "fr": "Aucune source de la base ne contient {words} : vérifiez l'orthographe.",
     "en": "No source in the corpus contains {words}: check the spelling.",
 }
+# Every such word a medicine the lexicon knows: spelt right, the corpus lacks it.
+_ABSENT: dict[Language, str] = {
+    "fr": "Aucune source de la base ne contient {words}.",
+    "en": "No source in the corpus contains {words}.",
+}
 _SUGGESTED: dict[Language, str] = {
     "fr": "Vouliez-vous dire {names} ?",
     "en": "Did you mean {names}?",
@@ -188,14 +193,16 @@ def abstained(
     not_about: Sequence[str] = (),
     missing: Sequence[str] = (),
     suggested: Sequence[str] = (),
+    spelt_right: bool = False,
 ) -> Reply:
     """No answer; `unknown`: the question's words that no source holds, named to the asker
     (a typo, or a medicine the corpus lacks); `not_about`: the subjects it names that the
     passages found do not cover together (a pair of drugs the thesaurus does not list);
     `missing`: its words that the passages found lack and only a few others hold (a medicine
     the corpus lacks, cited by another's opinion); `suggested`: the medicines whose names are
-    nearest an unknown word (« Vouliez-vous dire … ? »). A word that could be an identifier
-    (digits, a name's or an address's shape) is never quoted back."""
+    nearest an unknown word (« Vouliez-vous dire … ? »); `spelt_right`: every unknown word is a
+    medicine the lexicon knows, so the asker is not told to check its spelling. A word that could
+    be an identifier (digits, a name's or an address's shape) is never quoted back."""
     unknown = [word for word in unknown if quotable(word)]
     not_about = [subject for subject in not_about if quotable(subject)]
     missing = [word for word in missing if quotable(word)]
@@ -212,7 +219,8 @@ def abstained(
         if suggested:
             names = ", ".join(_QUOTE[language].format(name) for name in suggested)
             text = f"{_SUGGESTED[language].format(names=names)} {text}"
-        text = f"{_UNKNOWN[language].format(words=words)} {text}"
+        said = _ABSENT if spelt_right and not suggested else _UNKNOWN
+        text = f"{said[language].format(words=words)} {text}"
     return Reply(Outcome.ABSTAINED, language, text, DISCLAIMERS[language])
 
 

@@ -20,6 +20,7 @@ from core.evidence import (
     WordWeights,
     gravity,
     is_about,
+    names_all,
     passage_keywords,
     supporting,
     unknown_words,
@@ -56,7 +57,7 @@ from core.text import (
     units_asked,
 )
 from core.triage import EmergencyNumbers
-from core.understand import TERM, Lexicon, Understood, understand
+from core.understand import TERM, Lexicon, Understood, key_of, understand
 
 log = structlog.get_logger(__name__)
 
@@ -254,16 +255,29 @@ class Pipeline:
         trace.unknown_words = unknown
         trace.subjects = sorted(filter(None, (spelt(query, subject) for subject in named)))
         trace.retrieved_by = "subjects" if found.by_subjects else None
+        # A misspelt medicine: the names nearest to it (« Vouliez-vous dire … ? »).
+        suggestions = (name for word in unknown for name in self.lexicon.suggest(word))
+        trace.suggested = list(dict.fromkeys(suggestions))[:3]
         evidence = supporting(query, passages, policy, weights, named, pair=found.pair)
+        if trace.suggested and not weights.medicines:
+            # A question whose only medicine is misspelt beyond what understanding forgives
+            # ("dose de Kardejik chez l'adulte ?") is answered only from passages naming one of
+            # the medicines nearest to it, not from the doses of others that hold its other
+            # words; else the asker gets those names. (A question naming a medicine understood
+            # keeps its chance: "mycose" near MYCOSTER is no misspelt drug.)
+            nearest = _ways_of(trace.suggested, self.lexicon)
+            evidence = [p for p in evidence if names_all(passage_keywords(p), (nearest,))]
         if not evidence:
             apart = _not_about(query, passages, named)
             missing = _missing(query, passages, policy, weights, named) or _population(
                 query, passages, policy, weights, named, found.pair
             )
-            # A misspelt medicine: the names nearest to it (« Vouliez-vous dire … ? »).
-            suggestions = (name for word in unknown for name in self.lexicon.suggest(word))
-            trace.suggested = list(dict.fromkeys(suggestions))[:3]
-            return compose.abstained(language, unknown, apart, missing, trace.suggested), None
+            # "Baqsimi" is a medicine spelt right that the corpus lacks, not a typo.
+            known = bool(unknown) and all(self.lexicon.exact(key_of(w)) for w in unknown)
+            reply = compose.abstained(
+                language, unknown, apart, missing, trace.suggested, spelt_right=known
+            )
+            return reply, None
         in_context = understood.glossed(written)
         grounded = await grounded_answer(
             self.generator, self.fallback, in_context, language, evidence, on_progress
@@ -465,6 +479,15 @@ def _population(
         return []
     keys = {key for ways in weights.populations for way in ways for key in way}
     return [word for key, word in content_words(query).items() if any(map(key.startswith, keys))]
+
+
+def _ways_of(names: Sequence[str], lexicon: Lexicon) -> tuple[frozenset[str], ...]:
+    """The ways a passage may name any of these medicines: each name, and what the lexicon
+    says it is (a brand's substances)."""
+    spelt = [*names]
+    for name in names:
+        spelt += [sense.meaning for entry in lexicon.exact(key_of(name)) for sense in entry.senses]
+    return tuple(way for way in dict.fromkeys(frozenset(keywords(n)) for n in spelt) if way)
 
 
 def _nothing_asked(asked: Understood) -> bool:

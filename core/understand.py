@@ -320,8 +320,8 @@ class Lexicon:
         SUGGESTED_EDITS edits away, same first letter, nearest first: « Vouliez-vous dire … ? »
         for a name misspelt beyond what `near` forgives ("Kardejik": KARDEGIC)."""
         key = key_of(word)
-        if len(key) < TYPO_MIN_LENGTH or key in self.common:
-            return []
+        if len(key) < TYPO_MIN_LENGTH or key in self.common or self.exact(key):
+            return []  # a name the lexicon knows is spelt right
         if self._names is None:
             names: dict[str, list[tuple[str, str]]] = defaultdict(list)
             for name, entries in self.entries.items():

@@ -137,6 +137,41 @@ async def test_a_medicine_misspelt_beyond_one_letter_gets_the_nearest_names() ->
     assert "Vouliez-vous dire" not in nothing.text
 
 
+async def test_a_misspelt_medicine_is_not_answered_from_another_medicines_dose() -> None:
+    """ "dose de Kardejik chez l'adulte ?" is not answered with the adult dose of amoxicillin
+    that holds its other words: the clinician is offered KARDEGIC; a passage that names the
+    medicine offered still answers."""
+    amoxicillin = passage(
+        "Chez l'adulte, la dose d'amoxicilline est de 1 g trois fois par jour.",
+        similarity=0.3,
+        title="Amoxicilline : posologie",
+    )
+    pipeline = pipeline_with(FakeIndex([amoxicillin]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("dose de Kardejik chez l'adulte ?"))
+    assert reply.outcome is Outcome.ABSTAINED
+    assert "Vouliez-vous dire « KARDEGIC » ?" in reply.text
+    aspirin = passage(
+        "Chez l'adulte, la dose d'aspirine en prévention est de 75 à 160 mg par jour.",
+        similarity=0.3,
+        title="Aspirine : posologie",
+    )
+    pipeline = pipeline_with(FakeIndex([aspirin]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("dose de Kardejik chez l'adulte ?"))
+    assert reply.outcome is Outcome.ANSWERED
+
+
+async def test_a_medicine_spelt_right_is_not_called_a_typo() -> None:
+    """A brand the corpus lacks ("Baqsimi") is named as absent, not sent back as its own
+    suggestion with "check the spelling"."""
+    other = passage("Le paracétamol se dose à 1 g.", similarity=0.3, title="Paracétamol")
+    pipeline = pipeline_with(FakeIndex([other]), FakeAudit(), ExtractiveGenerator())
+    reply = await pipeline.answer(message("le Baqsimi c'est dosé à combien ?"))
+    assert reply.outcome is Outcome.ABSTAINED
+    assert "Aucune source de la base ne contient « Baqsimi »." in reply.text
+    assert "orthographe" not in reply.text
+    assert "Vouliez-vous dire" not in reply.text
+
+
 def test_a_subject_not_spelt_in_the_question_is_not_quoted_and_does_not_crash() -> None:
     """A subject named only through an understood word (absent from the question as written)
     is left out of « ne traite pas de … » instead of failing the whole answer (it raised
