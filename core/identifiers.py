@@ -410,6 +410,7 @@ _ROLE = (
     r"|tante|oncle|neveu|ni[èe]ce|ami|amie|voisine?|wife|husband|daughter|mother|father"
     r"|brother|sister|child|partner|mum|mom|dad|granddaughter|grandson|grandmother|grandfather"
     r"|aunt|uncle|nephew|niece|friend|neighbour|neighbor|baby|infant|resident|client"
+    r"|mamie|mamy|papy|papi|m[ée]m[ée]|p[ée]p[ée]|granny|grandma|grandpa|nana|nan|grampa"
     r"|(?-i:IDE|IADE|AS|SHO|FY1|FY2)|interne|externe|infirmi[èe]re?|aide-soignante?|nurse|doctor"
     r"|colleague|coll[èe]gue|chef|cadre|sage-femme|kin[ée]|kin[ée]sith[ée]rapeute|psychologue"
     r"|registrar|consultant|attending|midwife|physio|pharmacist|pharmacien(?:ne)?"
@@ -434,7 +435,7 @@ _ROLE_NAME = re.compile(
 # Chat drops the capitals: after a person word (or "p'tit", "little"), a known first name in any
 # case ("baby isla", "le p'tit enzo"); only names of the first-name list that are no word.
 _ROLE_FIRST_NAME = re.compile(
-    rf"(?<![\w])(?:{_ROLE}|p['’]?tite?|petite?|little)\s+(?P<name>[^\W\d_][\w'’-]+)(?![\w])",
+    rf"(?<![\w])(?:{_ROLE}|p['’]?tite?|petite?|little|son)\s+(?P<name>[^\W\d_][\w'’-]+)(?![\w])",
     re.IGNORECASE,
 )
 # Looked for at every word (a lookahead), so "famille de Lucas Bernard" is not read as the
@@ -445,6 +446,33 @@ _PAIR = re.compile(
 )
 
 
+# A name after the label that says it is one: "NAME:WARD, LUCAS", "nom d'usage Kowalski",
+# "nom de naissance Nowak", "patient name: jones".
+_NAME_LABEL = re.compile(
+    # a compound label, with or without a colon
+    r"(?<![\w])(?:(?:(?:patient|full|first|last|family|maiden)\s+name|surname|forename"
+    r"|nom\s+(?:d['’]usage|de\s+naissance|de\s+jeune\s+fille|marital|du\s+patient|et\s+pr[ée]nom))"
+    r"(?![\w])\s*[:=\-]?"
+    # a bare one, with its colon
+    r"|(?:name|nom|pr[ée]nom)\s*[:=])\s*"
+    r"(?P<name>[^\W\d_][\w'’-]+(?:,?\s+[^\W\d_][\w'’-]+)?)",
+    re.IGNORECASE,
+)
+_PLACEHOLDER_OR_DIGIT = re.compile(r"[<>\d]")
+# "Okonkwo, Chidi", "WARD, LUCAS": a surname, a comma, a known first name.
+_SURNAME_COMMA_FIRST = re.compile(
+    r"(?<![\w'’-])(?P<name>[A-ZÀ-Ý][\w'’-]+,\s*(?P<first>[A-ZÀ-Ý][\w'’-]+))(?![\w'’-])"
+)
+# "Patel's INR", "Cook's digoxin level": a capitalised name word owning something.
+_POSSESSIVE = re.compile(
+    r"(?<![\w'’-])(?<!St )(?<!Saint )"  # not St John's wort
+    r"(?P<name>[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)['’]s\b"
+)
+# "this is Claire", "it's Beth on 7A", "je suis Nadia de l'HDJ": the writer says who they are.
+_SELF = re.compile(
+    r"(?<![\w])(?:this is|it['’]s|it is|here['’]s|my name is|c['’]est|ici|je suis|moi c['’]est|"
+    r"je m['’]appelle)\s+(?P<name>[A-ZÀ-Ý][a-zà-ÿ'’-]+)(?![\w'’-])"
+)
 # "DURAND Marie", "HUGHES Daniel": the surname in capitals before a known first name, as
 # hospital records write them.
 _SURNAME_FIRST = re.compile(
@@ -455,9 +483,46 @@ _SURNAME_FIRST = re.compile(
 # word, right before the bed it lies in.
 _NAME_IN_BED = re.compile(
     r"(?<![\w'’-])(?P<name>[A-ZÀ-Ý][\w'’-]+)\s+(?:in|au|du|de\s+la|en|from|dans\s+le)\s+"
-    r"(?:bed|lit|chambre|box|bay|side\s+room|room|cubicle)\s*\d",
+    r"(?:bed|lit|chambre|box|bay|side\s+room|room|cubicle|cot|berceau|couveuse|incubator)\s*\d",
     re.IGNORECASE,
 )
+
+
+# What owns things in a ward that is not a patient: a disease named after someone (its "'s"
+# is the disease's), a body or a guideline ("Crohn's", "NICE's" is in capitals anyway).
+_NOT_OWNERS = frozenset(
+    "parkinson alzheimer crohn cushing addison hodgkin graves hashimoto huntington raynaud "
+    "wilson bell down turner marfan tourette meniere paget sjogren still conn kaposi barrett "
+    "kawasaki bright osgood perthes dupuytren baker munchausen asperger wernicke korsakoff "
+    "charcot duchenne tay sachs burkitt ewing wilms hirschsprung pott reiter behcet "
+    "trust hospital ward unit team doctor nurse patient today yesterday tomorrow "
+    "xmas christmas noel easter paques toussaint".split()
+)
+
+
+# A capitalised word where chat puts a patient: after "chez", "pour", "taking"… ("pour
+# Garcia j'ai mis les antibios en pause", "taking Haddad back to AMU"), or heading the message
+# before its verb ("Moreau a bien dormi", "Thompson fell again"). Only a word that is no common
+# word, no eponym and nothing the understanding lexicon knows (a medicine, an abbreviation: "pour
+# Doliprane", "Augmentin est…").
+_AFTER_PLACE_WORD = re.compile(
+    # (not "for", "with": "National Institute for Health and Care Excellence")
+    r"(?<![\w'’])(?:chez|pour|avec|taking|including|voir|see|swap|move|moved|transfer|"
+    r"transf[ée]rer|les)\s+(?P<name>[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)(?![\w'’-])"
+)
+_HEADING_SUBJECT = re.compile(
+    r"(?:^|(?<=[\n.!?]))\s*(?P<name>[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)\s+"
+    r"(?:a|est|va|fait|refuse|veut|demande|dit|has|is|was|fell|keeps|wants|needs|refuses|"
+    r"refused|says|said|went|had|will|can|did|didn't|won't|isn't|hasn't)\b"
+)
+
+
+def _known_term(word: str) -> bool:
+    """Whether the understanding lexicon knows the word (a medicine, an abbreviation, a
+    clinical term): then it is no patient's name."""
+    from core.lexicon import default_lexicon  # here: the lexicon's own module reads this one
+
+    return bool(default_lexicon().exact(fold(word)))
 
 
 def _is_name_word(word: str) -> bool:
@@ -528,6 +593,30 @@ def _names(text: str) -> list[Finding]:
             finding = _name_span(m, text, group)
             if finding is not None:
                 found.append(finding)
+    for m in _NAME_LABEL.finditer(text):  # labelled a name: a name, even "WARD, LUCAS"
+        if not _PLACEHOLDER_OR_DIGIT.search(m["name"]):
+            found.append(Finding("NOM", m.start("name"), m.end("name")))
+    for m in _SURNAME_COMMA_FIRST.finditer(text):
+        surname = m["name"].split(",")[0]
+        signs_off = re.fullmatch(_SIGN_OFF, surname, re.IGNORECASE)  # "Rgds, Ben"
+        if is_first_name(m["first"]) and _is_name_word(surname) and not signs_off:
+            found.append(Finding("NOM", m.start("name"), m.end("name")))
+    for m in _POSSESSIVE.finditer(text):
+        if _is_name_word(m["name"]) and fold(m["name"]) not in _NOT_OWNERS:
+            found.append(Finding("NOM", m.start("name"), m.end("name")))
+    for m in _SELF.finditer(text):
+        if _is_name_word(m["name"]) and (is_first_name(m["name"]) or m["name"][0].isupper()):
+            found.append(Finding("NOM", m.start("name"), m.end("name")))
+    for pattern in (_AFTER_PLACE_WORD, _HEADING_SUBJECT):
+        for m in pattern.finditer(text):
+            word = m["name"]
+            if (
+                _is_name_word(word)
+                and fold(word) not in _NOT_OWNERS
+                and not re.fullmatch(_CIVILITY, word)
+                and not _known_term(word)
+            ):
+                found.append(Finding("NOM", m.start("name"), m.end("name")))
     for m in _SURNAME_FIRST.finditer(text):
         surname = m["name"][: m.start("first") - m.start("name")].strip()
         if is_first_name(m["first"]) and all(
@@ -535,7 +624,7 @@ def _names(text: str) -> list[Finding]:
         ):
             found.append(Finding("NOM", m.start("name"), m.end("name")))
     for m in _NAME_IN_BED.finditer(text):
-        if m["name"][0].isupper() and _is_name_word(m["name"]):
+        if (m["name"][0].isupper() or is_first_name(m["name"])) and _is_name_word(m["name"]):
             found.append(Finding("NOM", m.start("name"), m.end("name")))
     for m in _ROLE_FIRST_NAME.finditer(text):
         if is_first_name(m["name"]) and not _ambiguous(m["name"]):

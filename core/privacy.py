@@ -119,7 +119,14 @@ def named_again(text: str, found: Sequence[Finding]) -> list[Finding]:
             )
     for word in words:
         pattern = rf"(?<![\w'’-]){re.escape(word)}(?![\w]|-\w)"  # "Okafor's" too
-        again += [Finding("NOM", *m.span()) for m in re.finditer(pattern, text, re.IGNORECASE)]
+        # A name found capitalised is found again capitalised ("Mr Bell" is not the call bell);
+        # one found in lower case, in any case ("mr leblanc … leblanc").
+        flags = 0 if word[:1].isupper() else re.IGNORECASE
+        again += [
+            Finding("NOM", *m.span())
+            for m in re.finditer(pattern, text, flags)
+            if flags or m.group()[:1].isupper()
+        ]
     return again
 
 

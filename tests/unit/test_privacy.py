@@ -221,6 +221,56 @@ async def test_identifiers_as_chat_writes_them_are_found(text: str, kind: str, v
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Moreau a bien dormi, on retire les lunettes ?", "Moreau"),
+        ("Thompson fell again at 0300, no head injury", "Thompson"),
+        ("Patel's INR is 4.2, hold the warfarin?", "Patel"),
+        ("je passe chez Lemaire puis je monte la perf", "Lemaire"),
+        ("taking Okafor back to AMU after the scan", "Okafor"),
+        ("NAME:WARD, LUCAS|LOC:Oak 2", "WARD, LUCAS"),
+        ("nom d'usage Kowalska, attention homonyme", "Kowalska"),
+        ("new adm: Mensah, Ibrahim, DKA, pH 7.1", "Mensah, Ibrahim"),
+        ("hi, this is Priya from 7B, can someone call back?", "Priya"),
+        ("mamie jeanne a arraché sa sonde", "jeanne"),
+        ("her son Tom wants a call after the round", "Tom"),
+        ("millie in cot 3 spiked 39", "millie"),
+    ],
+)
+def test_names_without_a_civility_are_found(text: str, value: str) -> None:
+    """Dev batch H (2026-12-08): a name heading the message before its verb, owning something,
+    after "chez", "taking"…, after its label, "Surname, Firstname", a writer saying who
+    they are, a grandmother's first name, "son Tom", a child's name before the cot it lies in."""
+    assert _covered(text, "NOM", value), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Doliprane a été donné à 14h",
+        "Augmentin is fine with her INR",
+        "pour Kardégic on continue ?",
+        "Crohn's flare, infliximab due today",
+        "can she take St John's wort with the pill?",
+        "nomogramme de Rumack, on l'utilise encore ?",
+        "le nombre d'entrées ce soir",
+        "I nearly had a stroke when I saw the rota for Xmas",
+        "per the National Institute for Health and Care Excellence",
+        "Mr Bell keeps pressing the call bell",
+    ],
+)
+def test_words_where_names_go_that_are_no_names_stay(text: str) -> None:
+    """A medicine or an eponym heading the message or after "pour", "nom" inside "nomogramme",
+    a holiday, the call bell of Mr Bell: none is taken for a name."""
+    kept = ("Doliprane", "Augmentin", "Kardégic", "Crohn", "John", "nomogramme", "nombre",
+            "Xmas", "call bell", "Health")  # fmt: skip
+    found = merge(find_patterns(text))
+    for word in (w for w in kept if w in text):
+        start = text.index(word)
+        assert not any(f.start <= start < f.end for f in found), (text, word)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "PLQ 145 000 - on transfuse ?",
@@ -500,13 +550,15 @@ async def test_the_labelled_set_meets_the_recall_and_look_alike_targets(split: s
     ("name", "first", "recall", "kind_recall", "retention"),
     [
         # First measured with the patterns 0.920 (0.931 with the name model), before any change.
-        ("identifiers-heldout-c.jsonl", "held-out C", 0.945, 0.857, 0.99),  # 259 of 274
+        ("identifiers-heldout-c.jsonl", "held-out C", 0.948, 0.857, 0.99),  # 260 of 274
         # first measured 0.955 with the patterns (0.959 with the name model), after dev G's
         # changes; 0.946 with the code before them
         ("identifiers-heldout-d.jsonl", "held-out D", 0.954, 0.925, 0.99),
         ("identifiers-dev-e.jsonl", "dev E", 0.983, 0.937, 0.99),  # 117 of 119
         # chat-style, first measured 0.861 (0.861 patterns), before any change
         ("identifiers-dev-g.jsonl", "dev G", 1.0, 1.0, 1.0),
+        # names and birth dates, first measured 0.738 (names 0.745, birth dates 0.839)
+        ("identifiers-dev-h.jsonl", "dev H", 0.896, 0.838, 1.0),
         # hospital numbers; first 0.920 (0.907 patterns); a name only the name model finds
         # (lab request and order numbers of seven digits or more are taken: 95 of 98 kept)
         ("identifiers-dev-f.jsonl", "dev F", 0.986, 0.928, 0.969),
