@@ -610,7 +610,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:trouve plus|cherche) ses mots|melange (?:les|ses) mots|aphasi|dysarthri|"
         r"words (?:\w+ ){0,3}(?:wrong|mixed up|muddled|jumbled)|mots (?:\w+ ){0,2}(?:melanges|"
         r"de travers)|voix pateuse|bafouill|begai|articule mal|mange ses mots|slurr|garbled|"
-        r"nonsense|gibberish|not making sense|incoherent|muddled|jumbled|"
+        # (not "muddled" alone: a confused patient, "nauseous and muddled" on digoxin)
+        r"nonsense|gibberish|not making sense|incoherent|jumbled|"
         r"(?:parle|dit|raconte) (?:\w+ )?n'importe quoi|incomprehensible|incoherente?|"
         r"(?:can't|cannot) (?:speak|talk|get (?:his|her) words)|"
         r"words (?:are )?(?:coming out|jumbled)|speech (?:is )?(?:slurred|garbled|gone)|"

@@ -501,10 +501,12 @@ def test_the_word_lists_read_ward_phrasings_of_dev_batch_21(message: str, kind: 
         ("groin haematoma expanding after the angio, BP falling", "bleeding"),
         ("je peux plus respirer depuis 10 min", "breathing"),
         ("no pulse oximetry probe on the ward, can we borrow yours?", None),
+        ("lady on lithium who's nauseous and muddled, when is the level due?", None),
     ],
 )
 def test_the_word_lists_read_ward_shorthand_of_dev_batch_22(message: str, kind: str | None) -> None:
     """An arrest in ward shorthand ("no resp no pulse"), a dressing soaked through or a growing
-    haematoma with a falling pressure, "je peux plus respirer" raise the banner."""
+    haematoma with a falling pressure, "je peux plus respirer" raise the banner; the pulse
+    oximeter and a patient "muddled" (confused, not a speech sign) do not."""
     found = detect(message)
     assert (found.value if found else None) == kind
