@@ -272,9 +272,16 @@ _BIRTH_WORDS = (
     r"|d\.?\s?d\.?\s?n\.?|ddn|born|b\.|d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s?date"
     r"|birthday|n[ée]\(e\)"
 )
+# After a birth word, a date however typed: a roman month ("3.IV.1952"), a letter for a digit
+# ("1/O4/1949", "04/11/l948"), glued to the word ("b.17/2/41").
+_ROMAN_MONTH = r"(?:XII|XI|X|IX|VIII|VII|VI|V|IV|III|II|I)"
+_TYPED_DATE = (
+    rf"\d{{1,2}}\s?[/.\-]\s?{_ROMAN_MONTH}\s?[/.\-]\s?(?:\d{{4}}|\d{{2}})(?!\d)"
+    r"|[\dOolI]{1,2}[/.\-][\dOolI]{1,2}[/.\-][\dOolI]{2,4}(?![\w])"
+)
 _BIRTH = re.compile(
-    rf"(?<![\w])(?:{_BIRTH_WORDS})(?![\w])[\s:=(\-]*(?:(?:le|on|the|en|in|à|a|at)\s+"
-    rf"(?:[A-ZÀ-Ý][\w'’-]+\s+(?:le|on)\s+)?)?(?P<date>{DATE}|\d{{6}}(?!\d))",
+    rf"(?<![\w])(?:{_BIRTH_WORDS})(?![^\W\d_])[\s:=(\-]*(?:(?:le|on|the|en|in|à|a|at)\s+"
+    rf"(?:[A-ZÀ-Ý][\w'’-]+\s+(?:le|on)\s+)?)?(?P<date>{DATE}|{_TYPED_DATE}|\d{{6}}(?!\d))",
     re.IGNORECASE,
 )
 # "Mme Durand, 12/03/1945": a full date right after a name (found) is a date of birth.
@@ -455,7 +462,7 @@ _NAME_LABEL = re.compile(
     r"(?![\w])\s*[:=\-]?"
     # a bare one, with its colon
     r"|(?:name|nom|pr[ée]nom)\s*[:=])\s*"
-    r"(?P<name>[^\W\d_][\w'’-]+(?:,?\s+[^\W\d_][\w'’-]+)?)",
+    r"(?P<name>[^\W\d_][\w'’-]+(?:,?\s+(?-i:[A-ZÀ-Ý])[\w'’-]+)?)",  # "nom d'usage X, nom…"
     re.IGNORECASE,
 )
 _PLACEHOLDER_OR_DIGIT = re.compile(r"[<>\d]")

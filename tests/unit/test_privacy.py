@@ -245,6 +245,21 @@ def test_names_without_a_civility_are_found(text: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("M. Faure, né le 3.IV.1952 : Hb 7,8", "3.IV.1952"),
+        ("vérif identité DDN 1/O4/1949, bracelet posé", "1/O4/1949"),
+        ("d.o.b 04/11/l948 on the form doesn't match", "04/11/l948"),
+        ("Mrs Iwu b.17/2/41 for TTO", "17/2/41"),
+    ],
+)
+def test_a_birth_date_however_typed_is_found(text: str, value: str) -> None:
+    """Dev batch H (2026-12-08): after a birth word, a roman month, a letter typed for a digit,
+    a date glued to its word."""
+    assert _covered(text, "DATE_NAISSANCE", value), text
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Doliprane a été donné à 14h",
@@ -550,7 +565,7 @@ async def test_the_labelled_set_meets_the_recall_and_look_alike_targets(split: s
     ("name", "first", "recall", "kind_recall", "retention"),
     [
         # First measured with the patterns 0.920 (0.931 with the name model), before any change.
-        ("identifiers-heldout-c.jsonl", "held-out C", 0.948, 0.857, 0.99),  # 260 of 274
+        ("identifiers-heldout-c.jsonl", "held-out C", 0.952, 0.857, 0.99),  # 261 of 274
         # first measured 0.955 with the patterns (0.959 with the name model), after dev G's
         # changes; 0.946 with the code before them
         ("identifiers-heldout-d.jsonl", "held-out D", 0.954, 0.925, 0.99),
@@ -558,7 +573,7 @@ async def test_the_labelled_set_meets_the_recall_and_look_alike_targets(split: s
         # chat-style, first measured 0.861 (0.861 patterns), before any change
         ("identifiers-dev-g.jsonl", "dev G", 1.0, 1.0, 1.0),
         # names and birth dates, first measured 0.738 (names 0.745, birth dates 0.839)
-        ("identifiers-dev-h.jsonl", "dev H", 0.896, 0.838, 1.0),
+        ("identifiers-dev-h.jsonl", "dev H", 0.930, 0.914, 1.0),
         # hospital numbers; first 0.920 (0.907 patterns); a name only the name model finds
         # (lab request and order numbers of seven digits or more are taken: 95 of 98 kept)
         ("identifiers-dev-f.jsonl", "dev F", 0.986, 0.928, 0.969),
