@@ -257,21 +257,22 @@ class Pipeline:
         trace.retrieved_by = "subjects" if found.by_subjects else None
         # A misspelt medicine: the names nearest to it (« Vouliez-vous dire … ? »).
         suggestions = (name for word in unknown for name in self.lexicon.suggest(word))
-        trace.suggested = list(dict.fromkeys(suggestions))[:3]
+        suggested = list(dict.fromkeys(suggestions))[:3]
         evidence = supporting(query, passages, policy, weights, named, pair=found.pair)
-        if trace.suggested and not weights.medicines:
+        if suggested and not weights.medicines:
             # A question whose only medicine is misspelt beyond what understanding forgives
             # ("dose de Kardejik chez l'adulte ?") is answered only from passages naming one of
             # the medicines nearest to it, not from the doses of others that hold its other
             # words; else the asker gets those names. (A question naming a medicine understood
             # keeps its chance: "mycose" near MYCOSTER is no misspelt drug.)
-            nearest = _ways_of(trace.suggested, self.lexicon)
+            nearest = _ways_of(suggested, self.lexicon)
             evidence = [p for p in evidence if names_all(passage_keywords(p), (nearest,))]
         if not evidence:
             apart = _not_about(query, passages, named)
             missing = _missing(query, passages, policy, weights, named) or _population(
                 query, passages, policy, weights, named, found.pair
             )
+            trace.suggested = suggested  # audited with the abstention it explains
             # "Baqsimi" is a medicine spelt right that the corpus lacks, not a typo.
             known = bool(unknown) and all(self.lexicon.exact(key_of(w)) for w in unknown)
             reply = compose.abstained(

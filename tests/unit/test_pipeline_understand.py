@@ -155,9 +155,11 @@ async def test_a_misspelt_medicine_is_not_answered_from_another_medicines_dose()
         similarity=0.3,
         title="Aspirine : posologie",
     )
-    pipeline = pipeline_with(FakeIndex([aspirin]), FakeAudit(), ExtractiveGenerator())
+    audit = FakeAudit()
+    pipeline = pipeline_with(FakeIndex([aspirin]), audit, ExtractiveGenerator())
     reply = await pipeline.answer(message("dose de Kardejik chez l'adulte ?"))
     assert reply.outcome is Outcome.ANSWERED
+    assert "suggested" not in audit.answers[0].details  # only an abstention offers names
 
 
 async def test_a_medicine_spelt_right_is_not_called_a_typo() -> None:
