@@ -129,7 +129,7 @@ SUGGESTED_EDITS = 2  # "Vouliez-vous dire … ?": names at most this many edits 
 MAX_MEMBERS = 12  # a class with more members is searched by its name only
 MEDICINES = frozenset({"brand", "substance", "class", "clipped"})  # kinds naming a medicine
 # A clinical term read as the same concept in the other language (core/lexicon/glossary.tsv):
-# searched both ways, held by a note in either language, not announced to the asker.
+# held by a note in either language; neither searched nor announced to the asker (Term.shown).
 TERM = "term"
 _NOT_MISSPELT = ("abbreviation", TERM)  # a typo is read as a medicine, never as these
 
@@ -221,10 +221,9 @@ class Understood:
         self, lexicon: Lexicon, kinds: Collection[str] | None = None, but: Collection[str] = ()
     ) -> tuple[tuple[frozenset[str], ...], ...]:
         """For each understood term (of `kinds`, if given; not of `but`), the ways a passage may
-        name it,
-        each as its keywords (core.text.keywords): as written, its meanings (an abbreviation's
-        expansion, a brand's substances, a class's members), and for a medicine the classes of
-        its substances ("warfarine" is named by a passage on "antivitamines K")."""
+        name it, each as its keywords (core.text.keywords): as written, its meanings (an
+        abbreviation's expansion, a brand's substances, a class's members), and for a medicine
+        the classes of its substances ("warfarine" is named by a passage on "antivitamines K")."""
         named = []
         for term in self.terms:
             if (
@@ -408,11 +407,12 @@ def understand(question: str, language: Language, lexicon: Lexicon) -> Understoo
     at, kept_end = 0, 0  # kept_end: where the last term kept ends, 0 after a dropped one
     aged = {start: (end, group) for start, end, group in ages(cleaned)}
     while at < len(tokens):
-        width, term = _read(tokens, at, language, lexicon, context)
+        term: Term | None
         if spans[at][0] in aged:  # an age: read as its age group too
             end, group = aged[spans[at][0]]
-            width = sum(1 for s, _ in spans[at:] if s < end)
-            term = Term("", group, "age")
+            width, term = sum(1 for s, _ in spans[at:] if s < end), Term("", group, "age")
+        else:
+            width, term = _read(tokens, at, language, lexicon, context)
         start, end = spans[at][0], spans[at + width - 1][1]
         if term is None:
             dropped.append(cleaned[start:end])
