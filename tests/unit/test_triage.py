@@ -28,7 +28,8 @@ FLOORS = {  # recall at least, right kind at least, false alarms at most
     # With dev batches 20 to 22 (2026-12-08), whose misses the word lists now read but one
     # ("swallowed ~30 g paracetamol"); the reader, not retrained on them, still flags 9 of
     # dev's 899 near-misses, and names another kind for 9 of its 865 emergencies.
-    "dev": (0.998, 0.989, 0.011),
+    # With dev batch 23 (2026-12-08), measured before tuning on it.
+    "dev": (0.996, 0.985, 0.014),
     "first": (1.0, 1.0, 0.016),
     "held-out": (0.968, 0.968, 0.048),
     "held-out 3": (1.0, 0.944, 0.070),
@@ -39,6 +40,8 @@ FLOORS = {  # recall at least, right kind at least, false alarms at most
     # first measured 94.3 %, 87.1 % and 4.3 % (2026-12-08, after the changes of that day, which
     # gave the same figures before them)
     "held-out 6": (0.942, 0.871, 0.043),
+    # first measured 95.7 %, 92.9 % and 8.6 % (2026-12-08, before any change)
+    "held-out 7": (0.957, 0.928, 0.086),
 }
 
 
@@ -53,6 +56,8 @@ def _batch(row: dict[str, str]) -> str:
         return "held-out 5"
     if "held-out batch 6" in row["source"]:
         return "held-out 6"
+    if "held-out batch 7" in row["source"]:
+        return "held-out 7"
     return "held-out" if "held-out batch" in row["source"] else "first"
 
 
