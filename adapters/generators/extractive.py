@@ -45,9 +45,8 @@ class ExtractiveGenerator:
         passages: Sequence[Passage],
         on_text: OnText | None = None,  # nothing to stream: the answer exists at once
     ) -> Draft | None:
-        quantity = bool(_QUANTITY.search(question))
         wanted = asked_weights(question, chatter(question, language))
-        chosen = self._choose(wanted, passages[: self.max_passages], quantity)
+        chosen = self._choose(wanted, passages[: self.max_passages], Asked.read(question))
         if not chosen:
             return None
         lines = [_INTRO[language]]
@@ -55,14 +54,15 @@ class ExtractiveGenerator:
         return Draft("\n".join(lines), self.name, verbatim=True)
 
     def _choose(
-        self, wanted: Mapping[str, float], passages: Sequence[Passage], quantity: bool = False
+        self, wanted: Mapping[str, float], passages: Sequence[Passage], asked: Asked | None = None
     ) -> list[_Candidate]:
+        asked = asked or Asked()
         if not wanted:
             return []
         candidates = [
             c
             for rank, p in enumerate(passages, start=1)
-            for c in _candidates(wanted, rank, p, quantity)
+            for c in _candidates(wanted, rank, p, asked)
         ]
         ranked = sorted(candidates, key=lambda c: (-c.score, c.rank, c.position))
         # A sentence much weaker than the best one is noise, not a second answer.
@@ -90,12 +90,149 @@ _ASKS = re.compile(r"(?<=[?!])\s+|\n+")
 # when the question asks for a quantity, an age, a time or a target.
 LAST_ASKED = 3.0
 NUMBER_BONUS = 0.5
+# A sentence giving the kind of amount asked (a duration for "how long", an age for "from what
+# age", a frequency for "how often", a dose for "what dose") is worth this many words more, in
+# place of NUMBER_BONUS; and so is a sentence whose range or bound holds a value the asker gives
+# ("INR 6.5": "between 5.0 and 8.0"; "DFG 27": "below 30 mL/min").
+KIND_BONUS = 1.0
+RANGE_BONUS = 1.0
 _QUANTITY = re.compile(
     r"\b(combien|dose|doses|posologie|quel(?:le)?s? (?:âge|age|délai|delai|durée|duree|dose|cible)|"
     r"quand|how (?:much|many|long|often)|what (?:age|dose)|when|max|maximum|target|cible)\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"\d")
+
+_N = r"\d+(?:[.,]\d+)?"
+_TIME = r"(?:min|minutes?|h|heures?|hours?|hrs?|jours?|j|days?|semaines?|weeks?|mois|months?)"
+_AGE = r"(?:ans|years?|mois|months?|semaines?|weeks?|year-old|years-old)"
+# Each kind of amount: the words that ask for it, and how a sentence gives it.
+_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(asks, re.IGNORECASE), re.compile(gives, re.IGNORECASE))
+    for asks, gives in (
+        (  # a frequency
+            r"\b(?:fr[ée]quence|how often|tous les combien|toutes les combien|[àa] quel rythme"
+            r"|intervalle|interval)\b",
+            r"\b(?:tou(?:te)?s les|every|once|twice|fois par|times a|per (?:day|week)"
+            r"|par (?:jour|semaine)|divided by)\b",
+        ),
+        (  # an age
+            r"\b(?:[âa]ges?|how old|ages?)\b",
+            rf"\b{_N}\s*{_AGE}\b",
+        ),
+        (  # a duration or a delay
+            r"\b(?:dur[ée]e|duration|how long|combien de (?:temps|jours|semaines|heures|minutes)"
+            r"|d[ée]lai|delay|until when|jusqu'[àa] quand|how many (?:days|weeks|hours))\b",
+            rf"\b{_N}\s*{_TIME}\b",
+        ),
+    )
+)
+# A range or a bound a sentence states, and the numbers bounding it.
+_BETWEEN = re.compile(
+    rf"(?:\bbetween|\bentre)\s+({_N})\s*\S*\s+(?:and|et)\s+({_N})"
+    rf"|({_N})\s*(?:%|[^\W\d]+(?:/[^\W\d]+)*)?\s*(?:to|à|-|–)\s*({_N})",
+    re.IGNORECASE,
+)
+_ABOVE = re.compile(
+    rf"(?:\babove|\bover|greater than|more than|at least|sup[ée]rieure?s? (?:ou [ée]gale?s? )?[àa]"
+    rf"|plus de|au-del[àa] de|>|≥)\s*({_N})"
+    rf"|({_N})\s*\S*\s+(?:or more|or above|ou plus)\b",
+    re.IGNORECASE,
+)
+_BELOW = re.compile(
+    rf"(?:\bbelow|\bunder|less than|lower than|inf[ée]rieure?s? (?:ou [ée]gale?s? )?[àa]"
+    rf"|moins de|<|≤)\s*({_N})"
+    rf"|({_N})\s*\S*\s+(?:or less|or below|ou moins)\b",
+    re.IGNORECASE,
+)
+
+
+# The units a value may be given in, by their forms (accents folded): a value and a bound in two
+# different units are not compared ("78 ans" is not above "6.5 mmol/L").
+_UNITS = {
+    form: unit
+    for unit, forms in (
+        ("year", "ans an years year yo y"),
+        ("month", "mois months month"),
+        ("week", "semaines semaine weeks week sa"),
+        ("day", "jours jour days day j"),
+        ("hour", "heures heure hours hour h hrs hr"),
+        ("minute", "minutes minute min"),
+        ("percent", "%"),
+        ("kg", "kg"),
+        ("mg", "mg"),
+        ("g", "g"),
+        ("mmol", "mmol mmol/l"),
+        ("ml/min", "ml/min ml/min/1.73"),
+        ("µmol", "µmol/l µmol umol/l"),
+    )
+    for form in forms.split()
+}
+_UNIT_AFTER = re.compile(r"\s*(%|[^\W\d]+(?:/[^\W\d]+)*)")
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def _unit_after(text: str, end: int) -> str | None:
+    """The unit written right after a number that ends at `end`, if one is."""
+    match = _UNIT_AFTER.match(text, end)
+    return _UNITS.get(match.group(1).casefold()) if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What kind of answer a question asks, read from its wording: an amount (any number will
+    do), the way a sentence gives the kind of amount asked, and the values the asker gives
+    (each with its unit, when one follows it)."""
+
+    quantity: bool = False
+    kind: re.Pattern[str] | None = None
+    values: tuple[tuple[float, str | None], ...] = ()
+
+    @classmethod
+    def read(cls, question: str) -> Asked:
+        kind = next((gives for asks, gives in _KINDS if asks.search(question)), None)
+        values = tuple(
+            (_number(m.group()), _unit_after(question, m.end())) for m in re.finditer(_N, question)
+        )
+        return cls(bool(_QUANTITY.search(question)) or kind is not None, kind, values)
+
+    def bonus(self, sentence: str) -> float:
+        """What a sentence gains for giving the kind of answer asked."""
+        gained = 0.0
+        if self.kind is not None and self.kind.search(sentence):
+            gained += KIND_BONUS
+        elif self.quantity and _NUMBER.search(sentence):
+            gained += NUMBER_BONUS
+        if any(_within(value, unit, sentence) for value, unit in self.values):
+            gained += RANGE_BONUS
+        return gained
+
+
+def _within(value: float, unit: str | None, sentence: str) -> bool:
+    """Whether a range or bound the sentence states holds the value: in the value's unit, or in
+    any unit when the value has none ("INR 6.5", "K+ 6.2")."""
+
+    def bounds(match: re.Match[str]) -> tuple[list[float], str | None]:
+        spans = [i for i in range(1, len(match.groups()) + 1) if match.group(i) is not None]
+        said = _unit_after(sentence, match.end(spans[-1]))
+        return [_number(match.group(i)) for i in spans], said
+
+    def comparable(said: str | None) -> bool:
+        return unit is None or said == unit
+
+    for match in _BETWEEN.finditer(sentence):
+        (low, high), said = bounds(match)
+        if comparable(said) and low < high and low <= value <= high:
+            return True
+    for pattern, above in ((_ABOVE, True), (_BELOW, False)):
+        for match in pattern.finditer(sentence):
+            [bound], said = bounds(match)
+            if comparable(said) and (value >= bound if above else value <= bound):
+                return True
+    return False
 
 
 def chatter(question: str, language: Language) -> set[str]:
@@ -136,7 +273,7 @@ def _held(found: set[str], key: str) -> bool:
 
 
 def _candidates(
-    wanted: Mapping[str, float], rank: int, passage: Passage, quantity: bool
+    wanted: Mapping[str, float], rank: int, passage: Passage, asked: Asked
 ) -> list[_Candidate]:
     heading = text_keywords(" ".join(passage.section_path))
     total = sum(wanted.values())
@@ -148,8 +285,8 @@ def _candidates(
         overlap += 0.5 * sum(
             w for key, w in wanted.items() if _held(heading, key) and not _held(found, key)
         )
-        if overlap and quantity and _NUMBER.search(sentence):
-            overlap += NUMBER_BONUS
+        if overlap:
+            overlap += asked.bonus(sentence)
         # Earlier passages are better retrieved: a small tie-breaking prior, never a reason alone.
         score = overlap / total - 0.01 * rank if overlap else 0.0
         result.append(_Candidate(score, rank, position, sentence))

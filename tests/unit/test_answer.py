@@ -86,6 +86,56 @@ async def test_a_question_for_a_quantity_prefers_the_sentence_that_gives_one() -
     assert "12 months" in draft.text
 
 
+async def test_a_question_for_a_duration_or_a_frequency_quotes_the_sentence_that_gives_one() -> (
+    None
+):
+    """Asked "abx duration?" or "quelle fréquence ?", the sentence giving days or "toutes les
+    5 minutes" is quoted, not another number about the same topic (a dose is not a duration)."""
+    pneumonia = passage(
+        "For pneumonia, oral amoxicillin 500 mg three times daily is the first choice."
+        " A total course of 5 days is usually sufficient for pneumonia.",
+    )
+    draft = await ExtractiveGenerator(max_sentences=1).generate(
+        "pneumonia, antibiotic duration?", "en", [pneumonia]
+    )
+    assert draft is not None
+    assert "5 days" in draft.text
+    oral = passage(
+        "Le soluté de réhydratation est donné à raison de 50 mL/kg."
+        " Le soluté est donné par petites quantités, quelques gorgées toutes les 5 minutes.",
+    )
+    draft = await ExtractiveGenerator(max_sentences=1).generate(
+        "nourrisson qui vomit, le soluté, quelle fréquence ?", "fr", [oral]
+    )
+    assert draft is not None
+    assert "toutes les 5 minutes" in draft.text
+
+
+async def test_a_value_the_asker_gives_quotes_the_range_that_holds_it() -> None:
+    """ "INR 6.5 on warfarin, not bleeding" quotes what to do between 5.0 and 8.0, not above
+    8.0: a nurse must not read the advice for another INR; an age is compared with an age
+    only ("78 ans" is past "75 ans", not past "6.5 mmol/L")."""
+    reversal = passage(
+        "If the INR is above 8.0 without bleeding, warfarin is stopped and vitamin K is given."
+        " If the INR is between 5.0 and 8.0 without bleeding, one or two doses of warfarin are"
+        " withheld.",
+    )
+    draft = await ExtractiveGenerator(max_sentences=1).generate(
+        "INR 6.5 on warfarin without bleeding, what now?", "en", [reversal]
+    )
+    assert draft is not None
+    assert "one or two doses" in draft.text
+    cystitis = passage(
+        "La cystite est compliquée en cas de kaliémie à 6.5 mmol/L ou plus."
+        " La cystite est compliquée au-delà de 75 ans.",
+    )
+    draft = await ExtractiveGenerator(max_sentences=1).generate(
+        "cystite compliquée chez une dame de 78 ans ?", "fr", [cystitis]
+    )
+    assert draft is not None
+    assert "75 ans" in draft.text
+
+
 async def test_the_askers_chatter_does_not_choose_the_sentence_quoted() -> None:
     """ "patient sous Previscan, l'INR cible ?" quotes the usual target, not the valve range
     whose sentence happens to say "patient": a nurse must not read 2.5-3.5 as the target."""
