@@ -278,6 +278,10 @@ _ROMAN_MONTH = r"(?:XII|XI|X|IX|VIII|VII|VI|V|IV|III|II|I)"
 _TYPED_DATE = (
     rf"\d{{1,2}}\s?[/.\-]\s?{_ROMAN_MONTH}\s?[/.\-]\s?(?:\d{{4}}|\d{{2}})(?!\d)"
     r"|[\dOolI]{1,2}[/.\-][\dOolI]{1,2}[/.\-][\dOolI]{2,4}(?![\w])"
+    # a month misspelt ("1st Sepember 1983", "12 fevirer 1950"): a word between a day and a
+    # full year after a birth word is its month
+    r"|(?:1er|\d{1,2})(?:st|nd|rd|th|e)?\s+(?:of\s+)?[^\W\d_]{3,10}\.?,?\s+(?:19|20)\d\d(?!\d)"
+    r"|[^\W\d_]{3,10}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d(?!\d)"
 )
 _BIRTH = re.compile(
     rf"(?<![\w])(?:{_BIRTH_WORDS})(?![^\W\d_])[\s:=(\-]*(?:(?:le|on|the|en|in|à|a|at)\s+"
@@ -428,6 +432,18 @@ _DASH_SIGNATURE = re.compile(
     rf"(?:^|(?<=\s))[-~]\s*(?P<name>{_WORD_OF_NAME}(?:[ \t]+[A-ZÀ-Ý]{_WORD_OF_NAME})?"
     r"(?:[ \t]+[A-Z]\.)?)[ \t]*(?:[,(/\-—][^\n]{0,30})?[ \t]*$(?![\s\S])"
 )
+# A sign-off on the message's last line after a full stop: a name, a comma or a bracket and the
+# writer's role ("… NBM from midnight. Luke, FY1 ortho bleep 6613", "Sam (pharm)").
+_STAFF = (
+    r"(?-i:IDE|IADE|AS|SHO|FY1|FY2|CT[1-3]|ST[1-8]|SpR|HCA|RN|ANP)|interne|externe"
+    r"|infirmi[èe]re?|aide-soignante?|nurse|doctor|registrar|reg|consultant|sage-femme|midwife"
+    r"|physio|kin[ée]|pharmacist|pharm|pharmacien(?:ne)?|cadre"
+)
+_SIGNED_ROLE = re.compile(
+    rf"(?:^|(?<=[.!?])[ \t]+)(?P<name>[^\W\d_][\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]*\.?)?)[ \t]*"
+    rf"[,(][ \t]*(?i:{_STAFF})(?![\w])[^\n.!?]{{0,40}}$(?![\s\S])",
+    re.MULTILINE,
+)
 # A name alone on a line of its own after the message, maybe with a role ("Marc, anesth").
 _SIGNATURE_LINE = re.compile(
     r"\n[ \t]*(?P<name>(?:[A-Z]\.\s?)?[A-ZÀ-Ý][\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]+)?"
@@ -517,6 +533,13 @@ _AFTER_PLACE_WORD = re.compile(
     r"(?<![\w'’])(?:chez|pour|avec|taking|including|voir|see|swap|move|moved|transfer|"
     r"transf[ée]rer|les)\s+(?P<name>[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)(?![\w'’-])"
 )
+# Chat drops the capitals: "question pour bouvier lit 19", "see jones bed 4": a word between
+# "for"/"see" and a bed number is the patient's name.
+_FOR_BED = re.compile(
+    r"(?<![\w'’])(?:chez|pour|voir|see|re:?)\s+(?P<name>[^\W\d_][\w'’-]+)\s+"
+    r"(?:bed|lit|chambre|ch\.?|box|bay|room|cubicle)\s*\d",
+    re.IGNORECASE,
+)
 _HEADING_SUBJECT = re.compile(
     r"(?:^|(?<=[\n.!?]))\s*(?P<name>[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)\s+"
     r"(?:a|est|va|fait|refuse|veut|demande|dit|has|is|was|fell|keeps|wants|needs|refuses|"
@@ -546,10 +569,14 @@ _PARTICLE_WORDS = frozenset(
 )
 
 
-def _name_span(m: re.Match[str], text: str, group: str = "name") -> Finding | None:
+def _name_span(
+    m: re.Match[str], text: str, group: str = "name", titled: bool = False
+) -> Finding | None:
     """The name group of a match without the common words that end it ("Mme Durand est…");
     None if it starts with one ("Mme a…"). A lower-case word after the first one is kept only
-    after a known first name ("mme marie durand", not "mr smith says")."""
+    after a known first name ("mme marie durand", not "mr smith says"); a possessive ends the
+    name ("Mr Ahmed's Tazocin"). `titled`: right after a civility, where a short surname in
+    capitals is a name, not an acronym ("Mrs NG", "M. LI")."""
     start = m.start(group)
     kept: list[re.Match[str]] = []
     named: list[re.Match[str]] = []  # the words kept as names, not as initials or particles
@@ -564,13 +591,17 @@ def _name_span(m: re.Match[str], text: str, group: str = "name") -> Finding | No
         if re.fullmatch(r"[A-Za-z]\.?", token) or particle:
             kept.append(w)  # an initial or a particle before the surname
             continue
-        if not _is_name_word(token):
+        short_surname = titled and i == 0 and token.isalpha() and token.isupper()
+        short_surname = short_surname and fold(token) not in COMMON_WORDS and not _known_term(token)
+        if not _is_name_word(token) and not short_surname:
             break
         if names and not token[:1].isupper() and not is_first_name(kept[-1].group()):
             break
         kept.append(w)
         named.append(w)
         names += 1
+        if re.search(r"['’]s$", token):
+            break  # "Ahmed's": what follows is his, not his name
     while kept and kept[-1] not in named and (kept[-1].group().lower() in _PARTICLE_WORDS
                     or re.fullmatch(r"[A-Za-z]\.?", kept[-1].group())):  # fmt: skip
         kept.pop()
@@ -579,6 +610,8 @@ def _name_span(m: re.Match[str], text: str, group: str = "name") -> Finding | No
     end = start + kept[-1].end()
     while end > start and text[end - 1] in ",;:.!?)":
         end -= 1
+    if re.search(r"\w['’]s$", text[start:end]):
+        end -= 2
     return Finding("NOM", start + kept[0].start(), end)
 
 
@@ -597,11 +630,20 @@ def _names(text: str) -> list[Finding]:
                 continue
             if pattern is _ROLE_NAME and first.isupper() and len(first) <= 4:
                 continue  # "patient BPCO", "patiente VIH+": an acronym, not "DUPONT"
-            finding = _name_span(m, text, group)
+            finding = _name_span(m, text, group, titled=pattern is _CIVILITY_NAME)
             if finding is not None:
                 found.append(finding)
     for m in _NAME_LABEL.finditer(text):  # labelled a name: a name, even "WARD, LUCAS"
         if not _PLACEHOLDER_OR_DIGIT.search(m["name"]):
+            found.append(Finding("NOM", m.start("name"), m.end("name")))
+    for m in _SIGNED_ROLE.finditer(text):
+        first = m["name"].split()[0]
+        if (
+            _is_name_word(first)
+            and (first[0].isupper() or is_first_name(first))
+            and not _known_term(first)
+            and not re.fullmatch(_SIGN_OFF, first, re.IGNORECASE)  # "Cdlt, IDE de nuit"
+        ):
             found.append(Finding("NOM", m.start("name"), m.end("name")))
     for m in _SURNAME_COMMA_FIRST.finditer(text):
         surname = m["name"].split(",")[0]
@@ -629,6 +671,9 @@ def _names(text: str) -> list[Finding]:
         if is_first_name(m["first"]) and all(
             _is_name_word(w) for w in re.split(r"[-'’ ]", surname)
         ):
+            found.append(Finding("NOM", m.start("name"), m.end("name")))
+    for m in _FOR_BED.finditer(text):
+        if _is_name_word(m["name"]) and not _known_term(m["name"]):
             found.append(Finding("NOM", m.start("name"), m.end("name")))
     for m in _NAME_IN_BED.finditer(text):
         if (m["name"][0].isupper() or is_first_name(m["name"])) and _is_name_word(m["name"]):

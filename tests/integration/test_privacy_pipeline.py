@@ -42,7 +42,15 @@ ITEMS = [
 # (held-out) or not yet fixed (dev), so each is held to the number of its messages that left
 # an identifier somewhere, at its last measurement. Every other message leaves none.
 # Of 133, 130, 120, 60 and 80 messages.
-BELOW_THE_BAR = {"held-out B": 3, "held-out C": 10, "held-out D": 9, "dev E": 1, "dev H": 8}
+BELOW_THE_BAR = {
+    "held-out B": 3,
+    "held-out C": 10,
+    "held-out D": 7,
+    "held-out E": 8,
+    "dev E": 1,
+    "dev H": 8,
+    "dev I": 0,
+}
 
 
 def _batch(n: int) -> str | None:

@@ -260,6 +260,40 @@ def test_a_birth_date_however_typed_is_found(text: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("NBM from midnight. Luke, FY1 ortho bleep 6613", "NOM", "Luke"),
+        ("switched to co-amox as per micro. Sam (pharm)", "NOM", "Sam"),
+        ("Mr Ahmed's Tazocin switched to co-amox", "NOM", "Ahmed"),
+        ("bed 3:Mrs NG/MRN 30114826/INR 7.2!!", "NOM", "NG"),
+        ("question pour bouvier lit 19, il a chuté", "NOM", "bouvier"),
+        ("Mr Okoro, born 1st Sepember 1983, sickle cell crisis", "DATE_NAISSANCE",
+         "1st Sepember 1983"),
+    ],
+)  # fmt: skip
+def test_signatures_with_a_role_possessives_short_surnames_and_misspelt_months(
+    text: str, kind: str, value: str
+) -> None:
+    """Dev batch I (2026-12-08): a first name and the writer's role ending the message, a name
+    owning the drug after it, a two-letter surname after a civility, a lower-case name before
+    its bed, a month misspelt after a birth word."""
+    assert _covered(text, kind, value), text
+
+
+def test_a_possessive_ends_the_name_and_short_acronyms_after_a_civility_stay() -> None:
+    """ "Mr Ahmed's Tazocin" redacts Ahmed, not the antibiotic a pharmacist asks about; "M. AVC"
+    is no surname, "Cdlt, IDE de nuit" no signature."""
+    for text, kept in (
+        ("Mr Ahmed's Tazocin switched", "Tazocin"),
+        ("M. AVC ischémique, thrombolyse ?", "AVC"),
+        ("Scanner normal. Cdlt, IDE de nuit", "Cdlt"),
+    ):
+        found = merge(find_patterns(text))
+        start = text.index(kept)
+        assert not any(f.start <= start < f.end for f in found), (text, kept)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Doliprane a été donné à 14h",
@@ -567,8 +601,8 @@ async def test_the_labelled_set_meets_the_recall_and_look_alike_targets(split: s
         # First measured with the patterns 0.920 (0.931 with the name model), before any change.
         ("identifiers-heldout-c.jsonl", "held-out C", 0.952, 0.857, 0.99),  # 261 of 274
         # first measured 0.955 with the patterns (0.959 with the name model), after dev G's
-        # changes; 0.946 with the code before them
-        ("identifiers-heldout-d.jsonl", "held-out D", 0.954, 0.925, 0.99),
+        # changes; 0.946 with the code before them; 0.963 after dev I's
+        ("identifiers-heldout-d.jsonl", "held-out D", 0.962, 0.933, 0.99),
         ("identifiers-dev-e.jsonl", "dev E", 0.983, 0.937, 0.99),  # 117 of 119
         # chat-style, first measured 0.861 (0.861 patterns), before any change
         ("identifiers-dev-g.jsonl", "dev G", 1.0, 1.0, 1.0),
@@ -577,6 +611,11 @@ async def test_the_labelled_set_meets_the_recall_and_look_alike_targets(split: s
         # hospital numbers; first 0.920 (0.907 patterns); a name only the name model finds
         # (lab request and order numbers of seven digits or more are taken: 95 of 98 kept)
         ("identifiers-dev-f.jsonl", "dev F", 0.986, 0.928, 0.969),
+        # first measured 0.955 (names 0.924), the same with the patterns, before any change;
+        # 0.970 after dev I's (names 0.947)
+        ("identifiers-heldout-e.jsonl", "held-out E", 0.969, 0.946, 0.979),
+        # first measured 0.972 (names 0.954), before any change
+        ("identifiers-dev-i.jsonl", "dev I", 1.0, 1.0, 1.0),
     ],
 )
 async def test_the_2026_12_08_batches_hold_their_own_floors(
