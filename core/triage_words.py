@@ -186,6 +186,10 @@ EVENTS: dict[str, tuple[str, ...]] = {
         rf"(?:{_ME}|se) faire du mal",
         r"lettre d'adieu|dit adieu|(?:goodbye|suicide|farewell) (?:note|letter|message)",
         rf"(?:hurt|harm|cut)(?:ing)? {_SELF_EN}",
+        # a blade held to oneself: "j'ai la lame sur le poignet", "razor against my wrist"
+        r"(?:lame|rasoir|couteau|cutter|razor|blade|knife) (?:\w+ ){0,3}(?:sur|contre|on|against|"
+        r"to|at) (?:le |la |les |mon |ma |mes |my |his |her |the )?(?:poignets?|veines?|gorge|"
+        r"wrists?|veins?|throat)",
         r"self-harm(?:ing)? (?:now|tonight|again)",
         r"(?:envie de|veux|veut|voulait|voudrais) mourir",
         r"disparaitre pour (?:de bon|toujours)",
@@ -329,6 +333,11 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:\w+ )?dose",
         r"(?:took|taken|has had) an? (?:overdose|od)\b",
         r"\boverdos(?:ed|ing)\b|\bod'?(?:e?d)\b",
+        r"prise (?:\w+ )?(?:en exces|excessive|massive)|(?:excessive|massive) (?:ingestion|intake)",
+        # "a trop tapé dans la coke", "overdid the ket"
+        r"(?:trop (?:tape|pris|abuse|force|fume|sniffe)|overdid(?: it)?|went too hard) "
+        r"(?:\w+ ){0,3}(?:coke|cocaine|crack|heroine?|ghb|mdma|ecstasy|\bmd\b|ketamine|\bket\b|"
+        r"speed|meth|fentanyl|came|cachets|pills)",
     ),
     "bleeding": (
         r"saigne (?:enormement|abondamment|beaucoup|a flots?|sans arret|de partout|comme)",
@@ -526,6 +535,7 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"gash|laceration|"
         # blood named by where it comes out: melaena, a nosebleed, a soaked dressing
         r"melena|melaena|selles noires|black (?:tarry )?stools?|tarry stools?|epistaxis|"
+        r"(?:vomit\w*|throwing up|crache|coughing up) (?:\w+ )?(?:bright red|rouge vif|fresh red)|"
         r"rectorragi\w*|hematemes\w*|haematemes\w*|hemoptys\w*|haemoptys\w*|metrorragi\w*|"
         r"pansement (?:\w+ ){0,5}(?:est )?(?:rouge|imbibe|sature|trempe)|"
         r"dressing (?:\w+ ){0,3}(?:is )?(?:soaked|saturated|red)",
@@ -627,8 +637,9 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "anaphylaxis": (
         r"(?:gorge|langue|levres?|visage|yeux|paupieres|face|throat|tongue|lips?|eyes?|eyelids?) "
         r"(?:\w+ ){0,2}(?:gonfl|enfl|swell|swollen|tight|serre|huge|enorme|puff|se ferme|ferme|"
-        r"clos|grossi)|gonfle|swelling up",
-        r"urticaire|\bplaques\b|\bhives\b|\brash\b|boutons|tout rouge|welts|"
+        r"clos|grossi)|gonfle|swelling up|(?:swollen|puffy|enflee?s?|gonflee?s?) (?:\w+ )?(?:gorge|"
+        r"langue|levres?|visage|yeux|paupieres|face|throat|tongue|lips?|eyes?|eyelids?)",
+        r"urticaire|\bplaques\b|\bhives\b|\brash\b|boutons|tout rouge|welts|blotch|"
         r"erythem|flush|(?:se )?gratte (?:partout|de partout)|itch(?:y|ing) all over|"
         r"(?:visage|face|peau|skin) (?:\w+ )?(?:rouge|red)\b",
         r"du mal a avaler|dysphagi|hoarse|voix (?:rauque|qui change)|throat (?:\w+ )?(?:funny|"
@@ -644,7 +655,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"arachide|contraste|perfusion)|(?:after|from) (?:\w+ ){0,2}(?:antibiotic|injection|"
         r"contrast|sting|vaccine|peanut|nuts?|infusion)|ate (?:a|some) (?:peanut|nut)|bee sting|"
         r"piquer par|mange (?:\w+ ){0,2}(?:cacahuete|sesame|noix|arachide)|en a mange|just ate|"
-        r"ate some|(?:ate|eaten|eating|mange|gouter?) (?:\w+ ){0,4}(?:peanuts?|nuts|cacahuetes?|"
+        r"ate some|(?:first |one |a )?(?:bite|mouthful|bouchee|cuilleree) (?:of|de)|"
+        r"(?:ate|eaten|eating|mange|gouter?) (?:\w+ ){0,4}(?:peanuts?|nuts|cacahuetes?|"
         r"sesame|noix|arachides?|shellfish|shrimps?|prawns?|crevettes?|fruits de mer|kiwi)|"
         r"(?:apres|after|recu|received|given) (?:\w+ ){0,3}(?:curare|rocephine|ceftriaxone|"
         r"penicill|amox|cephalo|iode|latex|ains|nsaid)|"
@@ -810,6 +822,7 @@ _TEACHING_FRAME = _any(
     r"\bje prepare un cours\b",
     r"\brevis",
     r"\becn\b|\bedn\b|\bexam\b",
+    r"\bhandouts?\b|\bslides?\b|\bdiapos?\b|\bquiz\b|pour (?:le|mon|un) cours\b",
     # an exercise or a vignette, not a patient: simulation, a manikin, a clinical case
     r"\bcas cliniques?\b|\bclinical (?:case|vignette|scenario)",
     # (a "scénario" with a plan is the psychiatric word for a suicidal plan, not a vignette)
@@ -825,7 +838,8 @@ QUESTION_FRAME = re.compile(_QUESTION_FRAME)
 TEACHING_FRAME = re.compile(_TEACHING_FRAME)
 GENERIC = re.compile(f"{_QUESTION_FRAME}|{_TEACHING_FRAME}")
 NEGATION = re.compile(
-    r"\b(?:pas|sans|aucune?|ni|jamais|absence|no|not|without|denies|denied|never|nor|absent|rien|"
+    r"\b(?:pas|sans|aucune?|ni|nie|nient|niant|jamais|absence|no|not|without|denies|denied|never|"
+    r"nor|absent|rien|"
     r"nothing|"
     r"didn't|doesn't|don't|hasn't|haven't|hadn't|wasn't|weren't|isn't|aren't)\b"
 )
@@ -1010,7 +1024,10 @@ FIGURATIVE = re.compile(
         r"peur|honte|ennui|soif|trouille|envie|boredom|embarrassment|laughing|hunger|thirst|"
         r"cold|heat)\b",
         r"\b(?:is|are|was|were|'s|'re|keeps?|kept) (?:killing|suffocating|strangling|choking|"
-        r"drowning|smothering) (?:me|us)\b",
+        r"drowning|smothering) (?:me|us|everyone|everybody|(?:the |our )?(?:whole )?(?:team|ward|"
+        r"unit|department|service|staff|rota))\b",
+        r"\b(?:my|mon|ma) (?:brain|cerveau|head|tete) (?:\w+ )?(?:flatlined|flatlining|crashed|"
+        r"a plante|a bugue|fait un avc)\b",
         r"\b(?:j'ai cru|i thought|i felt like|comme si) (?:que )?(?:mon coeur|my heart) (?:allait|"
         r"would|was going to) (?:s'arreter|stop|lacher|exploser|explode)\b",
         r"\b(?:going to|gonna|vais|va) (?:kill|murder|tuer|etrangler|strangle) (?:the|that|this|"

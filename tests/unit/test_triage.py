@@ -28,8 +28,8 @@ FLOORS = {  # recall at least, right kind at least, false alarms at most
     # With dev batches 20 to 22 (2026-12-08), whose misses the word lists now read but one
     # ("swallowed ~30 g paracetamol"); the reader, not retrained on them, still flags 9 of
     # dev's 899 near-misses, and names another kind for 9 of its 865 emergencies.
-    # With dev batch 23 (2026-12-08), measured before tuning on it.
-    "dev": (0.996, 0.985, 0.014),
+    # With dev batch 23 (2026-12-08): 99.7 %, 98.6 % and 1.3 % before tuning on it.
+    "dev": (0.998, 0.989, 0.010),
     "first": (1.0, 1.0, 0.016),
     "held-out": (0.968, 0.968, 0.048),
     "held-out 3": (1.0, 0.944, 0.070),
@@ -82,9 +82,10 @@ def test_the_labelled_set_holds_its_recall_and_false_alarm_floors(batch: str) ->
 # Ordinary messages: how many of them raise the banner, at most (bench/triage_eval.py).
 ORDINARY = {
     "chat_eval/questions.jsonl": ("question", 0),
-    # Batch 2: four questions describe an emergency under way (anaphylaxis now, a stroke at
-    # the emergency department), where the banner over the answer is right.
-    "chat_eval/questions-2.jsonl": ("question", 4),
+    # Batch 2: five questions describe an emergency under way (anaphylaxis now, a stroke at
+    # the emergency department, "prise massive de paracétamol mais aucun symptôme, c'est
+    # urgent ?"), where the banner over the answer is right.
+    "chat_eval/questions-2.jsonl": ("question", 5),
     "pii_messages.jsonl": ("text", 1),
 }
 
@@ -513,5 +514,27 @@ def test_the_word_lists_read_ward_shorthand_of_dev_batch_22(message: str, kind: 
     """An arrest in ward shorthand ("no resp no pulse"), a dressing soaked through or a growing
     haematoma with a falling pressure, "je peux plus respirer" raise the banner; the pulse
     oximeter and a patient "muddled" (confused, not a speech sign) do not."""
+    found = detect(message)
+    assert (found.value if found else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("first bite of his curry, swollen lips, blotchy rash, can't breathe", "anaphylaxis"),
+        ("j'ai le rasoir contre le poignet, je voulais juste prévenir", "suicide"),
+        ("il a trop tapé dans la coke, il convulse au box 2", "overdose"),
+        ("pt vomiting bright red, clammy, HR 130, cap refill 4s", "bleeding"),
+        ("my head just flatlined in the pharmacology exam", None),
+        ("this discharge template is choking the whole ward", None),
+        ("adrenaline dose in VF for the ALS course slides", None),
+        ("elle nie toute prise médicamenteuse en excès, alcoolémie négative", None),
+    ],
+)  # fmt: skip
+def test_the_word_lists_read_dev_batch_23(message: str, kind: str | None) -> None:
+    """A food's first bite with a swollen face and a rash is an anaphylaxis, not a breathing
+    problem; a blade held to the wrist, too much of a street drug, blood vomited bright red
+    raise the banner; a head that "flatlined", a template "choking" a team, course slides and
+    an overdose denied do not."""
     found = detect(message)
     assert (found.value if found else None) == kind
