@@ -170,6 +170,10 @@ def coverage(
     weights = weights or WordWeights()
     found = passage_keywords(passage) if found is None else found
     named = set()
+    # An understood term the passage does not name weighs as the one word the asker wrote, not
+    # as each word of its expansion: "SMUR" read as "structure mobile d'urgence et de
+    # réanimation" is one word of the question, not five.
+    terms: list[set[str]] = []
     for ways in (*weights.medicines, *weights.terms, *weights.populations):
         if names_all(found, (ways,)):
             named |= {key for way in ways for key in way}
@@ -178,17 +182,23 @@ def coverage(
             mostly = 2 * sum(holds(found, key) for key in way) >= len(way)
             if len(way) >= 2 and way <= wanted and mostly:
                 named |= way
+        terms.append({key for way in ways for key in way} & wanted)
     for ways in weights.translations:
         if names_all(found, (ways,)):
             named |= {key for way in ways for key in way}
+    groups: list[set[str]] = []
+    for keys in terms:
+        keys -= named | set().union(*groups)
+        if len(keys) >= 2:
+            groups.append(keys)
+    grouped = set().union(*groups)
     held = weight = 0.0
-    for key in wanted:
-        base = weights.weight(key, policy)
-        if key in named or holds(found, key):
-            held += base
-            weight += base
-        else:
-            weight += base * (policy.elsewhere_factor if weights.elsewhere(key) else 1.0)
+    for keys in [*({key} for key in wanted - grouped), *groups]:
+        base = max(weights.weight(key, policy) for key in keys)
+        share = sum(key in named or holds(found, key) for key in keys) / len(keys)
+        far = any(weights.elsewhere(key) for key in keys)
+        held += base * share
+        weight += base * (share + (1 - share) * (policy.elsewhere_factor if far else 1.0))
     return held / weight
 
 

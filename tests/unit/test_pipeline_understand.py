@@ -459,6 +459,19 @@ def test_an_expansion_mostly_held_counts_as_held() -> None:
     assert coverage("anticoagulants oraux directs", warfarin, policy, aod) < 0.5
 
 
+def test_an_expansion_the_note_does_not_hold_weighs_as_the_one_word_written() -> None:
+    """ "l'EHPAD m'appelle, metformine, DFG tous les combien ?" read as "établissement
+    d'hébergement pour personnes âgées dépendantes" is one word the metformin note lacks, not
+    five: a nurse's setting does not sink the question's coverage below the note's answer."""
+    note = passage("Sous metformine, le DFG est contrôlé tous les 3 à 6 mois.", title="Metformine")
+    policy = EvidencePolicy()
+    asked = "établissement hébergement personnes âgées dépendantes metformine DFG"
+    ehpad = frozenset({"etabli", "heberg", "person", "agees", "depend"})
+    read = WordWeights(terms=((frozenset({"ehpad"}), ehpad),))
+    assert coverage(asked, note, policy, read) >= policy.min_coverage
+    assert coverage(asked, note, policy) < policy.min_coverage  # five words of the asker's own
+
+
 async def test_a_dose_asked_is_answered_only_where_the_note_doses_that_medicine() -> None:
     """ "argatroban dose?" is not answered from a note that only names argatroban among the
     anticoagulants to start (nor from a delay in hours); it is where a sentence, or the one
