@@ -206,9 +206,10 @@ def test_an_ambiguous_abbreviation_takes_the_sense_its_context_names(lexicon: Le
     assert meanings("IPP ?", lexicon) == {"IPP": f"{pump} / {identifier}"}
 
 
-def test_od_beside_an_opioid_is_an_overdose_and_after_a_dose_once_daily(lexicon: Lexicon) -> None:
+def test_od_beside_an_opioid_is_an_overdose_and_after_a_dose_once_daily() -> None:
     """ "OD opioïdes, triade clinique ?" must not be told « Compris : OD → once daily »: beside
     an opioid, naloxone or an intoxication it is an overdose; after a dose, once a day."""
+    lexicon = default_lexicon()
     assert meanings("OD opioïdes, triade clinique ?", lexicon)["OD"] == "overdose"
     assert meanings("paracetamol OD 6 hours ago, level?", lexicon, "en")["OD"] == "overdose"
     assert meanings("ramipril 5 mg OD", lexicon, "en")["OD"] == "once daily"
