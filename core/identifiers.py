@@ -529,8 +529,10 @@ _NOT_OWNERS = frozenset(
 # word, no eponym and nothing the understanding lexicon knows (a medicine, an abbreviation: "pour
 # Doliprane", "Augmentin est…").
 _AFTER_PLACE_WORD = re.compile(
-    # (not "for", "with": "National Institute for Health and Care Excellence")
+    # (not "for", "with": "National Institute for Health and Care Excellence", except after a
+    # ward task: "Referral for Hughes", "bloods for Patel")
     r"(?<![\w'’])(?:chez|pour|avec|taking|including|voir|see|swap|move|moved|transfer|"
+    r"(?:referral|review|bloods|tto|ttos|discharge|scan|obs|meds|consent|handover) for|"
     r"transf[ée]rer|les)\s+(?P<name>[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)(?![\w'’-])"
 )
 # Chat drops the capitals: "question pour bouvier lit 19", "see jones bed 4": a word between
@@ -628,6 +630,8 @@ def _names(text: str) -> list[Finding]:
             first = m[group].split()[0]
             if pattern is _SIGNATURE and not (first[0].isupper() or is_first_name(first)):
                 continue
+            if pattern is _SIGNATURE and _known_term(first):
+                continue  # "— COPD, 28% venturi"
             if pattern is _ROLE_NAME and first.isupper() and len(first) <= 4:
                 continue  # "patient BPCO", "patiente VIH+": an acronym, not "DUPONT"
             finding = _name_span(m, text, group, titled=pattern is _CIVILITY_NAME)
@@ -717,7 +721,59 @@ def _ambiguous(first: str) -> bool:
 def find(text: str) -> list[Finding]:
     """Every identifier with a shape or a context, overlaps included."""
     names = _names(text)
+    births = _births(text, names)
+    names += _named_by(text, names, births)
     found = _nir(text) + _hospital_ids(text) + _phones(text)
     found += [Finding("EMAIL", m.start(), m.end()) for m in _EMAIL.finditer(text)]
-    found += _births(text, names) + _addresses(text) + names
+    found += births + _addresses(text) + names
+    return found
+
+
+# The name words right before a birth date, across a comma, a bracket, a dash or the date's
+# label: "Singh, Harpreet (b. 1958-02-27)", "Vidal Élodie, 1987-02-14", "Hughes - D.O.B: …".
+_BEFORE_BIRTH = re.compile(
+    r"(?<![\w'’-])(?P<place>(?i:in|at|from|to|au|en|dans|à|a|du|de|via|vers)[ \t]+)?"
+    r"(?P<name>[A-ZÀ-Ý][\w'’-]+(?:,?[ \t]+[A-ZÀ-Ý][\w'’-]+){0,2})[ \t]*[,(\-–—:]?[ \t]*"
+    rf"(?i:(?:{_BIRTH_WORDS})[ \t]*[:.]?[ \t]*(?:(?:le|on)[ \t]+)?)?$"
+)
+# A second person named with the first: "swap Grace and Kwame", "Mme Roux et Duval".
+_AND_NAME = re.compile(r"^[ \t]+(?:and|et|&|or|ou)[ \t]+(?P<name>[A-ZÀ-Ý][\w'’-]+)")
+
+
+# A person word, a birth word or a word after an elision ("L'enfant, né le …", "Naissance :").
+_NOT_BEFORE_BIRTH = re.compile(
+    rf"(?:{_ROLE}|{_BIRTH_WORDS}|date|dates|baby|bebe|[a-z]['’].*)", re.IGNORECASE
+)
+
+
+def _named_by(text: str, names: list[Finding], births: list[Finding]) -> list[Finding]:
+    """Names known by what is next to them: a birth date after them, a name before "and"."""
+    found = []
+    for birth in births:
+        m = _BEFORE_BIRTH.search(text[max(0, birth.start - 60) : birth.start])
+        if not m or m["place"]:
+            continue  # "seen in Cardiology, DOB …": a place
+        offset = max(0, birth.start - 60)
+        words = list(re.finditer(r"[^\s,]+", m["name"]))
+        kept = [
+            w
+            for w in words
+            if _is_name_word(w.group())
+            and not _known_term(w.group())
+            and not re.fullmatch(_CIVILITY, w.group())
+            and not _NOT_BEFORE_BIRTH.fullmatch(fold(w.group()))
+        ]
+        if kept and kept[-1] is words[-1] and words[-1].group()[0].isupper():
+            first = next(w for w in words if w in kept)  # the name words that end at the date
+            found.append(Finding("NOM", offset + m.start("name") + first.start(),
+                                 offset + m.start("name") + words[-1].end()))  # fmt: skip
+    for name in names:
+        m = _AND_NAME.match(text[name.end :])
+        if (
+            m
+            and _is_name_word(m["name"])
+            and not _known_term(m["name"])
+            and not re.fullmatch(_CIVILITY, m["name"])  # "Mr X and Mrs Y": Y is found by its own
+        ):
+            found.append(Finding("NOM", name.end + m.start("name"), name.end + m.end("name")))
     return found

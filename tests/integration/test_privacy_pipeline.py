@@ -44,11 +44,11 @@ ITEMS = [
 # Of 133, 130, 120, 60 and 80 messages.
 BELOW_THE_BAR = {
     "held-out B": 3,
-    "held-out C": 10,
+    "held-out C": 9,
     "held-out D": 7,
     "held-out E": 8,
     "dev E": 1,
-    "dev H": 8,
+    "dev H": 4,
     "dev I": 0,
 }
 

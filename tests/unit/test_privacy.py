@@ -280,6 +280,38 @@ def test_signatures_with_a_role_possessives_short_surnames_and_misspelt_months(
     assert _covered(text, kind, value), text
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Singh, Harpreet (b. 1958-02-27) for ERCP tomorrow", "Singh, Harpreet"),
+        ("Fiche de liaison : Vidal Élodie, 1987-02-14, grossesse 32 SA", "Vidal Élodie"),
+        ("Referral for Hughes - D.O.B: 11-10-1963 - K 3.1", "Hughes"),
+        ("swap Grace and Kwame please, she needs the side room", "Kwame"),
+    ],
+)
+def test_names_known_by_the_birth_date_after_them_or_the_name_before_them(
+    text: str, value: str
+) -> None:
+    """Dev batch H (2026-12-08): the name words right before a birth date are the patient's,
+    however rare the name; a second name after "and" is a person too."""
+    assert _covered(text, "NOM", value), text
+
+
+def test_what_precedes_a_birth_date_is_not_always_a_name() -> None:
+    """A place ("seen in Cardiology, DOB …"), a person word ("L'enfant, né le …"), a birth
+    label ("Naissance : 1948-07-14") and a second civility stay as written."""
+    for text, kept in (
+        ("Seen in Cardiology, DOB 12/03/1950, AF", "Cardiology"),
+        ("L'enfant, né le 02/02/2022, bronchiolite", "L'enfant"),
+        ("Naissance : 1948-07-14, Glasgow 8", "Naissance"),
+        ("Mr van der Berg and Mrs de Souza both need insulin", "Mrs"),
+        ("Pt:Mr.Ferguson|Tel:07700900155 — COPD, 28% venturi", "COPD"),
+    ):
+        found = merge(find_patterns(text))
+        start = text.index(kept)
+        assert not any(f.start <= start < f.end for f in found), (text, kept)
+
+
 def test_a_possessive_ends_the_name_and_short_acronyms_after_a_civility_stay() -> None:
     """ "Mr Ahmed's Tazocin" redacts Ahmed, not the antibiotic a pharmacist asks about; "M. AVC"
     is no surname, "Cdlt, IDE de nuit" no signature."""
@@ -598,8 +630,9 @@ async def test_the_labelled_set_meets_the_recall_and_look_alike_targets(split: s
 @pytest.mark.parametrize(
     ("name", "first", "recall", "kind_recall", "retention"),
     [
-        # First measured with the patterns 0.920 (0.931 with the name model), before any change.
-        ("identifiers-heldout-c.jsonl", "held-out C", 0.952, 0.857, 0.99),  # 261 of 274
+        # First measured with the patterns 0.920 (0.931 with the name model), before any change;
+        # 0.964 after dev H's second changes (names before a birth date, "X and Y").
+        ("identifiers-heldout-c.jsonl", "held-out C", 0.963, 0.857, 0.99),  # 264 of 274
         # first measured 0.955 with the patterns (0.959 with the name model), after dev G's
         # changes; 0.946 with the code before them; 0.963 after dev I's
         ("identifiers-heldout-d.jsonl", "held-out D", 0.962, 0.933, 0.99),
@@ -607,7 +640,7 @@ async def test_the_labelled_set_meets_the_recall_and_look_alike_targets(split: s
         # chat-style, first measured 0.861 (0.861 patterns), before any change
         ("identifiers-dev-g.jsonl", "dev G", 1.0, 1.0, 1.0),
         # names and birth dates, first measured 0.738 (names 0.745, birth dates 0.839)
-        ("identifiers-dev-h.jsonl", "dev H", 0.930, 0.914, 1.0),
+        ("identifiers-dev-h.jsonl", "dev H", 0.958, 0.952, 1.0),
         # hospital numbers; first 0.920 (0.907 patterns); a name only the name model finds
         # (lab request and order numbers of seven digits or more are taken: 95 of 98 kept)
         ("identifiers-dev-f.jsonl", "dev F", 0.986, 0.928, 0.969),
