@@ -50,11 +50,14 @@ def test_placeholders_and_ward_chatter_are_never_query_words(lexicon: Lexicon) -
         "Ms <NOM>, DOB <DATE_NAISSANCE>, hosp no <IPP>: flu jab now?",
         "pt MRN: <IPP>, flu jab now?",
         "n° de dossier <IPP>, flu jab now?",
+        "Mrs <NOM>, born on <DATE_NAISSANCE>, flu jab now?",
+        "Mme <NOM>, née le <DATE_NAISSANCE>, flu jab now?",
     ],
 )
 def test_the_label_of_a_redacted_number_goes_with_it(question: str, lexicon: Lexicon) -> None:
-    """ "hosp no", "MRN", "n° de dossier" say what was removed, never what is asked: they are
-    not searched, nor named as words no source holds (clinician: the question is answered)."""
+    """ "hosp no", "MRN", "n° de dossier", "née le" say what was removed, never what is asked:
+    they are not searched, nor named as words no source holds (clinician: the question is
+    answered)."""
     assert keywords(understand(question, "en", lexicon).text) <= keywords("pt flu jab now")
 
 
