@@ -115,8 +115,9 @@ def ages(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
 # a trailing "+" kept ("K+").
 _TOKEN = re.compile(r"[^\W\d_]{1,3}['’](?=\w)|\d+(?:[.,]\d+)+|[^\W_]+(?:-[^\W_]+)*\+?")
 # A redacted value, with the label that named it ("IPP 123456", "hosp no 123…", "tel : 06…",
-# "DOB 3/3/50", "née le 2/3/41"): the label says what was removed, never what is asked ("IPP" would read as a
-# proton-pump inhibitor). The labels of hospital numbers are those the recogniser reads them by.
+# "DOB 3/3/50", "née le 2/3/41"): the label says what was removed, never what is asked ("IPP"
+# would read as a proton-pump inhibitor). The labels of hospital numbers are those the
+# recogniser reads them by.
 _PLACEHOLDER = re.compile(
     rf"(?:\b(?:{ID_WORDS}|NIR|INS|DDN|DOB|tel|tél|phone|e-?mail|n[ée]e?s?\s+le|born(?:\s+on)?"
     rf"|date\s+de\s+naissance|date\s+of\s+birth){ID_JOINER})?"
