@@ -11,6 +11,7 @@ bed and room numbers."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.names import COMMON_WORDS, FUNCTION_WORDS, fold, is_first_name
@@ -128,6 +129,15 @@ _TRUST_NUMBER_HEAD = re.compile(
     r"|SSN|TEL|FAX|CIP|CIS|UCD|ATC|EAN|NDC|LOT)\b)[A-Z]{2,4}"
     r"[ -]?\d{2,4}(?:[ .-]?\d{2,4}){1,3})(?=\s*(?:[-–—:,;(|]|$)|\s+(?:for|pour|is|est)\b)"
 )
+# "l'ipp de mme traore c'est le 4401 223", "hospital number for Mrs Adebayo, as given on the
+# transfer letter, is 6620 148 9": the first number after the label in its sentence, a few
+# words later, with six digits or more.
+_ID_LATER = re.compile(
+    rf"(?<![\w])(?:{ID_WORDS})(?![^\W\d_])[^\d.;!?\n]{{0,80}}?(?<![\w])"
+    rf"(?P<id>(?:(?!(?:{ID_WORDS})\b)(?-i:[A-Z]{{1,4}}) ?)?\d{{1,4}}(?:[ .-]\d{{1,4}}){{0,4}})"
+    r"(?![\w/]|[.,]\d)",
+    re.IGNORECASE,
+)
 # "pt 55120934", "patient 4418826": a number of six or more digits right after the person.
 _PATIENT_NUMBER = re.compile(
     r"\b(?:pt|pat|patient|patiente|malade)\s*[:#]?\s*(?P<id>\d{6,12})(?![\w,.]\d|\s*(?:mg|g|ml|ui))",
@@ -166,6 +176,13 @@ def _hospital_ids(text: str) -> list[Finding]:
         if " " not in m["id"] or len(re.sub(r"\D", "", m["id"])) >= 6  # "77 120 455", not "12 3"
     ]
     found += [Finding("IPP", *m.span("id")) for m in _PATIENT_NUMBER.finditer(text)]
+    found += [
+        Finding("IPP", *m.span("id"))
+        for m in _ID_LATER.finditer(text)
+        if len(re.sub(r"\D", "", m["id"])) >= 6
+        and not _IS_DATE.fullmatch(m["id"])
+        and not _code_before(text, m.start("id"))
+    ]
     found += [
         Finding("IPP", *m.span("id"))
         for m in _TRUST_NUMBER_HEAD.finditer(text)
@@ -305,8 +322,89 @@ _OLD_DATE = re.compile(
 )
 
 
+# A year alone, after "born" or « né en »: "born '52", "Patient born 1941".
+_BORN_YEAR = re.compile(
+    r"(?<![\w])(?:born(?:\s+in)?|n[ée]e?s?\s+en)\s+(?P<date>'\d{2}|(?:19|20)\d{2})(?![\w/.-]|[.,]\d)",
+    re.IGNORECASE,
+)
+# A birth date written in words: "né le trois mars mille neuf cent cinquante", "DOB the
+# fourteenth of July nineteen forty-nine", misspelt too ("twelfth of Ocotber ninteen …").
+_BIRTH_LABEL = re.compile(rf"(?<![\w])(?:{_BIRTH_WORDS})(?![^\W\d_])[\s:]*", re.IGNORECASE)
+_NUMBER_WORDS = frozenset(
+    "un une deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze "
+    "seize vingt vingts trente quarante cinquante soixante cent cents mille premier "
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred thousand first second third fourth fifth sixth seventh eighth ninth tenth "
+    "eleventh twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth "
+    "nineteenth twentieth thirtieth".split()
+)
+_MONTH_NAMES = (
+    "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
+    "january february march april may june july august september october november december"
+).split()
+_DATE_GLUE = frozenset("of the le et and".split())
+
+
+def _in_words(words: list[str]) -> int:
+    """How many of `words` (from the first) spell a date, or 0: number words and a month, any
+    of them one letter off (two for a month)."""
+    used = month = numbers = 0
+    for word in words:
+        parts = [fold(p) for p in word.split("-") if p]
+        if not parts:
+            break
+        if all(p in _NUMBER_WORDS or (len(p) >= 5 and _near(p, _NUMBER_WORDS, 1)) for p in parts):
+            numbers += 1
+        elif len(parts) == 1 and len(parts[0]) >= 3 and _near(parts[0], _MONTH_NAMES, 2):
+            month += 1
+        elif not (len(parts) == 1 and parts[0] in _DATE_GLUE):
+            break
+        used += 1
+    while used and fold(words[used - 1]) in _DATE_GLUE:
+        used -= 1
+    return used if month == 1 and numbers >= 2 else 0
+
+
+def _near(word: str, choices: Iterable[str], edits: int) -> bool:
+    return any(word == c or (abs(len(word) - len(c)) <= edits and _edits(word, c) <= edits)
+               for c in choices)  # fmt: skip
+
+
+def _edits(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
+
+
+def _births_in_words(text: str) -> list[Finding]:
+    """Dates in words after a birth label, a few words later at most ("DOB confirmed with
+    her daughter: twelfth of October …")."""
+    found = []
+    for label in _BIRTH_LABEL.finditer(text):
+        window = text[label.end() : label.end() + 160]
+        every = list(re.finditer(r"[^\W\d_][\w'’-]*", window))
+        skip = next(
+            (i for i in range(min(6, len(every))) if _in_words([t.group() for t in every[i:]])), 0
+        )
+        tokens = every[skip:]
+        used = _in_words([t.group() for t in tokens])
+        first = next(
+            (i for i, t in enumerate(tokens[:used]) if fold(t.group()) not in _DATE_GLUE), 0
+        )
+        if used:
+            start, end = tokens[first].start(), tokens[used - 1].end()
+            found.append(Finding("DATE_NAISSANCE", label.end() + start, label.end() + end))
+    return found
+
+
 def _births(text: str, names: list[Finding]) -> list[Finding]:
     found = [Finding("DATE_NAISSANCE", *m.span("date")) for m in _BIRTH.finditer(text)]
+    found += [Finding("DATE_NAISSANCE", *m.span("date")) for m in _BORN_YEAR.finditer(text)]
+    found += _births_in_words(text)
     found += [Finding("DATE_NAISSANCE", m.start(), m.end()) for m in _OLD_DATE.finditer(text)]
     for name in names:
         m = _DATE_ALONE.match(text[name.end :])
@@ -458,7 +556,24 @@ _ROLE_NAME = re.compile(
 # Chat drops the capitals: after a person word (or "p'tit", "little"), a known first name in any
 # case ("baby isla", "le p'tit enzo"); only names of the first-name list that are no word.
 _ROLE_FIRST_NAME = re.compile(
-    rf"(?<![\w])(?:{_ROLE}|p['’]?tite?|petite?|little|son)\s+(?P<name>[^\W\d_][\w'’-]+)(?![\w])",
+    rf"(?<![\w])(?:{_ROLE}|p['’]?tite?|petite?|little|son)\s*,?\s+(?P<name>[^\W\d_][\w'’-]+)"
+    r"(?![\w])",
+    re.IGNORECASE,
+)
+# Named in so many words: "elle s'appelle lea", "name is edith", "il s appelle yann le gall".
+_NAMED = re.compile(
+    r"(?<![\w])(?:s['’ ]?appell?e(?:nt)?|(?:his|her|their|the|son|sa) (?:first |last |sur)?name is"
+    r"|name is|(?:is|was|are|were|'s) (?:called|named)|goes by|known as|pr[ée]nomm[ée]e?)\s+"
+    rf"(?P<name>[^\W\d_][\w'’-]+(?:\s+(?:{_PARTICLE})?[^\W\d_][\w'’-]+){{0,2}})",
+    re.IGNORECASE,
+)
+# What follows "s'appelle" or "called" in a question, not a name: "il s'appelle comment ?".
+_NOT_NAMED = frozenset("comment quoi comme ca how what which whatever so ainsi aussi".split())
+# A relative's name in brackets, after the relative or before: "Tél fille (Sarah)",
+# "la fille de mr petit (claire)", "Ade(nephew)".
+_ROLE_BRACKETS = re.compile(
+    rf"(?<![\w])(?:{_ROLE})(?![\w])[^()\n]{{0,25}}\(\s*(?P<name>[^\W\d_][\w'’-]+)\s*\)"
+    rf"|(?<![\w])(?P<before>[^\W\d_][\w'’-]+)\s*\(\s*(?:{_ROLE})\s*\)",
     re.IGNORECASE,
 )
 # Looked for at every word (a lookahead), so "famille de Lucas Bernard" is not read as the
@@ -685,6 +800,27 @@ def _names(text: str) -> list[Finding]:
     for m in _ROLE_FIRST_NAME.finditer(text):
         if is_first_name(m["name"]) and not _ambiguous(m["name"]):
             found.append(Finding("NOM", m.start("name"), m.end("name")))
+    for m in _NAMED.finditer(text):
+        words = list(re.finditer(r"\S+", m["name"]))
+        kept = 0
+        for w in words:
+            word = w.group().strip(".,;:!?")
+            if word.lower() in _PARTICLE_WORDS or (_is_name_word(word) and not _known_term(word)):
+                kept += 1
+            else:
+                break
+        first = fold(words[0].group())
+        if kept and first not in _PARTICLE_WORDS and first not in _NOT_NAMED:
+            end = m.start("name") + words[kept - 1].end()
+            while text[end - 1] in ".,;:!?":
+                end -= 1
+            found.append(Finding("NOM", m.start("name"), end))
+    for m in _ROLE_BRACKETS.finditer(text):
+        group = "name" if m["name"] else "before"
+        word = m[group]
+        capital_or_first = word[0].isupper() or is_first_name(word)  # not "(adulte)"
+        if capital_or_first and _is_name_word(word) and not _known_term(word):
+            found.append(Finding("NOM", m.start(group), m.end(group)))
     for m in _PAIR.finditer(text):
         first, last = m["first"], m["last"].split()[-1]
         if not is_first_name(first):

@@ -43,13 +43,14 @@ ITEMS = [
 # an identifier somewhere, at its last measurement. Every other message leaves none.
 # Of 133, 130, 120, 60 and 80 messages.
 BELOW_THE_BAR = {
-    "held-out B": 3,
+    "held-out B": 2,
     "held-out C": 9,
     "held-out D": 7,
-    "held-out E": 8,
+    "held-out E": 7,
     "dev E": 1,
-    "dev H": 4,
+    "dev H": 3,
     "dev I": 0,
+    "dev J": 32,
 }
 
 

@@ -312,6 +312,49 @@ def test_what_precedes_a_birth_date_is_not_always_a_name() -> None:
         assert not any(f.start <= start < f.end for f in found), (text, kept)
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("l'ipp de mme traore c'est le 4401 223, elle est lit 7", "IPP", "4401 223"),
+        ("hospital number for Mrs Adebayo, as given by Kings, is 6620 148 9.", "IPP",
+         "6620 148 9"),
+        ("IPP provisoire 9 900 417 attribué aux urgences", "IPP", "9 900 417"),
+        ("Patient né le trois mars mille neuf cent cinquante, pneumopathie", "DATE_NAISSANCE",
+         "trois mars mille neuf cent cinquante"),
+        ("date of birth the fourteenth of July nineteen forty-nine, clinic today",
+         "DATE_NAISSANCE", "fourteenth of July nineteen forty-nine"),
+        ("Pt born '52, lives alone, on Eliquis 5mg BD", "DATE_NAISSANCE", "'52"),
+        ("tu peux rappeler la fille, elle s'appelle lea", "NOM", "lea"),
+        ("dob 04.07.39 for the lady in side room 1, name is edith", "NOM", "edith"),
+        ("spoke to the daughter, priya, she's happy with the plan", "NOM", "priya"),
+        ("Tél fille (Sarah) : appeler avant 18h", "NOM", "Sarah"),
+        ("Pls call Ade(nephew) re transport home", "NOM", "Ade"),
+    ],
+)  # fmt: skip
+def test_numbers_far_from_their_label_dates_in_words_and_relatives_named(
+    text: str, kind: str, value: str
+) -> None:
+    """Dev batch J (2026-12-08): the first number a few words after an IPP or hospital-number
+    label, a birth date written in words (misspelt too) or a year after "born", a person named
+    in so many words ("elle s'appelle", "name is"), a relative's name after a comma or in
+    brackets."""
+    assert _covered(text, kind, value), text
+
+
+def test_what_looks_named_but_is_not_stays() -> None:
+    """ "il s'appelle comment ?", "called outreach", "IDE Ortho", "SpR Cardiology": a question,
+    a team phoned, a specialty."""
+    for text, kept in (
+        ("il s'appelle comment le médicament ?", "comment"),
+        ("I've put him on 4L and called outreach", "outreach"),
+        ("Pansement refait. Bonne journée, Anne-Sophie (IDE Ortho)", "Ortho"),
+        ("Plan: continue Xarelto.\nKind regards,\nAnh Pham\nSpR Cardiology", "Cardiology"),
+    ):
+        found = merge(find_patterns(text))
+        start = text.index(kept)
+        assert not any(f.start <= start < f.end for f in found), (text, kept)
+
+
 def test_a_possessive_ends_the_name_and_short_acronyms_after_a_civility_stay() -> None:
     """ "Mr Ahmed's Tazocin" redacts Ahmed, not the antibiotic a pharmacist asks about; "M. AVC"
     is no surname, "Cdlt, IDE de nuit" no signature."""
@@ -631,11 +674,12 @@ async def test_the_labelled_set_meets_the_recall_and_look_alike_targets(split: s
     ("name", "first", "recall", "kind_recall", "retention"),
     [
         # First measured with the patterns 0.920 (0.931 with the name model), before any change;
-        # 0.964 after dev H's second changes (names before a birth date, "X and Y").
-        ("identifiers-heldout-c.jsonl", "held-out C", 0.963, 0.857, 0.99),  # 264 of 274
+        # 0.964 after dev H's second changes (names before a birth date, "X and Y"), 0.967
+        # after dev J's (an IPP a few words after its label).
+        ("identifiers-heldout-c.jsonl", "held-out C", 0.966, 0.885, 0.99),  # 265 of 274
         # first measured 0.955 with the patterns (0.959 with the name model), after dev G's
-        # changes; 0.946 with the code before them; 0.963 after dev I's
-        ("identifiers-heldout-d.jsonl", "held-out D", 0.962, 0.933, 0.99),
+        # changes; 0.946 with the code before them; 0.963 after dev I's, 0.967 after dev J's
+        ("identifiers-heldout-d.jsonl", "held-out D", 0.966, 0.941, 0.99),
         ("identifiers-dev-e.jsonl", "dev E", 0.983, 0.937, 0.99),  # 117 of 119
         # chat-style, first measured 0.861 (0.861 patterns), before any change
         ("identifiers-dev-g.jsonl", "dev G", 1.0, 1.0, 1.0),
@@ -645,10 +689,13 @@ async def test_the_labelled_set_meets_the_recall_and_look_alike_targets(split: s
         # (lab request and order numbers of seven digits or more are taken: 95 of 98 kept)
         ("identifiers-dev-f.jsonl", "dev F", 0.986, 0.928, 0.969),
         # first measured 0.955 (names 0.924), the same with the patterns, before any change;
-        # 0.970 after dev I's (names 0.947)
-        ("identifiers-heldout-e.jsonl", "held-out E", 0.969, 0.946, 0.979),
+        # 0.970 after dev I's (names 0.947), 0.974 after dev J's (names 0.955)
+        ("identifiers-heldout-e.jsonl", "held-out E", 0.973, 0.954, 0.979),
         # first measured 0.972 (names 0.954), before any change
         ("identifiers-dev-i.jsonl", "dev I", 1.0, 1.0, 1.0),
+        # names in lower case with no cue, birth dates in words, an IPP words after its label:
+        # first measured 0.647 (names 0.623, IPP 0.444, birth dates 0.700), before any change
+        ("identifiers-dev-j.jsonl", "dev J", 0.777, 0.683, 0.992),
     ],
 )
 async def test_the_2026_12_08_batches_hold_their_own_floors(
