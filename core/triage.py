@@ -125,6 +125,11 @@ def _read(text: str) -> Emergency | None:
     current = any(cue.startswith(("x:event:", "x:condition:", "x:signs:")) for cue in found)
     if not current and any(cue.startswith(("x:denied-", "x:past-")) for cue in found):
         return None
+    # The only emergency the word lists read was in a figure of speech or a clause about a
+    # thing: it was the figure ("le serveur a fait un arrêt cardiaque, plus de dossier patient
+    # depuis 2h", "my wallet is haemorrhaging").
+    if not current and _figurative_only(text):
+        return None
     reading = default_reader().read(text, found)
     if not reading.alarm:
         return None
@@ -132,6 +137,14 @@ def _read(text: str) -> Emergency | None:
     if kind is Emergency.SUICIDE and words.SUICIDE_DENIED.search(_folded(text)):
         return None
     return kind
+
+
+def _figurative_only(text: str) -> bool:
+    """Whether the message names an event or a condition only in what scoping leaves out."""
+    folded = _folded(text)
+    patterns = [*_PATTERNS.values(), *_CONDITION_PATTERNS.values()]
+    clauses = [c.strip() for c in _CLAUSE.split(folded) if c.strip()]
+    return any(_found(group, c) for group in patterns for c in clauses)
 
 
 def cues(text: str) -> set[str]:

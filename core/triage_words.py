@@ -99,6 +99,7 @@ _SUBSTANCE = _any(
 )
 _QUANTITY = _any(
     r"\b(?:[5-9]|[1-9]\d+)\b(?! ?(?:mg|g|mcg|ml|grammes?|milligrammes?)\b)",
+    r"~?\b(?:[5-9]|[1-9]\d+) ?x\b",  # "~40x paracetamol 500mg"
     r"several|plusieurs|il en manque|(?:some|a few|several) (?:are|were|of them) missing",
     r"tous (?:mes|ses|les|leurs)|toutes (?:mes|ses|les|leurs)|all (?:my|his|her|their)",
     r"tout(?:e|es)? (?:la|le|sa|son|ses|une)",
@@ -293,6 +294,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"\b(?:is in|went into|gone into|into|having a) cardiac arrest",
         r"\barrested\b",
         r"code blue",
+        # ward slang: "bed 6 just coded", "we're still coding him"
+        r"\b(?:just|has|have|is|are|was|still|he's|she's|pt|patient) cod(?:ed|ing)\b",
         r"collapsed and (?:is )?unresponsive",
         r"(?:cpr|compressions|resus) (?:in progress|ongoing|started|underway)",
         r"(?:started|doing|starting) (?:cpr|compressions)",
@@ -386,6 +389,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         r"(?:n'arrive|ne peut|n'arrivent|ne peuvent|arrive) (?:plus|pas) (?:a )?respirer",
         r"\b(?:je |il |elle |on )?(?:ne )?(?:peux|peut|peuvent) (?:plus|pas) respirer",
         r"suffoqu|suffocat",
+        r"(?:back blows|abdo(?:minal)? thrusts|heimlich|claques dans le dos|compressions "
+        r"abdominales) (?:\w+ ){0,3}(?:aren't|are not|not|ne|n'|pas|isn't|now|maintenant|en cours|"
+        r"working|marche|marchent)",
         r"(?:can't|cannot|can not) get (?:any |my |his |her |their )?(?:air|breath)",
         r"(?:respire|respirent) (?:tres |de plus en plus )?mal",
         r"du mal a respirer",
@@ -502,14 +508,15 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"unrousable|barely rousable|somnolent|drowsy|pupilles? en tete d'epingle|pinpoint|myosis|"
         r"sleepy|endormie?|difficile a reveiller|hard to (?:wake|rouse)|groggy|ensuquee?|"
         r"obnubilee?|\bgcs (?:[3-9]|1[0-2])\b|glasgow (?:a )?(?:[3-9]|1[0-2])\b|ronfle|snoring|"
-        r"barely (?:awake|conscious|responsive)|a peine (?:conscient|reveille)e?",
+        r"barely (?:awake|conscious|responsive)|a peine (?:conscient|reveille)e?|gouch\w*|"
+        r"nodding off|pique du nez",
         # a drug behind it
         r"(?:apres|after) (?:sa|son|ses|his|her|the) (?:morphine|methadone|oxycodone|opio|"
         r"insuline|insulin|traitement|medicaments|pills|tablets)|(?:empty|vides?) (?:\w+ )?"
         r"(?:pill|packets?|boites?|plaquettes?|bottles?|flacons?)|(?:pill|tablet) (?:packets|"
         r"bottles) (?:\w+ )?empty|par erreur|by mistake|needle|seringue|syringe|shooting up|"
         r"s'est shoote|(?:bag|sac|sachet|handful|poignee) (?:of |de )?(?:pills|cachets|comprimes|"
-        r"medicaments)|ghb|heroine?|cocaine|crack|mdma|ecstasy|ketamine|fentanyl|opioid|opiace|"
+        r"medicaments|gear|smack|brown)|ghb|heroine?|cocaine|crack|mdma|ecstasy|ketamine|fentanyl|opioid|opiace|"
         r"tramadol|methadone|benzo|xanax|lexomil|tercian|"
         rf"{_INGESTED}",
         # slow breathing
@@ -674,8 +681,10 @@ SIGNS: dict[str, tuple[str, ...]] = {
 NOW = re.compile(
     _any(
         r"en cours",
-        r"\bstill\b(?! (?:the|a|an)\b)",  # "is it still the guideline?" is no cue
-        r"\btoujours\b(?! (?:la|le|les|l')\b)",
+        # "is it still the guideline?", "still 10 mcg/kg iv?": whether a rule holds, no cue
+        r"\bstill\b(?! (?:(?:the|a|an|recommended|current|valid|ok|right|true)\b|\d))",
+        r"(?<!c'est )(?<!est-ce )\btoujours\b"
+        r"(?! (?:la|le|les|l'|ca|valable|recommande|d'actualite)\b)",
         # given to someone, not "when is adrenaline given?"
         r"(?<!is )(?<!are )(?<!be )(?<!est )(?<!sont )(?<!etre )"
         r"\b(?:epipen|stylo|adre|adrenaline) (?:\w+ )?(?:deja )?(?:used|given|faite?|injecte)",
@@ -794,6 +803,8 @@ _QUESTION_FRAME = r"^" + _any(
     r"symptoms",
     r"dosing",
     r"teaching",
+    # a medicine's dose, first: "adrenaline dose in paediatric cardiac arrest?"
+    r"[a-z-]+(?: [a-z-]+)? (?:dose|doses|dosing|posologie)\b",
 )
 _TEACHING_FRAME = _any(
     r"\bun patient\b",
@@ -1065,6 +1076,14 @@ FIGURATIVE = re.compile(
         r"faire)(?: me| us)? (?:a |an |un |une )?(?:heart attack|stroke|infarctus|avc|crise "
         r"cardiaque|attaque|arret cardiaque)\b",
         r"\barret sur image\b|\bfreeze[- ]frame\b",
+        r"\b(?:cardiac arrest|arret cardiaque) (?:of|d'|de) (?:a|an|une?) (?:performance|match|"
+        r"game|defense|defence|saison|season|reunion|meeting)\b",
+        r"\b(?:on|j'|je|we're|we are) (?:all |tous |toutes )?(?:etouffe|suffoque|creve|cuit|meurt|"
+        r"drowning|suffocating|"
+        r"boiling|melting)\b[^.;!?]{0,40}\b(?:degres|chaud|chaleur|canicule|clim|sweat|heat|"
+        r"heatwave|fans?|ventilo)\b",
+        r"\b(?:saigne|saigné|bled|bleeding) (?:le |la |les |the |our )?(?:planning|rota|budget|"
+        r"equipe|team|service|staff)\b",
     )
 )
 # A simulation: a manikin, a mock code, an exam station. A message about one describes no one.
@@ -1147,6 +1166,8 @@ THING_SUBJECT = re.compile(
         # (not "le tableau", a clinical picture, nor "numbers": "her numbers are crashing")
         r"(?:bed )?board|bed state|whiteboard|waiting list|liste d'attente|queue|file d'attente|"
         r"morale",
+        r"wallet|porte-monnaie|bank account|compte en banque|voiture|bagnole|car|traffic|"
+        r"circulation|ring road|periph|arsenal|chelsea|liverpool|spurs|psg|frigo|fridge|cafetiere",
     )
     + r"\b"
 )

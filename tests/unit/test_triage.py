@@ -28,7 +28,8 @@ FLOORS = {  # recall at least, right kind at least, false alarms at most
     # With dev batches 20 to 22 (2026-12-08), whose misses the word lists now read but one
     # ("swallowed ~30 g paracetamol"); the reader, not retrained on them, still flags 9 of
     # dev's 899 near-misses, and names another kind for 9 of its 865 emergencies.
-    # With dev batch 23 (2026-12-08): 99.7 %, 98.6 % and 1.3 % before tuning on it.
+    # With dev batches 23 and 24 (2026-12-08): 99.7 %, 98.6 % and 1.3 % before tuning on 23;
+    # 24 was first measured at 93.3 %, 91.1 % and 10.5 % (its 105 near-misses).
     "dev": (0.998, 0.989, 0.010),
     "first": (1.0, 1.0, 0.016),
     "held-out": (0.968, 0.968, 0.048),
@@ -40,8 +41,9 @@ FLOORS = {  # recall at least, right kind at least, false alarms at most
     # first measured 94.3 %, 87.1 % and 4.3 % (2026-12-08, after the changes of that day, which
     # gave the same figures before them)
     "held-out 6": (0.942, 0.871, 0.043),
-    # first measured 95.7 %, 92.9 % and 8.6 % (2026-12-08, before any change)
-    "held-out 7": (0.957, 0.928, 0.086),
+    # first measured 95.7 %, 92.9 % and 8.6 % (2026-12-08, before any change); 95.7 %, 94.3 %
+    # and 7.1 % after dev batch 24's changes
+    "held-out 7": (0.957, 0.942, 0.072),
 }
 
 
@@ -536,5 +538,26 @@ def test_the_word_lists_read_dev_batch_23(message: str, kind: str | None) -> Non
     problem; a blade held to the wrist, too much of a street drug, blood vomited bright red
     raise the banner; a head that "flatlined", a template "choking" a team, course slides and
     an overdose denied do not."""
+    found = detect(message)
+    assert (found.value if found else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("bed 4 just coded, need hands in bay C now", "cardiac_arrest"),
+        ("pt took ~30x co-codamol 3h ago, drowsy, start treatment now?", "overdose"),
+        ("choking adult, back blows aren't working, abdo thrusts now?", "breathing"),
+        ("l'imprimante du 2e a fait un arrêt cardiaque, plus d'étiquettes depuis 1h", None),
+        ("my bank account is haemorrhaging after christmas", None),
+        ("heatwave again, we're all drowning in sweat on the ward", None),
+        ("adrenaline dose in adult cardiac arrest, still 1 mg iv?", None),
+        ("amiodarone dans l'ACR sur FV : 300 mg après le 3e choc, c'est toujours ça ?", None),
+    ],
+)
+def test_the_word_lists_read_dev_batch_24(message: str, kind: str | None) -> None:
+    """A patient who "just coded", "~30x" a tablet, choking through its first aid raise the
+    banner; a printer's or an account's emergency, a heatwave, and a dose question asking
+    whether a rule "still" holds do not."""
     found = detect(message)
     assert (found.value if found else None) == kind
