@@ -9,6 +9,7 @@ import pytest
 from adapters.generators.extractive import ExtractiveGenerator
 from bots.render_text import render_text
 from core import compose
+from core.models import Language
 from testkit.fakes import passage
 
 
@@ -86,54 +87,39 @@ async def test_a_question_for_a_quantity_prefers_the_sentence_that_gives_one() -
     assert "12 months" in draft.text
 
 
-async def test_a_question_for_a_duration_or_a_frequency_quotes_the_sentence_that_gives_one() -> (
-    None
-):
-    """Asked "abx duration?" or "quelle fréquence ?", the sentence giving days or "toutes les
-    5 minutes" is quoted, not another number about the same topic (a dose is not a duration)."""
-    pneumonia = passage(
-        "For pneumonia, oral amoxicillin 500 mg three times daily is the first choice."
-        " A total course of 5 days is usually sufficient for pneumonia.",
-    )
-    draft = await ExtractiveGenerator(max_sentences=1).generate(
-        "pneumonia, antibiotic duration?", "en", [pneumonia]
-    )
+@pytest.mark.parametrize(
+    ("question", "language", "text", "quoted"),
+    [
+        # a duration, not the dose given for as long
+        ("pneumonia, antibiotic duration?", "en",
+         "For pneumonia, oral amoxicillin 500 mg three times daily is the first choice."
+         " A total course of 5 days is usually sufficient for pneumonia.", "5 days"),
+        # a frequency, not a volume
+        ("nourrisson qui vomit, le soluté, quelle fréquence ?", "fr",
+         "Le soluté de réhydratation est donné à raison de 50 mL/kg."
+         " Le soluté est donné par petites quantités, quelques gorgées toutes les 5 minutes.",
+         "toutes les 5 minutes"),
+        # the advice for this INR, not for another
+        ("INR 6.5 on warfarin without bleeding, what now?", "en",
+         "If the INR is above 8.0 without bleeding, warfarin is stopped and vitamin K is given."
+         " If the INR is between 5.0 and 8.0 without bleeding, one or two doses of warfarin are"
+         " withheld.", "one or two doses"),
+        # an age against an age, not against a potassium
+        ("cystite compliquée chez une dame de 78 ans ?", "fr",
+         "La cystite est compliquée en cas de kaliémie à 6.5 mmol/L ou plus."
+         " La cystite est compliquée au-delà de 75 ans.", "75 ans"),
+    ],
+)  # fmt: skip
+async def test_the_sentence_giving_the_kind_of_amount_asked_or_holding_the_value_is_quoted(
+    question: str, language: Language, text: str, quoted: str
+) -> None:
+    """Asked "abx duration?" or "quelle fréquence ?", the sentence giving days or "toutes les 5
+    minutes" is quoted; "INR 6.5, not bleeding" quotes what to do between 5.0 and 8.0, not above
+    8.0 (a nurse must not read the advice for another INR); "78 ans" is past "75 ans", not past
+    "6.5 mmol/L"."""
+    draft = await ExtractiveGenerator(max_sentences=1).generate(question, language, [passage(text)])
     assert draft is not None
-    assert "5 days" in draft.text
-    oral = passage(
-        "Le soluté de réhydratation est donné à raison de 50 mL/kg."
-        " Le soluté est donné par petites quantités, quelques gorgées toutes les 5 minutes.",
-    )
-    draft = await ExtractiveGenerator(max_sentences=1).generate(
-        "nourrisson qui vomit, le soluté, quelle fréquence ?", "fr", [oral]
-    )
-    assert draft is not None
-    assert "toutes les 5 minutes" in draft.text
-
-
-async def test_a_value_the_asker_gives_quotes_the_range_that_holds_it() -> None:
-    """ "INR 6.5 on warfarin, not bleeding" quotes what to do between 5.0 and 8.0, not above
-    8.0: a nurse must not read the advice for another INR; an age is compared with an age
-    only ("78 ans" is past "75 ans", not past "6.5 mmol/L")."""
-    reversal = passage(
-        "If the INR is above 8.0 without bleeding, warfarin is stopped and vitamin K is given."
-        " If the INR is between 5.0 and 8.0 without bleeding, one or two doses of warfarin are"
-        " withheld.",
-    )
-    draft = await ExtractiveGenerator(max_sentences=1).generate(
-        "INR 6.5 on warfarin without bleeding, what now?", "en", [reversal]
-    )
-    assert draft is not None
-    assert "one or two doses" in draft.text
-    cystitis = passage(
-        "La cystite est compliquée en cas de kaliémie à 6.5 mmol/L ou plus."
-        " La cystite est compliquée au-delà de 75 ans.",
-    )
-    draft = await ExtractiveGenerator(max_sentences=1).generate(
-        "cystite compliquée chez une dame de 78 ans ?", "fr", [cystitis]
-    )
-    assert draft is not None
-    assert "75 ans" in draft.text
+    assert quoted in draft.text
 
 
 async def test_the_askers_chatter_does_not_choose_the_sentence_quoted() -> None:
