@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.lexicon import default_lexicon
 from core.models import Language, Passage
 from core.ports import Draft, OnText
 from core.text import keywords, split_sentences, words
-from core.understand import understand
+from core.understand import Understood, understand
 
 _INTRO: dict[Language, str] = {
     "fr": "Extraits pertinents des sources validées :",
@@ -45,8 +45,10 @@ class ExtractiveGenerator:
         passages: Sequence[Passage],
         on_text: OnText | None = None,  # nothing to stream: the answer exists at once
     ) -> Draft | None:
-        wanted = asked_weights(question, chatter(question, language))
-        chosen = self._choose(wanted, passages[: self.max_passages], Asked.read(question))
+        understood = understand(question, language, default_lexicon())
+        wanted = asked_weights(question, chatter(question, understood))
+        asked = Asked.read(question, expansions(understood))
+        chosen = self._choose(wanted, passages[: self.max_passages], asked)
         if not chosen:
             return None
         lines = [_INTRO[language]]
@@ -190,14 +192,23 @@ class Asked:
     quantity: bool = False
     kind: re.Pattern[str] | None = None
     values: tuple[tuple[float, str | None], ...] = ()
+    ways: Mapping[str, tuple[frozenset[str], ...]] = field(default_factory=dict)  # expansions
 
     @classmethod
-    def read(cls, question: str) -> Asked:
+    def read(
+        cls, question: str, ways: Mapping[str, tuple[frozenset[str], ...]] | None = None
+    ) -> Asked:
         kind = next((gives for asks, gives in _KINDS if asks.search(question)), None)
         values = tuple(
             (_number(m.group()), _unit_after(question, m.end())) for m in re.finditer(_N, question)
         )
-        return cls(bool(_QUANTITY.search(question)) or kind is not None, kind, values)
+        quantity = bool(_QUANTITY.search(question)) or kind is not None
+        return cls(quantity, kind, values, ways or {})
+
+    def holds(self, found: set[str], key: str) -> bool:
+        """Whether a sentence's keywords hold a question's word, as written or as its expansion
+        mostly ("pneumonie communautaire" for "pneumonie aiguë communautaire")."""
+        return _held(found, key) or any(_mostly(found, way) for way in self.ways.get(key, ()))
 
     def bonus(self, sentence: str) -> float:
         """What a sentence gains for giving the kind of answer asked."""
@@ -209,6 +220,13 @@ class Asked:
         if any(_within(value, unit, sentence) for value, unit in self.values):
             gained += RANGE_BONUS
         return gained
+
+
+def _mostly(found: set[str], way: frozenset[str]) -> bool:
+    """Whether a sentence's keywords hold an expansion: all its words, or half of them when it
+    has two or more (as core.evidence.coverage reads an expansion mostly held)."""
+    held = sum(_held(found, k) for k in way)
+    return held == len(way) or (len(way) >= 2 and 2 * held >= len(way))
 
 
 def _within(value: float, unit: str | None, sentence: str) -> bool:
@@ -235,13 +253,26 @@ def _within(value: float, unit: str | None, sentence: str) -> bool:
     return False
 
 
-def chatter(question: str, language: Language) -> set[str]:
+def chatter(question: str, understood: Understood) -> set[str]:
     """The keys of the question's words that are never what it asks about, as the pipeline's
     understanding reads them (core/lexicon/chatter.txt, redaction placeholders): "patient" in
     "patient sous Previscan, l'INR cible ?" must not choose the sentence on the patient's
     valve over the one stating the target."""
-    understood = understand(question, language, default_lexicon())
     return text_keywords(question) - text_keywords(understood.as_written)
+
+
+def expansions(understood: Understood) -> dict[str, tuple[frozenset[str], ...]]:
+    """For each key of an abbreviation the asker wrote, its expansions, each as its keys: a
+    sentence on the "pneumonie communautaire" holds "PAC", one on the "saturation" holds
+    "sats". Only abbreviations: a medicine's name is in every sentence of its note."""
+    ways: dict[str, tuple[frozenset[str], ...]] = {}
+    for term in understood.terms:
+        if term.kind != "abbreviation":
+            continue
+        alternatives = tuple(frozenset(keywords(m)) for m in term.meanings if keywords(m))
+        for key in keywords(term.written):
+            ways[key] = ways.get(key, ()) + alternatives
+    return ways
 
 
 def asked_weights(question: str, ignored: Collection[str] = ()) -> dict[str, float]:
@@ -280,10 +311,12 @@ def _candidates(
     result = []
     for position, sentence in enumerate(split_sentences(passage.text)):
         found = text_keywords(sentence)
-        overlap = sum(w for key, w in wanted.items() if _held(found, key))
+        overlap = sum(w for key, w in wanted.items() if asked.holds(found, key))
         # A word only the section's heading holds counts half.
         overlap += 0.5 * sum(
-            w for key, w in wanted.items() if _held(heading, key) and not _held(found, key)
+            w
+            for key, w in wanted.items()
+            if asked.holds(heading, key) and not asked.holds(found, key)
         )
         if overlap:
             overlap += asked.bonus(sentence)

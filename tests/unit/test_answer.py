@@ -122,6 +122,20 @@ async def test_the_sentence_giving_the_kind_of_amount_asked_or_holding_the_value
     assert quoted in draft.text
 
 
+async def test_an_abbreviation_is_held_by_the_sentence_spelling_it_out() -> None:
+    """ "PAC : posologie ?" quotes the dose for the « pneumonie communautaire », not the usual
+    adult range: the abbreviation the asker wrote is held by its expansion, mostly spelt."""
+    amoxicillin = passage(
+        "Chez l'adulte, la posologie usuelle se situe entre 1 g et 3 g par jour."
+        " Dans la pneumonie communautaire, la posologie est de 1 g trois fois par jour.",
+    )
+    draft = await ExtractiveGenerator(max_sentences=1).generate(
+        "PAC : posologie ?", "fr", [amoxicillin]
+    )
+    assert draft is not None
+    assert "trois fois par jour" in draft.text
+
+
 async def test_the_askers_chatter_does_not_choose_the_sentence_quoted() -> None:
     """ "patient sous Previscan, l'INR cible ?" quotes the usual target, not the valve range
     whose sentence happens to say "patient": a nurse must not read 2.5-3.5 as the target."""
