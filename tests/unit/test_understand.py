@@ -87,6 +87,23 @@ def test_english_chatter_is_dropped_too(lexicon: Lexicon) -> None:
     assert keywords(understood.text) - expansion == keywords("warfarin INR range")
 
 
+@pytest.mark.parametrize(
+    ("message", "language", "asked"),
+    [
+        ("sorry to bother - diabetic on insulin, how much fast sugar?", "en",
+         "diabetic insulin fast sugar"),
+        ("CCU nights, torsades on the monitor", "en", "torsades monitor"),
+        ("à l'officine une maman demande si elle peut alterner", "fr", "maman demande alterner"),
+        ("l'EHPAD m'appelle, DFG tous les combien ?", "fr", "EHPAD DFG"),
+    ],
+)  # fmt: skip
+def test_who_calls_and_from_where_is_chatter(message: str, language: Language, asked: str) -> None:
+    """A pharmacist at the counter, a night on the coronary unit, "sorry to bother", who is
+    calling: the setting of a message is neither searched nor held against the notes."""
+    understood = understand(message, language, default_lexicon())
+    assert keywords(understood.as_written) <= keywords(asked)
+
+
 @pytest.mark.parametrize("message", ["Bonjour à tous", "hello", "merci !", "Thanks a lot team"])
 def test_a_greeting_or_thanks_asks_nothing(message: str, lexicon: Lexicon) -> None:
     """A message of greetings or thanks only has no question to search for."""
