@@ -173,6 +173,14 @@ _UNITS = {
 _UNIT_AFTER = re.compile(r"\s*(%|[^\W\d]+(?:/[^\W\d]+)*)")
 
 
+# A number that says where, not how much: "bay 3", "lit 12", "chambre 214", "bleep 6613".
+_PLACE_BEFORE = re.compile(
+    r"\b(?:bed|bay|lit|chambre|ch|room|box|salle|cubicle|cot|bloc|ward|unit|floor|etage|étage"
+    r"|bleep|bip|poste|ext|no|n°|#)\.?\s*$",
+    re.IGNORECASE,
+)
+
+
 def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
@@ -200,7 +208,9 @@ class Asked:
     ) -> Asked:
         kind = next((gives for asks, gives in _KINDS if asks.search(question)), None)
         values = tuple(
-            (_number(m.group()), _unit_after(question, m.end())) for m in re.finditer(_N, question)
+            (_number(m.group()), _unit_after(question, m.end()))
+            for m in re.finditer(_N, question)
+            if not _PLACE_BEFORE.search(question, 0, m.start())
         )
         quantity = bool(_QUANTITY.search(question)) or kind is not None
         return cls(quantity, kind, values, ways or {})

@@ -104,6 +104,11 @@ async def test_a_question_for_a_quantity_prefers_the_sentence_that_gives_one() -
          "If the INR is above 8.0 without bleeding, warfarin is stopped and vitamin K is given."
          " If the INR is between 5.0 and 8.0 without bleeding, one or two doses of warfarin are"
          " withheld.", "one or two doses"),
+        # a bed number is where the patient lies, not a value ("1 to 3 mg" does not hold it)
+        ("bay 3, INR 6.5 on warfarin without bleeding, what now?", "en",
+         "If the INR is above 8.0 without bleeding, warfarin is stopped and 1 to 3 mg given."
+         " If the INR is between 5.0 and 8.0 without bleeding, one or two doses of warfarin are"
+         " withheld.", "one or two doses"),
         # an age against an age, not against a potassium
         ("cystite compliquée chez une dame de 78 ans ?", "fr",
          "La cystite est compliquée en cas de kaliémie à 6.5 mmol/L ou plus."
