@@ -140,7 +140,8 @@ def _read(text: str) -> Emergency | None:
 
 
 def _figurative_only(text: str) -> bool:
-    """Whether the message names an event or a condition only in what scoping leaves out."""
+    """Whether the message, read before scoping, names an event or a condition: with nothing
+    current once scoped (the caller's test), it named them only in what scoping left out."""
     folded = _folded(text)
     patterns = [*_PATTERNS.values(), *_CONDITION_PATTERNS.values()]
     clauses = [c.strip() for c in _CLAUSE.split(folded) if c.strip()]
