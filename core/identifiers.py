@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.names import COMMON_WORDS, FUNCTION_WORDS, fold, is_first_name
+from core.text import edits
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,18 +367,10 @@ def _in_words(words: list[str]) -> int:
     return used if month == 1 and numbers >= 2 else 0
 
 
-def _near(word: str, choices: Iterable[str], edits: int) -> bool:
-    return any(word == c or (abs(len(word) - len(c)) <= edits and _edits(word, c) <= edits)
-               for c in choices)  # fmt: skip
-
-
-def _edits(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        previous, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
-    return row[-1]
+def _near(word: str, choices: Iterable[str], most: int) -> bool:
+    return any(
+        word == c or (abs(len(word) - len(c)) <= most and edits(word, c) <= most) for c in choices
+    )
 
 
 def _births_in_words(text: str) -> list[Finding]:

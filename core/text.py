@@ -227,3 +227,19 @@ def states_dose(text: str) -> bool:
 def keywords(text: str) -> set[str]:
     """Content words, accent-folded and crudely stemmed (prefix), for lexical overlap."""
     return set(content_words(text))
+
+
+def edits(a: str, b: str) -> int:
+    """Substitutions, insertions, deletions and swaps of neighbours from one string to the other
+    (optimal string alignment distance)."""
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        previous, row = row, [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], before[j - 2] + 1)
+        before = previous
+    return row[len(b)]

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from core.identifiers import ID_JOINER, ID_WORDS
 from core.models import Language
 from core.privacy import PLACEHOLDERS
-from core.text import content_words, fold, keywords
+from core.text import content_words, edits, fold, keywords
 
 # A child's age, written with its number ("a 4 year old", "6 yo", "une fille de 3 ans", "Léo,
 # 5 ans,"), names a child as "enfant" does (Lexicon.populations_named): an adult's dose is not
@@ -334,7 +334,7 @@ class Lexicon:
             (distance, as_written)
             for name, as_written in self._names.get(key[0], [])
             if abs(len(name) - len(key)) <= SUGGESTED_EDITS
-            and (distance := _edits(key, name)) <= SUGGESTED_EDITS
+            and (distance := edits(key, name)) <= SUGGESTED_EDITS
         )
         shown: list[str] = []
         for _, name_as_written in scored:
@@ -573,22 +573,6 @@ def _deletion_index(keys: Iterable[str]) -> dict[str, set[str]]:
         for variant in _deletions(key):
             index[variant].add(key)
     return dict(index)
-
-
-def _edits(a: str, b: str) -> int:
-    """Substitutions, insertions, deletions and swaps of neighbours from one string to the other
-    (optimal string alignment distance)."""
-    before: list[int] = []
-    row = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        previous, row = row, [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                row[j] = min(row[j], before[j - 2] + 1)
-        before = previous
-    return row[len(b)]
 
 
 def _one_edit(a: str, b: str) -> bool:
