@@ -9,7 +9,7 @@ import pytest
 from adapters.generators.extractive import ExtractiveGenerator
 from bots.render_text import render_text
 from core import compose
-from core.models import Language
+from core.models import Language, Passage
 from testkit.fakes import passage
 
 
@@ -42,6 +42,13 @@ async def test_extractive_answer_is_none_without_matching_words() -> None:
     assert draft is None
 
 
+async def first_quote(question: str, language: Language, source: Passage) -> str:
+    """The extractive answer quoting one sentence only: the one it chose first."""
+    draft = await ExtractiveGenerator(max_sentences=1).generate(question, language, [source])
+    assert draft is not None
+    return draft.text
+
+
 ANAPHYLAXIS = passage(
     "Intramuscular adrenaline is the first-line treatment for anaphylaxis. The adult dose is"
     " 0.5 mg. In children, doses of 150 micrograms under 6 years are used.",
@@ -53,11 +60,9 @@ async def test_a_follow_up_is_answered_with_what_it_asks_not_what_the_thread_ask
     """ "and in a 4 year old?" after the adult question quotes the children's dose: the words of
     what is asked last outweigh the thread's (a clinician asking for a child's dose must not
     read the adult one)."""
-    draft = await ExtractiveGenerator(max_sentences=1).generate(
-        "IM adrenaline dose for anaphylaxis in adults? and in a 4 year old?", "en", [ANAPHYLAXIS]
+    assert "150 micrograms" in await first_quote(
+        "IM adrenaline dose for anaphylaxis in adults? and in a 4 year old?", "en", ANAPHYLAXIS
     )
-    assert draft is not None
-    assert "150 micrograms" in draft.text
 
 
 async def test_a_sentence_holds_a_word_in_its_inflections_and_hyphenated_parts() -> None:
@@ -66,11 +71,9 @@ async def test_a_sentence_holds_a_word_in_its_inflections_and_hyphenated_parts()
     sepsis = passage(
         "In septic shock, fluids are given early. Noradrenaline is the first-line vasopressor.",
     )
-    draft = await ExtractiveGenerator(max_sentences=1).generate(
-        "first line vasopressor in septic shock?", "en", [sepsis]
+    assert "Noradrenaline" in await first_quote(
+        "first line vasopressor in septic shock?", "en", sepsis
     )
-    assert draft is not None
-    assert "Noradrenaline" in draft.text
 
 
 async def test_a_question_for_a_quantity_prefers_the_sentence_that_gives_one() -> None:
@@ -80,11 +83,7 @@ async def test_a_question_for_a_quantity_prefers_the_sentence_that_gives_one() -
         "The first dose of the vaccine protects most children. The first dose of the vaccine is"
         " given at 12 months.",
     )
-    draft = await ExtractiveGenerator(max_sentences=1).generate(
-        "vaccine first dose from what age?", "en", [mmr]
-    )
-    assert draft is not None
-    assert "12 months" in draft.text
+    assert "12 months" in await first_quote("vaccine first dose from what age?", "en", mmr)
 
 
 @pytest.mark.parametrize(
@@ -122,9 +121,7 @@ async def test_the_sentence_giving_the_kind_of_amount_asked_or_holding_the_value
     minutes" is quoted; "INR 6.5, not bleeding" quotes what to do between 5.0 and 8.0, not above
     8.0 (a nurse must not read the advice for another INR); "78 ans" is past "75 ans", not past
     "6.5 mmol/L"."""
-    draft = await ExtractiveGenerator(max_sentences=1).generate(question, language, [passage(text)])
-    assert draft is not None
-    assert quoted in draft.text
+    assert quoted in await first_quote(question, language, passage(text))
 
 
 async def test_an_abbreviation_is_held_by_the_sentence_spelling_it_out() -> None:
@@ -134,11 +131,7 @@ async def test_an_abbreviation_is_held_by_the_sentence_spelling_it_out() -> None
         "Chez l'adulte, la posologie usuelle se situe entre 1 g et 3 g par jour."
         " Dans la pneumonie communautaire, la posologie est de 1 g trois fois par jour.",
     )
-    draft = await ExtractiveGenerator(max_sentences=1).generate(
-        "PAC : posologie ?", "fr", [amoxicillin]
-    )
-    assert draft is not None
-    assert "trois fois par jour" in draft.text
+    assert "trois fois par jour" in await first_quote("PAC : posologie ?", "fr", amoxicillin)
 
 
 async def test_the_askers_chatter_does_not_choose_the_sentence_quoted() -> None:
@@ -149,11 +142,9 @@ async def test_the_askers_chatter_does_not_choose_the_sentence_quoted() -> None:
         " mécaniques, la zone cible est plus élevée, entre 2,5 et 3,5 selon le patient.",
         section=("Antivitamines K", "Cibles d'INR"),
     )
-    draft = await ExtractiveGenerator(max_sentences=1).generate(
-        "patient sous Previscan, l'INR cible c'est combien ?", "fr", [targets]
+    assert "entre 2 et 3" in await first_quote(
+        "patient sous Previscan, l'INR cible c'est combien ?", "fr", targets
     )
-    assert draft is not None
-    assert "entre 2 et 3" in draft.text
 
 
 def test_sources_are_renumbered_in_order_of_citation() -> None:

@@ -7,7 +7,15 @@ from dataclasses import replace
 from adapters.generators.extractive import ExtractiveGenerator
 from core.evidence import EvidencePolicy, WordWeights, coverage
 from core.models import Outcome, Passage, Turn
+from core.pipeline import Pipeline
 from testkit.fakes import FakeAudit, FakeIndex, message, passage, pipeline_with
+
+
+def quoting(*passages: Passage) -> Pipeline:
+    """The pipeline over these passages (the search returns them in this order), answering
+    with quotes, as the embedded default does; nothing audited that a test reads."""
+    return pipeline_with(FakeIndex(list(passages)), FakeAudit(), ExtractiveGenerator())
+
 
 WARFARIN = passage(
     "Sous warfarine, l'INR cible est compris entre 2 et 3 dans la fibrillation atriale.",
@@ -49,7 +57,7 @@ async def test_a_brand_the_corpus_lacks_entirely_is_still_named() -> None:
     """When neither the brand nor its substance is in the passages, the bot abstains and names
     the brand as typed."""
     other = passage("Le paracétamol se dose à 1 g.", similarity=0.3, title="Paracétamol")
-    pipeline = pipeline_with(FakeIndex([other]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(other)
     reply = await pipeline.answer(message("Quelle est la cible d'INR sous Previscan ?"))
     assert reply.outcome is Outcome.ABSTAINED
     assert "« Previscan »" in reply.text
@@ -66,7 +74,7 @@ async def test_only_the_askers_own_words_are_named_as_held_by_no_source() -> Non
         similarity=0.3,
         title="Hépatite B : vaccination",
     )
-    pipeline = pipeline_with(FakeIndex([note]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(note)
     reply = await pipeline.answer(message("Engerix B chez l'adolescent, combien de doses ?"))
     assert "recombinant" not in reply.text
 
@@ -89,7 +97,7 @@ async def test_a_greeting_gets_a_welcome_not_a_search() -> None:
 
 async def test_a_greeting_with_a_question_is_just_the_question() -> None:
     """A greeting followed by a question gets the answer, not the welcome."""
-    pipeline = pipeline_with(FakeIndex([WARFARIN]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(WARFARIN)
     reply = await pipeline.answer(message("Bonjour, quel INR cible sous warfarine ?"))
     assert reply.outcome is Outcome.ANSWERED
     assert "Par exemple" not in reply.text
@@ -110,11 +118,9 @@ async def test_a_medicine_is_answered_from_a_passage_naming_its_class_not_anothe
         title="Héparine : surveillance",
     )
     question = message("sous warfarine, l'INR cible c'est combien ?")
-    reply = await pipeline_with(FakeIndex([avk]), FakeAudit(), ExtractiveGenerator()).answer(
-        question
-    )
+    reply = await quoting(avk).answer(question)
     assert reply.outcome is Outcome.ANSWERED
-    pipeline = pipeline_with(FakeIndex([heparin]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(heparin)
     assert (await pipeline.answer(question)).outcome is Outcome.ABSTAINED
 
 
@@ -146,7 +152,7 @@ async def test_a_misspelt_medicine_is_not_answered_from_another_medicines_dose()
         similarity=0.3,
         title="Amoxicilline : posologie",
     )
-    pipeline = pipeline_with(FakeIndex([amoxicillin]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(amoxicillin)
     reply = await pipeline.answer(message("dose de Kardejik chez l'adulte ?"))
     assert reply.outcome is Outcome.ABSTAINED
     assert "Vouliez-vous dire « KARDEGIC » ?" in reply.text
@@ -166,7 +172,7 @@ async def test_a_medicine_spelt_right_is_not_called_a_typo() -> None:
     """A brand the corpus lacks ("Baqsimi") is named as absent, not sent back as its own
     suggestion with "check the spelling"."""
     other = passage("Le paracétamol se dose à 1 g.", similarity=0.3, title="Paracétamol")
-    pipeline = pipeline_with(FakeIndex([other]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(other)
     reply = await pipeline.answer(message("le Baqsimi c'est dosé à combien ?"))
     assert reply.outcome is Outcome.ABSTAINED
     assert "Aucune source de la base ne contient « Baqsimi »." in reply.text
@@ -213,7 +219,7 @@ async def test_a_question_is_answered_by_what_a_notes_paragraphs_say_together() 
     """A ward question whose words are split over two paragraphs of one note (the condition in
     one, the treatment in the next) is answered, not refused for lack of one paragraph
     holding it all."""
-    pipeline = pipeline_with(FakeIndex(HYPOGLYCAEMIA), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(*HYPOGLYCAEMIA)
     question = "hypoglycémie sévère chez un diabétique inconscient, glucagon combien ?"
     reply = await pipeline.answer(message(question))
     assert reply.outcome is Outcome.ANSWERED
@@ -231,7 +237,7 @@ async def test_a_population_the_note_never_names_is_not_answered_from_it() -> No
     """Asked about breastfeeding, pregnancy or a child, the bot does not answer from a note
     that speaks of none of them (the adult dose is not the answer), and it does when the note
     names the same population in other words (« enceinte » and « grossesse »)."""
-    pipeline = pipeline_with(FakeIndex([AMOXICILLIN_ADULT]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(AMOXICILLIN_ADULT)
     for question in (
         "amoxicilline dans la pneumonie pendant l'allaitement, quelle posologie ?",
         "amoxicillin for pneumonia in a pregnant woman, what dose?",
@@ -256,7 +262,7 @@ async def test_a_population_the_note_never_names_is_not_answered_from_it() -> No
         similarity=0.4,
         title="Amoxicilline et grossesse",
     )
-    pipeline = pipeline_with(FakeIndex([pregnancy]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(pregnancy)
     reply = await pipeline.answer(message("femme enceinte, amoxicilline pneumonie posologie ?"))
     assert reply.outcome is Outcome.ANSWERED
 
@@ -309,7 +315,7 @@ async def test_two_brands_are_answered_from_the_interaction_of_their_substances(
     its substance: the thesaurus's rivaroxaban + rifampicine answers it (the level stated), not
     a refusal for want of a document about Xarelto, rivaroxaban and rifampicine together; and
     the pair is what is asked, whatever else the message says of the patient."""
-    pipeline = pipeline_with(FakeIndex(CORPUS), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(*CORPUS)
     for question in (
         "Xarelto et Rifadine ensemble, ça pose problème ?",
         "patiente sous Xarelto pour une FA, on lui a prescrit de la Rifadine pour une"
@@ -324,7 +330,7 @@ async def test_two_brands_are_answered_from_the_interaction_of_their_substances(
 async def test_a_pair_the_corpus_does_not_list_is_still_refused() -> None:
     """Reading a brand as its substances never makes up a pair: Xarelto with a drug that no
     interaction names together with rivaroxaban gets no answer from the rifampicine one."""
-    pipeline = pipeline_with(FakeIndex(CORPUS), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(*CORPUS)
     reply = await pipeline.answer(message("Xarelto et Doliprane ensemble, ça pose problème ?"))
     assert reply.outcome is Outcome.ABSTAINED
 
@@ -368,7 +374,7 @@ async def test_a_drug_is_answered_from_the_interaction_of_its_class() -> None:
 async def test_a_brand_and_its_substance_are_not_a_pair() -> None:
     """A question on one brand (its sheet declares the brand and its substance) is weighed as
     any other: its sheet does not answer the monthly cost because it is about "both"."""
-    pipeline = pipeline_with(FakeIndex(CORPUS), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(*CORPUS)
     reply = await pipeline.answer(message("Xarelto 20 : coût mensuel du traitement pour la Sécu ?"))
     assert reply.outcome is Outcome.ABSTAINED
 
@@ -414,12 +420,12 @@ async def test_an_amount_asked_in_a_unit_the_note_never_uses_is_not_answered() -
     """Asked "how many L/min of oxygen?", the bot does not quote a target saturation in %: a
     note that states nothing in the unit asked does not answer. A value given in a unit
     ("glucagon 1 mg") asks nothing, and a unit the note uses is answered."""
-    pipeline = pipeline_with(FakeIndex([OXYGEN]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(OXYGEN)
     asked = await pipeline.answer(message("COPD exacerbation: oxygen how many L/min?"))
     assert asked.outcome is Outcome.ABSTAINED
     target = await pipeline.answer(message("COPD exacerbation: oxygen target saturation?"))
     assert target.outcome is Outcome.ANSWERED
-    pipeline = pipeline_with(FakeIndex([GLUCAGON]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(GLUCAGON)
     vials = await pipeline.answer(message("glucagon chez l'adulte, combien de flacons ?"))
     assert vials.outcome is Outcome.ABSTAINED
     for question in (
@@ -437,7 +443,7 @@ async def test_a_follow_up_is_answered_only_if_the_note_holds_what_it_asks() -> 
     earlier = (
         Turn("amoxicilline dans la pneumonie chez l'adulte, combien de fois par jour ?", "…"),
     )
-    pipeline = pipeline_with(FakeIndex([AMOXICILLIN_ADULT]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(AMOXICILLIN_ADULT)
     asked = "et la vitesse de perfusion ?"
     assert (await pipeline.answer(message(asked, earlier))).outcome is Outcome.ABSTAINED
     adult = await pipeline.answer(message("et chez l'adulte ?", earlier))
@@ -482,7 +488,7 @@ async def test_a_dose_asked_is_answered_only_where_the_note_doses_that_medicine(
         similarity=0.5,
         title="HIT",
     )
-    pipeline = pipeline_with(FakeIndex([listed]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(listed)
     reply = await pipeline.answer(message("argatroban dose in heparin-induced thrombocytopenia?"))
     assert reply.outcome is Outcome.ABSTAINED
     assert (
@@ -494,7 +500,7 @@ async def test_a_dose_asked_is_answered_only_where_the_note_doses_that_medicine(
         similarity=0.5,
         title="HIT",
     )
-    pipeline = pipeline_with(FakeIndex([dosed]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(dosed)
     reply = await pipeline.answer(message("argatroban dose in heparin-induced thrombocytopenia?"))
     assert reply.outcome is Outcome.ANSWERED
 
@@ -538,7 +544,7 @@ async def test_a_combination_is_answered_from_its_gravest_interaction() -> None:
     assert reply.sources[0].headline == "Contre-indication"
 
     milder = _pair("TRIMÉTHOPRIME", "MÉTHOTREXATE", "Précaution d'emploi", 13, 0.7)
-    pipeline = pipeline_with(FakeIndex([milder, trimethoprim]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(milder, trimethoprim)
     reply = await pipeline.answer(message("méthotrexate et triméthoprime, on peut associer ?"))
     assert reply.sources[0].document_id == trimethoprim.document_id
 
@@ -548,7 +554,7 @@ async def test_an_english_question_gets_the_french_thesaurus_pair_and_its_level(
     + millepertuis answers, its contraindication quoted, though no English word of the question
     is in the French passage."""
     pair = _pair("ESTROPROGESTATIFS CONTRACEPTIFS", "MILLEPERTUIS", "Contre-indication", 14, 0.4)
-    pipeline = pipeline_with(FakeIndex([pair, WARFARIN]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(pair, WARFARIN)
     reply = await pipeline.answer(message("can a woman on the combined pill take St John's wort?"))
     assert reply.outcome is Outcome.ANSWERED
     assert reply.sources[0].document_id == pair.document_id
@@ -565,7 +571,7 @@ async def test_a_childs_age_asks_about_a_child() -> None:
         similarity=0.4,
         title="Amoxicillin: adult dose",
     )
-    pipeline = pipeline_with(FakeIndex([adult]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(adult)
     for question in (
         "amoxicillin dose for pneumonia in a 4 year old?",
         "pneumonia in a 6 yo, amoxicillin dose?",
@@ -597,7 +603,7 @@ async def test_an_age_is_held_by_the_note_naming_its_age_group() -> None:
         similarity=0.3,
         title="Asthma attack",
     )
-    pipeline = pipeline_with(FakeIndex([older, adult]), FakeAudit(), ExtractiveGenerator())
+    pipeline = quoting(older, adult)
     for question in (
         "dame de 80 ans sous aspirine, ibuprofène pour son genou douloureux ?",
         "34 year old bricklayer, asthma attack on site, salbutamol puffs?",
